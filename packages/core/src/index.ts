@@ -1,0 +1,27 @@
+export { AssetNotFoundError } from './errors/asset-not-found-error.js';
+export { FileFormatError } from './errors/file-format-error.js';
+export { formatValue } from './errors/format-value.js';
+export { GraftError, type GraftErrorCode } from './errors/graft-error.js';
+export { InvalidArgumentError } from './errors/invalid-argument-error.js';
+export { OutOfMemoryError } from './errors/out-of-memory-error.js';
+export { UnknownNameError } from './errors/unknown-name-error.js';
+export { normalizeImages } from './preprocessing/normalize-images.js';
+export { type RandomState, SeededRandom } from './random/seeded-random.js';
+export { type RegisterOptions, Registry } from './registry/registry.js';
+export { specificationVersion } from './specification-version.js';
+export type {
+  Backbone,
+  BackboneDescriptor,
+  CreateBackboneOptions,
+  LayerSelector,
+  UnfreezeOptions,
+  WeightSource,
+} from './types/backbone.js';
+export type { Callback, CallbackContext, TrainingControl, TrainLogs } from './types/callback.js';
+export type { BatchOptions, ImageDataset } from './types/dataset.js';
+export { disposeBatch } from './types/dispose-batch.js';
+export type { CreateHeadOptions, Head, HeadDescriptor } from './types/head.js';
+export type { ImageBatch, ImageSample } from './types/image.js';
+export type { JsonObject, JsonValue } from './types/json.js';
+export type { Preprocessing, ResizePolicy } from './types/preprocessing.js';
+export type { Schedule, ScheduleConfig, ScheduleDescriptor } from './types/schedule.js';

@@ -1,0 +1,10 @@
+export {
+  type DownloadProgress,
+  defaultCacheDir,
+  defaultMirrorDirs,
+  type ResolveAssetOptions,
+  type ResolvedAsset,
+  resolveAsset,
+  sha256File,
+} from './resolve-asset.js';
+export { temporaryPathFor, writeFileAtomic } from './write-file-atomic.js';

@@ -1,0 +1,82 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectNoTensorLeaks } from '../testing/expect-no-tensor-leaks.js';
+import type { Preprocessing } from '../types/preprocessing.js';
+import { normalizeImages } from './normalize-images.js';
+
+const resize = { mode: 'stretch', interpolation: 'bilinear' } as const;
+const mobileNet: Preprocessing = {
+  inputSize: [1, 2],
+  channelOrder: 'rgb',
+  inputRange: [-1, 1],
+  mean: [0, 0, 0],
+  std: [1, 1, 1],
+  resize,
+};
+const torchvision: Preprocessing = {
+  ...mobileNet,
+  inputRange: [0, 1],
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+};
+const caffe: Preprocessing = {
+  ...mobileNet,
+  channelOrder: 'bgr',
+  inputRange: [0, 255],
+  mean: [103.939, 116.779, 123.68],
+};
+
+describe('normalizeImages', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+  const pixels = () => tf.tensor4d([0, 127.5, 255, 10, 20, 30], [1, 1, 2, 3]);
+
+  it('maps [0, 255] to [-1, 1] for MobileNetV2 (x / 127.5 - 1)', () => {
+    const input = pixels();
+    const output = normalizeImages(input, mobileNet);
+    const expected = [0, 127.5, 255, 10, 20, 30].map((value) => value / 127.5 - 1);
+    expect(Array.from(output.dataSync())).toEqual(
+      expected.map((value) => expect.closeTo(value, 6)),
+    );
+    tf.dispose([input, output]);
+  });
+
+  it('applies torchvision mean/std per channel', () => {
+    const input = pixels();
+    const output = normalizeImages(input, torchvision);
+    const values = [0, 127.5, 255, 10, 20, 30];
+    const expected = values.map((value, index) => {
+      const channel = index % 3;
+      return (value / 255 - torchvision.mean[channel]!) / torchvision.std[channel]!;
+    });
+    expect(Array.from(output.dataSync())).toEqual(
+      expected.map((value) => expect.closeTo(value, 5)),
+    );
+    tf.dispose([input, output]);
+  });
+
+  it('reorders channels to BGR before subtracting the caffe mean', () => {
+    const input = pixels();
+    const output = normalizeImages(input, caffe);
+    const expected = [
+      255 - 103.939,
+      127.5 - 116.779,
+      0 - 123.68,
+      30 - 103.939,
+      20 - 116.779,
+      10 - 123.68,
+    ];
+    expect(Array.from(output.dataSync())).toEqual(
+      expected.map((value) => expect.closeTo(value, 4)),
+    );
+    tf.dispose([input, output]);
+  });
+
+  it('leaks no tensors', async () => {
+    const input = pixels();
+    await expectNoTensorLeaks(() => normalizeImages(input, torchvision));
+    input.dispose();
+  });
+});

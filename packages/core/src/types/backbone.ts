@@ -1,0 +1,111 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { JsonObject } from './json.js';
+import type { Preprocessing } from './preprocessing.js';
+
+/** Where a backbone's pretrained weights come from. */
+export interface WeightSource {
+  /** Short identity, e.g. `imagenet` or `teachable-machine`. */
+  name: string;
+  /** File format. */
+  format: 'tfjs-layers' | 'keras-h5' | 'safetensors';
+  /** Canonical download URL (for `tfjs-layers`, the `model.json` URL). */
+  url: string;
+  /**
+   * Path of the file under a mirror directory holding the canonical file names, e.g.
+   * `keras/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5`.
+   */
+  mirrorPath: string;
+  /** SPDX licence identifier or a short statement. */
+  license: string;
+  /** sha256 of the file, when known. */
+  sha256?: string;
+}
+
+/** Selects layers by exact name, regular expression, or a predicate. */
+export type LayerSelector = string | RegExp | ((layer: tfl.layers.Layer) => boolean);
+
+/** Options of {@link Backbone.unfreeze}. */
+export interface UnfreezeOptions {
+  /**
+   * Unfreeze this layer or stage and everything after it in topological order, e.g.
+   * `block_13` (MobileNetV2) or `layer4` (ResNet). Omit to unfreeze every layer.
+   */
+  from?: string;
+  /** Unfreeze only the layers matching this selector. */
+  layers?: LayerSelector;
+}
+
+/**
+ * A feature extractor with pretrained weights: the contract every built-in and user-plugged
+ * backbone fulfils, and all the trainer knows about backbones.
+ *
+ * BatchNorm policy: a BatchNormalization layer that is frozen runs in inference mode (moving
+ * statistics used and never updated) even when the model is called with `training: true`.
+ */
+export interface Backbone {
+  /** Registered name, e.g. `mobilenet_v2_1.0_224`. */
+  readonly name: string;
+  /** How to turn pixels into this network's input; travels with the weights. */
+  readonly preprocessing: Preprocessing;
+  /** Length of the pooled feature vector. */
+  readonly featureDim: number;
+  /**
+   * Identity of architecture + weights + options (e.g. `mobilenet_v2_1.0_224:imagenet:sha256…`),
+   * used to key feature caches and written into saved models' metadata.
+   */
+  readonly weightsId: string;
+  /**
+   * The network: input `[N, H, W, 3]` preprocessed, output `[N, featureDim]` pooled features.
+   * Owned by the backbone; {@link dispose} releases it.
+   */
+  readonly model: tfl.LayersModel;
+  /** Named stages in order (e.g. `block_1` … `block_16`, or `layer1` … `layer4`) usable as `from`. */
+  readonly stages: readonly string[];
+  /** Freezes every layer (feature extraction). */
+  freeze(): void;
+  /** Makes layers trainable (fine-tuning); see {@link UnfreezeOptions}. */
+  unfreeze(options?: UnfreezeOptions): void;
+  /** A JSON description (name, options, weight source) written into saved models' metadata. */
+  getConfig(): JsonObject;
+  /** Releases the model's weights. */
+  dispose(): void;
+}
+
+/** Options every backbone's `create` accepts. */
+export interface CreateBackboneOptions {
+  /** Load pretrained weights (`true`, the default), or start from random initialisation. */
+  pretrained?: boolean;
+  /** Explicit path of the weights file (or `model.json`), bypassing cache/mirror/download. */
+  weightsPath?: string;
+  /** Input height and width, when the family supports several. */
+  inputSize?: readonly [number, number];
+  /** Seed for random initialisation. */
+  seed?: number;
+}
+
+/**
+ * A registered backbone: its name, family, what it expects and where its weights live. Register
+ * one with the backbones package's registry to make `createBackbone(name)` find it.
+ */
+export interface BackboneDescriptor<Options extends CreateBackboneOptions = CreateBackboneOptions> {
+  /** Unique name, e.g. `mobilenet_v2_0.35_224`. */
+  name: string;
+  /** Architecture family, e.g. `mobilenet_v2` or `resnet`. */
+  family: string;
+  /** One line for listings. */
+  description: string;
+  /** Preprocessing of the default weights. */
+  preprocessing: Preprocessing;
+  /** Length of the pooled feature vector. */
+  featureDim: number;
+  /** Input sizes the weights were trained at or the architecture accepts, e.g. `[[224, 224]]`. */
+  inputSizes: ReadonlyArray<readonly [number, number]>;
+  /** Number of parameters of the feature extractor, for listings. */
+  parameterCount?: number;
+  /** Pretrained weight sources, preferred first. */
+  weights: readonly WeightSource[];
+  /** Class labels of the pretrained classifier, when the model has one. */
+  classLabels?: { url: string; mirrorPath: string };
+  /** Builds the backbone. Weights are resolved explicit path → cache → mirror → download. */
+  create(options?: Options): Promise<Backbone>;
+}

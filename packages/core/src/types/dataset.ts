@@ -1,0 +1,35 @@
+import type { ImageBatch } from './image.js';
+
+/** Options of {@link ImageDataset.batches}. */
+export interface BatchOptions {
+  /** Images per batch (> 0). */
+  batchSize: number;
+  /** Shuffle the order; a different permutation for each `epoch`, fixed by `seed`. Default `false`. */
+  shuffle?: boolean;
+  /** Seed of the shuffling. Default 0. */
+  seed?: number;
+  /** Epoch number, so each epoch gets its own permutation from the same seed. Default 0. */
+  epoch?: number;
+  /** Drop a last batch smaller than `batchSize`. Default `false`. */
+  dropRemainder?: boolean;
+  /** Stops the stream when aborted; the iterator then throws the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A finite, labelled image dataset that streams batches. Implementations decode lazily; they
+ * never need the whole dataset in memory.
+ */
+export interface ImageDataset {
+  /** Class names; a label `i` means `classNames[i]`. */
+  readonly classNames: readonly string[];
+  /** Number of images. */
+  readonly size: number;
+  /** Labels of every image in dataset order (without decoding), for stratification and metrics. */
+  labels(): readonly number[];
+  /**
+   * Streams batches. The consumer owns and disposes each batch's tensors. Pixels arrive already
+   * at the dataset's configured image size.
+   */
+  batches(options: BatchOptions): AsyncIterable<ImageBatch>;
+}
