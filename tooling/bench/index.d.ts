@@ -1,0 +1,42 @@
+/** One benchmark figure. */
+export interface BenchRow {
+  suite: string;
+  name: string;
+  backend: string;
+  value: number;
+  unit: string;
+  medianSeconds: number;
+  runs: number;
+  notes: string;
+}
+
+/** Times `run` after warm-up and returns the median throughput (`items` per second). */
+export declare function measure(options: {
+  /** Suite, e.g. `backbone forward`. */
+  suite: string;
+  /** Figure name, e.g. `mobilenet_v2_1.0 224 b32`. */
+  name: string;
+  /** Items processed by one `run` call (images, steps …). */
+  items: number;
+  /** Unit of the throughput. Default `images/s`. */
+  unit?: string;
+  /** Untimed calls first. Default 1. */
+  warmup?: number;
+  /** Timed calls. Default 5. */
+  runs?: number;
+  /** The workload. */
+  run: () => unknown | Promise<unknown>;
+  /** Backend name for the table. */
+  backend?: string;
+  /** Free text. */
+  notes?: string;
+}): Promise<BenchRow>;
+
+/** Machine facts recorded next to every result. */
+export declare function machine(): {
+  cpus: number;
+  cpuModel: string;
+  memoryGiB: number;
+  node: string;
+  date: string;
+};

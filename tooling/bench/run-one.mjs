@@ -1,0 +1,9 @@
+// Runs one bench file in its own process (so backends and memory do not leak between suites).
+import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
+const [file, rowsFile] = process.argv.slice(2);
+const module = await import(pathToFileURL(file).href);
+const rows = await module.default();
+writeFileSync(rowsFile, JSON.stringify(rows));
+process.exit(0);
