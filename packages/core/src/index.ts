@@ -9,6 +9,7 @@ export { normalizeImages } from './preprocessing/normalize-images.js';
 export { type RandomState, SeededRandom } from './random/seeded-random.js';
 export { type RegisterOptions, Registry } from './registry/registry.js';
 export { specificationVersion } from './specification-version.js';
+export type { AugmentOptions, ImageAugmentation } from './types/augmentation.js';
 export type {
   Backbone,
   BackboneDescriptor,
