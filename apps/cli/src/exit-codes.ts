@@ -1,0 +1,37 @@
+/** Exit codes scripts can rely on. */
+export const exitCodes = {
+  /** Finished as asked. */
+  success: 0,
+  /** Failed for a reason not listed below. */
+  failure: 1,
+  /** Bad command line: unknown command or option, invalid value. */
+  usage: 2,
+  /** Input data or weights not found or unreadable. */
+  input: 3,
+  /** Out of memory on the chosen backend. */
+  outOfMemory: 4,
+  /** Not available yet in this version. */
+  notImplemented: 69,
+  /** Interrupted (Ctrl-C) after cleaning up. */
+  interrupted: 130,
+} as const;
+
+/** Maps a Graft error code to the exit code. */
+export function exitCodeForErrorCode(code: string | undefined): number {
+  switch (code) {
+    case 'INVALID_ARGUMENT':
+    case 'UNKNOWN_NAME':
+      return exitCodes.usage;
+    case 'ASSET_NOT_FOUND':
+    case 'FILE_FORMAT':
+    case 'CHECKSUM_MISMATCH':
+    case 'DATA':
+      return exitCodes.input;
+    case 'OUT_OF_MEMORY':
+      return exitCodes.outOfMemory;
+    case 'ABORTED':
+      return exitCodes.interrupted;
+    default:
+      return exitCodes.failure;
+  }
+}

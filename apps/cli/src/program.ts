@@ -1,0 +1,65 @@
+import { Command, CommanderError } from 'commander';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerDoctorCommand } from './commands/doctor.js';
+import { exitCodeForErrorCode, exitCodes } from './exit-codes.js';
+import { type CommandOutput, createOutput, type OutputOptions } from './output.js';
+import { version } from './version.js';
+
+/** A command module: adds its sub-command to the program. */
+export type CommandRegistration = (program: Command, output: CommandOutput) => void;
+
+/** Every command, in help order. New commands are added here, one file each. */
+export const commandRegistrations: readonly CommandRegistration[] = [
+  registerDemoCommand,
+  registerDoctorCommand,
+];
+
+/** Options of {@link runCli}. */
+export interface RunCliOptions {
+  /** Arguments after the executable and script, e.g. `['doctor', '--json']`. */
+  arguments: readonly string[];
+  /** Output sinks (tests capture them). */
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+}
+
+/** Runs the `graft` command line and resolves to its exit code (it never calls `process.exit`). */
+export async function runCli(options: RunCliOptions): Promise<number> {
+  const program = new Command('graft');
+  const outputOptions = (): OutputOptions => ({
+    ...program.opts<{ quiet?: boolean; verbose?: boolean; json?: boolean }>(),
+    stdout: options.stdout,
+    stderr: options.stderr,
+  });
+  const output = createOutput(outputOptions);
+  program
+    .version(version, '-V, --version')
+    .description('Graft: transfer learning on TensorFlow.js')
+    .option('-q, --quiet', 'print results only')
+    .option('-v, --verbose', 'print details')
+    .option('--json', 'machine-readable output')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => (options.stdout ?? ((t) => process.stdout.write(t)))(text),
+      writeErr: (text) => (options.stderr ?? ((t) => process.stderr.write(t)))(text),
+    });
+  for (const register of commandRegistrations) register(program, output);
+
+  const previousExitCode = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync([...options.arguments], { from: 'user' });
+    return Number(process.exitCode ?? exitCodes.success);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
+        return exitCodes.success;
+      return exitCodes.usage;
+    }
+    const code = (error as { code?: string }).code;
+    output.error(`graft: ${error instanceof Error ? error.message : String(error)}`);
+    return exitCodeForErrorCode(code);
+  } finally {
+    process.exitCode = previousExitCode;
+  }
+}
