@@ -64,6 +64,7 @@ describe('resolveAsset', () => {
       sha256: sha256('payload'),
       cacheDir,
       mirrorDirs: [],
+      offline: false,
       fetch: fakeFetch('payload'),
       onProgress: (event) => progress.push(event.receivedBytes),
     });
@@ -81,6 +82,7 @@ describe('resolveAsset', () => {
         sha256: sha256('expected'),
         cacheDir,
         mirrorDirs: [],
+        offline: false,
         fetch: fakeFetch('tampered'),
       }),
     ).rejects.toThrow(/has sha256 [0-9a-f]{64}, expected/);
@@ -95,6 +97,7 @@ describe('resolveAsset', () => {
         url: 'https://example.org/f.bin',
         cacheDir,
         mirrorDirs: [],
+        offline: false,
         fetch: fakeFetch('', 404),
       }),
     ).rejects.toThrow(/downloading it failed \(HTTP 404/);
@@ -109,6 +112,7 @@ describe('resolveAsset', () => {
       sha256: sha256('good'),
       cacheDir,
       mirrorDirs: [],
+      offline: false,
       fetch: fakeFetch('good'),
     });
     expect(await readFile(resolved.path, 'utf8')).toBe('good');
