@@ -2,15 +2,21 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AssetNotFoundError } from '../errors/asset-not-found-error.js';
 import { resolveAsset } from './resolve-asset.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
 
+const roots: string[] = [];
+afterAll(async () => {
+  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
+});
+
 async function directories() {
   const root = await mkdtemp(join(tmpdir(), 'graft-asset-'));
+  roots.push(root);
   return { cacheDir: join(root, 'cache'), mirror: join(root, 'mirror'), root };
 }
 
