@@ -1,0 +1,2 @@
+// Node-only helpers (file IO). Filled in by the weight loaders.
+export {};
