@@ -1,0 +1,164 @@
+import {
+  type Backbone,
+  InvalidArgumentError,
+  type JsonObject,
+  type Preprocessing,
+  type UnfreezeOptions,
+} from '@graft/core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { applyFrozenBatchNormPolicy } from '../freezing/batch-norm-policy.js';
+import { freezeAllLayers, setTrainableLayers } from '../freezing/layer-freezing.js';
+
+/** How a 4-D feature map becomes a feature vector. */
+export type FeaturePooling = 'avg' | 'max';
+
+/** Options of {@link backboneFromModel}. */
+export interface BackboneFromModelOptions {
+  /** The network; its first input takes `[N, H, W, 3]` preprocessed images. Owned by the backbone. */
+  model: tfl.LayersModel;
+  /**
+   * Name of the layer whose output is the feature map or vector. Default: the model's output.
+   * Layers after it are not part of the backbone.
+   */
+  featureLayer?: string;
+  /** How raw pixels become the model's input; travels with the weights. */
+  preprocessing: Preprocessing;
+  /** Pooling applied when the feature layer's output is 4-D. Default `avg`. */
+  pooling?: FeaturePooling;
+  /** Name reported by the backbone. Default: the model's name. */
+  name?: string;
+  /** Identity of architecture + weights, keying feature caches. Default: `<name>:custom`. */
+  weightsId?: string;
+  /** Named stages in topological order, usable as `unfreeze({ from })`. Default: none. */
+  stages?: readonly string[];
+  /** Keep every BatchNormalization layer frozen (inference mode) even when unfreezing. */
+  keepBatchNormFrozen?: boolean;
+  /** Extra JSON merged into {@link Backbone.getConfig} (e.g. family options, weight source). */
+  config?: JsonObject;
+  /** Whether the backbone starts frozen (feature extraction). Default `true`. */
+  frozen?: boolean;
+}
+
+/** A {@link Backbone} plus the options it was made with, as every backbone of this package is. */
+export interface GraftBackbone extends Backbone {
+  /** Whether BatchNormalization layers stay frozen when unfreezing. */
+  readonly keepBatchNormFrozen: boolean;
+}
+
+/**
+ * Wraps any `tf.LayersModel` as a {@link Backbone}: cuts it at `featureLayer`, adds global
+ * pooling when that output is a feature map, and applies the frozen-BatchNorm policy (frozen
+ * BatchNormalization layers run in inference mode even when called with `training: true`).
+ * Built-in backbones are made with this function too.
+ */
+export function backboneFromModel(options: BackboneFromModelOptions): GraftBackbone {
+  const source = options.model;
+  const name = options.name ?? source.name;
+  const pooling = options.pooling ?? 'avg';
+  if (pooling !== 'avg' && pooling !== 'max') {
+    throw new InvalidArgumentError({
+      argument: 'pooling',
+      value: pooling,
+      expected: 'must be one of: avg, max',
+    });
+  }
+  const featureOutput = featureTensorOf(source, options.featureLayer);
+  const rank = featureOutput.shape.length;
+  let output = featureOutput;
+  if (rank === 4) {
+    const poolingLayer =
+      pooling === 'avg'
+        ? tfl.layers.globalAveragePooling2d({ name: `${name}_feature_avg_pool` })
+        : tfl.layers.globalMaxPooling2d({ name: `${name}_feature_max_pool` });
+    output = poolingLayer.apply(featureOutput) as tfl.SymbolicTensor;
+  } else if (rank !== 2) {
+    throw new InvalidArgumentError({
+      argument: 'featureLayer',
+      value: options.featureLayer ?? '(model output)',
+      expected: `must output a feature map [N, H, W, C] or vector [N, C]; its output has shape ${JSON.stringify(featureOutput.shape)}`,
+    });
+  }
+  const model =
+    output === source.outputs[0] && source.outputs.length === 1
+      ? source
+      : tfl.model({ inputs: source.inputs, outputs: output, name: `${name}_features` });
+  const featureDim = output.shape[1];
+  if (typeof featureDim !== 'number') {
+    throw new InvalidArgumentError({
+      argument: 'featureLayer',
+      value: options.featureLayer ?? '(model output)',
+      expected: 'must have a known number of channels',
+    });
+  }
+  applyFrozenBatchNormPolicy(model);
+  const stages = [...(options.stages ?? [])];
+  const keepBatchNormFrozen = options.keepBatchNormFrozen ?? false;
+  if (options.frozen ?? true) freezeAllLayers(model);
+
+  return {
+    name,
+    preprocessing: options.preprocessing,
+    featureDim,
+    weightsId: options.weightsId ?? `${name}:custom`,
+    model,
+    stages,
+    keepBatchNormFrozen,
+    freeze() {
+      freezeAllLayers(model);
+    },
+    unfreeze(unfreezeOptions: UnfreezeOptions = {}) {
+      setTrainableLayers(model, { ...unfreezeOptions, stages, keepBatchNormFrozen });
+    },
+    getConfig(): JsonObject {
+      return {
+        name,
+        featureLayer: options.featureLayer ?? null,
+        pooling,
+        featureDim,
+        keepBatchNormFrozen,
+        ...(options.config ?? {}),
+      };
+    },
+    dispose() {
+      // Disposing the feature model releases the shared layers' weights; the source model's
+      // head (if any) is released with it.
+      if (model !== source) source.dispose();
+      else model.dispose();
+    },
+  };
+}
+
+function featureTensorOf(
+  model: tfl.LayersModel,
+  featureLayer: string | undefined,
+): tfl.SymbolicTensor {
+  if (featureLayer === undefined) {
+    const output = model.outputs[0];
+    if (model.outputs.length !== 1 || output === undefined) {
+      throw new InvalidArgumentError({
+        argument: 'featureLayer',
+        value: featureLayer,
+        expected: `is required for a model with ${model.outputs.length} outputs`,
+      });
+    }
+    return output;
+  }
+  const layer = model.layers.find((candidate) => candidate.name === featureLayer);
+  if (layer === undefined) {
+    const names = model.layers.map((candidate) => candidate.name);
+    throw new InvalidArgumentError({
+      argument: 'featureLayer',
+      value: featureLayer,
+      expected: `must name a layer of model ${JSON.stringify(model.name)}: ${names.slice(-12).join(', ')}${names.length > 12 ? ' (last 12 shown)' : ''}`,
+    });
+  }
+  const output = layer.output;
+  if (Array.isArray(output)) {
+    throw new InvalidArgumentError({
+      argument: 'featureLayer',
+      value: featureLayer,
+      expected: 'must name a layer with a single output',
+    });
+  }
+  return output;
+}
