@@ -35,3 +35,9 @@ export function exitCodeForErrorCode(code: string | undefined): number {
       return exitCodes.failure;
   }
 }
+
+/** Exit code of an error thrown by a command: Graft error codes, aborts and wasm OOM aborts. */
+export function exitCodeForError(error: unknown): number {
+  if (error instanceof Error && error.name === 'AbortError') return exitCodes.interrupted;
+  return exitCodeForErrorCode((error as { code?: string } | undefined)?.code);
+}

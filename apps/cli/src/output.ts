@@ -1,3 +1,5 @@
+import { createProgressRenderer, type ProgressRenderer } from './progress/progress-renderer.js';
+
 /** Where a command writes: stdout for results, stderr for messages, honouring --quiet/--json. */
 export interface CommandOutput {
   /** Results (tables, JSON): always printed. */
@@ -8,8 +10,12 @@ export interface CommandOutput {
   verbose(text: string): void;
   /** Errors: always printed to stderr. */
   error(text: string): void;
+  /** A progress renderer suited to the output: TTY bar, plain lines, or none (--quiet, --json). */
+  progress(): ProgressRenderer;
   /** Whether --json was given. */
   readonly json: boolean;
+  /** Whether --verbose was given. */
+  readonly isVerbose: boolean;
 }
 
 /** Options of {@link createOutput}. */
@@ -32,17 +38,31 @@ export function createOutput(options: () => OutputOptions): CommandOutput {
     (options().stdout ?? ((t) => process.stdout.write(t)))(`${text}\n`);
   const stderr = (text: string) =>
     (options().stderr ?? ((t) => process.stderr.write(t)))(`${text}\n`);
+  const info = (text: string) => {
+    if (!options().quiet && !options().json) stderr(text);
+  };
   return {
     result: stdout,
-    info: (text) => {
-      if (!options().quiet && !options().json) stderr(text);
-    },
+    info,
     verbose: (text) => {
       if (options().verbose) stderr(text);
     },
     error: stderr,
+    progress: () => {
+      const current = options();
+      const style =
+        current.quiet || current.json
+          ? 'none'
+          : current.stderr === undefined && process.stderr.isTTY
+            ? 'tty'
+            : 'plain';
+      return createProgressRenderer({ style, write: info });
+    },
     get json() {
       return options().json === true;
+    },
+    get isVerbose() {
+      return options().verbose === true;
     },
   };
 }

@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
-import { exitCodeForErrorCode, exitCodes } from './exit-codes.js';
+import { describeError } from './describe-error.js';
+import { exitCodeForError, exitCodes } from './exit-codes.js';
 import { type CommandOutput, createOutput, type OutputOptions } from './output.js';
 import { version } from './version.js';
 
@@ -56,9 +57,8 @@ export async function runCli(options: RunCliOptions): Promise<number> {
         return exitCodes.success;
       return exitCodes.usage;
     }
-    const code = (error as { code?: string }).code;
-    output.error(`graft: ${error instanceof Error ? error.message : String(error)}`);
-    return exitCodeForErrorCode(code);
+    output.error(describeError(error, output.isVerbose));
+    return exitCodeForError(error);
   } finally {
     process.exitCode = previousExitCode;
   }

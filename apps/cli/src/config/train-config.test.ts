@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { resolveTrainConfig } from './train-config.js';
+
+const defaults = {
+  backbone: 'mobilenet_v2',
+  out: ({ backbone }: { data: string; backbone: string }) => `runs/${backbone}`,
+};
+
+describe('resolveTrainConfig', () => {
+  it('fills defaults and parses flag strings', () => {
+    const config = resolveTrainConfig({
+      flags: { data: 'images', epochs: '3', batchSize: '16', lr: '0.01', split: '0.7,0.2,0.1' },
+      defaults,
+    });
+    expect(config).toMatchObject({
+      data: 'images',
+      backbone: 'mobilenet_v2',
+      mode: 'feature-extraction',
+      epochs: 3,
+      batchSize: 16,
+      learningRate: 0.01,
+      split: [0.7, 0.2, 0.1],
+      out: 'runs/mobilenet_v2',
+      earlyStop: 0,
+    });
+  });
+
+  it('lets flags override the config file, and keeps file values flags do not give', () => {
+    const config = resolveTrainConfig({
+      file: { data: 'from-file', epochs: 20, mode: 'fine-tune', lr: 0.5, seed: 7 },
+      flags: { epochs: '2', seed: undefined },
+      defaults,
+    });
+    expect(config.data).toBe('from-file');
+    expect(config.epochs).toBe(2);
+    expect(config.mode).toBe('fine-tune');
+    expect(config.learningRate).toBe(0.5);
+    expect(config.seed).toBe(7);
+  });
+
+  it('names the flag, the value and the valid choices on a bad mode', () => {
+    expect(() => resolveTrainConfig({ flags: { data: 'd', mode: 'finetune' }, defaults })).toThrow(
+      'Argument `--mode` must be one of: feature-extraction, fine-tune. Received: --mode="finetune"',
+    );
+  });
+
+  it.each([
+    [{ epochs: '0' }, '--epochs'],
+    [{ epochs: '2.5' }, '--epochs'],
+    [{ batchSize: 'many' }, '--batch-size'],
+    [{ lr: '-1' }, '--lr'],
+    [{ split: '0.8,0.3' }, '--split'],
+    [{ earlyStop: '-2' }, '--early-stop'],
+  ])('rejects %o naming %s', (flags, flag) => {
+    expect(() => resolveTrainConfig({ flags: { data: 'd', ...flags }, defaults })).toThrow(
+      `Argument \`${flag}\``,
+    );
+  });
+
+  it('rejects an unknown config-file key and lists the valid ones', () => {
+    expect(() =>
+      resolveTrainConfig({ file: { data: 'd', epoch: 3 }, flags: {}, defaults }),
+    ).toThrow(/must be one of: data, split, .*epochs.*Received: config file key="epoch"/);
+  });
+
+  it('requires the data', () => {
+    expect(() => resolveTrainConfig({ flags: {}, defaults })).toThrow(
+      'Argument `<data>` is required',
+    );
+  });
+
+  it('keeps an augmentation pipeline object from a config file as JSON', () => {
+    const pipeline = { name: 'compose', ops: [{ name: 'flip' }] };
+    const config = resolveTrainConfig({
+      file: { data: 'd', augment: pipeline },
+      flags: {},
+      defaults,
+    });
+    expect(JSON.parse(config.augment ?? '')).toEqual(pipeline);
+  });
+});

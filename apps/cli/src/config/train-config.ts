@@ -1,0 +1,187 @@
+import { InvalidArgumentError } from '@graft/core';
+import {
+  parseBoolean,
+  parseChoice,
+  parseInteger,
+  parsePositiveNumber,
+  parseSplit,
+  parseText,
+} from './parse-values.js';
+
+/** Training modes. */
+export const trainingModes = ['feature-extraction', 'fine-tune'] as const;
+/** How the backbone is used during training. */
+export type TrainingMode = (typeof trainingModes)[number];
+
+/** Everything `graft train` needs, after merging the config file, the flags and the defaults. */
+export interface TrainConfig {
+  /** Data: a folder with `train/` and `val/` (optional `test/`), a flat class folder, or `cifar10`/`cifar100`. */
+  data: string;
+  /** Fractions train/val/test used to split a flat class folder. */
+  split: [number, number, number] | undefined;
+  /** Registered backbone name. */
+  backbone: string;
+  /** Weights: `imagenet` (the backbone's default pretrained weights), `none` (random), or a file path. */
+  weights: string;
+  /** Feature extraction (frozen backbone, cached features) or fine-tuning. */
+  mode: TrainingMode;
+  /** Epochs. */
+  epochs: number;
+  /** Images per batch. */
+  batchSize: number;
+  /** Peak learning rate. */
+  learningRate: number;
+  /** Learning-rate schedule name. */
+  schedule: string;
+  /** Augmentation: comma-separated op names, or a JSON pipeline config; undefined for none. */
+  augment: string | undefined;
+  /** Fine-tuning: first backbone layer (name or index) to train; earlier layers stay frozen. */
+  unfreezeFrom: string | undefined;
+  /** Early-stopping patience in epochs on validation loss; 0 turns it off. */
+  earlyStop: number;
+  /** Seed of every random choice (split, shuffling, augmentation, head initialisation). */
+  seed: number;
+  /** Run directory. */
+  out: string;
+  /** Keep the best epoch's weights (by validation accuracy) rather than the last one. */
+  keepBest: boolean;
+}
+
+/** Defaults of optional fields. `backbone` and `out` are filled in by the command. */
+export const trainDefaults = {
+  weights: 'imagenet',
+  mode: 'feature-extraction',
+  epochs: 10,
+  batchSize: 32,
+  learningRate: 0.001,
+  schedule: 'constant',
+  earlyStop: 0,
+  seed: 0,
+  keepBest: true,
+} as const satisfies Partial<TrainConfig>;
+
+/** Config-file keys and their flags, for error messages. `lr` is an alias of `learningRate`. */
+const flagOf: Record<string, string> = {
+  data: '<data>',
+  split: '--split',
+  backbone: '--backbone',
+  weights: '--weights',
+  mode: '--mode',
+  epochs: '--epochs',
+  batchSize: '--batch-size',
+  learningRate: '--lr',
+  lr: '--lr',
+  schedule: '--schedule',
+  augment: '--augment',
+  unfreezeFrom: '--unfreeze-from',
+  earlyStop: '--early-stop',
+  seed: '--seed',
+  out: '--out',
+  keepBest: '--keep-best',
+};
+
+/** Names accepted in a config file (camelCase; kebab-case works too). */
+export const trainConfigKeys: readonly string[] = Object.keys(flagOf);
+
+/** Options of {@link resolveTrainConfig}. */
+export interface ResolveTrainConfigOptions {
+  /** Values from the config file (camelCase keys), if one was given. */
+  file?: Record<string, unknown>;
+  /** Values from flags; `undefined` entries mean "not given" and do not override the file. */
+  flags: Record<string, unknown>;
+  /** Defaults the command computes (backbone, out). */
+  defaults: { backbone: string; out: (config: { data: string; backbone: string }) => string };
+}
+
+/**
+ * Merges config file ← flags (flags win) over the defaults, and validates every value. Throws
+ * {@link InvalidArgumentError} naming the flag, the value and the valid choices.
+ */
+export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainConfig {
+  const file = { ...(options.file ?? {}) };
+  if ('lr' in file) {
+    file.learningRate = file.lr;
+    delete file.lr;
+  }
+  for (const key of Object.keys(file)) {
+    if (!(key in flagOf)) {
+      throw new InvalidArgumentError({
+        argument: 'config file key',
+        value: key,
+        expected: `must be one of: ${trainConfigKeys.filter((name) => name !== 'lr').join(', ')}`,
+      });
+    }
+  }
+  const flags = Object.fromEntries(
+    Object.entries(options.flags).filter(([, value]) => value !== undefined),
+  );
+  if ('lr' in flags) {
+    flags.learningRate = flags.lr;
+    delete flags.lr;
+  }
+  const merged: Record<string, unknown> = { ...file, ...flags };
+  const pick = (key: keyof TrainConfig) => merged[key];
+  const flag = (key: keyof TrainConfig) => flagOf[key] ?? key;
+
+  if (pick('data') === undefined) {
+    throw new InvalidArgumentError({
+      argument: '<data>',
+      value: undefined,
+      expected:
+        'is required: a folder with train/ and val/, a flat class folder with --split, or cifar10/cifar100',
+    });
+  }
+  const data = parseText(flag('data'), pick('data'));
+  const backbone =
+    pick('backbone') === undefined
+      ? options.defaults.backbone
+      : parseText(flag('backbone'), pick('backbone'));
+  const optionalText = (key: keyof TrainConfig) =>
+    pick(key) === undefined ? undefined : parseText(flag(key), String(pick(key)));
+  return {
+    data,
+    split: pick('split') === undefined ? undefined : parseSplit(flag('split'), pick('split')),
+    backbone,
+    weights: optionalText('weights') ?? trainDefaults.weights,
+    mode:
+      pick('mode') === undefined
+        ? trainDefaults.mode
+        : parseChoice(flag('mode'), pick('mode'), trainingModes),
+    epochs:
+      pick('epochs') === undefined
+        ? trainDefaults.epochs
+        : parseInteger(flag('epochs'), pick('epochs'), { minimum: 1 }),
+    batchSize:
+      pick('batchSize') === undefined
+        ? trainDefaults.batchSize
+        : parseInteger(flag('batchSize'), pick('batchSize'), { minimum: 1, maximum: 4096 }),
+    learningRate:
+      pick('learningRate') === undefined
+        ? trainDefaults.learningRate
+        : parsePositiveNumber(flag('learningRate'), pick('learningRate')),
+    schedule: optionalText('schedule') ?? trainDefaults.schedule,
+    augment:
+      pick('augment') === undefined
+        ? undefined
+        : typeof pick('augment') === 'string'
+          ? parseText(flag('augment'), pick('augment'))
+          : JSON.stringify(pick('augment')),
+    unfreezeFrom: optionalText('unfreezeFrom'),
+    earlyStop:
+      pick('earlyStop') === undefined
+        ? trainDefaults.earlyStop
+        : parseInteger(flag('earlyStop'), pick('earlyStop'), { minimum: 0 }),
+    seed:
+      pick('seed') === undefined
+        ? trainDefaults.seed
+        : parseInteger(flag('seed'), pick('seed'), { minimum: 0, maximum: 2 ** 32 - 1 }),
+    out:
+      pick('out') === undefined
+        ? options.defaults.out({ data, backbone })
+        : parseText(flag('out'), pick('out')),
+    keepBest:
+      pick('keepBest') === undefined
+        ? trainDefaults.keepBest
+        : parseBoolean(flag('keepBest'), pick('keepBest')),
+  };
+}

@@ -1,0 +1,22 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { withInterruptSignal } from './interrupt-signal.js';
+
+describe('withInterruptSignal', () => {
+  it('aborts the signal on SIGINT and removes its listeners afterwards', async () => {
+    const target = new EventEmitter();
+    let told = 0;
+    const result = await withInterruptSignal(
+      async (signal) => {
+        expect(signal.aborted).toBe(false);
+        target.emit('SIGINT');
+        return signal.aborted;
+      },
+      { target: target as unknown as NodeJS.Process, onInterrupt: () => told++ },
+    );
+    expect(result).toBe(true);
+    expect(told).toBe(1);
+    expect(target.listenerCount('SIGINT')).toBe(0);
+    expect(target.listenerCount('SIGTERM')).toBe(0);
+  });
+});
