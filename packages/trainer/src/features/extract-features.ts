@@ -1,0 +1,208 @@
+import {
+  type Backbone,
+  disposeBatch,
+  type ImageAugmentation,
+  type ImageBatch,
+  type ImageDataset,
+  normalizeImages,
+} from '@graft/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { toTargets } from '../training/loss.js';
+import { contentHash } from './content-hash.js';
+import type { FeatureStore } from './feature-store.js';
+
+/** Features of a whole dataset (one pass), held in memory as flat float32 arrays. */
+export interface FeatureTable {
+  /** Number of rows (images). */
+  count: number;
+  /** Length of one feature vector. */
+  featureDim: number;
+  /** Number of classes (columns of {@link targets}). */
+  numClasses: number;
+  /** `count × featureDim` features, row-major. */
+  features: Float32Array;
+  /** `count × numClasses` float targets (one-hot, or soft after mixup). */
+  targets: Float32Array;
+  /** Integer label per row (arg-max of the target). */
+  labels: Int32Array;
+  /** Image sources, when the dataset gives them. */
+  sources: Array<string | undefined>;
+}
+
+/** Counters of one extraction. */
+export interface ExtractionStats {
+  /** Images seen. */
+  images: number;
+  /** Images whose features came from the store. */
+  cacheHits: number;
+  /** Calls of `backbone.model.predict`. */
+  backboneCalls: number;
+  /** Images run through the backbone. */
+  backboneImages: number;
+}
+
+/** Options of {@link extractFeatures}. */
+export interface ExtractFeaturesOptions {
+  /** The frozen backbone; run in inference mode. */
+  backbone: Backbone;
+  /** Images to featurise, in dataset order (not shuffled). */
+  data: ImageDataset;
+  /** Images per backbone call. */
+  batchSize: number;
+  /** Augmentation of this pass; omit for clean features. */
+  augmentation?: ImageAugmentation;
+  /** Pass number (0-based), mixed into augmentation seeds and cache keys. */
+  pass?: number;
+  /** Seed of the run, mixed into augmentation seeds. */
+  seed?: number;
+  /** Where features are looked up first and stored after computing. */
+  store?: FeatureStore;
+  /** Cancels the extraction. */
+  signal?: AbortSignal;
+  /** Called after each batch with the images done so far. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Runs the frozen backbone once over `data` (optionally through one augmentation pass) and
+ * returns every feature vector with its target. Features already in `store` are not recomputed:
+ * the key names the backbone's `weightsId`, its preprocessing, the augmentation config + pass +
+ * seed (when augmenting) and the image's key (or a hash of its pixels when the dataset gives no
+ * keys). A batch with every key cached skips the backbone entirely.
+ */
+export async function extractFeatures(
+  options: ExtractFeaturesOptions,
+): Promise<{ table: FeatureTable; stats: ExtractionStats }> {
+  const { backbone, data, store } = options;
+  const numClasses = data.classNames.length;
+  const featureDim = backbone.featureDim;
+  const count = data.size;
+  const features = new Float32Array(count * featureDim);
+  const targets = new Float32Array(count * numClasses);
+  const labels = new Int32Array(count);
+  const sources: Array<string | undefined> = [];
+  const stats: ExtractionStats = { images: 0, cacheHits: 0, backboneCalls: 0, backboneImages: 0 };
+  const prefix = keyPrefix(options);
+  let row = 0;
+  let batchIndex = 0;
+  for await (const original of data.batches({
+    batchSize: options.batchSize,
+    shuffle: false,
+    ...(options.signal ? { signal: options.signal } : {}),
+  })) {
+    let batch: ImageBatch = original;
+    try {
+      if (options.augmentation) {
+        batch = options.augmentation.apply(original, {
+          seed: augmentationSeed(options.seed ?? 0, options.pass ?? 0, batchIndex),
+          numClasses,
+        });
+      }
+      const size = batch.images.shape[0];
+      if (row + size > count) {
+        throw new RangeError(`The dataset yielded more than its size (${count}) images.`);
+      }
+      const imageKeys = original.keys ?? (await hashImages(original.images));
+      const keys = imageKeys.map((key) => `${prefix}|${key}`);
+      const cached = store ? await Promise.all(keys.map((key) => store.get(key))) : [];
+      const allCached =
+        store !== undefined && cached.every((entry) => entry?.length === featureDim);
+      if (allCached) {
+        cached.forEach((entry, index) => {
+          features.set(entry as Float32Array, (row + index) * featureDim);
+        });
+        stats.cacheHits += size;
+      } else {
+        const output = tf.tidy(() => {
+          const input = normalizeImages(batch.images, backbone.preprocessing);
+          return backbone.model.predict(input) as tf.Tensor;
+        });
+        const values = (await output.data()) as Float32Array;
+        output.dispose();
+        stats.backboneCalls++;
+        stats.backboneImages += size;
+        features.set(values, row * featureDim);
+        if (store) {
+          await Promise.all(
+            keys.map((key, index) =>
+              store.set(key, values.slice(index * featureDim, (index + 1) * featureDim)),
+            ),
+          );
+        }
+      }
+      const targetTensor = toTargets(batch.labels, numClasses);
+      const targetValues = (await targetTensor.data()) as Float32Array;
+      targetTensor.dispose();
+      targets.set(targetValues, row * numClasses);
+      for (let index = 0; index < size; index++) {
+        labels[row + index] = argMax(targetValues, index * numClasses, numClasses);
+        sources.push(original.sources?.[index]);
+      }
+      row += size;
+      stats.images += size;
+      batchIndex++;
+      options.onProgress?.(row, count);
+    } finally {
+      if (batch !== original) disposeBatch(batch);
+      disposeBatch(original);
+    }
+  }
+  return {
+    table: {
+      count: row,
+      featureDim,
+      numClasses,
+      features: row === count ? features : features.slice(0, row * featureDim),
+      targets: row === count ? targets : targets.slice(0, row * numClasses),
+      labels: row === count ? labels : labels.slice(0, row),
+      sources,
+    },
+    stats,
+  };
+}
+
+/** The seed of augmentation for one batch of one pass: stable across runs and resumes. */
+export function augmentationSeed(seed: number, pass: number, batch: number): number {
+  return (
+    (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(pass + 1, 0xc2b2ae35) + batch * 7919) >>>
+    0
+  );
+}
+
+function keyPrefix(options: ExtractFeaturesOptions): string {
+  const parts = [options.backbone.weightsId, JSON.stringify(options.backbone.preprocessing)];
+  if (options.augmentation) {
+    // Augmented features depend on the batch composition too (one seed per batch).
+    parts.push(
+      JSON.stringify(options.augmentation.toConfig()),
+      `pass=${options.pass ?? 0}`,
+      `seed=${options.seed ?? 0}`,
+      `batch=${options.batchSize}`,
+    );
+  } else {
+    parts.push('clean');
+  }
+  return contentHash(new TextEncoder().encode(parts.join('\n')));
+}
+
+async function hashImages(images: tf.Tensor4D): Promise<string[]> {
+  const [count, height, width, channels] = images.shape;
+  const values = await images.data();
+  const stride = height * width * channels;
+  const keys: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const slice = values.subarray(index * stride, (index + 1) * stride);
+    keys.push(
+      `${height}x${width}:${contentHash(new Uint8Array(slice.buffer, slice.byteOffset, slice.byteLength))}`,
+    );
+  }
+  return keys;
+}
+
+function argMax(values: Float32Array, offset: number, length: number): number {
+  let best = 0;
+  for (let index = 1; index < length; index++) {
+    if ((values[offset + index] as number) > (values[offset + best] as number)) best = index;
+  }
+  return best;
+}

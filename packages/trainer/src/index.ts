@@ -1,0 +1,46 @@
+export type {
+  TrainerCallback,
+  TrainerCallbackContext,
+  WeightSnapshot,
+} from './callbacks/trainer-context.js';
+export { isTrainerContext } from './callbacks/trainer-context.js';
+export {
+  type CheckpointManifest,
+  captureCheckpoint,
+  restoreCheckpoint,
+  type TrainingCheckpoint,
+} from './checkpoint/training-checkpoint.js';
+export { type EvaluateOptions, evaluate, evaluateFeatures } from './evaluation/evaluate.js';
+export {
+  type ClassMetrics,
+  type ComputeMetricsOptions,
+  computeMetrics,
+  type EvaluationReport,
+  type Misclassified,
+} from './evaluation/metrics.js';
+export { contentHash } from './features/content-hash.js';
+export {
+  type ExtractFeaturesOptions,
+  type ExtractionStats,
+  extractFeatures,
+  type FeatureTable,
+} from './features/extract-features.js';
+export { type FeatureStore, MemoryFeatureStore } from './features/feature-store.js';
+export { type AdamOptions, adam, adamw } from './optimizers/adam.js';
+export type { OptimizedVariable, Optimizer, OptimizerState } from './optimizers/optimizer.js';
+export {
+  createOptimizer,
+  type OptimizerDescriptor,
+  optimizerRegistry,
+} from './optimizers/optimizer-registry.js';
+export { type SgdOptions, sgd } from './optimizers/sgd.js';
+export { computeGradients, type StepGradients } from './training/gradients.js';
+export { classificationLoss, toTargets } from './training/loss.js';
+export {
+  defaultMicroBatchSize,
+  type TrainingMode,
+  type TrainOptions,
+  type TrainResult,
+  train,
+} from './training/train.js';
+export type { DiscriminativeLearningRates } from './training/trainable-variables.js';

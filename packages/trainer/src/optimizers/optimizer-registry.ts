@@ -1,0 +1,65 @@
+import { InvalidArgumentError, type JsonObject, Registry } from '@graft/core';
+import { type AdamOptions, adam, adamw } from './adam.js';
+import type { Optimizer } from './optimizer.js';
+import { type SgdOptions, sgd } from './sgd.js';
+
+/** A registered optimiser kind. */
+export interface OptimizerDescriptor {
+  /** Unique name, e.g. `adamw`. */
+  name: string;
+  /** One line for listings. */
+  description: string;
+  /** Builds a fresh optimiser from `{ name, ...options }` (e.g. a saved `getConfig()`). */
+  fromConfig(config: JsonObject): Optimizer;
+}
+
+/** Optimisers known to {@link createOptimizer}; register your own with `register`. */
+export const optimizerRegistry = new Registry<OptimizerDescriptor>({ kind: 'optimizer' });
+
+const builtIns: OptimizerDescriptor[] = [
+  {
+    name: 'sgd',
+    description: 'SGD with optional (Nesterov) momentum and coupled L2 weight decay',
+    fromConfig: (config) => sgd(withoutName(config) as SgdOptions),
+  },
+  {
+    name: 'adam',
+    description: 'Adam with bias correction',
+    fromConfig: (config) => adam(withoutName(config) as AdamOptions),
+  },
+  {
+    name: 'adamw',
+    description: 'Adam with decoupled weight decay (AdamW)',
+    fromConfig: (config) => adamw(withoutName(config) as AdamOptions),
+  },
+];
+
+/** Registers the built-in optimisers once (lazily, so importing the package has no side effect). */
+function ensureBuiltIns(): void {
+  for (const descriptor of builtIns) {
+    if (!optimizerRegistry.has(descriptor.name)) {
+      optimizerRegistry.register(descriptor.name, descriptor);
+    }
+  }
+}
+
+/**
+ * Builds an optimiser by name: `createOptimizer({ name: 'adamw', learningRate: 1e-3 })`.
+ * Unknown names throw an `UnknownNameError` listing the valid ones.
+ */
+export function createOptimizer(config: { name: string } & JsonObject): Optimizer {
+  if (typeof config?.name !== 'string') {
+    throw new InvalidArgumentError({
+      argument: 'name',
+      value: config?.name,
+      expected: 'must be an optimiser name such as "sgd", "adam" or "adamw"',
+    });
+  }
+  ensureBuiltIns();
+  return optimizerRegistry.get(config.name).fromConfig(config);
+}
+
+function withoutName(config: JsonObject): JsonObject {
+  const { name: _name, ...rest } = config;
+  return rest;
+}

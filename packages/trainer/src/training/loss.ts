@@ -1,0 +1,53 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+const epsilon = 1e-7;
+
+/**
+ * Mean loss of predicted probabilities against `[N, C]` float targets: categorical
+ * cross-entropy for a softmax head, binary cross-entropy for a sigmoid head. Probabilities are
+ * clipped to [1e-7, 1 - 1e-7] (Keras's epsilon) so a saturated head gives a finite loss.
+ * Runs in `tf.tidy`; the caller disposes the scalar.
+ */
+export function classificationLoss(options: {
+  /** `[N, C]` head output. */
+  probabilities: tf.Tensor;
+  /** `[N, C]` targets (one-hot or soft). */
+  targets: tf.Tensor;
+  /** The head's activation. */
+  activation: 'softmax' | 'sigmoid';
+}): tf.Scalar {
+  return tf.tidy(() => {
+    const clipped = tf.clipByValue(options.probabilities, epsilon, 1 - epsilon);
+    if (options.activation === 'softmax') {
+      return tf.neg(tf.mean(tf.sum(tf.mul(options.targets, tf.log(clipped)), -1))) as tf.Scalar;
+    }
+    const positive = tf.mul(options.targets, tf.log(clipped));
+    const negative = tf.mul(tf.sub(1, options.targets), tf.log(tf.sub(1, clipped)));
+    return tf.neg(tf.mean(tf.add(positive, negative))) as tf.Scalar;
+  });
+}
+
+/**
+ * `[N, C]` float targets from a batch's labels: int class indices become one-hot rows, `[N, C]`
+ * labels are cast to float32. Runs in `tf.tidy`; the caller disposes.
+ */
+export function toTargets(labels: tf.Tensor, numClasses: number): tf.Tensor2D {
+  return tf.tidy(() =>
+    labels.rank === 1
+      ? (tf.cast(
+          tf.oneHot(tf.cast(labels, 'int32') as tf.Tensor1D, numClasses),
+          'float32',
+        ) as tf.Tensor2D)
+      : (tf.cast(labels, 'float32') as tf.Tensor2D),
+  );
+}
+
+/** Number of rows whose arg-max prediction equals the arg-max target, as a scalar tensor. */
+export function correctCount(probabilities: tf.Tensor, targets: tf.Tensor): tf.Scalar {
+  return tf.tidy(
+    () =>
+      tf.sum(
+        tf.cast(tf.equal(tf.argMax(probabilities, -1), tf.argMax(targets, -1)), 'float32'),
+      ) as tf.Scalar,
+  );
+}

@@ -1,0 +1,217 @@
+import '@tensorflow/tfjs-backend-cpu';
+import type { ImageAugmentation } from '@graft/core';
+import { expectNoTensorLeaks, tinyBackbone } from '@graft/core/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { MemoryFeatureStore } from '../features/feature-store.js';
+import { adam } from '../optimizers/adam.js';
+import { sgd } from '../optimizers/sgd.js';
+import { ColourDataset, denseHead, plainBackbone } from '../testing/fixtures.js';
+import { defaultMicroBatchSize, train } from './train.js';
+
+/** Brightness jitter; deterministic in its seed. */
+const jitter: ImageAugmentation = {
+  name: 'jitter',
+  apply(batch, options) {
+    const factor = 0.8 + 0.4 * ((options.seed % 1000) / 1000);
+    return {
+      images: tf.tidy(() => tf.clipByValue(tf.mul(batch.images, factor), 0, 255) as tf.Tensor4D),
+      labels: tf.clone(batch.labels),
+    };
+  },
+  toConfig: () => ({ name: 'jitter' }),
+};
+
+describe('train', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('feature extraction runs the backbone once per image, however many epochs', async () => {
+    const trainData = new ColourDataset({ count: 48, seed: 1, noise: 40 });
+    const validationData = new ColourDataset({ count: 24, seed: 2, noise: 40 });
+    const backboneCalls = async (epochs: number) => {
+      const backbone = tinyBackbone({ featureDim: 16 });
+      const head = denseHead({ featureDim: 16, numClasses: 3 });
+      const predict = vi.spyOn(backbone.model, 'predict');
+      const result = await train({
+        backbone,
+        head,
+        trainData,
+        validationData,
+        mode: 'feature-extraction',
+        epochs,
+        batchSize: 4,
+        extractionBatchSize: 16,
+        optimizer: adam({ learningRate: 0.1 }),
+      });
+      const calls = predict.mock.calls.length;
+      backbone.dispose();
+      head.dispose();
+      return { calls, result };
+    };
+    const one = await backboneCalls(1);
+    const ten = await backboneCalls(10);
+    // 48 train + 24 validation images in batches of 16: 3 + 2 calls, for 1 epoch and for 10.
+    expect(one.calls).toBe(5);
+    expect(ten.calls).toBe(5);
+    expect(ten.result.extraction).toMatchObject({ backboneCalls: 5, backboneImages: 72 });
+    expect(ten.result.history).toHaveLength(10);
+    // Three colours: chance is 1/3.
+    expect(ten.result.validation?.accuracy).toBeGreaterThan(0.9);
+    expect(ten.result.history[9]?.loss).toBeLessThan(ten.result.history[0]?.loss ?? 0);
+  });
+
+  it('a feature store shared between runs skips the backbone, keyed by weights', async () => {
+    const trainData = new ColourDataset({ count: 24, seed: 1, withKeys: false });
+    const store = new MemoryFeatureStore();
+    const run = async (seed: number) => {
+      const backbone = tinyBackbone({ featureDim: 8, seed });
+      const head = denseHead({ featureDim: 8, numClasses: 3 });
+      const result = await train({
+        backbone,
+        head,
+        trainData,
+        mode: 'feature-extraction',
+        epochs: 1,
+        featureStore: store,
+        extractionBatchSize: 8,
+      });
+      backbone.dispose();
+      head.dispose();
+      return result.extraction;
+    };
+    expect(await run(1)).toMatchObject({ backboneCalls: 3, cacheHits: 0 });
+    expect(await run(1)).toMatchObject({ backboneCalls: 0, cacheHits: 24 });
+    // Other weights (another weightsId): another cache entry.
+    expect(await run(2)).toMatchObject({ backboneCalls: 3, cacheHits: 0 });
+    expect(store.size).toBe(48);
+  });
+
+  it('augmented feature extraction featurises each pass once', async () => {
+    const trainData = new ColourDataset({ count: 24, seed: 1 });
+    const backbone = tinyBackbone({ featureDim: 8 });
+    const head = denseHead({ featureDim: 8, numClasses: 3 });
+    const predict = vi.spyOn(backbone.model, 'predict');
+    const result = await train({
+      backbone,
+      head,
+      trainData,
+      mode: 'feature-extraction',
+      epochs: 6,
+      augmentation: jitter,
+      augmentedPasses: 3,
+      extractionBatchSize: 12,
+    });
+    expect(predict.mock.calls.length).toBe(6);
+    expect(result.extraction?.backboneImages).toBe(72);
+    backbone.dispose();
+    head.dispose();
+  });
+
+  it('fine-tunes backbone and head with micro-batches, above chance and without leaks', async () => {
+    const trainData = new ColourDataset({ count: 36, seed: 3 });
+    const validationData = new ColourDataset({ count: 18, seed: 4 });
+    // No BatchNorm: core's tiny backbone does not apply the frozen-BatchNorm policy, and its
+    // random moving statistics would make inference disagree with training.
+    const backbone = plainBackbone({ featureDim: 8 });
+    const head = denseHead({ featureDim: 8, numClasses: 3 });
+    const before = backbone.model.getLayer('stage2_conv').getWeights()[0]?.dataSync().slice();
+    const stage1Before = backbone.model.getLayer('stage1_conv').getWeights()[0]?.dataSync().slice();
+    const optimizer = sgd({ learningRate: 0.05, momentum: 0.9, nesterov: true });
+    const run = (epochs: number) =>
+      train({
+        backbone,
+        head,
+        trainData,
+        validationData,
+        mode: 'fine-tune',
+        unfreezeFrom: 'stage2',
+        epochs,
+        batchSize: 12,
+        microBatchSize: 4,
+        gradientClipNorm: 5,
+        discriminative: { backboneMultiplier: 0.5 },
+        optimizer,
+      });
+    const result = await run(10);
+    expect(result.validation?.accuracy).toBeGreaterThan(0.8);
+    const after = backbone.model.getLayer('stage2_conv').getWeights()[0]?.dataSync();
+    const stage1After = backbone.model.getLayer('stage1_conv').getWeights()[0]?.dataSync();
+    expect(after).not.toEqual(before);
+    // Frozen below `stage2`.
+    expect(stage1After).toEqual(stage1Before);
+    await expectNoTensorLeaks(() => run(1).then(() => undefined), { repeats: 1 });
+    optimizer.dispose();
+    backbone.dispose();
+    head.dispose();
+  });
+
+  it('micro-batches give the same step as one full batch (no BatchNorm)', async () => {
+    const trainData = new ColourDataset({ count: 12, seed: 5 });
+    const weightsAfter = async (microBatchSize: number) => {
+      const backbone = plainBackbone({ featureDim: 8 });
+      const head = denseHead({ featureDim: 8, numClasses: 3, hidden: 6 });
+      await train({
+        backbone,
+        head,
+        trainData,
+        mode: 'fine-tune',
+        unfreezeFrom: 'stage2',
+        epochs: 1,
+        batchSize: 12,
+        microBatchSize,
+        shuffle: false,
+        optimizer: sgd({ learningRate: 0.1 }),
+      });
+      const values = [...backbone.model.getWeights(), ...head.model.getWeights()].map((weight) =>
+        Array.from(weight.dataSync()),
+      );
+      backbone.dispose();
+      head.dispose();
+      return values.flat();
+    };
+    const full = await weightsAfter(12);
+    const micro = await weightsAfter(5);
+    const difference = Math.max(
+      ...full.map((value, index) => Math.abs(value - (micro[index] ?? 0))),
+    );
+    expect(difference).toBeLessThan(1e-5);
+  });
+
+  it('chooses a micro-batch by input size', () => {
+    expect(defaultMicroBatchSize([224, 224], 32)).toBe(8);
+    expect(defaultMicroBatchSize([112, 112], 16)).toBe(16);
+    expect(defaultMicroBatchSize([448, 448], 16)).toBe(2);
+  });
+
+  it('stops on abort with the signal reason', async () => {
+    const trainData = new ColourDataset({ count: 24, seed: 1 });
+    const backbone = tinyBackbone({ featureDim: 8 });
+    const head = denseHead({ featureDim: 8, numClasses: 3 });
+    const controller = new AbortController();
+    let batches = 0;
+    await expect(
+      train({
+        backbone,
+        head,
+        trainData,
+        mode: 'fine-tune',
+        epochs: 5,
+        batchSize: 4,
+        signal: controller.signal,
+        callbacks: [
+          {
+            onBatchEnd() {
+              batches++;
+              if (batches === 2) controller.abort(new Error('user cancelled'));
+            },
+          },
+        ],
+      }),
+    ).rejects.toThrow('user cancelled');
+    expect(batches).toBe(2);
+    backbone.dispose();
+    head.dispose();
+  });
+});

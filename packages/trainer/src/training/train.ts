@@ -1,0 +1,554 @@
+import {
+  type Backbone,
+  type Callback,
+  disposeBatch,
+  type Head,
+  type ImageAugmentation,
+  type ImageBatch,
+  type ImageDataset,
+  InvalidArgumentError,
+  normalizeImages,
+  type Schedule,
+  SeededRandom,
+  type TrainLogs,
+} from '@graft/core';
+import * as tf from '@tensorflow/tfjs-core';
+import type {
+  TrainerCallback,
+  TrainerCallbackContext,
+  WeightSnapshot,
+} from '../callbacks/trainer-context.js';
+import {
+  captureCheckpoint,
+  restoreCheckpoint,
+  type TrainingCheckpoint,
+} from '../checkpoint/training-checkpoint.js';
+import { evaluate, evaluateFeatures } from '../evaluation/evaluate.js';
+import type { EvaluationReport } from '../evaluation/metrics.js';
+import {
+  augmentationSeed,
+  type ExtractionStats,
+  extractFeatures,
+  type FeatureTable,
+} from '../features/extract-features.js';
+import { type FeatureStore, MemoryFeatureStore } from '../features/feature-store.js';
+import { adam } from '../optimizers/adam.js';
+import type { Optimizer } from '../optimizers/optimizer.js';
+import { computeGradients } from './gradients.js';
+import { toTargets } from './loss.js';
+import {
+  type DiscriminativeLearningRates,
+  type KeyedWeight,
+  keyedWeights,
+  trainableVariables,
+} from './trainable-variables.js';
+import { StopControl } from './training-control.js';
+
+/** Training mode. */
+export type TrainingMode = 'feature-extraction' | 'fine-tune';
+
+/** Options of {@link train}. */
+export interface TrainOptions {
+  /** The pretrained feature extractor. Frozen in `feature-extraction` mode. */
+  backbone: Backbone;
+  /** The classifier on top of the pooled features (`head.model`: `[N, featureDim] → [N, C]`). */
+  head: Head;
+  /** Training images. */
+  trainData: ImageDataset;
+  /** Validation images, evaluated after every epoch (`val_loss`, `val_accuracy`). */
+  validationData?: ImageDataset;
+  /**
+   * `feature-extraction`: the backbone is frozen and runs once per image (per augmented pass);
+   * head epochs train on cached features. `fine-tune`: backbone (from `unfreezeFrom`) and head
+   * train together on pixels.
+   */
+  mode: TrainingMode;
+  /** Epoch index to stop at (exclusive), Keras-style: with `initialEpoch` 2 and `epochs` 4, two epochs run. */
+  epochs: number;
+  /** First epoch index. Default 0, or the checkpoint's epoch when resuming. */
+  initialEpoch?: number;
+  /** Images per optimiser step. Default 32. */
+  batchSize?: number;
+  /**
+   * Fine-tuning: images per forward/backward pass; gradients of the micro-batches are summed
+   * into one step, so a batch fits the 4 GiB wasm heap. Default: `8 × 224²` pixels' worth
+   * (8 at 224×224, 32 at 112×112), at most `batchSize`.
+   */
+  microBatchSize?: number;
+  /** The optimiser. Default `adam({ learningRate: 1e-3 })`. */
+  optimizer?: Optimizer;
+  /** Learning rate per step (0-based optimiser step); overrides the optimiser's learning rate. */
+  schedule?: Schedule;
+  /**
+   * Metric passed to `schedule.observe` after each epoch (reduce-on-plateau).
+   * Default `val_loss` with validation data, else `loss`.
+   */
+  scheduleMonitor?: string;
+  /**
+   * Augmentation of training batches. In `feature-extraction` mode, each of `augmentedPasses`
+   * passes featurises an augmented copy of the data once; epoch `e` trains on pass `e mod passes`.
+   */
+  augmentation?: ImageAugmentation;
+  /** Feature extraction with augmentation: augmented copies to featurise. Default 4. */
+  augmentedPasses?: number;
+  /** Feature extraction: where features are cached. Default: in memory, for this run. */
+  featureStore?: FeatureStore;
+  /** Feature extraction: images per backbone call. Default 32. */
+  extractionBatchSize?: number;
+  /** Fine-tuning: unfreeze this stage or layer and everything after it. Default: the whole backbone. */
+  unfreezeFrom?: string;
+  /** Fine-tuning: lower learning rates for the backbone (multiplier and/or per-stage decay). */
+  discriminative?: DiscriminativeLearningRates;
+  /** Clip gradients to this global L2 norm. Default: no clipping. */
+  gradientClipNorm?: number;
+  /** Shuffle training data every epoch. Default `true`. */
+  shuffle?: boolean;
+  /** Hooks, called in order and awaited. */
+  callbacks?: readonly (Callback | TrainerCallback)[];
+  /** Seed of shuffling and augmentation. Default 0. */
+  seed?: number;
+  /** Cancels training: the run stops at the next batch and `train` rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Continue a run from a checkpoint (same mode, models, optimiser kind and data). */
+  resume?: TrainingCheckpoint;
+}
+
+/** What {@link train} returns. */
+export interface TrainResult {
+  /** Logs of every epoch, including epochs restored from a checkpoint. */
+  history: TrainLogs[];
+  /** Epochs completed (index of the next epoch). */
+  epoch: number;
+  /** Optimiser steps taken. */
+  step: number;
+  /** Why training stopped early, when a callback stopped it. */
+  stopReason?: string;
+  /** Last validation report, when there is validation data. */
+  validation?: EvaluationReport;
+  /** Feature extraction counters (feature-extraction mode). */
+  extraction?: ExtractionStats;
+  /** Seconds spent featurising (feature-extraction mode). */
+  extractionSeconds?: number;
+  /** Seconds spent in the epochs. */
+  trainingSeconds: number;
+}
+
+/** Default micro-batch: 8 images at 224×224, scaled by pixel count, at most the batch. */
+export function defaultMicroBatchSize(
+  inputSize: readonly [number, number],
+  batchSize: number,
+): number {
+  const pixels = inputSize[0] * inputSize[1];
+  return Math.max(1, Math.min(batchSize, Math.floor((8 * 224 * 224) / pixels)));
+}
+
+/**
+ * Trains `head` (and, when fine-tuning, part of `backbone`) on `trainData`.
+ *
+ * Feature extraction runs the frozen backbone once per image and pass, caches the features,
+ * and trains the head on them; fine-tuning trains the composed network on pixels with
+ * micro-batches and gradient accumulation. The head's and backbone's weights are updated in
+ * place. Tensors created per step are disposed; the caller keeps owning the models.
+ */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  validateOptions(options);
+  const { backbone, head, trainData, mode } = options;
+  const batchSize = options.batchSize ?? 32;
+  const numClasses = trainData.classNames.length;
+  const callbacks = options.callbacks ?? [];
+  const optimizer = options.optimizer ?? adam({ learningRate: 1e-3 });
+  const random = new SeededRandom(options.seed ?? 0);
+  const control = new StopControl();
+  const history: TrainLogs[] = [];
+  let step = 0;
+  let epoch = options.initialEpoch ?? 0;
+
+  // Freeze first: `unfreeze({ from })` only turns layers on, it does not turn earlier ones off.
+  backbone.freeze();
+  if (mode === 'fine-tune') {
+    backbone.unfreeze(options.unfreezeFrom === undefined ? {} : { from: options.unfreezeFrom });
+  }
+  const variables = trainableVariables({
+    ...(mode === 'fine-tune' ? { backbone } : {}),
+    head,
+    ...(options.discriminative ? { discriminative: options.discriminative } : {}),
+  });
+  // Checkpoints hold the head and, when fine-tuning, every backbone weight (BatchNorm statistics too).
+  const checkpointWeights = keyedWeights(mode === 'fine-tune' ? backbone : undefined, head);
+  const allWeights = keyedWeights(backbone, head);
+
+  if (options.resume) {
+    const manifest = options.resume.manifest;
+    if (manifest.mode !== mode) {
+      throw new InvalidArgumentError({
+        argument: 'resume',
+        value: manifest.mode,
+        expected: `must be a checkpoint of a ${mode} run`,
+      });
+    }
+    restoreCheckpoint({ checkpoint: options.resume, weights: checkpointWeights, optimizer });
+    step = manifest.step;
+    epoch = manifest.epoch;
+    random.setState(manifest.random);
+    history.push(...manifest.history);
+    if (manifest.schedule?.state && options.schedule?.setState) {
+      options.schedule.setState(manifest.schedule.state);
+    }
+  }
+
+  const microBatchSize =
+    mode === 'fine-tune'
+      ? Math.min(
+          options.microBatchSize ??
+            defaultMicroBatchSize(backbone.preprocessing.inputSize, batchSize),
+          batchSize,
+        )
+      : batchSize;
+  const stepsPerEpoch = Math.ceil(trainData.size / batchSize);
+  const context: TrainerCallbackContext = {
+    epoch,
+    epochs: options.epochs,
+    step,
+    stepsPerEpoch,
+    control,
+    mode,
+    history,
+    snapshotWeights: () => snapshot(allWeights),
+    restoreWeights: (saved) => restore(allWeights, saved),
+    checkpoint: (extra) =>
+      captureCheckpoint({
+        manifest: {
+          mode,
+          epoch,
+          step,
+          random: random.getState(),
+          ...(options.schedule
+            ? {
+                schedule: {
+                  config: options.schedule.getConfig(),
+                  ...(options.schedule.getState ? { state: options.schedule.getState() } : {}),
+                },
+              }
+            : {}),
+          history: history.map((logs) => ({ ...logs })),
+          ...(extra ? { extra } : {}),
+        },
+        weights: checkpointWeights,
+        optimizer,
+      }),
+  };
+  const signal = options.signal;
+  const throwIfAborted = () => {
+    if (signal?.aborted) throw signal.reason ?? new Error('Training was aborted.');
+  };
+  const wantsBatchLogs = callbacks.some((callback) => callback.onBatchEnd !== undefined);
+  const learningRateAt = (at: number) =>
+    options.schedule ? options.schedule(at) : optimizer.learningRate;
+
+  // Feature extraction: featurise once, before any epoch.
+  let trainTables: FeatureTable[] = [];
+  let validationTable: FeatureTable | undefined;
+  let extraction: ExtractionStats | undefined;
+  let extractionSeconds: number | undefined;
+  if (mode === 'feature-extraction') {
+    const started = now();
+    const store = options.featureStore ?? new MemoryFeatureStore();
+    const passes = options.augmentation ? (options.augmentedPasses ?? 4) : 1;
+    extraction = { images: 0, cacheHits: 0, backboneCalls: 0, backboneImages: 0 };
+    const extractionBatchSize = options.extractionBatchSize ?? 32;
+    for (let pass = 0; pass < passes; pass++) {
+      throwIfAborted();
+      const { table, stats } = await extractFeatures({
+        backbone,
+        data: trainData,
+        batchSize: extractionBatchSize,
+        ...(options.augmentation ? { augmentation: options.augmentation } : {}),
+        pass,
+        seed: options.seed ?? 0,
+        store,
+        onProgress: (done, total) => notifyExtraction(callbacks, { pass, done, total }),
+        ...(signal ? { signal } : {}),
+      });
+      trainTables.push(table);
+      addStats(extraction, stats);
+    }
+    if (options.validationData) {
+      const { table, stats } = await extractFeatures({
+        backbone,
+        data: options.validationData,
+        batchSize: extractionBatchSize,
+        store,
+        onProgress: (done, total) =>
+          notifyExtraction(callbacks, { pass: 'validation', done, total }),
+        ...(signal ? { signal } : {}),
+      });
+      validationTable = table;
+      addStats(extraction, stats);
+    }
+    extractionSeconds = (now() - started) / 1000;
+  }
+
+  const trainingStarted = now();
+  let validation: EvaluationReport | undefined;
+  try {
+    for (const callback of callbacks) await callback.onTrainBegin?.(context);
+    while (epoch < options.epochs && !control.stopRequested) {
+      throwIfAborted();
+      context.epoch = epoch;
+      for (const callback of callbacks) await callback.onEpochBegin?.(epoch, context);
+      const epochStarted = now();
+      // One draw per epoch: shuffling and augmentation seeds follow from it, so a run resumed
+      // from a checkpoint (which stores the generator state) sees the same data order.
+      const epochSeed = random.nextUint32();
+      const sums = { loss: 0, correct: 0, images: 0 };
+      let batchIndex = 0;
+      const runStep = async (
+        inputs: tf.Tensor,
+        targets: tf.Tensor,
+        forward: (x: tf.Tensor) => tf.Tensor,
+      ) => {
+        context.step = step;
+        for (const callback of callbacks) await callback.onBatchBegin?.(batchIndex, context);
+        const learningRate = learningRateAt(step);
+        const result = computeGradients({
+          forward,
+          inputs,
+          targets,
+          activation: head.activation,
+          variables,
+          microBatchSize,
+          ...(options.gradientClipNorm !== undefined ? { clipNorm: options.gradientClipNorm } : {}),
+        });
+        optimizer.applyGradients({ variables, gradients: result.gradients, learningRate });
+        const size = inputs.shape[0] ?? 0;
+        const [loss, correct] = await Promise.all([result.loss.data(), result.correct.data()]);
+        tf.dispose([result.loss, result.correct, result.globalNorm, ...result.gradients]);
+        sums.loss += (loss[0] ?? 0) * size;
+        sums.correct += correct[0] ?? 0;
+        sums.images += size;
+        step++;
+        context.step = step;
+        if (wantsBatchLogs) {
+          const logs: TrainLogs = {
+            loss: loss[0] ?? Number.NaN,
+            accuracy: (correct[0] ?? 0) / Math.max(size, 1),
+            size,
+            learning_rate: learningRate,
+          };
+          for (const callback of callbacks) await callback.onBatchEnd?.(batchIndex, logs, context);
+        }
+        batchIndex++;
+      };
+
+      if (mode === 'feature-extraction') {
+        const table = trainTables[epoch % trainTables.length] as FeatureTable;
+        const order = new SeededRandom(epochSeed).permutation(table.count);
+        if (options.shuffle === false) order.sort((a, b) => a - b);
+        for (let start = 0; start < table.count && !control.stopRequested; start += batchSize) {
+          throwIfAborted();
+          const rows = order.slice(start, start + batchSize);
+          const [inputs, targets] = gatherRows(table, rows);
+          try {
+            await runStep(
+              inputs,
+              targets,
+              (x) => head.model.apply(x, { training: true }) as tf.Tensor,
+            );
+          } finally {
+            tf.dispose([inputs, targets]);
+          }
+        }
+      } else {
+        for await (const original of trainData.batches({
+          batchSize,
+          shuffle: options.shuffle ?? true,
+          seed: epochSeed,
+          epoch,
+          ...(signal ? { signal } : {}),
+        })) {
+          let batch: ImageBatch = original;
+          try {
+            throwIfAborted();
+            if (options.augmentation) {
+              batch = options.augmentation.apply(original, {
+                seed: augmentationSeed(epochSeed, epoch, batchIndex),
+                numClasses,
+              });
+            }
+            const inputs = normalizeImages(batch.images, backbone.preprocessing);
+            const targets = toTargets(batch.labels, numClasses);
+            try {
+              await runStep(inputs, targets, (x) => {
+                const features = backbone.model.apply(x, { training: true }) as tf.Tensor;
+                return head.model.apply(features, { training: true }) as tf.Tensor;
+              });
+            } finally {
+              tf.dispose([inputs, targets]);
+            }
+          } finally {
+            if (batch !== original) disposeBatch(batch);
+            disposeBatch(original);
+          }
+          if (control.stopRequested) break;
+        }
+      }
+
+      const seconds = (now() - epochStarted) / 1000;
+      const logs: TrainLogs = {
+        loss: sums.loss / Math.max(sums.images, 1),
+        accuracy: sums.correct / Math.max(sums.images, 1),
+        learning_rate: learningRateAt(Math.max(step - 1, 0)),
+        images_per_second: sums.images / Math.max(seconds, 1e-9),
+        epoch_seconds: seconds,
+      };
+      if (options.validationData) {
+        validation = validationTable
+          ? await evaluateFeatures({
+              head,
+              table: validationTable,
+              classNames: trainData.classNames,
+            })
+          : await evaluate({
+              backbone,
+              head,
+              data: options.validationData,
+              batchSize: microBatchSize * 2,
+              ...(signal ? { signal } : {}),
+            });
+        logs.val_loss = validation.loss;
+        logs.val_accuracy = validation.accuracy;
+        for (const [k, value] of Object.entries(validation.topKAccuracy)) {
+          logs[`val_top${k}_accuracy`] = value;
+        }
+      }
+      if (options.schedule?.observe) {
+        const monitor = options.scheduleMonitor ?? (options.validationData ? 'val_loss' : 'loss');
+        const value = logs[monitor];
+        if (value !== undefined) options.schedule.observe(value, step);
+      }
+      history.push(logs);
+      epoch++;
+      // Callbacks see the state after the epoch (a checkpoint taken now resumes at `epoch`).
+      for (const callback of callbacks) await callback.onEpochEnd?.(epoch - 1, logs, context);
+    }
+    const finalLogs = history[history.length - 1] ?? {};
+    context.epoch = epoch;
+    for (const callback of callbacks) await callback.onTrainEnd?.(finalLogs, context);
+  } finally {
+    trainTables = [];
+  }
+  return {
+    history,
+    epoch,
+    step,
+    ...(control.stopReason !== undefined || control.stopRequested
+      ? { stopReason: control.stopReason ?? 'stopped by a callback' }
+      : {}),
+    ...(validation ? { validation } : {}),
+    ...(extraction ? { extraction } : {}),
+    ...(extractionSeconds !== undefined ? { extractionSeconds } : {}),
+    trainingSeconds: (now() - trainingStarted) / 1000,
+  };
+}
+
+function validateOptions(options: TrainOptions): void {
+  if (options.mode !== 'feature-extraction' && options.mode !== 'fine-tune') {
+    throw new InvalidArgumentError({
+      argument: 'mode',
+      value: options.mode,
+      expected: 'must be one of: feature-extraction, fine-tune',
+    });
+  }
+  const positiveIntegers: Array<[string, number | undefined]> = [
+    ['epochs', options.epochs],
+    ['batchSize', options.batchSize],
+    ['microBatchSize', options.microBatchSize],
+    ['augmentedPasses', options.augmentedPasses],
+    ['extractionBatchSize', options.extractionBatchSize],
+  ];
+  for (const [argument, value] of positiveIntegers) {
+    if (value === undefined && argument !== 'epochs') continue;
+    if (!(Number.isInteger(value) && (value as number) > 0)) {
+      throw new InvalidArgumentError({ argument, value, expected: 'must be an integer > 0' });
+    }
+  }
+  if (
+    options.gradientClipNorm !== undefined &&
+    !(Number.isFinite(options.gradientClipNorm) && options.gradientClipNorm > 0)
+  ) {
+    throw new InvalidArgumentError({
+      argument: 'gradientClipNorm',
+      value: options.gradientClipNorm,
+      expected: 'must be a finite number > 0',
+    });
+  }
+  if (options.validationData) {
+    const train = options.trainData.classNames.join('\n');
+    if (options.validationData.classNames.join('\n') !== train) {
+      throw new InvalidArgumentError({
+        argument: 'validationData.classNames',
+        value: options.validationData.classNames,
+        expected: `must equal trainData.classNames (${options.trainData.classNames.join(', ')})`,
+      });
+    }
+  }
+}
+
+function gatherRows(table: FeatureTable, rows: readonly number[]): [tf.Tensor2D, tf.Tensor2D] {
+  const features = new Float32Array(rows.length * table.featureDim);
+  const targets = new Float32Array(rows.length * table.numClasses);
+  rows.forEach((row, index) => {
+    features.set(
+      table.features.subarray(row * table.featureDim, (row + 1) * table.featureDim),
+      index * table.featureDim,
+    );
+    targets.set(
+      table.targets.subarray(row * table.numClasses, (row + 1) * table.numClasses),
+      index * table.numClasses,
+    );
+  });
+  return [
+    tf.tensor2d(features, [rows.length, table.featureDim]),
+    tf.tensor2d(targets, [rows.length, table.numClasses]),
+  ];
+}
+
+function notifyExtraction(
+  callbacks: readonly (Callback | TrainerCallback)[],
+  progress: { pass: number | 'validation'; done: number; total: number },
+): void {
+  // Progress is informational: not awaited, so a slow display never holds the backbone up.
+  for (const callback of callbacks)
+    void (callback as TrainerCallback).onExtractionProgress?.(progress);
+}
+
+function addStats(total: ExtractionStats, stats: ExtractionStats): void {
+  total.images += stats.images;
+  total.cacheHits += stats.cacheHits;
+  total.backboneCalls += stats.backboneCalls;
+  total.backboneImages += stats.backboneImages;
+}
+
+function snapshot(weights: readonly KeyedWeight[]): WeightSnapshot {
+  const tensors = new Map<string, tf.Tensor>();
+  for (const { key, weight } of weights) tensors.set(key, tf.clone(weight.read()));
+  return {
+    tensors,
+    dispose: () => {
+      tf.dispose([...tensors.values()]);
+      tensors.clear();
+    },
+  };
+}
+
+function restore(weights: readonly KeyedWeight[], saved: WeightSnapshot): void {
+  for (const { key, weight } of weights) {
+    const tensor = saved.tensors.get(key);
+    // `write` shares the snapshot's data (reference counted), so the snapshot stays disposable.
+    if (tensor !== undefined) weight.write(tensor);
+  }
+}
+
+function now(): number {
+  return globalThis.performance?.now() ?? Date.now();
+}
