@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import {
+  FileFormatError,
+  type ImageBatch,
+  type ImageDataset,
+  InvalidArgumentError,
+  type ResizePolicy,
+} from '@graft/core';
+import type { DatasetBatchOptions } from '../pipeline/batch-options.js';
+import { checkResizeOptions } from '../pipeline/resize-geometry.js';
+import { streamBatches } from '../pipeline/stream-batches.js';
+import { decodeImage } from './decode-image.js';
+import type { ImageFile, SkippedFile } from './scan-image-folder.js';
+
+/** How a {@link FileImageDataset} decodes and streams. */
+export interface ImagePipelineOptions {
+  /** `[height, width]` every image is resized to, e.g. the backbone's `inputSize`. */
+  imageSize: readonly [number, number];
+  /** How images of another size reach `imageSize`. Default: center-crop 0.875, bilinear. */
+  resize?: ResizePolicy;
+  /** `error` (default): a corrupt image stops the stream. `skip`: it is left out and listed in `badFiles`. */
+  onBadImage?: 'error' | 'skip';
+  /** Decodes in flight at once (sharp runs them on libuv's thread pool). Default 4. */
+  concurrency?: number;
+  /** Batches decoded ahead of the consumer. Default 2. */
+  prefetchBatches?: number;
+}
+
+/** The default resize policy: torchvision/timm evaluation style. */
+export const defaultResizePolicy: ResizePolicy = {
+  mode: 'center-crop',
+  cropFraction: 0.875,
+  interpolation: 'bilinear',
+};
+
+/** Options of the {@link FileImageDataset} constructor. */
+export interface FileImageDatasetOptions extends ImagePipelineOptions {
+  /** The images, in dataset order. */
+  files: readonly ImageFile[];
+  /** Class names; labels index into them. */
+  classNames: readonly string[];
+  /** Where skipped bad images are recorded (shared with a report). Default: a new list. */
+  badFiles?: SkippedFile[];
+}
+
+/**
+ * An {@link ImageDataset} over image files on disk. Keeps only paths and labels in memory;
+ * `batches()` reads, decodes and resizes with bounded concurrency and prefetch.
+ *
+ * Keys: the sha1 (hex) of each file's bytes, so a key follows the content (renaming or copying a
+ * file keeps it; editing it changes it), and costs nothing extra since the bytes are read anyway.
+ */
+export class FileImageDataset implements ImageDataset {
+  readonly classNames: readonly string[];
+  readonly files: readonly ImageFile[];
+  readonly imageSize: readonly [number, number];
+  readonly resize: ResizePolicy;
+  readonly onBadImage: 'error' | 'skip';
+  /** Bad images skipped so far by `batches()` (with `onBadImage: 'skip'`). */
+  readonly badFiles: SkippedFile[];
+  private readonly concurrency: number;
+  private readonly prefetchBatches: number;
+  private readonly labelList: readonly number[];
+
+  constructor(options: FileImageDatasetOptions) {
+    const resize = options.resize ?? defaultResizePolicy;
+    checkResizeOptions(options.imageSize, resize);
+    const onBadImage = options.onBadImage ?? 'error';
+    if (onBadImage !== 'error' && onBadImage !== 'skip') {
+      throw new InvalidArgumentError({
+        argument: 'onBadImage',
+        value: onBadImage,
+        expected: 'must be one of: error, skip',
+      });
+    }
+    this.classNames = [...options.classNames];
+    this.files = options.files;
+    this.imageSize = [options.imageSize[0], options.imageSize[1]];
+    this.resize = resize;
+    this.onBadImage = onBadImage;
+    this.badFiles = options.badFiles ?? [];
+    this.concurrency = options.concurrency ?? 4;
+    this.prefetchBatches = options.prefetchBatches ?? 2;
+    this.labelList = options.files.map((file) => file.label);
+  }
+
+  get size(): number {
+    return this.files.length;
+  }
+
+  labels(): readonly number[] {
+    return this.labelList;
+  }
+
+  /** A dataset over `indices` of this one (in that order), sharing its options and bad-file list. */
+  subset(indices: readonly number[]): FileImageDataset {
+    const files = indices.map((index) => {
+      const file = this.files[index];
+      if (!Number.isInteger(index) || file === undefined) {
+        throw new InvalidArgumentError({
+          argument: 'indices',
+          value: index,
+          expected: `must hold integers in [0, ${this.files.length - 1}]`,
+        });
+      }
+      return file;
+    });
+    return this.derive(files);
+  }
+
+  /** The same files with other pipeline options (image size, resize, concurrency …). */
+  withOptions(options: Partial<ImagePipelineOptions>): FileImageDataset {
+    return new FileImageDataset({
+      ...this.pipelineOptions(),
+      ...options,
+      files: this.files,
+      classNames: this.classNames,
+      badFiles: this.badFiles,
+    });
+  }
+
+  batches(options: DatasetBatchOptions): AsyncIterable<ImageBatch> {
+    return streamBatches({
+      batch: options,
+      labels: this.labelList,
+      sourceOf: (index) => (this.files[index] as ImageFile).path,
+      load: (index) => this.load((this.files[index] as ImageFile).path),
+      imageSize: this.imageSize,
+      onBadImage: this.onBadImage,
+      onSkip: (source, error) => this.badFiles.push({ path: source, reason: error.message }),
+      concurrency: this.concurrency,
+      prefetchBatches: this.prefetchBatches,
+    });
+  }
+
+  private async load(path: string): Promise<{ pixels: Uint8Array; key: string }> {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (error) {
+      throw new FileFormatError({
+        file: path,
+        problem: `cannot read file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        cause: error,
+      });
+    }
+    const key = createHash('sha1').update(bytes).digest('hex');
+    const pixels = await decodeImage(bytes, path, {
+      imageSize: this.imageSize,
+      resize: this.resize,
+    });
+    return { pixels, key };
+  }
+
+  private pipelineOptions(): ImagePipelineOptions {
+    return {
+      imageSize: this.imageSize,
+      resize: this.resize,
+      onBadImage: this.onBadImage,
+      concurrency: this.concurrency,
+      prefetchBatches: this.prefetchBatches,
+    };
+  }
+
+  private derive(files: readonly ImageFile[]): FileImageDataset {
+    return new FileImageDataset({
+      ...this.pipelineOptions(),
+      files,
+      classNames: this.classNames,
+      badFiles: this.badFiles,
+    });
+  }
+}

@@ -1,0 +1,26 @@
+export { decodeImage, type ResizeTarget, resizeDecoded } from './decode-image.js';
+export {
+  defaultResizePolicy,
+  FileImageDataset,
+  type FileImageDatasetOptions,
+  type ImagePipelineOptions,
+} from './file-image-dataset.js';
+export {
+  type ImageFolder,
+  type ImageFolderInspection,
+  type ImageFolderReport,
+  type InspectOptions,
+  type NumberStatistics,
+  type OpenImageFolderOptions,
+  openImageFolder,
+} from './open-image-folder.js';
+export { type ReadImageSizeOptions, readImageSize } from './read-image-size.js';
+export {
+  type ImageFile,
+  type ImageFolderScan,
+  imageExtensions,
+  type ScanImageFolderOptions,
+  type SkippedFile,
+  type SplitName,
+  scanImageFolder,
+} from './scan-image-folder.js';
