@@ -1,2 +1,2 @@
 // Node-only helpers (file IO). Filled in by the weight loaders.
-export {};
+export { readSafetensorsFile } from '../formats/safetensors-node.js';

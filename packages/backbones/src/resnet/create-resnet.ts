@@ -1,0 +1,122 @@
+import {
+  type CreateBackboneOptions,
+  InvalidArgumentError,
+  type JsonObject,
+  type WeightSource,
+} from '@graft/core';
+import { backboneFromModel, type GraftBackbone } from '../custom/backbone-from-model.js';
+import { parseSafetensors } from '../formats/safetensors.js';
+import { loadTorchStateDict } from './load-torch-state-dict.js';
+import { type ReadWeightBytesOptions, readWeightBytes } from './read-weight-bytes.js';
+import {
+  buildResNet,
+  type ResNetDepth,
+  resNetConfigurations,
+  resNetStages,
+} from './resnet-architecture.js';
+import { torchvisionPreprocessing, torchvisionWeights } from './resnet-weights.js';
+
+/** Options of a ResNet backbone (`createBackbone('resnet50', options)`). */
+export interface CreateResNetOptions
+  extends CreateBackboneOptions,
+    Omit<ReadWeightBytesOptions, 'source' | 'weightsPath'> {
+  /**
+   * The safetensors file already in memory (e.g. picked by a user in a browser). Takes
+   * precedence over `weightsPath` and the weight source.
+   */
+  weights?: ArrayBuffer | Uint8Array;
+  /** The weight source to resolve. Default: torchvision's ImageNet weights via timm's Hub repository. */
+  weightSource?: WeightSource;
+  /** Start frozen (feature extraction). Default `true`. */
+  frozen?: boolean;
+  /** Keep every BatchNormalization layer frozen (inference mode) even when unfreezing. Default `false`. */
+  keepBatchNormFrozen?: boolean;
+}
+
+/**
+ * Builds torchvision's ResNet-`depth` as a {@link GraftBackbone}: input `[N, H, W, 3]` normalised
+ * the torchvision way, output the `avgpool` features `[N, 512 | 2048]`, stages `layer1` … `layer4`.
+ * Pretrained weights are a torchvision/timm state dict in safetensors (F32, F16 or BF16); a
+ * missing, truncated or mismatching file throws before the backbone exists.
+ */
+export async function createResNet(
+  options: CreateResNetOptions & { depth: ResNetDepth },
+): Promise<GraftBackbone> {
+  const { depth } = options;
+  if (resNetConfigurations[depth] === undefined) {
+    throw new InvalidArgumentError({
+      argument: 'depth',
+      value: depth,
+      expected: `must be one of: ${Object.keys(resNetConfigurations).join(', ')}`,
+    });
+  }
+  const name = `resnet${depth}`;
+  const inputSize = options.inputSize ?? torchvisionPreprocessing.inputSize;
+  const pretrained = options.pretrained ?? true;
+  const source = options.weightSource ?? torchvisionWeights(depth);
+
+  // Read and validate the file before building, so a bad file costs no model.
+  let stateDict: ReturnType<typeof parseSafetensors> | undefined;
+  let digest: string | undefined;
+  if (pretrained) {
+    const { bytes, file } =
+      options.weights !== undefined
+        ? { bytes: options.weights, file: `${source.mirrorPath} (in memory)` }
+        : await readWeightBytes({
+            source,
+            ...(options.weightsPath === undefined ? {} : { weightsPath: options.weightsPath }),
+            ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+            ...(options.mirrorDirs === undefined ? {} : { mirrorDirs: options.mirrorDirs }),
+            ...(options.offline === undefined ? {} : { offline: options.offline }),
+            ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+          });
+    stateDict = parseSafetensors({ bytes, file });
+    digest = await sha256Prefix(bytes);
+  }
+
+  const model = buildResNet({
+    depth,
+    inputSize,
+    includeTop: false,
+    name,
+    ...(pretrained ? {} : { seed: options.seed ?? 0 }),
+  });
+  try {
+    if (stateDict !== undefined) loadTorchStateDict({ model, stateDict });
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+
+  const weightsIdentity = pretrained
+    ? `${source.name}:sha256-${digest}`
+    : `random:seed${options.seed ?? 0}`;
+  const config: JsonObject = {
+    family: 'resnet',
+    depth,
+    inputSize: [...inputSize],
+    pretrained,
+    ...(pretrained
+      ? { weights: { name: source.name, url: source.url, sha256Prefix: digest ?? null } }
+      : {}),
+  };
+  return backboneFromModel({
+    model,
+    name,
+    preprocessing: { ...torchvisionPreprocessing, inputSize: [inputSize[0], inputSize[1]] },
+    weightsId: `${name}:${inputSize[0]}x${inputSize[1]}:${weightsIdentity}`,
+    stages: resNetStages,
+    frozen: options.frozen ?? true,
+    keepBatchNormFrozen: options.keepBatchNormFrozen ?? false,
+    config,
+  });
+}
+
+/** First 16 hex digits of the file's sha256: identifies the weights in `weightsId`. */
+async function sha256Prefix(bytes: ArrayBuffer | Uint8Array): Promise<string> {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const digest = new Uint8Array(
+    await globalThis.crypto.subtle.digest('SHA-256', view as Uint8Array<ArrayBuffer>),
+  );
+  return [...digest.subarray(0, 8)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
