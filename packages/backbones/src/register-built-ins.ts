@@ -1,6 +1,9 @@
 // Registers the built-in backbone descriptors on import (listed in package.json `sideEffects`).
 // Each family adds its own `registerBackbone(...)` lines here.
-import { registerBackbone } from './registry/backbone-registry.js';
-import { resNetDescriptors } from './resnet/resnet-descriptors.js';
+import { mobileNetV2Descriptors } from './mobilenet-v2/mobilenet-v2-descriptors.js';
+import { backboneRegistry, registerBackbone } from './registry/backbone-registry.js';
 
-for (const descriptor of resNetDescriptors) registerBackbone(descriptor);
+for (const descriptor of mobileNetV2Descriptors()) {
+  // A second copy of the package shares the global registry: do not warn about ourselves.
+  if (!backboneRegistry.has(descriptor.name)) registerBackbone(descriptor);
+}

@@ -1,0 +1,148 @@
+import { FileFormatError } from '@graft/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { Dataset, Group, File as H5File, ready } from 'h5wasm';
+
+/** Weights read from a legacy Keras HDF5 weights file (`model.save_weights` / keras-applications). */
+export interface KerasH5Weights {
+  /** Layer names in the file's `layer_names` order (layers without weights included). */
+  layerNames: string[];
+  /**
+   * Tensors keyed by `<layer>/<weight>` without the `:0` suffix (e.g. `Conv1/kernel`), the
+   * names tfjs-layers gives its variables. In each layer's `weight_names` order. The caller
+   * disposes them.
+   */
+  tensors: Map<string, tf.Tensor>;
+}
+
+/** Options of {@link readKerasH5Weights}. */
+export interface ReadKerasH5WeightsOptions {
+  /** The file's bytes. */
+  data: ArrayBuffer | Uint8Array;
+  /** The file's name or path, for error messages. */
+  file: string;
+}
+
+let sequence = 0;
+
+/**
+ * Reads a Keras HDF5 weights file (root attribute `layer_names`, per-layer `weight_names`,
+ * datasets at `<layer>/<weight_name>`; a full-model file's `model_weights` group also works)
+ * with h5wasm, the HDF5 C library compiled to WebAssembly. Works in browsers and Node: the bytes
+ * go to h5wasm's in-memory file system, never to disk. Throws a {@link FileFormatError} for a
+ * file that is not HDF5, is truncated, or lacks the Keras attributes or a listed dataset; no
+ * tensor is returned (or leaked) then.
+ */
+export async function readKerasH5Weights(
+  options: ReadKerasH5WeightsOptions,
+): Promise<KerasH5Weights> {
+  const { FS } = await ready;
+  const bytes = options.data instanceof Uint8Array ? options.data : new Uint8Array(options.data);
+  if (bytes.byteLength < 8 || !isHdf5Signature(bytes)) {
+    throw new FileFormatError({
+      file: options.file,
+      problem: `not an HDF5 file (no HDF5 signature in the first bytes, ${bytes.byteLength} bytes)`,
+    });
+  }
+  const memoryPath = `/graft-keras-weights-${++sequence}.h5`;
+  FS.writeFile(memoryPath, bytes);
+  const tensors = new Map<string, tf.Tensor>();
+  let file: H5File | undefined;
+  try {
+    try {
+      file = new H5File(memoryPath, 'r');
+    } catch (error) {
+      throw new FileFormatError({
+        file: options.file,
+        problem: 'HDF5 could not open it (truncated or corrupt)',
+        cause: error,
+      });
+    }
+    const root = rootGroupOf(file);
+    const layerNames = stringList(root.attrs.layer_names?.value);
+    if (layerNames === undefined || layerNames.length === 0) {
+      throw new FileFormatError({
+        file: options.file,
+        problem: 'no `layer_names` attribute: not a Keras weights file',
+      });
+    }
+    for (const layerName of layerNames) {
+      const group = root.get(layerName);
+      if (!(group instanceof Group)) {
+        throw new FileFormatError({
+          file: options.file,
+          problem: `layer ${JSON.stringify(layerName)} is listed in layer_names but has no group`,
+        });
+      }
+      for (const weightName of stringList(group.attrs.weight_names?.value) ?? []) {
+        const dataset = group.get(weightName);
+        if (!(dataset instanceof Dataset)) {
+          throw new FileFormatError({
+            file: options.file,
+            problem: `dataset ${layerName}/${weightName} is listed in weight_names but missing`,
+          });
+        }
+        tensors.set(weightName.replace(/:\d+$/, ''), datasetToTensor(dataset, options.file));
+      }
+    }
+    return { layerNames, tensors };
+  } catch (error) {
+    tf.dispose([...tensors.values()]);
+    if (FileFormatError.isInstance(error)) throw error;
+    throw new FileFormatError({
+      file: options.file,
+      problem: `reading HDF5 failed: ${error instanceof Error ? error.message : String(error)}`,
+      cause: error,
+    });
+  } finally {
+    file?.close();
+    FS.unlink(memoryPath);
+  }
+}
+
+function isHdf5Signature(bytes: Uint8Array): boolean {
+  const signature = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+  // The superblock may also start at 512, 1024, 2048 … (a user block precedes it).
+  for (let offset = 0; offset + 8 <= bytes.byteLength; offset = offset === 0 ? 512 : offset * 2) {
+    if (signature.every((byte, index) => bytes[offset + index] === byte)) return true;
+  }
+  return false;
+}
+
+function rootGroupOf(file: H5File): Group {
+  if (file.attrs.layer_names === undefined) {
+    const modelWeights = file.get('model_weights');
+    if (modelWeights instanceof Group) return modelWeights;
+  }
+  return file;
+}
+
+function stringList(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.map(String);
+  // An empty list is stored as an empty float array.
+  if (ArrayBuffer.isView(value)) return [];
+  return undefined;
+}
+
+function datasetToTensor(dataset: Dataset, file: string): tf.Tensor {
+  const shape = dataset.shape ?? [];
+  const value = dataset.value;
+  let values: Float32Array;
+  if (value instanceof Float32Array) values = value;
+  else if (value instanceof Float64Array) values = Float32Array.from(value);
+  else {
+    throw new FileFormatError({
+      file,
+      problem: `dataset ${dataset.path} has unsupported dtype ${JSON.stringify(dataset.dtype)} (expected float32 or float64)`,
+    });
+  }
+  const expected = shape.reduce((product, size) => product * size, 1);
+  if (values.length !== expected) {
+    throw new FileFormatError({
+      file,
+      problem: `dataset ${dataset.path} holds ${values.length} values for shape [${shape.join(', ')}]`,
+    });
+  }
+  return tf.tensor(values, shape, 'float32');
+}

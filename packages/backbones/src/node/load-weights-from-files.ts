@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path/posix';
+import { resolveAsset } from '@graft/core/node';
+import * as tf from '@tensorflow/tfjs-core';
+import { readKerasH5Weights } from '../formats/keras-h5.js';
+import { decodeTfjsLayersWeights } from '../formats/tfjs-layers-weights.js';
+import type { LoadWeightsOptions } from '../weights/load-weights.js';
+import type { LoadedWeights } from '../weights/weight-resolution.js';
+import { fileSystemIOHandler } from './file-io-handler.js';
+
+/**
+ * Node side of `loadWeights`: resolves the file (and, for TF.js, every shard) explicit path →
+ * cache → mirror → download with core's `resolveAsset`, then reads it.
+ */
+export async function loadWeightsFromFiles(options: LoadWeightsOptions): Promise<LoadedWeights> {
+  const { source } = options;
+  const resolution = {
+    cacheDir: options.cacheDir,
+    mirrorDirs: options.mirrorDirs,
+    offline: options.offline,
+    onProgress: options.onProgress,
+    signal: options.signal,
+  };
+  const resolved = await resolveAsset({
+    ...resolution,
+    relativePath: source.mirrorPath,
+    url: source.url,
+    sha256: options.weightsPath === undefined ? source.sha256 : undefined,
+    explicitPath: options.weightsPath,
+  });
+  if (source.format === 'keras-h5') {
+    const data = await readFile(resolved.path);
+    const { tensors } = await readKerasH5Weights({ data, file: resolved.path });
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    return { tensors, sha256, location: resolved.path, origin: resolved.origin, source };
+  }
+  // Shards sit beside model.json: beside the resolved file when explicit or found locally,
+  // else under the same relative folder in the cache/mirror, downloaded beside the URL.
+  const handler = fileSystemIOHandler({
+    modelJsonPath: resolved.path,
+    resolveShard: async (relativePath) => {
+      if (resolved.origin === 'explicit') return join(dirname(resolved.path), relativePath);
+      const shard = await resolveAsset({
+        ...resolution,
+        relativePath: join(dirname(source.mirrorPath), relativePath),
+        url: new URL(relativePath, source.url).href,
+      });
+      return shard.path;
+    },
+  });
+  const artifacts = await handler.load();
+  const tensors = decodeTfjsLayersWeights({ artifacts, file: resolved.path });
+  const joined = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? []);
+  const sha256 = createHash('sha256').update(new Uint8Array(joined)).digest('hex');
+  return { tensors, sha256, location: resolved.path, origin: resolved.origin, source };
+}

@@ -1,0 +1,59 @@
+import { FileFormatError, InvalidArgumentError, type WeightSource } from '@graft/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { readKerasH5Weights } from '../formats/keras-h5.js';
+import { decodeTfjsLayersWeights } from '../formats/tfjs-layers-weights.js';
+import {
+  formatOfPath,
+  isNode,
+  type LoadedWeights,
+  sha256Hex,
+  type WeightResolutionOptions,
+} from './weight-resolution.js';
+
+/** Options of {@link loadWeights}. */
+export interface LoadWeightsOptions extends WeightResolutionOptions {
+  /** The weight source to load (format, canonical URL, mirror path). */
+  source: WeightSource;
+}
+
+/**
+ * Reads a weight source into tensors keyed by Keras weight name. In Node the file is resolved
+ * explicit path → cache → mirror (`GRAFT_MIRROR`) → download (core's `resolveAsset`, loaded by
+ * dynamic import so this module stays browser-safe); in a browser it is fetched from
+ * `weightsPath` or the canonical URL. The caller disposes the tensors.
+ */
+export async function loadWeights(options: LoadWeightsOptions): Promise<LoadedWeights> {
+  const source =
+    options.weightsPath !== undefined
+      ? { ...options.source, format: formatOfPath(options.weightsPath) ?? options.source.format }
+      : options.source;
+  if (source.format === 'safetensors') {
+    throw new InvalidArgumentError({
+      argument: 'source.format',
+      value: source.format,
+      expected:
+        'must be tfjs-layers or keras-h5 for Keras-named weights (safetensors are read by the ResNet loader)',
+    });
+  }
+  if (isNode()) {
+    const node = await import('../node/load-weights-from-files.js');
+    return node.loadWeightsFromFiles({ ...options, source });
+  }
+  const location = options.weightsPath ?? source.url;
+  if (source.format === 'keras-h5') {
+    const response = await fetch(location, { signal: options.signal });
+    if (!response.ok) {
+      throw new FileFormatError({
+        file: location,
+        problem: `HTTP ${response.status} ${response.statusText}`,
+      });
+    }
+    const data = new Uint8Array(await response.arrayBuffer());
+    const { tensors } = await readKerasH5Weights({ data, file: location });
+    return { tensors, sha256: await sha256Hex(data), location, origin: 'http', source };
+  }
+  const artifacts = await tf.io.http(location).load!();
+  const tensors = decodeTfjsLayersWeights({ artifacts, file: location });
+  const joined = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? []);
+  return { tensors, sha256: await sha256Hex(joined), location, origin: 'http', source };
+}
