@@ -1,0 +1,111 @@
+import {
+  type Callback,
+  type CallbackContext,
+  InvalidArgumentError,
+  type TrainLogs,
+} from '@graft/core';
+import { improves, type MonitorMode, resolveMode } from './monitor.js';
+import { isTrainerContext, type WeightSnapshot } from './trainer-context.js';
+
+/** Options of {@link earlyStopping}. */
+export interface EarlyStoppingOptions {
+  /** Metric to watch. Default `val_loss`. */
+  monitor?: string;
+  /** Epochs without improvement before stopping. Default 3. */
+  patience?: number;
+  /** Smallest change that counts as an improvement. Default 0. */
+  minDelta?: number;
+  /** `min`, `max`, or `auto` (by the metric's name). Default `auto`. */
+  mode?: MonitorMode;
+  /** At the end of training, put back the weights of the best epoch. Default `false`. */
+  restoreBestWeights?: boolean;
+}
+
+/** The callback returned by {@link earlyStopping}, with what it found. */
+export interface EarlyStopping extends Callback {
+  /** Best value seen. */
+  readonly best: number | undefined;
+  /** Epoch of the best value. */
+  readonly bestEpoch: number | undefined;
+  /** Epoch at which it stopped training, if it did. */
+  readonly stoppedEpoch: number | undefined;
+}
+
+/**
+ * Stops training when `monitor` has not improved for `patience` epochs (Keras's
+ * `EarlyStopping`), and optionally restores the best epoch's weights when training ends.
+ */
+export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping {
+  const monitor = options.monitor ?? 'val_loss';
+  const patience = options.patience ?? 3;
+  const minDelta = Math.abs(options.minDelta ?? 0);
+  const mode = resolveMode(monitor, options.mode);
+  if (!(Number.isInteger(patience) && patience >= 0)) {
+    throw new InvalidArgumentError({
+      argument: 'patience',
+      value: patience,
+      expected: 'must be an integer >= 0',
+    });
+  }
+  let best: number | undefined;
+  let bestEpoch: number | undefined;
+  let stoppedEpoch: number | undefined;
+  let wait = 0;
+  let bestWeights: WeightSnapshot | undefined;
+  const release = () => {
+    bestWeights?.dispose();
+    bestWeights = undefined;
+  };
+  return {
+    name: 'early-stopping',
+    get best() {
+      return best;
+    },
+    get bestEpoch() {
+      return bestEpoch;
+    },
+    get stoppedEpoch() {
+      return stoppedEpoch;
+    },
+    onTrainBegin() {
+      best = undefined;
+      bestEpoch = undefined;
+      stoppedEpoch = undefined;
+      wait = 0;
+      release();
+    },
+    onEpochEnd(epoch: number, logs: TrainLogs, context: CallbackContext) {
+      const value = logs[monitor];
+      if (value === undefined) {
+        throw new InvalidArgumentError({
+          argument: 'monitor',
+          value: monitor,
+          expected: `must be a logged metric (${Object.keys(logs).join(', ')})`,
+        });
+      }
+      if (improves(value, best, mode, minDelta)) {
+        best = value;
+        bestEpoch = epoch;
+        wait = 0;
+        if (options.restoreBestWeights && isTrainerContext(context)) {
+          release();
+          bestWeights = context.snapshotWeights();
+        }
+        return;
+      }
+      wait++;
+      if (wait > patience) {
+        stoppedEpoch = epoch;
+        context.control.stop(
+          `early stopping: ${monitor} did not improve for ${wait} epochs (best ${best} at epoch ${bestEpoch})`,
+        );
+      }
+    },
+    onTrainEnd(_logs: TrainLogs, context: CallbackContext) {
+      if (options.restoreBestWeights && bestWeights && isTrainerContext(context)) {
+        context.restoreWeights(bestWeights);
+      }
+      release();
+    },
+  };
+}

@@ -1,0 +1,15 @@
+export { checkpointFiles, readCheckpoint, writeCheckpoint } from './checkpoint-files.js';
+export { DiskFeatureStore } from './disk-feature-store.js';
+export {
+  type CsvLoggerOptions,
+  csvLogger,
+  type JsonLinesLoggerOptions,
+  jsonLinesLogger,
+} from './file-loggers.js';
+export {
+  type CheckpointRecord,
+  type ModelCheckpoint,
+  type ModelCheckpointOptions,
+  modelCheckpoint,
+} from './model-checkpoint.js';
+export { type ProgressBarOptions, progressBar } from './progress-bar.js';
