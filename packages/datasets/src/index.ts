@@ -14,3 +14,27 @@ export {
   type StreamBatchesOptions,
   streamBatches,
 } from './pipeline/stream-batches.js';
+export {
+  allocateCounts,
+  normalizeFractions,
+  type SplitFractions,
+} from './splits/split-fractions.js';
+export {
+  type ManifestEntry,
+  parseSplitManifest,
+  type SplitManifest,
+} from './splits/split-manifest.js';
+export {
+  type Fold,
+  type StratifiedKFoldOptions,
+  stratifiedKFold,
+} from './splits/stratified-k-fold.js';
+export {
+  groupByLabel,
+  type RandomSplitOptions,
+  randomSplit,
+  type SplitIndices,
+  type SplitResult,
+  type StratifiedSplitOptions,
+  stratifiedSplit,
+} from './splits/stratified-split.js';

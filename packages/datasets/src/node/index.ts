@@ -24,3 +24,11 @@ export {
   type SplitName,
   scanImageFolder,
 } from './scan-image-folder.js';
+export {
+  type CreateSplitManifestOptions,
+  createSplitManifest,
+  type DatasetsFromManifestOptions,
+  datasetsFromManifest,
+  loadSplitManifest,
+  saveSplitManifest,
+} from './split-manifest-files.js';
