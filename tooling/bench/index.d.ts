@@ -8,6 +8,10 @@ export interface BenchRow {
   medianSeconds: number;
   runs: number;
   notes: string;
+  /** Key of the same workload on the PyTorch side, when there is one. */
+  compare?: string;
+  /** Peak resident memory of the suite's process, MiB (filled in by the runner). */
+  peakRssMiB?: number;
 }
 
 /** Times `run` after warm-up and returns the median throughput (`items` per second). */
@@ -30,6 +34,11 @@ export declare function measure(options: {
   backend?: string;
   /** Free text. */
   notes?: string;
+  /**
+   * Key of the same workload in `tooling/bench/pytorch/workloads.py` (e.g.
+   * `forward/mobilenet_v2_1.0/b32`): the table then shows PyTorch's figure and the ratio.
+   */
+  compare?: string;
 }): Promise<BenchRow>;
 
 /** Machine facts recorded next to every result. */

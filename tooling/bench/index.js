@@ -28,6 +28,7 @@ export async function measure(options) {
     medianSeconds: median,
     runs,
     notes: options.notes ?? '',
+    compare: options.compare,
   };
   console.log(
     `${row.suite} | ${row.name} | ${row.backend} | ${row.value.toFixed(2)} ${row.unit} (median of ${runs}, ${median.toFixed(3)} s)`,

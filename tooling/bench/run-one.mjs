@@ -5,5 +5,8 @@ import { pathToFileURL } from 'node:url';
 const [file, rowsFile] = process.argv.slice(2);
 const module = await import(pathToFileURL(file).href);
 const rows = await module.default();
+// Peak resident memory of this suite's process (each suite runs alone), for the memory workload.
+const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+for (const row of rows) row.peakRssMiB ??= peakRssMiB;
 writeFileSync(rowsFile, JSON.stringify(rows));
 process.exit(0);

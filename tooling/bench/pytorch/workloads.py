@@ -1,0 +1,123 @@
+"""The PyTorch side of `pnpm bench`: the same workloads, shapes and thread count as Graft's.
+
+Run by tooling/bench/run.mjs when Debian's python3-torch and python3-torchvision import. Prints one
+JSON object: {"versions": {...}, "rows": [{"compare": key, "name", "value", "unit", "medianSeconds"}]}.
+Rows share `compare` keys with the Graft rows, so the table can show the ratio Graft / PyTorch.
+"""
+import json
+import os
+import statistics
+import sys
+import time
+
+import torch
+import torchvision
+from PIL import Image
+from torchvision import transforms
+
+threads = int(os.environ.get("GRAFT_BENCH_THREADS", os.cpu_count() or 1))
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+# Comma-separated `compare` keys to run (the ones Graft measured); empty runs everything.
+only = [key for key in (sys.argv[1] if len(sys.argv) > 1 else "").split(",") if key]
+rows = []
+
+
+def measure(compare, name, items, run, warmup=1, runs=5, unit="images/s"):
+    if only and compare not in only:
+        return
+    for _ in range(warmup):
+        run()
+    seconds = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run()
+        seconds.append(time.perf_counter() - start)
+    median = statistics.median(seconds)
+    rows.append({"compare": compare, "name": name, "value": items / median, "unit": unit,
+                 "medianSeconds": median, "runs": runs})
+    print(f"pytorch | {name} | {items / median:.2f} {unit} (median of {runs})", file=sys.stderr)
+
+
+def mobilenet(alpha):
+    return torchvision.models.mobilenet_v2(width_mult=alpha)
+
+
+builders = {
+    "mobilenet_v2_0.35": lambda: mobilenet(0.35),
+    "mobilenet_v2_1.0": lambda: mobilenet(1.0),
+    "resnet18": torchvision.models.resnet18,
+    "resnet50": torchvision.models.resnet50,
+}
+
+# 1. Backbone forward, batch 32 at 224, inference mode.
+def wanted(compare):
+    return not only or compare in only
+
+
+for key, build in builders.items():
+    if not wanted(f"forward/{key}/b32"):
+        continue
+    model = build().eval()
+    batch = torch.rand(32, 3, 224, 224)
+
+    def forward(model=model, batch=batch):
+        with torch.inference_mode():
+            model(batch)
+
+    measure(f"forward/{key}/b32", f"forward {key} b32 224", 32, forward, runs=3)
+
+# 2. Training steps, batch 16: full fine-tune, and head only on cached features.
+for key in ["mobilenet_v2_1.0", "resnet18"]:
+    if not wanted(f"train/{key}/b16"):
+        continue
+    model = builders[key]().train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+    batch = torch.rand(16, 3, 224, 224)
+    labels = torch.randint(0, 1000, (16,))
+
+    def step(model=model, optimizer=optimizer, batch=batch, labels=labels):
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(batch), labels).backward()
+        optimizer.step()
+
+    measure(f"train/{key}/b16", f"fine-tune step {key} b16 224", 16, step, runs=3)
+
+head = torch.nn.Linear(1280, 2)
+head_optimizer = torch.optim.Adam(head.parameters(), lr=1e-3)
+features = torch.rand(244, 1280)
+feature_labels = torch.randint(0, 2, (244,))
+
+
+def head_epoch():
+    for start in range(0, 244, 32):
+        head_optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(head(features[start:start + 32]),
+                                                 feature_labels[start:start + 32])
+        loss.backward()
+        head_optimizer.step()
+
+
+measure("train/head/cached-features", "head epoch on cached features (244×1280)", 244, head_epoch)
+
+# 3. Data pipeline: decode + resize + standard augmentation on the ants/bees JPEGs.
+data_dir = os.path.join(os.environ.get("GRAFT_SHARED_DIR", "../shared"), "data/hymenoptera/train")
+if os.path.isdir(data_dir) and wanted("pipeline/augment/224"):
+    dataset = torchvision.datasets.ImageFolder(data_dir, transform=transforms.Compose([
+        transforms.RandomResizedCrop(224),
+        transforms.RandomHorizontalFlip(),
+        transforms.ToTensor(),
+        transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
+    ]))
+    loader = torch.utils.data.DataLoader(dataset, batch_size=32, num_workers=threads)
+
+    def pipeline():
+        for _ in loader:
+            pass
+
+    measure("pipeline/augment/224", "decode + random resized crop + flip, 224 (PIL, DataLoader)",
+            len(dataset), pipeline, runs=3)
+
+print(json.dumps({"versions": {"torch": torch.__version__, "torchvision": torchvision.__version__,
+                               "pillow": Image.__version__, "threads": torch.get_num_threads()},
+                  "rows": rows}))
