@@ -80,8 +80,13 @@ const table = [
   ),
   ...(pytorch.rows ?? [])
     .filter((row) => !rows.some((graftRow) => graftRow.compare === row.compare))
-    .map((row) => `| pytorch only | ${row.name} | torch | ${format(row.value)} | ${row.unit} | | | | |`),
-  ...(failures.length > 0 ? ['', 'Suites that failed:', ...failures.map((line) => `- ${line}`)] : []),
+    .map(
+      (row) =>
+        `| pytorch only | ${row.name} | torch | ${format(row.value)} | ${row.unit} | | | | |`,
+    ),
+  ...(failures.length > 0
+    ? ['', 'Suites that failed:', ...failures.map((line) => `- ${line}`)]
+    : []),
 ].join('\n');
 writeFileSync(join(output, 'results.md'), `${table}\n`);
 console.log(`\n${table}`);
@@ -98,12 +103,19 @@ function runPyTorch(keys) {
     };
   }
   console.log('== tooling/bench/pytorch/workloads.py');
-  const run = spawnSync(python, [join(import.meta.dirname, 'pytorch/workloads.py'), keys.join(',')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 16 * 2 ** 20,
-    env: { ...process.env, GRAFT_SHARED_DIR: process.env.GRAFT_SHARED_DIR ?? resolve(root, '../shared') },
-  });
+  const run = spawnSync(
+    python,
+    [join(import.meta.dirname, 'pytorch/workloads.py'), keys.join(',')],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 16 * 2 ** 20,
+      env: {
+        ...process.env,
+        GRAFT_SHARED_DIR: process.env.GRAFT_SHARED_DIR ?? resolve(root, '../shared'),
+      },
+    },
+  );
   if (run.status !== 0) return { reason: `workloads.py exited with ${run.status}` };
   return JSON.parse(run.stdout);
 }
