@@ -7,6 +7,11 @@ export {
   type GraftBackbone,
 } from './custom/backbone-from-model.js';
 export {
+  type KerasH5Weights,
+  type ReadKerasH5WeightsOptions,
+  readKerasH5Weights,
+} from './formats/keras-h5.js';
+export {
   type ParseSafetensorsOptions,
   parseSafetensors,
   type SafetensorsDtype,
@@ -15,6 +20,10 @@ export {
   type SafetensorsTensor,
 } from './formats/safetensors.js';
 export { encodeSafetensors, type SafetensorsInput } from './formats/safetensors-encode.js';
+export {
+  type DecodeTfjsLayersWeightsOptions,
+  decodeTfjsLayersWeights,
+} from './formats/tfjs-layers-weights.js';
 export {
   allLayers,
   applyFrozenBatchNormPolicy,
@@ -27,6 +36,30 @@ export {
   type SetTrainableOptions,
   setTrainableLayers,
 } from './freezing/layer-freezing.js';
+export {
+  type BuildMobileNetV2Options,
+  buildMobileNetV2,
+  type MobileNetV2Alpha,
+  mobileNetV2Alphas,
+  mobileNetV2FeatureDim,
+  mobileNetV2Stages,
+} from './mobilenet-v2/build-mobilenet-v2.js';
+export {
+  createMobileNetV2,
+  type MobileNetV2Backbone,
+  type MobileNetV2Options,
+  mobileNetV2Name,
+  mobileNetV2Preprocessing,
+} from './mobilenet-v2/create-mobilenet-v2.js';
+export {
+  mobileNetV2Descriptor,
+  mobileNetV2Descriptors,
+} from './mobilenet-v2/mobilenet-v2-descriptors.js';
+export {
+  imageNetClassLabels,
+  type MobileNetV2WeightSource,
+  mobileNetV2WeightSources,
+} from './mobilenet-v2/mobilenet-v2-weights.js';
 export {
   backboneRegistry,
   createBackbone,
@@ -50,3 +83,10 @@ export {
 } from './resnet/resnet-architecture.js';
 export { resNetDescriptor, resNetDescriptors } from './resnet/resnet-descriptors.js';
 export { torchvisionPreprocessing, torchvisionWeights } from './resnet/resnet-weights.js';
+export {
+  type AssignWeightsByNameOptions,
+  type AssignWeightsReport,
+  assignWeightsByName,
+} from './weights/assign-weights.js';
+export { type LoadWeightsOptions, loadWeights } from './weights/load-weights.js';
+export type { LoadedWeights, WeightResolutionOptions } from './weights/weight-resolution.js';

@@ -37,10 +37,19 @@ export async function readKerasH5Weights(
 ): Promise<KerasH5Weights> {
   const { FS } = await ready;
   const bytes = options.data instanceof Uint8Array ? options.data : new Uint8Array(options.data);
-  if (bytes.byteLength < 8 || !isHdf5Signature(bytes)) {
+  const signatureOffset = hdf5SignatureOffset(bytes);
+  if (signatureOffset === undefined) {
     throw new FileFormatError({
       file: options.file,
       problem: `not an HDF5 file (no HDF5 signature in the first bytes, ${bytes.byteLength} bytes)`,
+    });
+  }
+  // Checked here because HDF5 reports a truncated file only on stderr, then fails later.
+  const declaredLength = hdf5DeclaredLength(bytes, signatureOffset);
+  if (declaredLength !== undefined && declaredLength > bytes.byteLength) {
+    throw new FileFormatError({
+      file: options.file,
+      problem: `truncated: ${bytes.byteLength} of ${declaredLength} bytes (per its HDF5 superblock)`,
     });
   }
   const memoryPath = `/graft-keras-weights-${++sequence}.h5`;
@@ -99,13 +108,38 @@ export async function readKerasH5Weights(
   }
 }
 
-function isHdf5Signature(bytes: Uint8Array): boolean {
+function hdf5SignatureOffset(bytes: Uint8Array): number | undefined {
   const signature = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
   // The superblock may also start at 512, 1024, 2048 … (a user block precedes it).
   for (let offset = 0; offset + 8 <= bytes.byteLength; offset = offset === 0 ? 512 : offset * 2) {
-    if (signature.every((byte, index) => bytes[offset + index] === byte)) return true;
+    if (signature.every((byte, index) => bytes[offset + index] === byte)) return offset;
   }
-  return false;
+  return undefined;
+}
+
+/**
+ * The file length the HDF5 superblock declares (base address + end-of-file address), or
+ * `undefined` when the superblock is not one this check knows (versions 0–3, 8-byte offsets).
+ */
+function hdf5DeclaredLength(bytes: Uint8Array, offset: number): number | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = bytes[offset + 8];
+  let sizeOfOffsets: number | undefined;
+  let baseAddressAt: number;
+  if (version === 0 || version === 1) {
+    sizeOfOffsets = bytes[offset + 13];
+    baseAddressAt = offset + (version === 0 ? 24 : 28);
+  } else if (version === 2 || version === 3) {
+    sizeOfOffsets = bytes[offset + 9];
+    baseAddressAt = offset + 12;
+  } else {
+    return undefined;
+  }
+  const endOfFileAt = baseAddressAt + 2 * 8;
+  if (sizeOfOffsets !== 8 || endOfFileAt + 8 > bytes.byteLength) return undefined;
+  const base = view.getBigUint64(baseAddressAt, true);
+  const endOfFile = view.getBigUint64(endOfFileAt, true);
+  return Number(base + endOfFile);
 }
 
 function rootGroupOf(file: H5File): Group {

@@ -1,2 +1,6 @@
-// Node-only helpers (file IO). Filled in by the weight loaders.
-export { readSafetensorsFile } from '../formats/safetensors-node.js';
+// Node-only helpers (file IO): import from `@graft/backbones/node`.
+export {
+  type FileSystemIOHandlerOptions,
+  fileSystemIOHandler,
+} from './file-io-handler.js';
+export { loadWeightsFromFiles } from './load-weights-from-files.js';
