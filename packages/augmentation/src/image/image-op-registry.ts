@@ -1,0 +1,65 @@
+import { InvalidArgumentError, type JsonObject, Registry } from '@graft/core';
+import { builtinImageOps } from './builtin-image-ops.js';
+import type { ImageAugmentationConfig, ImageOp, ImageOpDescriptor } from './image-op.js';
+
+/** All image ops by name (`compose` and `randomApply` included), shared on `globalThis`. */
+export const imageOpRegistry = new Registry<ImageOpDescriptor>({ kind: 'image augmentation op' });
+
+let builtinsRegistered = false;
+
+/** Registers the shipped ops once, lazily, so importing the package has no side effects. */
+function registerBuiltins(): void {
+  if (builtinsRegistered) return;
+  builtinsRegistered = true;
+  for (const descriptor of builtinImageOps()) {
+    if (!imageOpRegistry.has(descriptor.name))
+      imageOpRegistry.register(descriptor.name, descriptor);
+  }
+}
+
+/** Registers a custom op so `fromConfig` can rebuild pipelines that use it. */
+export function registerImageOp(
+  descriptor: ImageOpDescriptor,
+  options: { override?: boolean } = {},
+): void {
+  registerBuiltins();
+  imageOpRegistry.register(descriptor.name, descriptor, options);
+}
+
+/** Names of the registered image ops, sorted. */
+export function imageOpNames(): string[] {
+  registerBuiltins();
+  return imageOpRegistry.names();
+}
+
+/**
+ * Rebuilds an augmentation (single op or pipeline) from the JSON that `toConfig` produced.
+ * Unknown names throw `UnknownNameError` listing the valid ones; bad options throw
+ * `InvalidArgumentError` naming the field (`<op>.<field>`) and the value.
+ */
+export function fromConfig(config: JsonObject): ImageOp {
+  if (
+    config === null ||
+    typeof config !== 'object' ||
+    Array.isArray(config) ||
+    typeof config.name !== 'string'
+  ) {
+    throw new InvalidArgumentError({
+      argument: 'config',
+      value: config,
+      expected: 'must be { name: string, options: object } as produced by toConfig()',
+    });
+  }
+  const options = config.options ?? {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new InvalidArgumentError({
+      argument: `${config.name}.options`,
+      value: options,
+      expected: 'must be an object',
+    });
+  }
+  registerBuiltins();
+  return imageOpRegistry.get(config.name).create(options);
+}
+
+export type { ImageAugmentationConfig };

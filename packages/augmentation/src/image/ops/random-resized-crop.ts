@@ -1,0 +1,114 @@
+import type { SeededRandom } from '@graft/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { knownFields, oneOf, range, size } from '../../validate.js';
+import { defineImageOp } from '../define-image-op.js';
+import { type Interpolation, interpolations } from '../functional/affine.js';
+import type { ImageOp, ImageOpDescriptor } from '../image-op.js';
+
+/** Options of {@link randomResizedCrop}. */
+export interface RandomResizedCropOptions {
+  /** Output `[height, width]` (or one number for a square). Required. */
+  size: number | [number, number];
+  /** Range of the crop's area as a fraction of the image's. Default `[0.08, 1]` (torchvision). */
+  scale?: [number, number];
+  /** Range of the crop's aspect ratio (width / height). Default `[3/4, 4/3]`. */
+  ratio?: [number, number];
+  /** Resampling. Default `bilinear`. */
+  interpolation?: Interpolation;
+}
+
+const name = 'randomResizedCrop';
+
+/**
+ * Crops a random area and aspect ratio from each image and resizes it to `size`, as torchvision's
+ * `RandomResizedCrop` (10 tries, then a centre crop at the nearest valid ratio). One
+ * `cropAndResize` call with one box per image.
+ */
+export function randomResizedCrop(options: RandomResizedCropOptions): ImageOp {
+  knownFields(name, options as never, ['size', 'scale', 'ratio', 'interpolation']);
+  const outputSize = size(`${name}.size`, options.size);
+  const scale = range(`${name}.scale`, options.scale ?? [0.08, 1], { lower: 0, upper: 1 });
+  if (scale[1] === 0) range(`${name}.scale`, options.scale, { lower: Number.MIN_VALUE });
+  const ratio = range(`${name}.ratio`, options.ratio ?? [3 / 4, 4 / 3], {
+    lower: Number.MIN_VALUE,
+  });
+  const interpolation = oneOf(
+    `${name}.interpolation`,
+    options.interpolation ?? 'bilinear',
+    interpolations,
+  );
+  return defineImageOp({
+    name,
+    options: { size: outputSize, scale, ratio, interpolation },
+    run({ images, random }) {
+      const [count, height, width] = images.shape;
+      const boxes = Array.from({ length: count }, () =>
+        cropBox(random, height, width, scale, ratio),
+      );
+      return {
+        images: tf.image.cropAndResize(
+          images,
+          tf.tensor2d(boxes, [count, 4]),
+          tf.range(0, count, 1, 'int32') as tf.Tensor1D,
+          outputSize,
+          interpolation,
+        ),
+      };
+    },
+  });
+}
+
+/** A normalised `[y1, x1, y2, x2]` box over whole pixels, torchvision's `get_params`. */
+function cropBox(
+  random: SeededRandom,
+  height: number,
+  width: number,
+  scale: [number, number],
+  ratio: [number, number],
+): number[] {
+  const area = height * width;
+  const logRatio = [Math.log(ratio[0]), Math.log(ratio[1])] as const;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const targetArea = area * random.uniform(scale[0], scale[1]);
+    const aspect = Math.exp(random.uniform(logRatio[0], logRatio[1]));
+    const cropWidth = Math.round(Math.sqrt(targetArea * aspect));
+    const cropHeight = Math.round(Math.sqrt(targetArea / aspect));
+    if (cropWidth > 0 && cropWidth <= width && cropHeight > 0 && cropHeight <= height) {
+      const top = random.int(0, height - cropHeight);
+      const left = random.int(0, width - cropWidth);
+      return pixelBox(top, left, cropHeight, cropWidth, height, width);
+    }
+  }
+  // Fallback: the largest centred crop whose ratio is within range.
+  const inRatio = width / height;
+  let cropWidth = width;
+  let cropHeight = height;
+  if (inRatio < ratio[0]) cropHeight = Math.round(width / ratio[0]);
+  else if (inRatio > ratio[1]) cropWidth = Math.round(height * ratio[1]);
+  const top = Math.floor((height - cropHeight) / 2);
+  const left = Math.floor((width - cropWidth) / 2);
+  return pixelBox(top, left, cropHeight, cropWidth, height, width);
+}
+
+/**
+ * The `cropAndResize` box whose corner samples fall on the crop's first and last pixel centres
+ * (`cropAndResize` maps y1..y2 onto 0..H-1).
+ */
+export function pixelBox(
+  top: number,
+  left: number,
+  cropHeight: number,
+  cropWidth: number,
+  height: number,
+  width: number,
+): number[] {
+  const y = (value: number) => (height > 1 ? value / (height - 1) : 0);
+  const x = (value: number) => (width > 1 ? value / (width - 1) : 0);
+  return [y(top), x(left), y(top + cropHeight - 1), x(left + cropWidth - 1)];
+}
+
+export const randomResizedCropDescriptor: ImageOpDescriptor = {
+  name,
+  description: 'random area and aspect-ratio crop, resized to a fixed size',
+  create: (options) => randomResizedCrop(options as unknown as RandomResizedCropOptions),
+};

@@ -1,0 +1,2 @@
+export { decodeImage } from './decode-image.js';
+export { type RenderPreviewGridOptions, renderPreviewGrid } from './render-preview-grid.js';

@@ -1,0 +1,70 @@
+import { InvalidArgumentError, type JsonObject, Registry } from '@graft/core';
+import { composeTextDescriptor, randomApplyTextDescriptor } from './compose-text.js';
+import { randomDeletionDescriptor } from './random-deletion.js';
+import { randomInsertionDescriptor } from './random-insertion.js';
+import { randomSwapDescriptor } from './random-swap.js';
+import { sentenceShuffleDescriptor } from './sentence-shuffle.js';
+import { synonymReplacementDescriptor } from './synonym-replacement.js';
+import type { TextAugmentation, TextOpDescriptor } from './text-augmentation.js';
+
+/** All text ops by name, shared on `globalThis`. */
+export const textOpRegistry = new Registry<TextOpDescriptor>({ kind: 'text augmentation op' });
+
+let builtinsRegistered = false;
+
+function registerBuiltins(): void {
+  if (builtinsRegistered) return;
+  builtinsRegistered = true;
+  for (const descriptor of [
+    composeTextDescriptor,
+    randomApplyTextDescriptor,
+    randomDeletionDescriptor,
+    randomInsertionDescriptor,
+    randomSwapDescriptor,
+    sentenceShuffleDescriptor,
+    synonymReplacementDescriptor,
+  ]) {
+    if (!textOpRegistry.has(descriptor.name)) textOpRegistry.register(descriptor.name, descriptor);
+  }
+}
+
+/** Registers a custom text op so `textFromConfig` can rebuild pipelines that use it. */
+export function registerTextOp(
+  descriptor: TextOpDescriptor,
+  options: { override?: boolean } = {},
+): void {
+  registerBuiltins();
+  textOpRegistry.register(descriptor.name, descriptor, options);
+}
+
+/** Names of the registered text ops, sorted. */
+export function textOpNames(): string[] {
+  registerBuiltins();
+  return textOpRegistry.names();
+}
+
+/** Rebuilds a text augmentation from the JSON that `toConfig` produced. */
+export function textFromConfig(config: JsonObject): TextAugmentation {
+  if (
+    config === null ||
+    typeof config !== 'object' ||
+    Array.isArray(config) ||
+    typeof config.name !== 'string'
+  ) {
+    throw new InvalidArgumentError({
+      argument: 'config',
+      value: config,
+      expected: 'must be { name: string, options: object } as produced by toConfig()',
+    });
+  }
+  const options = config.options ?? {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new InvalidArgumentError({
+      argument: `${config.name}.options`,
+      value: options,
+      expected: 'must be an object',
+    });
+  }
+  registerBuiltins();
+  return textOpRegistry.get(config.name).create(options);
+}
