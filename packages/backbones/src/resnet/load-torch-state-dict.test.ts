@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { FileFormatError } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -5,7 +6,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSafetensors } from '../formats/safetensors.js';
 import { encodeSafetensors, type SafetensorsInput } from '../formats/safetensors-encode.js';
+import { readSafetensorsFile } from '../formats/safetensors-node.js';
 import { loadTorchStateDict } from './load-torch-state-dict.js';
+import { buildResNet } from './resnet-architecture.js';
 
 /** conv1 (3x3, 2→3 channels, no bias) → bn1 → flatten → fc (12 → 2), named like PyTorch modules. */
 function tinyModel(): tfl.LayersModel {
@@ -133,5 +136,53 @@ describe('loadTorchStateDict', () => {
     const result = loadTorchStateDict({ model, stateDict: stateDict(extra), strict: false });
     expect(result.ignored).toContain('layer9.weight');
     model.dispose();
+  });
+
+  it('loads the same ResNet18 from F16, F32 and BF16 files', async () => {
+    const half = await readSafetensorsFile(
+      join(process.env.GRAFT_SHARED_DIR ?? '', 'fixtures', 'resnet', 'resnet18.safetensors'),
+    );
+    const reencode = (dtype: 'F32' | 'BF16') => {
+      const tensors: Record<string, SafetensorsInput> = {};
+      for (const [name, entry] of half.entries) {
+        if (entry.dtype !== 'F16') continue;
+        tensors[name] = { dtype, shape: entry.shape, values: half.read(name).values };
+      }
+      return parseSafetensors({
+        bytes: encodeSafetensors({ tensors }),
+        file: `resnet18.${dtype}.safetensors`,
+      });
+    };
+    const weightsFrom = (stateDict: ReturnType<typeof parseSafetensors>) => {
+      const model = buildResNet({ depth: 18, includeTop: true, inputSize: [32, 32] });
+      loadTorchStateDict({ model, stateDict });
+      const values = model.getWeights().map((tensor) => tensor.dataSync().slice() as Float32Array);
+      model.dispose();
+      return values;
+    };
+    const reference = weightsFrom(half);
+    // Largest relative difference to the F16-loaded weights (plain loops: deep equality of 11M
+    // numbers is slow in the test runner).
+    const worstRelative = (weights: Float32Array[]) => {
+      expect(weights.map((values) => values.length)).toEqual(
+        reference.map((values) => values.length),
+      );
+      let worst = 0;
+      weights.forEach((values, tensorIndex) => {
+        const expected = reference[tensorIndex] as Float32Array;
+        for (let index = 0; index < values.length; index++) {
+          const target = expected[index] as number;
+          const difference = Math.abs((values[index] as number) - target);
+          worst = Math.max(worst, target === 0 ? difference : difference / Math.abs(target));
+        }
+      });
+      return worst;
+    };
+    // float16 → float32 is exact, so the F32 copy loads bit-identical weights.
+    expect(worstRelative(weightsFrom(reencode('F32')))).toBe(0);
+    // bfloat16 keeps 8 significant bits: every weight within 2^-7 relative.
+    const worst = worstRelative(weightsFrom(reencode('BF16')));
+    expect(worst).toBeGreaterThan(0);
+    expect(worst).toBeLessThanOrEqual(2 ** -7);
   });
 });
