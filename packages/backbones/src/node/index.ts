@@ -3,4 +3,9 @@ export {
   type FileSystemIOHandlerOptions,
   fileSystemIOHandler,
 } from './file-io-handler.js';
+export {
+  type ClassLabel,
+  type LoadClassLabelsOptions,
+  loadClassLabels,
+} from './load-class-labels.js';
 export { loadWeightsFromFiles } from './load-weights-from-files.js';
