@@ -1,3 +1,12 @@
+export {
+  type EarlyStopping,
+  type EarlyStoppingOptions,
+  earlyStopping,
+} from './callbacks/early-stopping.js';
+export { History } from './callbacks/history.js';
+export { type LearningRateLogger, learningRateLogger } from './callbacks/learning-rate-logger.js';
+export { improves, type MonitorMode, resolveMode } from './callbacks/monitor.js';
+export { type ProgressUpdate, progressTracker } from './callbacks/progress.js';
 export type {
   TrainerCallback,
   TrainerCallbackContext,
@@ -10,6 +19,23 @@ export {
   restoreCheckpoint,
   type TrainingCheckpoint,
 } from './checkpoint/training-checkpoint.js';
+export {
+  Classifier,
+  checkMetadata,
+  loadClassifier,
+  type Prediction,
+  type PredictOptions,
+} from './classifier/classifier.js';
+export {
+  type ClassifierMetadata,
+  classifierFormatVersion,
+} from './classifier/classifier-metadata.js';
+export { composeClassifier } from './classifier/compose-classifier.js';
+export {
+  type ExportClassifierOptions,
+  exportClassifier,
+} from './classifier/export-classifier.js';
+export { resizeToInput } from './classifier/resize-to-input.js';
 export { type EvaluateOptions, evaluate, evaluateFeatures } from './evaluation/evaluate.js';
 export {
   type ClassMetrics,

@@ -1,4 +1,9 @@
 export { checkpointFiles, readCheckpoint, writeCheckpoint } from './checkpoint-files.js';
+export {
+  loadClassifier,
+  type SaveClassifierOptions,
+  saveClassifier,
+} from './classifier-files.js';
 export { DiskFeatureStore } from './disk-feature-store.js';
 export {
   type CsvLoggerOptions,

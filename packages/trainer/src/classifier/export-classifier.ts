@@ -1,0 +1,75 @@
+import type { Backbone, Head, ImageAugmentation, JsonObject, Schedule } from '@graft/core';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import packageJson from '../../package.json' with { type: 'json' };
+import type { Optimizer } from '../optimizers/optimizer.js';
+import { type ClassifierMetadata, classifierFormatVersion } from './classifier-metadata.js';
+import { composeClassifier } from './compose-classifier.js';
+
+/** Options of {@link exportClassifier}. */
+export interface ExportClassifierOptions {
+  /** The trained backbone. */
+  backbone: Backbone;
+  /** The trained head. */
+  head: Head;
+  /** Class names in output order. */
+  classNames: readonly string[];
+  /** Model name in the metadata. Default `graft-classifier`. */
+  modelName?: string;
+  /** Augmentation used in training (its config is recorded). */
+  augmentation?: ImageAugmentation;
+  /** Schedule used in training (its config is recorded). */
+  schedule?: Schedule;
+  /** Optimiser used in training (its config is recorded). */
+  optimizer?: Optimizer;
+  /** Training settings to record (mode, epochs, batch size, seed …). */
+  training?: JsonObject;
+  /** Metrics to record (e.g. an evaluation report). */
+  metrics?: JsonObject;
+  /** Free-form metadata (TM's `userMetadata`). */
+  userMetadata?: JsonObject;
+}
+
+/**
+ * The composed model (backbone → head) and its metadata, ready to save with any tfjs
+ * IOHandler (`model.save('indexeddb://…')` in a browser; `saveClassifier` in Node writes a
+ * directory). The model shares weights with `backbone` and `head`.
+ */
+export function exportClassifier(options: ExportClassifierOptions): {
+  model: tfl.LayersModel;
+  metadata: ClassifierMetadata;
+} {
+  const { backbone, head } = options;
+  const [height, width] = backbone.preprocessing.inputSize;
+  const metadata: ClassifierMetadata = {
+    labels: [...options.classNames],
+    imageSize: height === width ? height : height,
+    modelName: options.modelName ?? 'graft-classifier',
+    timeStamp: new Date().toISOString(),
+    tfjsVersion: tf.version_core,
+    packageName: packageJson.name,
+    packageVersion: packageJson.version,
+    userMetadata: options.userMetadata ?? {},
+    graft: {
+      formatVersion: classifierFormatVersion,
+      preprocessing: JSON.parse(JSON.stringify(backbone.preprocessing)),
+      activation: head.activation,
+      backbone: {
+        name: backbone.name,
+        weightsId: backbone.weightsId,
+        config: backbone.getConfig(),
+      },
+      head: head.getConfig(),
+      ...(options.augmentation ? { augmentation: options.augmentation.toConfig() } : {}),
+      ...(options.schedule ? { schedule: options.schedule.getConfig() } : {}),
+      ...(options.optimizer ? { optimizer: options.optimizer.getConfig() } : {}),
+      ...(options.training ? { training: options.training } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+      versions: {
+        [packageJson.name]: packageJson.version,
+        '@tensorflow/tfjs-core': tf.version_core,
+      },
+    },
+  };
+  return { model: composeClassifier({ backbone, head }), metadata };
+}
