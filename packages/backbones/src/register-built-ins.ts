@@ -2,8 +2,12 @@
 // Each family adds its own `registerBackbone(...)` lines here.
 import { mobileNetV2Descriptors } from './mobilenet-v2/mobilenet-v2-descriptors.js';
 import { backboneRegistry, registerBackbone } from './registry/backbone-registry.js';
+import { resNetDescriptors } from './resnet/resnet-descriptors.js';
 
 for (const descriptor of mobileNetV2Descriptors()) {
   // A second copy of the package shares the global registry: do not warn about ourselves.
+  if (!backboneRegistry.has(descriptor.name)) registerBackbone(descriptor);
+}
+for (const descriptor of resNetDescriptors) {
   if (!backboneRegistry.has(descriptor.name)) registerBackbone(descriptor);
 }
