@@ -1,10 +1,24 @@
+export {
+  type CifarFormat,
+  type CifarVariant,
+  cifarFormats,
+  cifarImageBytes,
+} from './cifar-formats.js';
 export { decodeImage, type ResizeTarget, resizeDecoded } from './decode-image.js';
+export { type ExtractTarGzOptions, extractTarGz } from './extract-tar-gz.js';
 export {
   defaultResizePolicy,
   FileImageDataset,
   type FileImageDatasetOptions,
   type ImagePipelineOptions,
 } from './file-image-dataset.js';
+export {
+  CifarDataset,
+  type CifarLocationOptions,
+  type OpenCifarOptions,
+  openCifar,
+  resolveCifarDirectory,
+} from './open-cifar.js';
 export {
   type ImageFolder,
   type ImageFolderInspection,
