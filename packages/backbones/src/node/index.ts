@@ -1,4 +1,5 @@
 // Node-only helpers (file IO): import from `@graft/backbones/node`.
+export { readSafetensorsFile } from '../formats/safetensors-node.js';
 export {
   type FileSystemIOHandlerOptions,
   fileSystemIOHandler,
