@@ -13,11 +13,8 @@ export function softLabels(labels: tf.Tensor1D | tf.Tensor2D, numClasses: number
     }
     return tf.cast(labels, 'float32') as tf.Tensor2D;
   }
-  return tf.oneHot(
-    tf.cast(labels, 'int32') as tf.Tensor1D,
-    numClasses,
-    1,
-    0,
-    'float32',
-  ) as tf.Tensor2D;
+  // oneHot in int32, then cast: the tfjs 4.22 wasm OneHot kernel writes int32 bits into a
+  // tensor labelled float32 when asked for a float dtype.
+  const indices = tf.cast(labels, 'int32') as tf.Tensor1D;
+  return tf.cast(tf.oneHot(indices, numClasses), 'float32') as tf.Tensor2D;
 }

@@ -1,8 +1,7 @@
 import type { SeededRandom } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { knownFields, oneOf, range, size } from '../../validate.js';
+import { knownFields, range, size } from '../../validate.js';
 import { defineImageOp } from '../define-image-op.js';
-import { type Interpolation, interpolations } from '../functional/affine.js';
 import type { ImageOp, ImageOpDescriptor } from '../image-op.js';
 
 /** Options of {@link randomResizedCrop}. */
@@ -13,8 +12,6 @@ export interface RandomResizedCropOptions {
   scale?: [number, number];
   /** Range of the crop's aspect ratio (width / height). Default `[3/4, 4/3]`. */
   ratio?: [number, number];
-  /** Resampling. Default `bilinear`. */
-  interpolation?: Interpolation;
 }
 
 const name = 'randomResizedCrop';
@@ -25,21 +22,16 @@ const name = 'randomResizedCrop';
  * `cropAndResize` call with one box per image.
  */
 export function randomResizedCrop(options: RandomResizedCropOptions): ImageOp {
-  knownFields(name, options as never, ['size', 'scale', 'ratio', 'interpolation']);
+  knownFields(name, options as never, ['size', 'scale', 'ratio']);
   const outputSize = size(`${name}.size`, options.size);
   const scale = range(`${name}.scale`, options.scale ?? [0.08, 1], { lower: 0, upper: 1 });
   if (scale[1] === 0) range(`${name}.scale`, options.scale, { lower: Number.MIN_VALUE });
   const ratio = range(`${name}.ratio`, options.ratio ?? [3 / 4, 4 / 3], {
     lower: Number.MIN_VALUE,
   });
-  const interpolation = oneOf(
-    `${name}.interpolation`,
-    options.interpolation ?? 'bilinear',
-    interpolations,
-  );
   return defineImageOp({
     name,
-    options: { size: outputSize, scale, ratio, interpolation },
+    options: { size: outputSize, scale, ratio },
     run({ images, random }) {
       const [count, height, width] = images.shape;
       const boxes = Array.from({ length: count }, () =>
@@ -51,7 +43,9 @@ export function randomResizedCrop(options: RandomResizedCropOptions): ImageOp {
           tf.tensor2d(boxes, [count, 4]),
           tf.range(0, count, 1, 'int32') as tf.Tensor1D,
           outputSize,
-          interpolation,
+          // Bilinear only: the wasm `CropAndResize` kernel's `nearest` rounds differently from
+          // cpu's in tfjs 4.22, which would break cross-backend determinism.
+          'bilinear',
         ),
       };
     },
@@ -92,7 +86,9 @@ function cropBox(
 
 /**
  * The `cropAndResize` box whose corner samples fall on the crop's first and last pixel centres
- * (`cropAndResize` maps y1..y2 onto 0..H-1).
+ * (`cropAndResize` maps y1..y2 onto 0..H-1), moved inward by a thousandth of a pixel: at an
+ * exact edge, float32 rounding in the wasm kernel can land just outside the image and
+ * extrapolate a zero row, where the float64 cpu kernel does not.
  */
 export function pixelBox(
   top: number,
@@ -102,9 +98,12 @@ export function pixelBox(
   height: number,
   width: number,
 ): number[] {
-  const y = (value: number) => (height > 1 ? value / (height - 1) : 0);
-  const x = (value: number) => (width > 1 ? value / (width - 1) : 0);
-  return [y(top), x(left), y(top + cropHeight - 1), x(left + cropWidth - 1)];
+  const margin = 1e-3;
+  const y = (value: number, inward: number) =>
+    height > 1 ? (value + inward * margin) / (height - 1) : 0;
+  const x = (value: number, inward: number) =>
+    width > 1 ? (value + inward * margin) / (width - 1) : 0;
+  return [y(top, 1), x(left, 1), y(top + cropHeight - 1, -1), x(left + cropWidth - 1, -1)];
 }
 
 export const randomResizedCropDescriptor: ImageOpDescriptor = {
