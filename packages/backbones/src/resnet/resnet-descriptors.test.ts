@@ -7,6 +7,7 @@ import {
   getBackboneDescriptor,
   listBackbones,
 } from '../index.js';
+import { readSafetensorsFile } from '../node/index.js';
 
 describe('registered ResNet descriptors', () => {
   beforeAll(async () => {
@@ -54,5 +55,9 @@ describe('registered ResNet descriptors', () => {
     expect(output.shape).toEqual([1, 512]);
     output.dispose();
     backbone.dispose();
+  });
+
+  it('exports the safetensors file reader from the node entry point', () => {
+    expect(readSafetensorsFile).toBeTypeOf('function');
   });
 });
