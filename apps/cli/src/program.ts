@@ -1,6 +1,13 @@
 import { Command, CommanderError } from 'commander';
+import { registerBackbonesCommand } from './commands/backbones.js';
+import { registerDataCommand } from './commands/data-inspect.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerEvalCommand } from './commands/eval.js';
+import { registerExportCommand } from './commands/export.js';
+import { registerPredictCommand } from './commands/predict.js';
+import { registerResumeCommand } from './commands/resume.js';
+import { registerTrainCommand } from './commands/train.js';
 import { describeError } from './describe-error.js';
 import { exitCodeForError, exitCodes } from './exit-codes.js';
 import { type CommandOutput, createOutput, type OutputOptions } from './output.js';
@@ -11,7 +18,14 @@ export type CommandRegistration = (program: Command, output: CommandOutput) => v
 
 /** Every command, in help order. New commands are added here, one file each. */
 export const commandRegistrations: readonly CommandRegistration[] = [
+  registerTrainCommand,
+  registerResumeCommand,
+  registerEvalCommand,
+  registerPredictCommand,
+  registerExportCommand,
   registerDemoCommand,
+  registerBackbonesCommand,
+  registerDataCommand,
   registerDoctorCommand,
 ];
 

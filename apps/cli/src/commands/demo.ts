@@ -1,17 +1,50 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { exitCodes } from '../exit-codes.js';
+import { resolveDemoData } from '../data/resolve-demo-data.js';
 import type { CommandOutput } from '../output.js';
+import { runTraining } from '../pipeline/run-training.js';
+import { addTrainingFlags, trainConfigFrom } from './train.js';
+
+/**
+ * The demo's recipe: MobileNetV2 1.0 ImageNet features (frozen), linear softmax head. Features
+ * are computed once, so extra head epochs cost milliseconds; Adam at 3e-3 settles by epoch ~12
+ * (val accuracy 0.935 on ants/bees, the reference linear-probe figure).
+ */
+export const demoDefaults = {
+  backbone: 'mobilenet_v2_1.0_224',
+  mode: 'feature-extraction',
+  epochs: '20',
+  lr: '0.003',
+  // Report the last epoch, not the epoch that scored best on the very set being reported.
+  keepBest: false,
+  out: join('runs', 'demo'),
+} as const;
 
 /** `graft demo`: the README's main job. */
 export function registerDemoCommand(program: Command, output: CommandOutput): void {
-  program
+  const command = program
     .command('demo')
-    .description('train MobileNetV2 on the ants/bees set and print validation accuracy')
-    .action(() => {
-      output.error(
-        'graft demo: not yet — the trainer (@graft/trainer) has not landed. ' +
-          'It will train MobileNetV2 on ants/bees and print validation accuracy.',
-      );
-      process.exitCode = exitCodes.notImplemented;
+    .description(
+      'train MobileNetV2 on the ants/bees set (downloaded, or found in GRAFT_DATA_DIR / GRAFT_SHARED_DIR / the mirror) and print validation accuracy',
+    );
+  addTrainingFlags(command).action(async (flags: Record<string, string | boolean | undefined>) => {
+    const progress = output.progress();
+    let downloading = false;
+    const data = await resolveDemoData({
+      onProgress: ({ fileName, receivedBytes, totalBytes }) => {
+        if (!downloading) {
+          downloading = true;
+          progress.start({ label: `downloading ${fileName}`, total: totalBytes ?? 0, unit: 'B' });
+        }
+        progress.update(receivedBytes);
+      },
     });
+    if (downloading) progress.stop();
+    output.info(`ants/bees data: ${data.path} (${data.origin})`);
+    const config = await trainConfigFrom(data.path, {
+      ...demoDefaults,
+      ...Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)),
+    });
+    process.exitCode = await runTraining({ config, output });
+  });
 }

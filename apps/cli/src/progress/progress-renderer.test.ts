@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createProgressRenderer, formatNumber } from './progress-renderer.js';
 
 describe('plain progress', () => {
-  it('prints a line per quarter with rate and ETA, then the summary', () => {
+  it('prints a line per quarter with rate and ETA for a lasting task, then the summary', () => {
     const lines: string[] = [];
     let clock = 0;
     const progress = createProgressRenderer({
@@ -16,12 +16,18 @@ describe('plain progress', () => {
       progress.update(done, { loss: 0.5 });
     }
     progress.stop('epoch 1/2 done');
+    // A short task prints only its summary.
+    progress.start({ label: 'epoch 2/2', total: 100, unit: 'img' });
+    clock += 100;
+    progress.update(100, { loss: 0.4 });
+    progress.stop('epoch 2/2 done');
     expect(lines).toEqual([
       'epoch 1/2: 30/100 img | 10 img/s | ETA 7s | loss 0.5',
       'epoch 1/2: 50/100 img | 10 img/s | ETA 5s | loss 0.5',
       'epoch 1/2: 80/100 img | 10 img/s | ETA 2s | loss 0.5',
       'epoch 1/2: 100/100 img | 10 img/s | 10s | loss 0.5',
       'epoch 1/2 done',
+      'epoch 2/2 done',
     ]);
   });
 

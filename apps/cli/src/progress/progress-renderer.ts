@@ -93,6 +93,9 @@ function ttyRenderer(options: ProgressRendererOptions): ProgressRenderer {
   };
 }
 
+/** Plain progress lines are printed only for tasks running at least this long. */
+const minimumSeconds = 2;
+
 function plainRenderer(options: ProgressRendererOptions): ProgressRenderer {
   const now = options.now ?? (() => performance.now());
   let task: ProgressTask | undefined;
@@ -106,10 +109,12 @@ function plainRenderer(options: ProgressRendererOptions): ProgressRenderer {
     },
     update(done, metrics) {
       if (!task || task.total <= 0) return;
-      // A line per 25 %: logs stay short and still show that work advances.
+      // A line per 25 %, and only for tasks that last: logs stay short (a 0.1 s epoch gets
+      // just its summary line) and still show that long work advances.
       if (done / task.total < nextQuarter / 4) return;
       while (done / task.total >= nextQuarter / 4) nextQuarter += 1;
       const seconds = (now() - startedAt) / 1000;
+      if (seconds < minimumSeconds) return;
       const rate = seconds > 0 ? done / seconds : 0;
       const eta = rate > 0 ? (task.total - done) / rate : 0;
       const parts = [

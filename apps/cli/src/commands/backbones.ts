@@ -1,0 +1,78 @@
+import { getBackboneDescriptor, listBackbones } from '@graft/backbones';
+import type { Command } from 'commander';
+import { formatTable } from '../format-table.js';
+import type { CommandOutput } from '../output.js';
+
+/** One row of `graft backbones`. */
+export interface BackboneListing {
+  name: string;
+  family: string;
+  description: string;
+  inputSizes: string[];
+  featureDim: number;
+  parameters: number | undefined;
+  weights: { name: string; format: string; license: string; url: string }[];
+}
+
+/** The registered backbones, as `graft backbones` lists them. */
+export function listBackboneDescriptions(pattern?: string): BackboneListing[] {
+  return listBackbones(pattern).map((name) => {
+    const descriptor = getBackboneDescriptor(name);
+    return {
+      name,
+      family: descriptor.family,
+      description: descriptor.description,
+      inputSizes: descriptor.inputSizes.map(([height, width]) => `${height}×${width}`),
+      featureDim: descriptor.featureDim,
+      parameters: descriptor.parameterCount,
+      weights: descriptor.weights.map((weights) => ({
+        name: weights.name,
+        format: weights.format,
+        license: weights.license,
+        url: weights.url,
+      })),
+    };
+  });
+}
+
+/** `graft backbones [pattern]`: registered backbones with sizes, input sizes and licences. */
+export function registerBackbonesCommand(program: Command, output: CommandOutput): void {
+  program
+    .command('backbones')
+    .description('list the registered backbones with sizes, input sizes and weight licences')
+    .argument('[pattern]', 'filter names with * wildcards, e.g. "mobilenet*"')
+    .action((pattern: string | undefined) => {
+      const listing = listBackboneDescriptions(pattern);
+      if (output.json) {
+        output.result(JSON.stringify(listing, null, 2));
+        return;
+      }
+      output.result(
+        formatTable(
+          ['name', 'input', 'features', 'parameters', 'weights', 'licence'],
+          listing.map((backbone) => [
+            backbone.name,
+            backbone.inputSizes.length > 2
+              ? `${backbone.inputSizes[0]} … ${backbone.inputSizes.at(-1)}`
+              : backbone.inputSizes.join(', '),
+            backbone.featureDim,
+            backbone.parameters === undefined ? '?' : formatCount(backbone.parameters),
+            [...new Set(backbone.weights.map((weights) => weights.name))].join(', ') ||
+              '(random only)',
+            truncate(
+              [...new Set(backbone.weights.map((weights) => weights.license))].join('; ') || '-',
+              48,
+            ),
+          ]),
+        ),
+      );
+    });
+}
+
+function formatCount(count: number): string {
+  return count >= 1e6 ? `${(count / 1e6).toFixed(2)}M` : `${(count / 1e3).toFixed(0)}k`;
+}
+
+function truncate(text: string, length: number): string {
+  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
+}

@@ -1,0 +1,97 @@
+import { InvalidArgumentError } from '@graft/core';
+import { type FileImageDataset, openImageFolder, type SplitName } from '@graft/datasets/node';
+import { evaluate } from '@graft/trainer';
+import type { Command } from 'commander';
+import { parseChoice } from '../config/parse-values.js';
+import { formatTable } from '../format-table.js';
+import type { CommandOutput } from '../output.js';
+import { loadRunModel } from '../pipeline/load-run-model.js';
+import { selectBackend } from '../pipeline/select-backend.js';
+import { openRunDirectory, writeJson } from '../run/run-directory.js';
+
+const splits = ['train', 'val', 'test'] as const;
+
+/** `graft eval <run> <data>`: accuracy, loss, per-class metrics and confusion matrix. */
+export function registerEvalCommand(program: Command, output: CommandOutput): void {
+  program
+    .command('eval')
+    .description(
+      'evaluate a trained run on labelled images: accuracy, loss, per-class F1, confusion matrix',
+    )
+    .argument('<run>', 'run directory written by graft train')
+    .argument('<data>', 'image folder: class folders, or train/ val/ test/ (see --split)')
+    .option(
+      '--split <name>',
+      `split of a train/val/test folder: ${splits.join(', ')} (default: test if present, else val)`,
+    )
+    .option('--save <file>', 'also write the full report as JSON')
+    .action(
+      async (runPath: string, dataPath: string, options: { split?: string; save?: string }) => {
+        const run = await openRunDirectory(runPath);
+        await selectBackend();
+        const model = await loadRunModel(run);
+        try {
+          const folder = await openImageFolder({
+            root: dataPath,
+            imageSize: model.metadata.preprocessing.inputSize,
+            resize: model.metadata.preprocessing.resize,
+            onBadImage: 'skip',
+          });
+          let data: FileImageDataset;
+          if (folder.layout === 'splits') {
+            const split: SplitName =
+              options.split !== undefined
+                ? parseChoice('--split', options.split, splits)
+                : folder.splitNames.includes('test')
+                  ? 'test'
+                  : 'val';
+            data = folder.dataset(split);
+          } else {
+            data = folder.dataset();
+          }
+          const trained = model.metadata.classNames;
+          if (data.classNames.join('\n') !== trained.join('\n')) {
+            throw new InvalidArgumentError({
+              argument: '<data>',
+              value: dataPath,
+              expected: `must hold the classes the model was trained on (${trained.join(', ')}); found ${data.classNames.join(', ')}`,
+            });
+          }
+          const report = await evaluate({ backbone: model.backbone, head: model.head, data });
+          if (options.save) await writeJson(options.save, report);
+          if (output.json) {
+            output.result(JSON.stringify(report, null, 2));
+            return;
+          }
+          output.result(
+            [
+              `${report.count} images: accuracy ${(report.accuracy * 100).toFixed(1)}%, loss ${report.loss.toFixed(4)}, macro F1 ${report.macroF1.toFixed(3)}`,
+              '',
+              formatTable(
+                ['class', 'precision', 'recall', 'f1', 'support'],
+                report.perClass.map((metrics) => [
+                  metrics.className,
+                  metrics.precision.toFixed(3),
+                  metrics.recall.toFixed(3),
+                  metrics.f1.toFixed(3),
+                  metrics.support,
+                ]),
+              ),
+              '',
+              'confusion (rows: true, columns: predicted)',
+              formatTable(
+                ['', ...report.classNames],
+                report.confusionMatrix.map((row, index) => [
+                  report.classNames[index] ?? '',
+                  ...row,
+                ]),
+              ),
+            ].join('\n'),
+          );
+        } finally {
+          model.head.dispose();
+          model.backbone.dispose();
+        }
+      },
+    );
+}

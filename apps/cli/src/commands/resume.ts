@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { resolveTrainConfig, type TrainConfig } from '../config/train-config.js';
+import type { CommandOutput } from '../output.js';
+import { loadLastCheckpoint } from '../pipeline/checkpoints.js';
+import { runTraining } from '../pipeline/run-training.js';
+import { openRunDirectory, readJson } from '../run/run-directory.js';
+
+/** `graft resume <run>`: continues an interrupted run from its last checkpoint. */
+export function registerResumeCommand(program: Command, output: CommandOutput): void {
+  program
+    .command('resume')
+    .description('continue an interrupted graft train run from its last checkpoint')
+    .argument('<run>', 'run directory')
+    .option('--epochs <n>', "train up to this many epochs in total (default: the run's)")
+    .action(async (runPath: string, flags: { epochs?: string }) => {
+      const run = await openRunDirectory(runPath);
+      const saved = await readJson<TrainConfig & { graftVersion?: string; createdAt?: string }>(
+        run.configFile,
+        'config.json',
+      );
+      const { graftVersion: _version, createdAt: _created, ...file } = saved;
+      const config = resolveTrainConfig({
+        file: { ...file, out: run.root },
+        flags: { epochs: flags.epochs },
+        defaults: { backbone: saved.backbone, out: () => run.root },
+      });
+      const resume = await loadLastCheckpoint(run);
+      output.info(
+        `resuming ${run.name} after epoch ${resume.checkpoint.manifest.epoch} of ${config.epochs}`,
+      );
+      process.exitCode = await runTraining({ config, output, resume });
+    });
+}

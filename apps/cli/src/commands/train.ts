@@ -1,0 +1,109 @@
+import { basename, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfigFile } from '../config/load-config-file.js';
+import { resolveTrainConfig, type TrainConfig, trainingModes } from '../config/train-config.js';
+import type { CommandOutput } from '../output.js';
+import { defaultBackboneName } from '../pipeline/defaults.js';
+import { runTraining } from '../pipeline/run-training.js';
+
+/** Flags of `graft train`, as commander gives them (strings; validated by resolveTrainConfig). */
+interface TrainFlags {
+  config?: string;
+  split?: string;
+  backbone?: string;
+  weights?: string;
+  mode?: string;
+  epochs?: string;
+  batchSize?: string;
+  lr?: string;
+  schedule?: string;
+  augment?: string;
+  unfreezeFrom?: string;
+  earlyStop?: string;
+  seed?: string;
+  out?: string;
+  keepBest?: boolean;
+}
+
+/** Adds the training flags shared by `graft train` and `graft demo`. */
+export function addTrainingFlags(command: Command): Command {
+  return command
+    .option('--backbone <name>', 'registered backbone (graft backbones lists them)')
+    .option(
+      '--weights <source>',
+      'imagenet (pretrained, default), none (random), or a weights file path',
+    )
+    .option('--mode <mode>', `${trainingModes.join(' | ')} (default feature-extraction)`)
+    .option('--epochs <n>', 'epochs (default 10)')
+    .option('--batch-size <n>', 'images per step (default 32)')
+    .option('--lr <rate>', 'peak learning rate (default 0.001)')
+    .option(
+      '--schedule <schedule>',
+      'learning-rate schedule: constant, cosine, one-cycle, … or name:key=value,… (default constant)',
+    )
+    .option(
+      '--augment <ops>',
+      'augmentation: comma-separated ops (e.g. flip,rotate) or a JSON pipeline',
+    )
+    .option('--unfreeze-from <layer>', 'fine-tune: first stage or layer to train, e.g. block_13')
+    .option(
+      '--early-stop <patience>',
+      'stop after this many epochs without val_loss improvement (0 = off)',
+    )
+    .option('--seed <n>', 'seed of splits, shuffling, augmentation and initialisation (default 0)')
+    .option('--no-keep-best', 'keep the last epoch instead of the best val_accuracy epoch')
+    .option('--out <dir>', 'run directory (default runs/<data>-<backbone>)');
+}
+
+/** Merges `--config` and flags into a validated {@link TrainConfig}. */
+export async function trainConfigFrom(
+  data: string | undefined,
+  flags: TrainFlags,
+): Promise<TrainConfig> {
+  const file = flags.config ? await loadConfigFile(flags.config) : undefined;
+  return resolveTrainConfig({
+    ...(file ? { file } : {}),
+    flags: {
+      data,
+      split: flags.split,
+      backbone: flags.backbone,
+      weights: flags.weights,
+      mode: flags.mode,
+      epochs: flags.epochs,
+      batchSize: flags.batchSize,
+      lr: flags.lr,
+      schedule: flags.schedule,
+      augment: flags.augment,
+      unfreezeFrom: flags.unfreezeFrom,
+      earlyStop: flags.earlyStop,
+      seed: flags.seed,
+      out: flags.out,
+      // commander sets keepBest true by default for --no-keep-best; only `false` is an override.
+      keepBest: flags.keepBest === false ? false : undefined,
+    },
+    defaults: {
+      backbone: defaultBackboneName,
+      out: ({ data: source, backbone }) =>
+        join('runs', `${basename(resolve(source)) || 'data'}-${backbone}`),
+    },
+  });
+}
+
+/** `graft train <data>`: trains a classifier and writes a run directory. */
+export function registerTrainCommand(program: Command, output: CommandOutput): void {
+  const command = program
+    .command('train')
+    .description(
+      'train a classifier on an image folder (train/ val/, or class folders with --split) or cifar10/cifar100',
+    )
+    .argument('[data]', 'image folder, or cifar10 / cifar100 (may come from --config)')
+    .option('-c, --config <file>', 'JSON or YAML file of the options below (flags override it)')
+    .option(
+      '--split <fractions>',
+      'train,val[,test] fractions for a folder without val/ (default 0.8,0.1,0.1)',
+    );
+  addTrainingFlags(command).action(async (data: string | undefined, flags: TrainFlags) => {
+    const config = await trainConfigFrom(data, flags);
+    process.exitCode = await runTraining({ config, output });
+  });
+}

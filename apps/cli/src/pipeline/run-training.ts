@@ -1,0 +1,265 @@
+import { createBackbone } from '@graft/backbones';
+import type { Backbone, Head, TrainLogs } from '@graft/core';
+import { adam, type EvaluationReport, evaluate, train } from '@graft/trainer';
+import type { TrainConfig } from '../config/train-config.js';
+import { exitCodes } from '../exit-codes.js';
+import { formatTable } from '../format-table.js';
+import { withInterruptSignal } from '../interrupt/interrupt-signal.js';
+import type { CommandOutput } from '../output.js';
+import { formatNumber } from '../progress/progress-renderer.js';
+import {
+  createRunDirectory,
+  HistoryLog,
+  type RunDirectory,
+  writeJson,
+} from '../run/run-directory.js';
+import { version } from '../version.js';
+import { buildAugmentation } from './build-augmentation.js';
+import { buildHead } from './build-head.js';
+import { buildSchedule } from './build-schedule.js';
+import { checkpointWriter, type ResumePoint } from './checkpoints.js';
+import { loadTrainingData, type TrainingData } from './load-training-data.js';
+import { progressCallback } from './progress-callback.js';
+import { saveRunModel } from './save-run-model.js';
+import { selectBackend } from './select-backend.js';
+import { BestWeights, EarlyStop } from './training-callbacks.js';
+
+/** Options of {@link runTraining}. */
+export interface RunTrainingOptions {
+  /** Validated options. */
+  config: TrainConfig;
+  /** Where to print. */
+  output: CommandOutput;
+  /** Continue from the run's last checkpoint. */
+  resume?: ResumePoint;
+}
+
+/** What a finished run reports (printed as a table, or as JSON with --json). */
+export interface TrainingSummary {
+  run: string;
+  backend: string;
+  backbone: string;
+  mode: string;
+  data: string;
+  classes: readonly string[];
+  images: { train: number; validation: number; test: number };
+  epochs: number;
+  bestEpoch: number | undefined;
+  stopReason: string | undefined;
+  validation: Pick<EvaluationReport, 'accuracy' | 'loss' | 'macroF1'> | undefined;
+  test: Pick<EvaluationReport, 'accuracy' | 'loss' | 'macroF1'> | undefined;
+  seconds: { total: number; extraction: number | undefined; training: number };
+}
+
+/**
+ * Trains as `config` says and writes the run directory: config.json first (so an interrupted run
+ * can be resumed), logs and checkpoints each epoch, then the model and report.json. Returns the
+ * exit code (130 after Ctrl-C, with a resumable checkpoint on disk).
+ */
+export async function runTraining(options: RunTrainingOptions): Promise<number> {
+  const { config, output } = options;
+  const started = performance.now();
+  const run = await createRunDirectory(config.out);
+  const backend = await selectBackend();
+  output.verbose(`backend ${backend.name}: ${backend.detail}`);
+  if (!options.resume) {
+    await writeJson(run.configFile, {
+      graftVersion: version,
+      createdAt: new Date().toISOString(),
+      ...config,
+    });
+  }
+
+  output.info(`loading backbone ${config.backbone} (${config.weights} weights)…`);
+  const backbone = await createBackbone(config.backbone, {
+    pretrained: config.weights !== 'none',
+    ...(config.weights !== 'none' && config.weights !== 'imagenet'
+      ? { weightsPath: config.weights }
+      : {}),
+    seed: config.seed,
+  });
+  let head: Head | undefined;
+  try {
+    const data = await loadTrainingData({
+      data: config.data,
+      split: config.split,
+      seed: config.seed,
+      preprocessing: backbone.preprocessing,
+    });
+    for (const file of data.skipped) output.verbose(`skipped ${file.path}: ${file.reason}`);
+    output.info(
+      `data ${data.description}: ${data.classNames.length} classes, ${data.train.size} train / ${data.validation?.size ?? 0} val / ${data.test?.size ?? 0} test images`,
+    );
+    head = buildHead({
+      featureDim: backbone.featureDim,
+      numClasses: data.classNames.length,
+      seed: config.seed,
+    });
+    return await trainAndReport({
+      config,
+      output,
+      run,
+      backbone,
+      head,
+      data,
+      backendName: backend.name,
+      started,
+      ...(options.resume ? { resume: options.resume } : {}),
+    });
+  } finally {
+    head?.dispose();
+    backbone.dispose();
+  }
+}
+
+async function trainAndReport(options: {
+  config: TrainConfig;
+  output: CommandOutput;
+  run: RunDirectory;
+  backbone: Backbone;
+  head: Head;
+  data: TrainingData;
+  backendName: string;
+  started: number;
+  resume?: ResumePoint;
+}): Promise<number> {
+  const { config, output, run, backbone, head, data } = options;
+  const stepsPerEpoch = Math.ceil(data.train.size / config.batchSize);
+  const schedule = buildSchedule({
+    schedule: config.schedule,
+    learningRate: config.learningRate,
+    stepsPerEpoch,
+    epochs: config.epochs,
+  });
+  const augmentation = config.augment ? buildAugmentation(config.augment) : undefined;
+  const history = new HistoryLog(run.historyFile);
+  if (options.resume) await history.load();
+  const best = new BestWeights();
+  const callbacks = [
+    progressCallback({
+      progress: output.progress(),
+      trainImages: data.train.size,
+      onEpoch: (epoch: number, logs: TrainLogs) => history.append({ epoch: epoch + 1, ...logs }),
+    }),
+    ...(config.earlyStop > 0 ? [new EarlyStop(config.earlyStop)] : []),
+    ...(config.keepBest && data.validation ? [best] : []),
+    checkpointWriter({ run, bestWeights: best }),
+  ];
+
+  let interrupted = false;
+  const result = await withInterruptSignal(
+    (signal) =>
+      train({
+        backbone,
+        head,
+        trainData: data.train,
+        ...(data.validation ? { validationData: data.validation } : {}),
+        mode: config.mode,
+        epochs: config.epochs,
+        batchSize: config.batchSize,
+        optimizer: adam({ learningRate: config.learningRate }),
+        schedule,
+        ...(augmentation ? { augmentation } : {}),
+        ...(config.unfreezeFrom ? { unfreezeFrom: config.unfreezeFrom } : {}),
+        callbacks,
+        seed: config.seed,
+        signal,
+        ...(options.resume ? { resume: options.resume.checkpoint } : {}),
+      }),
+    {
+      onInterrupt: () => {
+        interrupted = true;
+        output.info(
+          '\ninterrupted: stopping after the current batch (Ctrl-C again to quit at once)…',
+        );
+      },
+    },
+  ).catch((error: unknown) => {
+    if (interrupted) return undefined;
+    throw error;
+  });
+  if (result === undefined) {
+    best.dispose();
+    output.error(
+      `graft: interrupted. The last finished epoch is saved in ${run.checkpointsDir}; continue with: graft resume ${run.root}`,
+    );
+    return exitCodes.interrupted;
+  }
+
+  // The best epoch's weights are back in place (BestWeights.onTrainEnd): evaluate those.
+  const lastEpoch = result.history.length - 1;
+  let validation = result.validation;
+  if (data.validation && best.bestEpoch !== undefined && best.bestEpoch !== lastEpoch) {
+    validation = await evaluate({ backbone, head, data: data.validation });
+  }
+  const test = data.test ? await evaluate({ backbone, head, data: data.test }) : undefined;
+  await saveRunModel({ run, backbone, head, classNames: data.classNames, config, augmentation });
+  await writeJson(run.reportFile, {
+    validation,
+    test,
+    bestEpoch: best.bestEpoch === undefined ? undefined : best.bestEpoch + 1,
+    history: result.history,
+    stopReason: result.stopReason,
+  });
+
+  const pick = (report: EvaluationReport | undefined) =>
+    report ? { accuracy: report.accuracy, loss: report.loss, macroF1: report.macroF1 } : undefined;
+  const summary: TrainingSummary = {
+    run: run.root,
+    backend: options.backendName,
+    backbone: backbone.name,
+    mode: config.mode,
+    data: data.description,
+    classes: data.classNames,
+    images: {
+      train: data.train.size,
+      validation: data.validation?.size ?? 0,
+      test: data.test?.size ?? 0,
+    },
+    epochs: result.epoch,
+    bestEpoch: best.bestEpoch === undefined ? undefined : best.bestEpoch + 1,
+    stopReason: result.stopReason,
+    validation: pick(validation),
+    test: pick(test),
+    seconds: {
+      total: (performance.now() - options.started) / 1000,
+      extraction: result.extractionSeconds,
+      training: result.trainingSeconds,
+    },
+  };
+  printSummary(output, summary);
+  return exitCodes.success;
+}
+
+/** Prints the summary table (or JSON). */
+export function printSummary(output: CommandOutput, summary: TrainingSummary): void {
+  if (output.json) {
+    output.result(JSON.stringify(summary, null, 2));
+    return;
+  }
+  const percent = (value: number | undefined) =>
+    value === undefined ? '-' : `${(value * 100).toFixed(1)}%`;
+  const rows: [string, string][] = [
+    ['run', summary.run],
+    ['backbone', `${summary.backbone} (${summary.mode}, ${summary.backend})`],
+    ['classes', summary.classes.join(', ')],
+    [
+      'images',
+      `${summary.images.train} train / ${summary.images.validation} val / ${summary.images.test} test`,
+    ],
+    [
+      'epochs',
+      `${summary.epochs}${summary.bestEpoch !== undefined ? ` (best ${summary.bestEpoch})` : ''}${summary.stopReason ? `, ${summary.stopReason}` : ''}`,
+    ],
+    ['val accuracy', percent(summary.validation?.accuracy)],
+    ['val loss', summary.validation ? formatNumber(summary.validation.loss) : '-'],
+    ...(summary.test
+      ? ([['test accuracy', percent(summary.test.accuracy)]] as [string, string][])
+      : []),
+    [
+      'time',
+      `${summary.seconds.total.toFixed(1)}s${summary.seconds.extraction !== undefined ? ` (features ${summary.seconds.extraction.toFixed(1)}s, epochs ${summary.seconds.training.toFixed(1)}s)` : ''}`,
+    ],
+  ];
+  output.result(formatTable(['', 'result'], rows));
+}
