@@ -60,6 +60,7 @@ export {
   optimizerRegistry,
 } from './optimizers/optimizer-registry.js';
 export { type SgdOptions, sgd } from './optimizers/sgd.js';
+export { type FineTuneOptions, type FineTuneResult, fineTune } from './training/fine-tune.js';
 export { computeGradients, type StepGradients } from './training/gradients.js';
 export { classificationLoss, toTargets } from './training/loss.js';
 export {

@@ -94,7 +94,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
         return;
       }
       wait++;
-      if (wait > patience) {
+      if (wait >= patience) {
         stoppedEpoch = epoch;
         context.control.stop(
           `early stopping: ${monitor} did not improve for ${wait} epochs (best ${best} at epoch ${bestEpoch})`,

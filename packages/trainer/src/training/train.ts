@@ -97,6 +97,11 @@ export interface TrainOptions {
   extractionBatchSize?: number;
   /** Fine-tuning: unfreeze this stage or layer and everything after it. Default: the whole backbone. */
   unfreezeFrom?: string;
+  /**
+   * Fine-tune mode with nothing unfrozen: the head trains on pixels through the frozen backbone
+   * every epoch (for augmentation that should differ every epoch). Default `false`.
+   */
+  keepBackboneFrozen?: boolean;
   /** Fine-tuning: lower learning rates for the backbone (multiplier and/or per-stage decay). */
   discriminative?: DiscriminativeLearningRates;
   /** Clip gradients to this global L2 norm. Default: no clipping. */
@@ -165,7 +170,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   // Freeze first: `unfreeze({ from })` only turns layers on, it does not turn earlier ones off.
   backbone.freeze();
-  if (mode === 'fine-tune') {
+  if (mode === 'fine-tune' && options.keepBackboneFrozen !== true) {
     backbone.unfreeze(options.unfreezeFrom === undefined ? {} : { from: options.unfreezeFrom });
   }
   const variables = trainableVariables({

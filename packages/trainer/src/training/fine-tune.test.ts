@@ -1,0 +1,59 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { adam } from '../optimizers/adam.js';
+import { ColourDataset, denseHead, plainBackbone } from '../testing/fixtures.js';
+import { fineTune } from './fine-tune.js';
+
+describe('fineTune', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('trains the head on the frozen backbone, then unfreezes and continues', async () => {
+    const trainData = new ColourDataset({ count: 36, seed: 3, noise: 60 });
+    const validationData = new ColourDataset({ count: 18, seed: 4, noise: 60 });
+    const backbone = plainBackbone({ featureDim: 8 });
+    const head = denseHead({ featureDim: 8, numClasses: 3 });
+    const stage1 = () =>
+      Array.from(backbone.model.getLayer('stage1_conv').getWeights()[0]?.dataSync() ?? []);
+    const stage2 = () =>
+      Array.from(backbone.model.getLayer('stage2_conv').getWeights()[0]?.dataSync() ?? []);
+    const [stage1Before, stage2Before] = [stage1(), stage2()];
+    const epochsSeen: number[] = [];
+    let stage2AfterFrozen: number[] = [];
+    const optimizer = adam({ learningRate: 0.005 });
+    const result = await fineTune({
+      backbone,
+      head,
+      trainData,
+      validationData,
+      freezeEpochs: 3,
+      epochs: 3,
+      batchSize: 6,
+      headOptimizer: adam({ learningRate: 0.05 }),
+      optimizer,
+      unfreezeFrom: 'stage2',
+      discriminative: { layerDecay: 0.5 },
+      callbacks: [
+        {
+          onEpochEnd(epoch) {
+            epochsSeen.push(epoch);
+            if (epoch === 2) stage2AfterFrozen = stage2();
+          },
+        },
+      ],
+    });
+    expect(epochsSeen).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(result.history).toHaveLength(6);
+    // Stage 1 ran the backbone once per image (36 train + 18 validation, batches of 32).
+    expect(result.frozen.extraction?.backboneCalls).toBe(3);
+    expect(stage2AfterFrozen).toEqual(stage2Before);
+    expect(stage2()).not.toEqual(stage2Before);
+    expect(stage1()).toEqual(stage1Before);
+    expect(result.unfrozen?.validation?.accuracy).toBeGreaterThan(0.8);
+    optimizer.dispose();
+    backbone.dispose();
+    head.dispose();
+  });
+});
