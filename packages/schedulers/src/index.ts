@@ -1,4 +1,21 @@
 export {
+  exponentialRamp,
+  smoothingLag,
+  smoothLosses,
+  steepestDescentIndex,
+} from './finder/curve.js';
+export {
+  type FindLearningRateOptions,
+  findLearningRate,
+  type LearningRateFinderBatch,
+  type LearningRateFinderBatches,
+  type LearningRateFinderLoss,
+  type LearningRateFinderResult,
+  type StepOptimizer,
+} from './finder/find-learning-rate.js';
+export { type RenderSvgOptions, renderLearningRateCurveSvg } from './finder/render-svg.js';
+export { type RenderTextOptions, renderLearningRateCurveText } from './finder/render-text.js';
+export {
   createSchedule,
   getScheduleDescriptor,
   listSchedules,
