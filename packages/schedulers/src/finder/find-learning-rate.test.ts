@@ -144,9 +144,9 @@ describe('findLearningRate', () => {
       steps: 8,
     });
     // Same weights (restored), same batches: sparse and one-hot targets give the same losses.
-    result.rawLosses.forEach((loss, index) =>
-      expect(loss).toBeCloseTo(onehot.rawLosses[index] as number, 5),
-    );
+    result.rawLosses.forEach((loss, index) => {
+      expect(loss).toBeCloseTo(onehot.rawLosses[index] as number, 5);
+    });
     tf.dispose(sparse.map((batch) => batch.ys));
     model.dispose();
   });
