@@ -7,9 +7,9 @@ import {
   type RegisterOptions,
   Registry,
 } from '@graft/core';
-import { linearDescriptor } from './heads/linear.js';
-import { mlpDescriptor } from './heads/mlp.js';
-import { multiLabelDescriptor } from './heads/multi-label.js';
+import { type LinearHeadOptions, linearDescriptor } from './heads/linear.js';
+import { type MlpHeadOptions, mlpDescriptor } from './heads/mlp.js';
+import { type MultiLabelHeadOptions, multiLabelDescriptor } from './heads/multi-label.js';
 
 // Descriptors take their own option types; the registry stores them by their common contract.
 // biome-ignore lint/suspicious/noExplicitAny: each descriptor validates its own options.
@@ -54,10 +54,14 @@ export function getHeadDescriptor(name: string): AnyHeadDescriptor {
  * Builds a head by name with fresh weights:
  * `createHead('mlp', { featureDim: 1280, numClasses: 5, hiddenUnits: [512], seed: 1 })`.
  */
+export function createHead(name: 'linear', options: LinearHeadOptions): Head;
+export function createHead(name: 'mlp', options: MlpHeadOptions): Head;
+export function createHead(name: 'multi-label', options: MultiLabelHeadOptions): Head;
 export function createHead(
   name: string,
   options: CreateHeadOptions & Record<string, unknown>,
-): Head {
+): Head;
+export function createHead(name: string, options: CreateHeadOptions): Head {
   return headRegistry().get(name).create(options);
 }
 

@@ -12,7 +12,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHead, headFromConfig, listHeads, registerHead } from './head-registry.js';
 import { linearHead } from './heads/linear.js';
-import { mlpHead } from './heads/mlp.js';
+import { type MlpHeadOptions, mlpHead } from './heads/mlp.js';
 import { multiLabelHead } from './heads/multi-label.js';
 
 const created: Head[] = [];
@@ -53,6 +53,12 @@ describe('heads', () => {
   });
   afterEach(() => {
     for (const head of created.splice(0)) head.dispose();
+  });
+
+  it('types createHead by name and accepts typed option objects', () => {
+    const options: MlpHeadOptions = { featureDim: 4, numClasses: 2, hiddenUnits: [3], seed: 1 };
+    const head = keep(createHead('mlp', options));
+    expect(head.getConfig()).toMatchObject({ name: 'mlp', hiddenUnits: [3] });
   });
 
   it('lists the built-in heads', () => {
