@@ -92,14 +92,44 @@ describe('decodeImage', () => {
       expect(sourcePixels.has([...half.subarray(index * 3, index * 3 + 3)].join(','))).toBe(true);
   });
 
-  it('center-crops to the target size', async () => {
-    const bmp = encodeBmp({ width: 40, height: 20, rgb: testPixels(40, 20), bitsPerPixel: 24 });
-    for (const interpolation of ['bilinear', 'nearest', 'bicubic'] as const) {
-      const pixels = await decodeImage(bmp, 'x.bmp', {
-        imageSize: [16, 16],
-        resize: { mode: 'center-crop', cropFraction: 0.875, interpolation },
+  it('center-crop keeps the centre of the image, for own and sharp decoders', async () => {
+    // 60 wide x 20 tall: red, green, blue thirds. Cropping 16x16 at fraction 1 keeps the green third.
+    const thirds = new Uint8Array(60 * 20 * 3);
+    for (let y = 0; y < 20; y++)
+      for (let x = 0; x < 60; x++)
+        thirds.set(x < 20 ? [255, 0, 0] : x < 40 ? [0, 255, 0] : [0, 0, 255], (y * 60 + x) * 3);
+    const inputs = {
+      bmp: encodeBmp({ width: 60, height: 20, rgb: thirds, bitsPerPixel: 24 }),
+      png: await raw(60, 20, 3, thirds).png().toBuffer(),
+    };
+    for (const [format, bytes] of Object.entries(inputs)) {
+      for (const interpolation of ['nearest', 'bilinear', 'bicubic'] as const) {
+        const pixels = await decodeImage(bytes, `x.${format}`, {
+          imageSize: [16, 16],
+          resize: { mode: 'center-crop', cropFraction: 1, interpolation },
+        });
+        expect(pixels.length).toBe(16 * 16 * 3);
+        for (let pixel = 0; pixel < 256; pixel++) {
+          // Only the outermost columns may blend with the neighbouring thirds.
+          if (pixel % 16 === 0 || pixel % 16 === 15) continue;
+          expect(
+            [...pixels.subarray(pixel * 3, pixel * 3 + 3)],
+            `${format} ${interpolation}`,
+          ).toEqual([0, 255, 0]);
+        }
+      }
+      // With the default 0.875 crop, the window is narrower than the green third: still all green.
+      const cropped = await decodeImage(bytes, `x.${format}`, {
+        imageSize: [14, 14],
+        resize: { mode: 'center-crop', interpolation: 'nearest' },
       });
-      expect(pixels.length).toBe(16 * 16 * 3);
+      expect(
+        new Set(
+          Array.from({ length: 196 }, (_, pixel) =>
+            cropped.subarray(pixel * 3, pixel * 3 + 3).join(','),
+          ),
+        ),
+      ).toEqual(new Set(['0,255,0']));
     }
   });
 
