@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AssetNotFoundError, FileFormatError } from '@graft/core';
 import { expectNoTensorLeaks } from '@graft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createResNet } from './create-resnet.js';
@@ -85,6 +86,33 @@ describe('createResNet', () => {
       inputSize: [64, 64],
     });
     expect(backbone.weightsId).toBe('resnet34:64x64:random:seed1');
+    backbone.dispose();
+  });
+
+  it('saves and reloads with tfjs-layers (PyTorch-style layer names are valid)', async () => {
+    const backbone = await createResNet({
+      depth: 18,
+      pretrained: false,
+      inputSize: [32, 32],
+      seed: 2,
+    });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await backbone.model.save(
+      tf.io.withSaveHandler(async (saved) => {
+        artifacts = saved;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    if (artifacts === undefined) throw new Error('nothing saved');
+    const reloaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+    expect(reloaded.getLayer('layer3.1.bn2').getClassName()).toBe('BatchNormalization');
+    const input = tf.randomUniform([1, 32, 32, 3], -2, 2, 'float32', 4);
+    const [before, after] = [backbone.model, reloaded].map(
+      (model) => model.predict(input) as tf.Tensor,
+    );
+    expect(await (after as tf.Tensor).data()).toEqual(await (before as tf.Tensor).data());
+    tf.dispose([input, before as tf.Tensor, after as tf.Tensor]);
+    reloaded.dispose();
     backbone.dispose();
   });
 
