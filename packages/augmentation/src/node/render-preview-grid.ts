@@ -59,7 +59,7 @@ export async function renderPreviewGrid(options: RenderPreviewGridOptions): Prom
     const cells = rows * columns;
     const variants = cells - (includeOriginal ? 1 : 0);
     const indices = Array.from({ length: variants }, (_, index) => index % decoded.length);
-    const batchImages = tf.gather(inputs, tf.tensor1d(indices, 'int32'));
+    const batchImages = tf.tidy(() => tf.gather(inputs, tf.tensor1d(indices, 'int32')));
     const labels = tf.tensor1d(indices, 'int32');
     const augmented = options.augmentation.apply(
       { images: batchImages as tf.Tensor4D, labels },
