@@ -1,0 +1,8 @@
+export {
+  type CudaLibrary,
+  type CudaProbe,
+  formatCudaProbe,
+  type ProbeCudaOptions,
+  probeCuda,
+  tfjsNodeGpuLibraries,
+} from './probe-cuda.js';

@@ -1,0 +1,71 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, expect, it } from 'vitest';
+import { randomHost } from '../testing/compare-backends.js';
+import { mobileNetV2 } from '../testing/mobilenet-v2.js';
+import { compareGradients, cyclicLabels, modelGradients } from '../testing/model-gradients.js';
+import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
+import { depthwiseConv2dBackpropFilter } from './depthwise-conv2d-backprop-filter.js';
+import { depthwiseConv2dBackpropInput } from './depthwise-conv2d-backprop-input.js';
+
+// Runs the composed kernels in place of the cpu backend's own, everything else unchanged, so a
+// full-depth MobileNetV2 isolates their numerics from the wasm backend's forward kernels.
+const composed: tf.KernelConfig[] = [
+  {
+    kernelName: tf.Conv2DBackpropFilter,
+    backendName: 'cpu',
+    kernelFunc: ({ inputs, attrs }) =>
+      conv2dBackpropFilter({
+        x: inputs.x as tf.Tensor4D,
+        dy: inputs.dy as tf.Tensor4D,
+        attrs: attrs as unknown as tf.Conv2DBackpropFilterAttrs,
+      }),
+  },
+  {
+    kernelName: tf.DepthwiseConv2dNativeBackpropInput,
+    backendName: 'cpu',
+    kernelFunc: ({ inputs, attrs }) =>
+      depthwiseConv2dBackpropInput({
+        dy: inputs.dy as tf.Tensor4D,
+        filter: inputs.filter as tf.Tensor4D,
+        attrs: attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs,
+      }),
+  },
+  {
+    kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
+    backendName: 'cpu',
+    kernelFunc: ({ inputs, attrs }) =>
+      depthwiseConv2dBackpropFilter({
+        x: inputs.x as tf.Tensor4D,
+        dy: inputs.dy as tf.Tensor4D,
+        attrs: attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs,
+      }),
+  },
+];
+const originals = composed.map((kernel) => tf.getKernel(kernel.kernelName, 'cpu'));
+
+afterAll(() => {
+  for (const original of originals) {
+    if (original === undefined) continue;
+    tf.unregisterKernel(original.kernelName, 'cpu');
+    tf.registerKernel(original);
+  }
+});
+
+it('composed kernels give full MobileNetV2 gradients equal to the native cpu kernels', async () => {
+  await tf.setBackend('cpu');
+  const model = mobileNetV2({ alpha: 0.5, inputSize: 64, classes: 5 });
+  const images = randomHost([2, 64, 64, 3], 11);
+  const labels = cyclicLabels(2, 5);
+  const expected = modelGradients({ model, images, labels });
+  for (const kernel of composed) {
+    tf.unregisterKernel(kernel.kernelName, 'cpu');
+    tf.registerKernel(kernel);
+  }
+  const actual = modelGradients({ model, images, labels });
+  model.dispose();
+  const comparison = compareGradients(actual, expected);
+  console.log(`full MobileNetV2, composed vs native cpu kernels: ${JSON.stringify(comparison)}`);
+  expect(comparison.worstError, comparison.worstWeight).toBeLessThanOrEqual(1e-4);
+  expect(comparison.vanishingError).toBeLessThanOrEqual(1e-6);
+});
