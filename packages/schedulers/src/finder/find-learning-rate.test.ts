@@ -151,6 +151,39 @@ describe('findLearningRate', () => {
     model.dispose();
   });
 
+  it('trains only the given variables through a custom forward function', async () => {
+    const model = twoLayerMlp(7);
+    const before = weightValues(model);
+    const output = model.layers[2];
+    const hidden = model.layers[1];
+    if (output === undefined || hidden === undefined) throw new Error('unexpected model');
+    const variables = output.trainableWeights.map((weight) => ({
+      key: weight.name,
+      variable: weight.read() as tf.Variable,
+    }));
+    let calls = 0;
+    await findLearningRate({
+      model,
+      batches,
+      steps: 10,
+      variables,
+      forward: (inputs) => {
+        calls++;
+        return model.apply(inputs, { training: false }) as tf.Tensor;
+      },
+      restoreWeights: false,
+      startLearningRate: 1e-2,
+      endLearningRate: 1e-1,
+    });
+    expect(calls).toBe(10);
+    const after = weightValues(model);
+    // Hidden layer untouched, output layer trained.
+    expect(after.slice(0, 2)).toEqual(before.slice(0, 2));
+    expect(after[2]).not.toEqual(before[2]);
+    expect(hidden.trainableWeights).toHaveLength(2);
+    model.dispose();
+  });
+
   it('rejects bad arguments', async () => {
     const model = twoLayerMlp(6);
     const cases: Array<[Record<string, unknown>, string]> = [
@@ -161,6 +194,7 @@ describe('findLearningRate', () => {
       [{ divergenceThreshold: 1 }, 'divergenceThreshold'],
       [{ optimizer: 'lion' }, 'optimizer'],
       [{ loss: 'hinge' }, 'loss'],
+      [{ variables: [] }, 'variables'],
     ];
     for (const [options, argument] of cases) {
       const error = await findLearningRate({ model, batches, ...options }).catch(

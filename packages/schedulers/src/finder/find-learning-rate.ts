@@ -50,6 +50,16 @@ export type LearningRateFinderLoss =
 export interface FindLearningRateOptions {
   /** The model to probe; its weights are restored afterwards unless `restoreWeights` is false. */
   model: tfl.LayersModel;
+  /**
+   * Inputs → output probabilities in training mode. Default `model.apply(xs, { training: true })`;
+   * pass your own to keep, say, a frozen backbone's BatchNorm in inference mode.
+   */
+  forward?: (inputs: tf.Tensor) => tf.Tensor;
+  /**
+   * Variables to train, with a stable key each (passed to the optimiser). Default the model's
+   * trainable weights.
+   */
+  variables?: ReadonlyArray<{ key: string; variable: tf.Variable }>;
   /** Training batches; cycled (re-iterated or re-created) if they run out before `steps`. */
   batches: LearningRateFinderBatches;
   /**
@@ -167,15 +177,20 @@ export async function findLearningRate(
   const { optimizer, release } = resolveOptimizer(options.optimizer ?? 'adam');
 
   const { model } = options;
-  const variables = model.trainableWeights.map((weight) => ({
-    key: weight.name,
-    variable: weight.read() as tf.Variable,
-  }));
+  const variables =
+    options.variables ??
+    model.trainableWeights.map((weight) => ({
+      key: weight.name,
+      variable: weight.read() as tf.Variable,
+    }));
+  const forward =
+    options.forward ??
+    ((inputs: tf.Tensor) => model.apply(inputs, { training: true }) as tf.Tensor);
   if (variables.length === 0) {
     throw new InvalidArgumentError({
-      argument: 'model',
-      value: model.name,
-      expected: 'must have trainable weights',
+      argument: 'variables',
+      value: [],
+      expected: 'must not be empty (the model has no trainable weights)',
     });
   }
   // Clones share the variables' buffers; an update assigns new buffers, so these keep the old values.
@@ -203,7 +218,7 @@ export async function findLearningRate(
       let loss: number;
       try {
         const { value, grads } = tf.variableGrads(
-          () => lossFunction(batch.ys, model.apply(batch.xs, { training: true }) as tf.Tensor),
+          () => lossFunction(batch.ys, forward(batch.xs)),
           variables.map((entry) => entry.variable),
         );
         const gradients = variables.map(
