@@ -1,4 +1,4 @@
-import { createBackbone } from '@graft/backbones';
+import { createBackbone, getBackboneDescriptor } from '@graft/backbones';
 import type { Backbone, Head, TrainLogs } from '@graft/core';
 import { adam, type EvaluationReport, evaluate, train } from '@graft/trainer';
 import type { TrainConfig } from '../config/train-config.js';
@@ -16,7 +16,7 @@ import {
 import { version } from '../version.js';
 import { buildAugmentation } from './build-augmentation.js';
 import { buildHead } from './build-head.js';
-import { buildSchedule } from './build-schedule.js';
+import { buildSchedule, scheduleConfigFor } from './build-schedule.js';
 import { checkpointWriter, type ResumePoint } from './checkpoints.js';
 import { loadTrainingData, type TrainingData } from './load-training-data.js';
 import { progressCallback } from './progress-callback.js';
@@ -59,6 +59,14 @@ export interface TrainingSummary {
 export async function runTraining(options: RunTrainingOptions): Promise<number> {
   const { config, output } = options;
   const started = performance.now();
+  // Check names before anything is loaded or written, so a typo fails at once.
+  getBackboneDescriptor(config.backbone);
+  scheduleConfigFor({
+    schedule: config.schedule,
+    learningRate: config.learningRate,
+    stepsPerEpoch: 1,
+    epochs: config.epochs,
+  });
   const run = await createRunDirectory(config.out);
   const backend = await selectBackend();
   output.verbose(`backend ${backend.name}: ${backend.detail}`);
