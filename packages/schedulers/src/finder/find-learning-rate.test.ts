@@ -111,6 +111,20 @@ describe('findLearningRate', () => {
     model.dispose();
   });
 
+  it('leaks nothing with each built-in optimiser, also when it stops in the middle of a pass', async () => {
+    const model = twoLayerMlp(8);
+    // A factory of fresh arrays: the test owns them, including the batches it never reaches.
+    const fresh = () => sliceBatches(data.xs, data.ys, 64);
+    await findLearningRate({ model, batches: fresh, steps: 5 });
+    for (const optimizer of ['sgd', 'momentum', 'adam'] as const) {
+      const tensors = tf.memory().numTensors;
+      const result = await findLearningRate({ model, batches: fresh, steps: 13, optimizer });
+      expect(result.losses).toHaveLength(13);
+      expect(tf.memory().numTensors, optimizer).toBe(tensors);
+    }
+    model.dispose();
+  });
+
   it('drives a step optimiser with the ramp and accepts integer class targets', async () => {
     const model = twoLayerMlp(5);
     const rates: number[] = [];

@@ -89,8 +89,9 @@ export interface FindLearningRateOptions {
   /** Put the model's weights (and BatchNorm statistics) back afterwards. Default `true`. */
   restoreWeights?: boolean;
   /**
-   * Dispose each batch's tensors after its step. Default `true`, except when `batches` is an
-   * array (whose tensors are reused when it is cycled).
+   * Dispose each batch's tensors after its step (and, for an array returned by a factory, the
+   * batches left unread when the test stops). Default `true`, except when `batches` is an array
+   * (whose tensors are reused when it is cycled).
    */
   disposeBatches?: boolean;
   /** Called after every step, e.g. for a progress bar. */
@@ -202,7 +203,7 @@ export async function findLearningRate(
   let best = Number.POSITIVE_INFINITY;
   let stopReason: LearningRateFinderResult['stopReason'] = 'completed';
   try {
-    const batches = cycle(options.batches);
+    const batches = cycle(options.batches, disposeBatches);
     for (let step = 0; step < steps; step++) {
       if (options.signal?.aborted) {
         stopReason = 'aborted';
@@ -339,7 +340,12 @@ function resolveOptimizer(choice: 'sgd' | 'momentum' | 'adam' | StepOptimizer): 
         );
       },
     },
-    release: () => inner.dispose(),
+    release: () => {
+      inner.dispose();
+      // tfjs 4.22's MomentumOptimizer.dispose() skips SGD's learning-rate scalar `c`.
+      const scalar = (inner as unknown as { c?: tf.Tensor }).c;
+      if (scalar !== undefined && !scalar.isDisposed) scalar.dispose();
+    },
   };
 }
 
@@ -347,16 +353,29 @@ type BatchIterator = AsyncIterator<LearningRateFinderBatch> & {
   return?: (value?: undefined) => Promise<IteratorResult<LearningRateFinderBatch>>;
 };
 
-/** Yields the batches forever when they can be iterated again; stops when a pass is empty. */
+/**
+ * Yields the batches forever when they can be iterated again; stops when a pass is empty. When
+ * the test stops mid-way through an array returned by a factory, the batches it did not reach
+ * are disposed too (`disposeUnread`): they were made for this run.
+ */
 async function* cycleInner(
   source: LearningRateFinderBatches,
+  disposeUnread: boolean,
 ): AsyncGenerator<LearningRateFinderBatch> {
   while (true) {
     const iterable = typeof source === 'function' ? source() : source;
     let yielded = false;
-    for await (const batch of iterable as AsyncIterable<LearningRateFinderBatch>) {
-      yielded = true;
-      yield batch;
+    let read = 0;
+    try {
+      for await (const batch of iterable as AsyncIterable<LearningRateFinderBatch>) {
+        yielded = true;
+        read++;
+        yield batch;
+      }
+    } finally {
+      if (disposeUnread && typeof source === 'function' && Array.isArray(iterable)) {
+        for (const batch of iterable.slice(read)) tf.dispose([batch.xs, batch.ys]);
+      }
     }
     // A generator returns itself from [Symbol.iterator](): it is one-shot. An array is not.
     const reiterable =
@@ -369,6 +388,6 @@ async function* cycleInner(
   }
 }
 
-function cycle(source: LearningRateFinderBatches): BatchIterator {
-  return cycleInner(source);
+function cycle(source: LearningRateFinderBatches, disposeUnread: boolean): BatchIterator {
+  return cycleInner(source, disposeUnread);
 }
