@@ -1,6 +1,18 @@
+export { decodeInBrowser, type ImageDecoder } from './browser/decode-in-browser.js';
+export {
+  EntryImageDataset,
+  type ImageFileCollection,
+  type ImageFileEntry,
+  imageFileEntry,
+  type LabelledEntry,
+  type OpenImageFilesOptions,
+  openImageFiles,
+} from './browser/open-image-files.js';
+export { resizePixels } from './browser/resize-pixels.js';
 export { decodeBmp, isBmp } from './decoders/decode-bmp.js';
 export { decodeNetpbm, isNetpbm } from './decoders/decode-netpbm.js';
 export type { DecodedImage } from './decoders/decoded-image.js';
+export { imageExtensions, type SplitName } from './image-extensions.js';
 export type { DatasetBatchOptions } from './pipeline/batch-options.js';
 export { type EpochOrderOptions, epochOrder } from './pipeline/epoch-order.js';
 export {

@@ -2,30 +2,15 @@ import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
 import { GraftError } from '@graft/core';
+import {
+  compareCodeUnits,
+  imageExtensions,
+  type SplitName,
+  splitFolders,
+  splitRank,
+} from '../image-extensions.js';
 
-/** Extensions ImageFolder accepts (compared case-insensitively), as torchvision's `IMG_EXTENSIONS`. */
-export const imageExtensions: readonly string[] = [
-  '.jpg',
-  '.jpeg',
-  '.png',
-  '.ppm',
-  '.bmp',
-  '.pgm',
-  '.tif',
-  '.tiff',
-  '.webp',
-];
-
-/** A split of a `train/ val/ test/` layout. */
-export type SplitName = 'train' | 'val' | 'test';
-
-/** Folder names recognised as splits (`validation` is read as `val`). */
-const splitFolders: Readonly<Record<string, SplitName>> = {
-  train: 'train',
-  val: 'val',
-  validation: 'val',
-  test: 'test',
-};
+export { imageExtensions, type SplitName } from '../image-extensions.js';
 
 /** One image file with its label. */
 export interface ImageFile {
@@ -213,14 +198,6 @@ async function listFilesRecursively(folder: string): Promise<string[]> {
     else paths.push(path);
   }
   return paths;
-}
-
-function splitRank(split: SplitName): number {
-  return split === 'train' ? 0 : split === 'val' ? 1 : 2;
-}
-
-function compareCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function dataError(message: string, cause?: unknown): GraftError {
