@@ -62,6 +62,57 @@ describe('train', () => {
     expect(ten.result.history[9]?.loss).toBeLessThan(ten.result.history[0]?.loss ?? 0);
   });
 
+  it('feature extraction leaves no tensors behind', async () => {
+    const trainData = new ColourDataset({ count: 20, seed: 1 });
+    const validationData = new ColourDataset({ count: 10, seed: 2 });
+    const backbone = tinyBackbone({ featureDim: 8 });
+    const head = denseHead({ featureDim: 8, numClasses: 3, hidden: 4 });
+    const optimizer = adam({ learningRate: 0.01 });
+    await expectNoTensorLeaks(async () => {
+      await train({
+        backbone,
+        head,
+        trainData,
+        validationData,
+        mode: 'feature-extraction',
+        epochs: 3,
+        batchSize: 6,
+        optimizer,
+        augmentation: jitter,
+        augmentedPasses: 2,
+      });
+    });
+    optimizer.dispose();
+    backbone.dispose();
+    head.dispose();
+  });
+
+  it('turns a heap abort into an OutOfMemoryError with advice', async () => {
+    const trainData = new ColourDataset({ count: 8, seed: 1 });
+    const backbone = plainBackbone({ featureDim: 8 });
+    const head = denseHead({ featureDim: 8, numClasses: 3 });
+    const apply = backbone.model.apply.bind(backbone.model);
+    backbone.model.apply = () => {
+      throw new Error('RuntimeError: Aborted(OOM)');
+    };
+    await expect(
+      train({
+        backbone,
+        head,
+        trainData,
+        mode: 'fine-tune',
+        epochs: 1,
+        batchSize: 8,
+        microBatchSize: 4,
+      }),
+    ).rejects.toThrow(
+      /ran out of memory during a training step \(micro-batch 4, 16x16\)\. Lower microBatchSize \(e\.g\. 2\)/,
+    );
+    backbone.model.apply = apply;
+    backbone.dispose();
+    head.dispose();
+  });
+
   it('a feature store shared between runs skips the backbone, keyed by weights', async () => {
     const trainData = new ColourDataset({ count: 24, seed: 1, withKeys: false });
     const store = new MemoryFeatureStore();

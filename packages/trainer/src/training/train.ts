@@ -8,6 +8,7 @@ import {
   type ImageDataset,
   InvalidArgumentError,
   normalizeImages,
+  OutOfMemoryError,
   type Schedule,
   SeededRandom,
   type TrainLogs,
@@ -315,15 +316,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         context.step = step;
         for (const callback of callbacks) await callback.onBatchBegin?.(batchIndex, context);
         const learningRate = learningRateAt(step);
-        const result = computeGradients({
-          forward,
-          inputs,
-          targets,
-          activation: head.activation,
-          variables,
-          microBatchSize,
-          ...(options.gradientClipNorm !== undefined ? { clipNorm: options.gradientClipNorm } : {}),
-        });
+        let result: ReturnType<typeof computeGradients>;
+        try {
+          result = computeGradients({
+            forward,
+            inputs,
+            targets,
+            activation: head.activation,
+            variables,
+            microBatchSize,
+            ...(options.gradientClipNorm !== undefined
+              ? { clipNorm: options.gradientClipNorm }
+              : {}),
+          });
+        } catch (error) {
+          throw asOutOfMemory(error, inputs.shape, microBatchSize);
+        }
         optimizer.applyGradients({ variables, gradients: result.gradients, learningRate });
         const size = inputs.shape[0] ?? 0;
         const [loss, correct] = await Promise.all([result.loss.data(), result.correct.data()]);
@@ -552,6 +560,26 @@ function restore(weights: readonly KeyedWeight[], saved: WeightSnapshot): void {
     // `write` shares the snapshot's data (reference counted), so the snapshot stays disposable.
     if (tensor !== undefined) weight.write(tensor);
   }
+}
+
+/** A wasm heap abort or allocation failure becomes an `OutOfMemoryError` with advice. */
+function asOutOfMemory(error: unknown, shape: readonly number[], microBatchSize: number): unknown {
+  const message = error instanceof Error ? error.message : String(error);
+  if (
+    !/out of memory|Aborted\(|Cannot enlarge memory|Array buffer allocation failed/i.test(message)
+  ) {
+    return error;
+  }
+  const size = shape.length === 4 ? `, ${shape[1]}x${shape[2]}` : '';
+  return new OutOfMemoryError({
+    backend: tf.getBackend(),
+    during: `a training step (micro-batch ${microBatchSize}${size})`,
+    advice:
+      microBatchSize > 1
+        ? `Lower microBatchSize (e.g. ${Math.max(1, Math.floor(microBatchSize / 2))}); the batch size can stay.`
+        : 'Unfreeze fewer layers (a later unfreezeFrom) or use a smaller input size.',
+    cause: error,
+  });
 }
 
 function now(): number {
