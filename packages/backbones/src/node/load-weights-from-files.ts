@@ -21,6 +21,7 @@ export async function loadWeightsFromFiles(options: LoadWeightsOptions): Promise
     offline: options.offline,
     onProgress: options.onProgress,
     signal: options.signal,
+    fetch: options.fetch,
   };
   const resolved = await resolveAsset({
     ...resolution,

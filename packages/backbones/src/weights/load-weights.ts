@@ -1,4 +1,4 @@
-import { FileFormatError, InvalidArgumentError, type WeightSource } from '@graft/core';
+import { AssetNotFoundError, InvalidArgumentError, type WeightSource } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { readKerasH5Weights } from '../formats/keras-h5.js';
 import { decodeTfjsLayersWeights } from '../formats/tfjs-layers-weights.js';
@@ -39,9 +39,19 @@ export async function loadWeights(options: LoadWeightsOptions): Promise<LoadedWe
     const node = await import('../node/load-weights-from-files.js');
     return node.loadWeightsFromFiles({ ...options, source });
   }
+  return loadWeightsOverHttp({ ...options, source });
+}
+
+/**
+ * The browser side of {@link loadWeights}: fetches `weightsPath` or the canonical URL (for
+ * TF.js, `model.json` and then the shards beside it). The caller disposes the tensors.
+ */
+export async function loadWeightsOverHttp(options: LoadWeightsOptions): Promise<LoadedWeights> {
+  const { source } = options;
+  const fetchFunction = options.fetch ?? globalThis.fetch;
   const location = options.weightsPath ?? source.url;
   if (source.format === 'keras-h5') {
-    const response = await fetch(location, { signal: options.signal });
+    const response = await fetchFunction(location, { signal: options.signal });
     if (!response.ok) {
       throw new FileFormatError({
         file: location,
@@ -52,7 +62,7 @@ export async function loadWeights(options: LoadWeightsOptions): Promise<LoadedWe
     const { tensors } = await readKerasH5Weights({ data, file: location });
     return { tensors, sha256: await sha256Hex(data), location, origin: 'http', source };
   }
-  const artifacts = await tf.io.http(location).load!();
+  const artifacts = await tf.io.http(location, { fetchFunc: fetchFunction }).load!();
   const tensors = decodeTfjsLayersWeights({ artifacts, file: location });
   const joined = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? []);
   return { tensors, sha256: await sha256Hex(joined), location, origin: 'http', source };

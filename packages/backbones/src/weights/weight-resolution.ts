@@ -19,6 +19,8 @@ export interface WeightResolutionOptions {
   }) => void;
   /** Cancels a download. */
   signal?: AbortSignal;
+  /** The fetch used for downloads (tests and proxies inject one). Default: global `fetch`. */
+  fetch?: typeof fetch;
 }
 
 /** Weights read from a file, keyed by Keras weight name. */
