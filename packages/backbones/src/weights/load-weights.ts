@@ -53,9 +53,12 @@ export async function loadWeightsOverHttp(options: LoadWeightsOptions): Promise<
   if (source.format === 'keras-h5') {
     const response = await fetchFunction(location, { signal: options.signal });
     if (!response.ok) {
-      throw new FileFormatError({
-        file: location,
-        problem: `HTTP ${response.status} ${response.statusText}`,
+      throw new AssetNotFoundError({
+        fileName: location.split('/').pop() ?? location,
+        searched: [location],
+        putItAt: 'a URL you serve, passed as `weightsPath`',
+        url: source.url,
+        reason: `HTTP ${response.status} ${response.statusText} from ${location}`,
       });
     }
     const data = new Uint8Array(await response.arrayBuffer());
