@@ -33,7 +33,7 @@ describe('preview grid', () => {
     const image = await decodeImage(ant);
     const metadata = await sharp(ant).metadata();
     expect(image.shape).toEqual([metadata.height, metadata.width, 3]);
-    const values = await image.data();
+    const values = Array.from(await image.data());
     const low = values.reduce((min, value) => Math.min(min, value), Infinity);
     const high = values.reduce((max, value) => Math.max(max, value), -Infinity);
     expect(low).toBeGreaterThanOrEqual(0);

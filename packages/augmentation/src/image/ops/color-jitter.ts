@@ -1,11 +1,6 @@
 import { knownFields, probability, range } from '../../validate.js';
 import { defineImageOp } from '../define-image-op.js';
-import {
-  adjustBrightness,
-  adjustContrast,
-  adjustHue,
-  adjustSaturation,
-} from '../functional/color.js';
+import { jitterColors } from '../functional/color.js';
 import type { ImageOp, ImageOpDescriptor } from '../image-op.js';
 
 /** Options of {@link colorJitter}; a number `x` means the factor range `[max(0, 1 - x), 1 + x]`. */
@@ -27,8 +22,8 @@ const factorRange = (value: number): [number, number] => [Math.max(0, 1 - value)
 
 /**
  * Random brightness, contrast, saturation and hue per image, as torchvision's `ColorJitter`
- * but in a fixed order (brightness, contrast, saturation, hue) so the batch stays one
- * expression. Each adjustment is a per-image factor vector; values are clipped to [0, 255].
+ * but in a fixed order (brightness, contrast, saturation, hue), fused into one affine colour
+ * map per image (one batched matMul) and clipped to [0, 255] once at the end.
  */
 export function colorJitter(options: ColorJitterOptions = {}): ImageOp {
   knownFields(name, options as never, [
@@ -71,27 +66,12 @@ export function colorJitter(options: ColorJitterOptions = {}): ImageOp {
           hue: draw(hue, 0),
         };
       });
-      let output = images;
-      if (!isIdentity(brightness, 1))
-        output = adjustBrightness(
-          output,
-          draws.map((draw) => draw.brightness),
-        );
-      if (!isIdentity(contrast, 1))
-        output = adjustContrast(
-          output,
-          draws.map((draw) => draw.contrast),
-        );
-      if (!isIdentity(saturation, 1))
-        output = adjustSaturation(
-          output,
-          draws.map((draw) => draw.saturation),
-        );
-      if (!isIdentity(hue, 0))
-        output = adjustHue(
-          output,
-          draws.map((draw) => draw.hue),
-        );
+      const identity =
+        isIdentity(brightness, 1) &&
+        isIdentity(contrast, 1) &&
+        isIdentity(saturation, 1) &&
+        isIdentity(hue, 0);
+      const output = identity ? images : jitterColors(images, draws);
       return { images: output };
     },
   });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { knownFields, numberIn, probability } from '../../validate.js';
 import { defineImageOp } from '../define-image-op.js';
 import { sampleBeta } from '../functional/beta.js';
-import { perSample } from '../functional/color.js';
+import { expandChannels } from '../functional/color.js';
 import { softLabels } from '../functional/labels.js';
 import { type Box, boxMask } from '../functional/masks.js';
 import type { ImageOp, ImageOpDescriptor } from '../image-op.js';
@@ -53,13 +53,13 @@ export function cutmix(options: CutmixOptions = {}): ImageOp {
         (box) => 1 - ((box.bottom - box.top) * (box.right - box.left)) / (height * width),
       );
       const order = tf.tensor1d(partners, 'int32');
-      const mask = boxMask(boxes, height, width);
+      const mask = expandChannels(boxMask(boxes, height, width));
       const mixedImages = tf.add(
-        tf.mul(images, tf.sub(1, mask)),
-        tf.mul(tf.gather(images, order), mask),
+        images,
+        tf.mul(mask, tf.sub(tf.gather(images, order), images)),
       ) as tf.Tensor4D;
       const targets = softLabels(labels, numClasses);
-      const labelWeight = tf.reshape(perSample(kept), [count, 1]);
+      const labelWeight = tf.tensor2d(kept, [count, 1]);
       const mixedLabels = tf.add(
         tf.mul(targets, labelWeight),
         tf.mul(tf.gather(targets, order), tf.sub(1, labelWeight)),

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { knownFields, numberIn, probability } from '../../validate.js';
 import { defineImageOp } from '../define-image-op.js';
 import { sampleBeta } from '../functional/beta.js';
-import { perSample } from '../functional/color.js';
+import { scalePerSample } from '../functional/color.js';
 import { softLabels } from '../functional/labels.js';
 import type { ImageOp, ImageOpDescriptor } from '../image-op.js';
 
@@ -38,12 +38,12 @@ export function mixup(options: MixupOptions = {}): ImageOp {
       });
       const targets = softLabels(labels, numClasses);
       const order = tf.tensor1d(partners, 'int32');
-      const weight = perSample(weights);
+      const partnerImages = tf.gather(images, order);
       const mixedImages = tf.add(
-        tf.mul(images, weight),
-        tf.mul(tf.gather(images, order), tf.sub(1, weight)),
+        partnerImages,
+        scalePerSample(tf.sub(images, partnerImages), weights),
       ) as tf.Tensor4D;
-      const labelWeight = tf.reshape(weight, [count, 1]);
+      const labelWeight = tf.tensor2d(weights, [count, 1]);
       const mixedLabels = tf.add(
         tf.mul(targets, labelWeight),
         tf.mul(tf.gather(targets, order), tf.sub(1, labelWeight)),

@@ -30,12 +30,27 @@ export function normalize(options: NormalizeOptions = {}): ImageOp {
     options: { range: target, mean, std },
     run({ images }) {
       const scale = (target[1] - target[0]) / 255;
-      // One multiply-add per channel.
-      const multiplier = tf.tensor1d(std.map((deviation) => scale / deviation));
-      const offset = tf.tensor1d(
-        mean.map((average, channel) => (target[0] - average) / (std[channel] ?? 1)),
+      const multipliers = std.map((deviation) => scale / deviation);
+      const offsets = mean.map((average, channel) => (target[0] - average) / (std[channel] ?? 1));
+      const uniform = (values: number[]) => values.every((value) => value === values[0]);
+      if (uniform(multipliers) && uniform(offsets)) {
+        return { images: tf.add(tf.mul(images, multipliers[0] ?? 1), offsets[0] ?? 0) };
+      }
+      // Per-channel multiply-add as one matMul, [pixel, 1] · [diag(multipliers); offsets]:
+      // broadcasting a [3] vector over a batch is slow on wasm.
+      const weights = [0, 1, 2].map((row) =>
+        [0, 1, 2].map((column) => (row === column ? (multipliers[column] ?? 1) : 0)),
       );
-      return { images: tf.add(tf.mul(images, multiplier), offset) };
+      const withOnes = tf.pad(
+        tf.reshape(images, [-1, 3]),
+        [
+          [0, 0],
+          [0, 1],
+        ],
+        1,
+      );
+      const mapped = tf.matMul(withOnes, tf.tensor2d([...weights, offsets], [4, 3]));
+      return { images: tf.reshape(mapped, images.shape) };
     },
   });
 }

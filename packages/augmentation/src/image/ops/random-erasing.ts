@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { knownFields, probability, range } from '../../validate.js';
 import { defineImageOp } from '../define-image-op.js';
+import { expandChannels } from '../functional/color.js';
 import { type Box, boxMask } from '../functional/masks.js';
 import type { ImageOp, ImageOpDescriptor } from '../image-op.js';
 
@@ -54,12 +55,13 @@ export function randomErasing(options: RandomErasingOptions = {}): ImageOp {
         }
         return none;
       });
-      const mask = boxMask(boxes, height, width);
+      if (boxes.every((box) => box.bottom === box.top)) return { images };
+      const mask = expandChannels(boxMask(boxes, height, width));
       const fill =
         value === 'random'
           ? tf.randomUniform(images.shape, 0, 255, 'float32', random.nextUint32())
           : tf.fill(images.shape, value);
-      return { images: tf.add(tf.mul(images, tf.sub(1, mask)), tf.mul(fill, mask)) };
+      return { images: tf.add(images, tf.mul(mask, tf.sub(fill, images))) };
     },
   });
 }
