@@ -11,6 +11,7 @@ import { registerTrainCommand } from './commands/train.js';
 import { describeError } from './describe-error.js';
 import { exitCodeForError, exitCodes } from './exit-codes.js';
 import { type CommandOutput, createOutput, type OutputOptions } from './output.js';
+import { setPreferredBackend } from './pipeline/select-backend.js';
 import { version } from './version.js';
 
 /** A command module: adds its sub-command to the program. */
@@ -53,6 +54,13 @@ export async function runCli(options: RunCliOptions): Promise<number> {
     .option('-q, --quiet', 'print results only')
     .option('-v, --verbose', 'print details')
     .option('--json', 'machine-readable output')
+    .option(
+      '--backend <name>',
+      'tfjs backend: node-gpu, node, wasm or cpu (default: the first that works; GRAFT_BACKEND)',
+    )
+    .hook('preAction', () => {
+      setPreferredBackend(program.opts<{ backend?: string }>().backend);
+    })
     .exitOverride()
     .configureOutput({
       writeOut: (text) => (options.stdout ?? ((t) => process.stdout.write(t)))(text),

@@ -1,7 +1,10 @@
 import { cpus, freemem, totalmem } from 'node:os';
 import { defaultCacheDir, defaultMirrorDirs } from '@graft/core/node';
+import { type BackendReport, formatBackendReport } from '@graft/runtime';
+import { type CudaProbe, formatCudaProbe, probeCuda } from '@graft/runtime/node';
 import type { Command } from 'commander';
 import type { CommandOutput } from '../output.js';
+import { selectBackend } from '../pipeline/select-backend.js';
 
 /** Facts `graft doctor` reports. */
 export interface DoctorReport {
@@ -12,10 +15,17 @@ export interface DoctorReport {
   memoryGiB: { total: number; free: number };
   cacheDir: string;
   mirrorDirs: string[];
+  sharedDir: string | undefined;
   offline: boolean;
+  /** Which backend was chosen and why each other candidate was not. */
+  backend?: BackendReport;
+  /** Why the backend could not be initialised at all, if so. */
+  backendError?: string;
+  /** The CUDA 11 / cuDNN 8 libraries tfjs-node-gpu needs, found or missing. */
+  cuda?: CudaProbe;
 }
 
-/** Collects machine facts and where files resolve. */
+/** Collects machine facts and where files resolve (no tfjs backend needed). */
 export function collectDoctorReport(): DoctorReport {
   return {
     node: process.version,
@@ -25,6 +35,7 @@ export function collectDoctorReport(): DoctorReport {
     memoryGiB: { total: round(totalmem() / 2 ** 30), free: round(freemem() / 2 ** 30) },
     cacheDir: defaultCacheDir(),
     mirrorDirs: defaultMirrorDirs(),
+    sharedDir: process.env.GRAFT_SHARED_DIR || undefined,
     offline: process.env.GRAFT_OFFLINE === '1',
   };
 }
@@ -37,22 +48,42 @@ function round(value: number): number {
 export function registerDoctorCommand(program: Command, output: CommandOutput): void {
   program
     .command('doctor')
-    .description('show backends, cores, memory and where weights, cache and mirror resolve')
-    .action(() => {
+    .description(
+      'show backends (and why others did not load), CUDA libraries, cores, memory, and where weights, cache and mirror resolve',
+    )
+    .action(async () => {
       const report = collectDoctorReport();
+      try {
+        report.backend = await selectBackend();
+      } catch (error) {
+        report.backendError = error instanceof Error ? error.message : String(error);
+      }
+      if (process.platform === 'linux') report.cuda = await probeCuda();
       if (output.json) {
         output.result(JSON.stringify(report, null, 2));
         return;
       }
-      output.result(
-        [
-          `node        ${report.node} (${report.platform})`,
-          `cores       ${report.cores} × ${report.cpuModel}`,
-          `memory      ${report.memoryGiB.total} GiB total, ${report.memoryGiB.free} GiB free`,
-          `cache       ${report.cacheDir}  (GRAFT_CACHE_DIR)`,
-          `mirror      ${report.mirrorDirs.length > 0 ? report.mirrorDirs.join(', ') : '(none)'}  (GRAFT_MIRROR)`,
-          `downloads   ${report.offline ? 'disabled (GRAFT_OFFLINE=1)' : 'allowed'}`,
-        ].join('\n'),
-      );
+      const lines = [
+        `node        ${report.node} (${report.platform})`,
+        `cores       ${report.cores} × ${report.cpuModel}`,
+        `memory      ${report.memoryGiB.total} GiB total, ${report.memoryGiB.free} GiB free`,
+        `cache       ${report.cacheDir}  (GRAFT_CACHE_DIR)`,
+        `mirror      ${report.mirrorDirs.length > 0 ? report.mirrorDirs.join(', ') : '(none)'}  (GRAFT_MIRROR)`,
+        `shared      ${report.sharedDir ?? '(unset)'}  (GRAFT_SHARED_DIR)`,
+        `downloads   ${report.offline ? 'disabled (GRAFT_OFFLINE=1)' : 'allowed'}`,
+        '',
+        'backends',
+        ...(report.backend
+          ? formatBackendReport(report.backend).map((line) => `  ${line}`)
+          : [`  none could be initialised: ${report.backendError}`]),
+      ];
+      if (report.cuda) {
+        lines.push(
+          '',
+          'CUDA for tfjs-node-gpu',
+          ...formatCudaProbe(report.cuda).map((line) => `  ${line}`),
+        );
+      }
+      output.result(lines.join('\n'));
     });
 }

@@ -1,15 +1,20 @@
 import { InvalidArgumentError } from '@graft/core';
 import { type FileImageDataset, openImageFolder, type SplitName } from '@graft/datasets/node';
-import { evaluate } from '@graft/trainer';
+import { computeMetrics } from '@graft/trainer';
 import type { Command } from 'commander';
 import { parseChoice } from '../config/parse-values.js';
 import { formatTable } from '../format-table.js';
 import type { CommandOutput } from '../output.js';
-import { loadRunModel } from '../pipeline/load-run-model.js';
-import { selectBackend } from '../pipeline/select-backend.js';
+import { classifyDataset } from '../pipeline/classify-dataset.js';
+import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
 import { openRunDirectory, writeJson } from '../run/run-directory.js';
 
 const splits = ['train', 'val', 'test'] as const;
+
+interface EvalFlags {
+  split?: string;
+  save?: string;
+}
 
 /** `graft eval <run> <data>`: accuracy, loss, per-class metrics and confusion matrix. */
 export function registerEvalCommand(program: Command, output: CommandOutput): void {
@@ -25,73 +30,75 @@ export function registerEvalCommand(program: Command, output: CommandOutput): vo
       `split of a train/val/test folder: ${splits.join(', ')} (default: test if present, else val)`,
     )
     .option('--save <file>', 'also write the full report as JSON')
-    .action(
-      async (runPath: string, dataPath: string, options: { split?: string; save?: string }) => {
-        const run = await openRunDirectory(runPath);
-        await selectBackend();
-        const model = await loadRunModel(run);
-        try {
-          const folder = await openImageFolder({
-            root: dataPath,
-            imageSize: model.metadata.preprocessing.inputSize,
-            resize: model.metadata.preprocessing.resize,
-            onBadImage: 'skip',
-          });
-          let data: FileImageDataset;
-          if (folder.layout === 'splits') {
-            const split: SplitName =
-              options.split !== undefined
-                ? parseChoice('--split', options.split, splits)
-                : folder.splitNames.includes('test')
-                  ? 'test'
-                  : 'val';
-            data = folder.dataset(split);
-          } else {
-            data = folder.dataset();
-          }
-          const trained = model.metadata.classNames;
-          if (data.classNames.join('\n') !== trained.join('\n')) {
-            throw new InvalidArgumentError({
-              argument: '<data>',
-              value: dataPath,
-              expected: `must hold the classes the model was trained on (${trained.join(', ')}); found ${data.classNames.join(', ')}`,
-            });
-          }
-          const report = await evaluate({ backbone: model.backbone, head: model.head, data });
-          if (options.save) await writeJson(options.save, report);
-          if (output.json) {
-            output.result(JSON.stringify(report, null, 2));
-            return;
-          }
-          output.result(
-            [
-              `${report.count} images: accuracy ${(report.accuracy * 100).toFixed(1)}%, loss ${report.loss.toFixed(4)}, macro F1 ${report.macroF1.toFixed(3)}`,
-              '',
-              formatTable(
-                ['class', 'precision', 'recall', 'f1', 'support'],
-                report.perClass.map((metrics) => [
-                  metrics.className,
-                  metrics.precision.toFixed(3),
-                  metrics.recall.toFixed(3),
-                  metrics.f1.toFixed(3),
-                  metrics.support,
-                ]),
-              ),
-              '',
-              'confusion (rows: true, columns: predicted)',
-              formatTable(
-                ['', ...report.classNames],
-                report.confusionMatrix.map((row, index) => [
-                  report.classNames[index] ?? '',
-                  ...row,
-                ]),
-              ),
-            ].join('\n'),
-          );
-        } finally {
-          model.head.dispose();
-          model.backbone.dispose();
+    .action(async (runPath: string, dataPath: string, options: EvalFlags) => {
+      const split =
+        options.split === undefined ? undefined : parseChoice('--split', options.split, splits);
+      const run = await openRunDirectory(runPath);
+      const classifier = await loadRunClassifier(run);
+      const preprocessing = classifier.metadata.graft.preprocessing;
+      try {
+        const folder = await openImageFolder({
+          root: dataPath,
+          imageSize: preprocessing.inputSize,
+          resize: preprocessing.resize,
+          onBadImage: 'skip',
+        });
+        let data: FileImageDataset;
+        if (folder.layout === 'splits') {
+          const chosen: SplitName = split ?? (folder.splitNames.includes('test') ? 'test' : 'val');
+          data = folder.dataset(chosen);
+        } else {
+          data = folder.dataset();
         }
-      },
-    );
+        const trained = classifier.labels;
+        if (data.classNames.join('\n') !== trained.join('\n')) {
+          throw new InvalidArgumentError({
+            argument: '<data>',
+            value: dataPath,
+            expected: `must hold the classes the model was trained on (${trained.join(', ')}); found ${data.classNames.join(', ')}`,
+          });
+        }
+        const { probabilities, targets, sources } = await classifyDataset(classifier, data);
+        const oneHot = new Float32Array(targets.length * trained.length);
+        targets.forEach((label, row) => {
+          oneHot[row * trained.length + label] = 1;
+        });
+        const report = computeMetrics({
+          probabilities,
+          targets: oneHot,
+          classNames: trained,
+          activation: classifier.metadata.graft.activation,
+          sources,
+        });
+        if (options.save) await writeJson(options.save, report);
+        if (output.json) {
+          output.result(JSON.stringify(report, null, 2));
+          return;
+        }
+        output.result(
+          [
+            `${report.count} images: accuracy ${(report.accuracy * 100).toFixed(1)}%, loss ${report.loss.toFixed(4)}, macro F1 ${report.macroF1.toFixed(3)}`,
+            '',
+            formatTable(
+              ['class', 'precision', 'recall', 'f1', 'support'],
+              report.perClass.map((metrics) => [
+                metrics.className,
+                metrics.precision.toFixed(3),
+                metrics.recall.toFixed(3),
+                metrics.f1.toFixed(3),
+                metrics.support,
+              ]),
+            ),
+            '',
+            'confusion (rows: true, columns: predicted)',
+            formatTable(
+              ['', ...report.classNames],
+              report.confusionMatrix.map((row, index) => [report.classNames[index] ?? '', ...row]),
+            ),
+          ].join('\n'),
+        );
+      } finally {
+        classifier.model.dispose();
+      }
+    });
 }

@@ -1,13 +1,11 @@
 import { resolve } from 'node:path';
-import { disposeBatch, normalizeImages } from '@graft/core';
 import { FileImageDataset } from '@graft/datasets/node';
-import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
 import { parseInteger } from '../config/parse-values.js';
 import { formatTable } from '../format-table.js';
 import type { CommandOutput } from '../output.js';
-import { loadRunModel } from '../pipeline/load-run-model.js';
-import { selectBackend } from '../pipeline/select-backend.js';
+import { classifyDataset } from '../pipeline/classify-dataset.js';
+import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
 import { openRunDirectory } from '../run/run-directory.js';
 
 /** One image's prediction. */
@@ -27,39 +25,28 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
     .action(async (runPath: string, images: string[], options: { top: string }) => {
       const top = parseInteger('--top', options.top, { minimum: 1 });
       const run = await openRunDirectory(runPath);
-      await selectBackend();
-      const { metadata, backbone, head } = await loadRunModel(run);
+      const classifier = await loadRunClassifier(run);
       try {
+        const preprocessing = classifier.metadata.graft.preprocessing;
+        // Decoded and resized by the same pipeline, size and policy as in training.
         const dataset = new FileImageDataset({
           files: images.map((image) => ({ path: resolve(image), label: 0 })),
-          classNames: metadata.classNames,
-          imageSize: metadata.preprocessing.inputSize,
-          resize: metadata.preprocessing.resize,
+          classNames: classifier.labels,
+          imageSize: preprocessing.inputSize,
+          resize: preprocessing.resize,
         });
-        const predictions: Prediction[] = [];
-        let index = 0;
-        for await (const batch of dataset.batches({ batchSize: 16 })) {
-          const probabilities = tf.tidy(() => {
-            const features = backbone.model.predict(
-              normalizeImages(batch.images, metadata.preprocessing),
-            ) as tf.Tensor;
-            return head.model.predict(features) as tf.Tensor2D;
-          });
-          const rows = (await probabilities.array()) as number[][];
-          probabilities.dispose();
-          disposeBatch(batch);
-          for (const row of rows) {
-            const ranked = row
-              .map((probability, classIndex) => ({
-                className: metadata.classNames[classIndex] ?? String(classIndex),
-                probability,
-              }))
-              .sort((a, b) => b.probability - a.probability)
-              .slice(0, top);
-            predictions.push({ image: images[index] ?? '', top: ranked });
-            index += 1;
-          }
-        }
+        const { probabilities } = await classifyDataset(classifier, dataset);
+        const classes = classifier.labels.length;
+        const predictions: Prediction[] = images.map((image, index) => ({
+          image,
+          top: Array.from(probabilities.subarray(index * classes, (index + 1) * classes))
+            .map((probability, classIndex) => ({
+              className: classifier.labels[classIndex] ?? String(classIndex),
+              probability,
+            }))
+            .sort((a, b) => b.probability - a.probability)
+            .slice(0, top),
+        }));
         if (output.json) {
           output.result(JSON.stringify(predictions, null, 2));
           return;
@@ -78,8 +65,7 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
           ),
         );
       } finally {
-        head.dispose();
-        backbone.dispose();
+        classifier.model.dispose();
       }
     });
 }

@@ -25,9 +25,7 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
         defaults: { backbone: saved.backbone, out: () => run.root },
       });
       const resume = await loadLastCheckpoint(run);
-      output.info(
-        `resuming ${run.name} after epoch ${resume.checkpoint.manifest.epoch} of ${config.epochs}`,
-      );
+      output.info(`resuming ${run.name} after epoch ${resume.manifest.epoch} of ${config.epochs}`);
       process.exitCode = await runTraining({ config, output, resume });
     });
 }

@@ -1,6 +1,15 @@
 import { createBackbone, getBackboneDescriptor } from '@graft/backbones';
 import type { Backbone, Head, TrainLogs } from '@graft/core';
-import { adam, type EvaluationReport, evaluate, train } from '@graft/trainer';
+import { createHead } from '@graft/heads';
+import {
+  adam,
+  type EvaluationReport,
+  earlyStopping,
+  evaluate,
+  type TrainingCheckpoint,
+  train,
+} from '@graft/trainer';
+import { modelCheckpoint, saveClassifier } from '@graft/trainer/node';
 import type { TrainConfig } from '../config/train-config.js';
 import { exitCodes } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
@@ -15,14 +24,11 @@ import {
 } from '../run/run-directory.js';
 import { version } from '../version.js';
 import { buildAugmentation } from './build-augmentation.js';
-import { buildHead } from './build-head.js';
 import { buildSchedule, scheduleConfigFor } from './build-schedule.js';
-import { checkpointWriter, type ResumePoint } from './checkpoints.js';
+
 import { loadTrainingData, type TrainingData } from './load-training-data.js';
 import { progressCallback } from './progress-callback.js';
-import { saveRunModel } from './save-run-model.js';
 import { selectBackend } from './select-backend.js';
-import { BestWeights, EarlyStop } from './training-callbacks.js';
 
 /** Options of {@link runTraining}. */
 export interface RunTrainingOptions {
@@ -31,7 +37,7 @@ export interface RunTrainingOptions {
   /** Where to print. */
   output: CommandOutput;
   /** Continue from the run's last checkpoint. */
-  resume?: ResumePoint;
+  resume?: TrainingCheckpoint;
 }
 
 /** What a finished run reports (printed as a table, or as JSON with --json). */
@@ -69,7 +75,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
   });
   const run = await createRunDirectory(config.out);
   const backend = await selectBackend();
-  output.verbose(`backend ${backend.name}: ${backend.detail}`);
+  output.verbose(`backend ${backend.chosen} (tfjs ${backend.tfjsBackend})`);
   if (!options.resume) {
     await writeJson(run.configFile, {
       graftVersion: version,
@@ -98,7 +104,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
     output.info(
       `data ${data.description}: ${data.classNames.length} classes, ${data.train.size} train / ${data.validation?.size ?? 0} val / ${data.test?.size ?? 0} test images`,
     );
-    head = buildHead({
+    head = createHead('linear', {
       featureDim: backbone.featureDim,
       numClasses: data.classNames.length,
       seed: config.seed,
@@ -110,7 +116,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
       backbone,
       head,
       data,
-      backendName: backend.name,
+      backendName: backend.chosen,
       started,
       ...(options.resume ? { resume: options.resume } : {}),
     });
@@ -129,7 +135,7 @@ async function trainAndReport(options: {
   data: TrainingData;
   backendName: string;
   started: number;
-  resume?: ResumePoint;
+  resume?: TrainingCheckpoint;
 }): Promise<number> {
   const { config, output, run, backbone, head, data } = options;
   const stepsPerEpoch = Math.ceil(data.train.size / config.batchSize);
@@ -142,16 +148,25 @@ async function trainAndReport(options: {
   const augmentation = config.augment ? buildAugmentation(config.augment) : undefined;
   const history = new HistoryLog(run.historyFile);
   if (options.resume) await history.load();
-  const best = new BestWeights();
+  // Best epoch by val_loss: with --early-stop it also stops the run; with keepBest its weights
+  // are put back at the end (Keras's restore_best_weights).
+  const best =
+    data.validation && (config.keepBest || config.earlyStop > 0)
+      ? earlyStopping({
+          monitor: 'val_loss',
+          patience: config.earlyStop > 0 ? config.earlyStop : config.epochs + 1,
+          restoreBestWeights: config.keepBest,
+        })
+      : undefined;
   const callbacks = [
     progressCallback({
       progress: output.progress(),
       trainImages: data.train.size,
       onEpoch: (epoch: number, logs: TrainLogs) => history.append({ epoch: epoch + 1, ...logs }),
     }),
-    ...(config.earlyStop > 0 ? [new EarlyStop(config.earlyStop)] : []),
-    ...(config.keepBest && data.validation ? [best] : []),
-    checkpointWriter({ run, bestWeights: best }),
+    ...(best ? [best] : []),
+    // `last/` after every epoch is what `graft resume` and Ctrl-C rely on.
+    modelCheckpoint({ directory: run.checkpointsDir, saveBestK: 0, saveLast: true }),
   ];
 
   let interrupted = false;
@@ -172,7 +187,7 @@ async function trainAndReport(options: {
         callbacks,
         seed: config.seed,
         signal,
-        ...(options.resume ? { resume: options.resume.checkpoint } : {}),
+        ...(options.resume ? { resume: options.resume } : {}),
       }),
     {
       onInterrupt: () => {
@@ -187,25 +202,44 @@ async function trainAndReport(options: {
     throw error;
   });
   if (result === undefined) {
-    best.dispose();
     output.error(
       `graft: interrupted. The last finished epoch is saved in ${run.checkpointsDir}; continue with: graft resume ${run.root}`,
     );
     return exitCodes.interrupted;
   }
 
-  // The best epoch's weights are back in place (BestWeights.onTrainEnd): evaluate those.
-  const lastEpoch = result.history.length - 1;
+  // With keepBest the best epoch's weights are back in place: evaluate those.
+  const lastEpoch = result.epoch - 1;
+  const bestEpoch = config.keepBest ? best?.bestEpoch : undefined;
   let validation = result.validation;
-  if (data.validation && best.bestEpoch !== undefined && best.bestEpoch !== lastEpoch) {
+  if (data.validation && bestEpoch !== undefined && bestEpoch !== lastEpoch) {
     validation = await evaluate({ backbone, head, data: data.validation });
   }
   const test = data.test ? await evaluate({ backbone, head, data: data.test }) : undefined;
-  await saveRunModel({ run, backbone, head, classNames: data.classNames, config, augmentation });
+  await saveClassifier({
+    directory: run.modelDir,
+    backbone,
+    head,
+    classNames: data.classNames,
+    modelName: run.name,
+    ...(augmentation ? { augmentation } : {}),
+    schedule,
+    training: {
+      mode: config.mode,
+      epochs: result.epoch,
+      batchSize: config.batchSize,
+      learningRate: config.learningRate,
+      seed: config.seed,
+      data: data.description,
+    },
+    ...(validation
+      ? { metrics: { validationAccuracy: validation.accuracy, validationLoss: validation.loss } }
+      : {}),
+  });
   await writeJson(run.reportFile, {
     validation,
     test,
-    bestEpoch: best.bestEpoch === undefined ? undefined : best.bestEpoch + 1,
+    bestEpoch: bestEpoch === undefined ? undefined : bestEpoch + 1,
     history: result.history,
     stopReason: result.stopReason,
   });
@@ -225,7 +259,7 @@ async function trainAndReport(options: {
       test: data.test?.size ?? 0,
     },
     epochs: result.epoch,
-    bestEpoch: best.bestEpoch === undefined ? undefined : best.bestEpoch + 1,
+    bestEpoch: bestEpoch === undefined ? undefined : bestEpoch + 1,
     stopReason: result.stopReason,
     validation: pick(validation),
     test: pick(test),

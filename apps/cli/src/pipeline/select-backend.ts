@@ -1,15 +1,19 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { type BackendReport, initBackend } from '@graft/runtime';
 
-/** What backend the run uses and why. */
-export interface SelectedBackend {
-  name: string;
-  detail: string;
+let preferred: string | undefined;
+let selected: Promise<BackendReport> | undefined;
+
+/** Sets the backend `--backend` asked for (before the first {@link selectBackend}). */
+export function setPreferredBackend(name: string | undefined): void {
+  preferred = name;
 }
 
-/** Picks the tfjs backend for this process (once). */
-export async function selectBackend(): Promise<SelectedBackend> {
-  await import('@tensorflow/tfjs-backend-wasm');
-  await tf.setBackend('wasm');
-  await tf.ready();
-  return { name: tf.getBackend(), detail: 'wasm (interim: @graft/runtime not wired yet)' };
+/**
+ * Picks the tfjs backend through @graft/runtime, once per process: `--backend` (or
+ * `GRAFT_BACKEND`) when given, else the first that works of tfjs-node-gpu → tfjs-node → wasm → cpu.
+ */
+export function selectBackend(): Promise<BackendReport> {
+  const prefer = preferred ?? (process.env.GRAFT_BACKEND || undefined);
+  selected ??= initBackend(prefer === undefined ? {} : { prefer });
+  return selected;
 }

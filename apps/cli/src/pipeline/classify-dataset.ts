@@ -1,0 +1,35 @@
+import { disposeBatch, type ImageDataset } from '@graft/core';
+import type { Classifier } from '@graft/trainer';
+
+/** Probabilities of every image of `data`, row by row, with each image's source path. */
+export async function classifyDataset(
+  classifier: Classifier,
+  data: ImageDataset,
+  options: { batchSize?: number; signal?: AbortSignal } = {},
+): Promise<{ probabilities: Float32Array; targets: number[]; sources: (string | undefined)[] }> {
+  const parts: Float32Array[] = [];
+  const targets: number[] = [];
+  const sources: (string | undefined)[] = [];
+  for await (const batch of data.batches({
+    batchSize: options.batchSize ?? 16,
+    ...(options.signal ? { signal: options.signal } : {}),
+  })) {
+    try {
+      const probabilities = classifier.predictProbabilities(batch.images);
+      parts.push((await probabilities.data()) as Float32Array);
+      probabilities.dispose();
+      targets.push(...((await batch.labels.data()) as Int32Array));
+      const count = batch.images.shape[0] ?? 0;
+      for (let index = 0; index < count; index++) sources.push(batch.sources?.[index]);
+    } finally {
+      disposeBatch(batch);
+    }
+  }
+  const probabilities = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    probabilities.set(part, offset);
+    offset += part.length;
+  }
+  return { probabilities, targets, sources };
+}
