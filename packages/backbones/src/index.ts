@@ -88,5 +88,9 @@ export {
   type AssignWeightsReport,
   assignWeightsByName,
 } from './weights/assign-weights.js';
-export { type LoadWeightsOptions, loadWeights } from './weights/load-weights.js';
+export {
+  type LoadWeightsOptions,
+  loadWeights,
+  loadWeightsOverHttp,
+} from './weights/load-weights.js';
 export type { LoadedWeights, WeightResolutionOptions } from './weights/weight-resolution.js';

@@ -121,7 +121,8 @@ describe('custom backbones and the registry', () => {
     backbone.dispose();
   });
 
-  it('throws UnknownNameError listing the valid names', () => {
+  it('throws UnknownNameError listing the valid names', async () => {
+    await expect(createBackbone('no_such_backbone')).rejects.toThrow(UnknownNameError);
     expect(() => getBackboneDescriptor('test_user_cn')).toThrow(UnknownNameError);
     try {
       getBackboneDescriptor('test_user_cn');

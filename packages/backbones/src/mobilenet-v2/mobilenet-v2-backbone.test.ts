@@ -88,6 +88,18 @@ describe('MobileNetV2 backbones through the registry', () => {
     backbone.dispose();
   });
 
+  it('releases every tensor on dispose', async () => {
+    const before = tf.memory().numTensors;
+    const backbone = await createBackbone<MobileNetV2Options>('mobilenet_v2_0.35_224', {
+      pretrained: false,
+      inputSize: [32, 32],
+      includeTop: true,
+    });
+    expect(tf.memory().numTensors).toBeGreaterThan(before + 260);
+    backbone.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('keepBatchNormFrozen unfreezes convolutions only', async () => {
     const backbone = await createBackbone<MobileNetV2Options>('mobilenet_v2_0.5_224', {
       pretrained: false,

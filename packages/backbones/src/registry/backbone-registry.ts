@@ -45,9 +45,10 @@ export function getBackboneDescriptor<
  * Builds the backbone registered under `name` (weights resolved explicit path → cache → mirror →
  * download). The caller owns the result and calls `dispose()`.
  */
-export function createBackbone<Options extends CreateBackboneOptions = CreateBackboneOptions>(
+export async function createBackbone<Options extends CreateBackboneOptions = CreateBackboneOptions>(
   name: string,
   options?: Options,
 ): Promise<Backbone> {
+  // async: an unknown name rejects the promise (never throws synchronously).
   return getBackboneDescriptor<Options>(name).create(options);
 }
