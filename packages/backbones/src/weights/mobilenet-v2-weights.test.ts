@@ -126,6 +126,12 @@ describe('MobileNetV2 0.35 weights: Keras HDF5 vs Teachable Machine TF.js', () =
     expect(String(error)).toMatch(
       /shape mismatch: Conv1\/kernel: file \[3, 3, 3, 16\], model \[3, 3, 3, 32\]/,
     );
+    // A no-top file for a with-top model: the classifier's tensors are missing.
+    await expect(
+      createMobileNetV2(0.35, { ...resolution(), includeTop: true, weightsPath: h5Path }),
+    ).rejects.toThrow(
+      /2 weight\(s\) of model "mobilenetv2_0.35_224" are missing: predictions\/kernel, predictions\/bias/,
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 
