@@ -3,7 +3,7 @@ import sharp, { type Sharp } from 'sharp';
 import { decodeBmp, isBmp } from '../decoders/decode-bmp.js';
 import { decodeNetpbm, isNetpbm } from '../decoders/decode-netpbm.js';
 import type { DecodedImage } from '../decoders/decoded-image.js';
-import { defaultCropFraction } from '../pipeline/resize-geometry.js';
+import { resizeGeometry } from '../pipeline/resize-geometry.js';
 
 /** Where decoded images go. */
 export interface ResizeTarget {
@@ -30,7 +30,15 @@ export async function decodeImage(
   if (isNetpbm(bytes)) return resizeDecoded(decodeNetpbm(bytes, file), file, target);
   if (isBmp(bytes)) return resizeDecoded(decodeBmp(bytes, file), file, target);
   try {
-    return await finish(sharp(bytes, { failOn: 'warning' }).rotate(), target);
+    if (target.resize.mode === 'stretch') {
+      return await finish(sharp(bytes, { failOn: 'warning' }).rotate(), undefined, target);
+    }
+    // Center-crop needs the displayed size to place the window exactly as torchvision does.
+    const metadata = await sharp(bytes, { failOn: 'warning' }).metadata();
+    const width = metadata.autoOrient?.width ?? metadata.width;
+    const height = metadata.autoOrient?.height ?? metadata.height;
+    if (!width || !height) throw new Error('no image size in the header');
+    return await finish(sharp(bytes, { failOn: 'warning' }).rotate(), { width, height }, target);
   } catch (error) {
     if (FileFormatError.isInstance(error)) throw error;
     throw new FileFormatError({
@@ -53,7 +61,7 @@ export async function resizeDecoded(
     const pipeline = sharp(image.data, {
       raw: { width: image.width, height: image.height, channels: 3 },
     });
-    return await finish(pipeline, target);
+    return await finish(pipeline, image, target);
   } catch (error) {
     throw new FileFormatError({
       file,
@@ -64,26 +72,26 @@ export async function resizeDecoded(
 }
 
 /**
- * `stretch`: resize to the target. `center-crop`: resize to cover the box `target / cropFraction`
- * (so the shorter side becomes `size / cropFraction` for a square target), keep the box's
- * centre, then the target's centre. One libvips pipeline, no separate header read: measured
- * ~1.6x faster than reading the size first and computing the crop in JS.
+ * Resizes (and center-crops, see `resizeGeometry`) in one libvips pipeline. `size` is the
+ * displayed size of the input, needed for `center-crop` only.
  */
-async function finish(pipeline: Sharp, target: ResizeTarget): Promise<Uint8Array> {
+async function finish(
+  pipeline: Sharp,
+  size: { width: number; height: number } | undefined,
+  target: ResizeTarget,
+): Promise<Uint8Array> {
   const [targetHeight, targetWidth] = target.imageSize;
   const kernel = kernels[target.resize.interpolation];
   let resized: Sharp;
-  if (target.resize.mode === 'stretch') {
+  if (target.resize.mode === 'stretch' || size === undefined) {
     resized = pipeline.resize(targetWidth, targetHeight, { fit: 'fill', kernel });
   } else {
-    const cropFraction = target.resize.cropFraction ?? defaultCropFraction;
-    const boxWidth = Math.max(targetWidth, Math.round(targetWidth / cropFraction));
-    const boxHeight = Math.max(targetHeight, Math.round(targetHeight / cropFraction));
-    resized = pipeline.resize(boxWidth, boxHeight, { fit: 'cover', position: 'centre', kernel });
-    if (boxWidth !== targetWidth || boxHeight !== targetHeight) {
+    const geometry = resizeGeometry(size.width, size.height, target.imageSize, target.resize);
+    resized = pipeline.resize(geometry.resizeWidth, geometry.resizeHeight, { fit: 'fill', kernel });
+    if (geometry.resizeWidth !== targetWidth || geometry.resizeHeight !== targetHeight) {
       resized = resized.extract({
-        left: Math.round((boxWidth - targetWidth) / 2),
-        top: Math.round((boxHeight - targetHeight) / 2),
+        left: geometry.left,
+        top: geometry.top,
         width: targetWidth,
         height: targetHeight,
       });

@@ -10,13 +10,13 @@ describe('resizeGeometry', () => {
   });
 
   it('center-crop matches torchvision Resize(256) + CenterCrop(224) for crop 0.875', () => {
-    // Shorter side 375 -> 256, longer 500 -> round(500 * 256 / 375) = 341; crop offsets rounded.
+    // Shorter side 375 -> 256, longer 500 -> int(256 * 500 / 375) = 341; left = round(58.5) = 58 (half to even).
     const geometry = resizeGeometry(500, 375, [224, 224], {
       mode: 'center-crop',
       cropFraction: 0.875,
       interpolation: 'bilinear',
     });
-    expect(geometry).toEqual({ resizeWidth: 341, resizeHeight: 256, left: 59, top: 16 });
+    expect(geometry).toEqual({ resizeWidth: 341, resizeHeight: 256, left: 58, top: 16 });
   });
 
   it('center-crop with fraction 1 keeps the full shorter side', () => {

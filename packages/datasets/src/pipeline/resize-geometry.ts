@@ -17,10 +17,12 @@ export const defaultCropFraction = 0.875;
 
 /**
  * Computes how an image of `width x height` reaches `imageSize` (`[height, width]`).
- * `stretch` scales the whole image to the target. `center-crop` scales so that the target
- * window covers `cropFraction` of the limiting side (for a square target: the shorter side
- * becomes `size / cropFraction`, as torchvision's `Resize(size / crop)` + `CenterCrop(size)`),
- * then keeps the centered window (offsets rounded like torchvision's `CenterCrop`).
+ * `stretch` scales the whole image to the target. `center-crop` follows torchvision's
+ * `Resize(floor(size / cropFraction))` + `CenterCrop(size)` exactly: the box is
+ * `floor(side / cropFraction)` per side; the side that limits the scale becomes the box side,
+ * the other `floor(box * other / limiting)` (torchvision truncates); the window offsets are
+ * `round((resized - target) / 2)` with Python's round-half-to-even. For a non-square target this
+ * is a cover-then-crop (timm would stretch to the box instead).
  */
 export function resizeGeometry(
   width: number,
@@ -33,18 +35,32 @@ export function resizeGeometry(
     return { resizeWidth: targetWidth, resizeHeight: targetHeight, left: 0, top: 0 };
   }
   const cropFraction = policy.cropFraction ?? defaultCropFraction;
-  const scale = Math.max(
-    targetHeight / (cropFraction * height),
-    targetWidth / (cropFraction * width),
-  );
-  const resizeWidth = Math.max(targetWidth, Math.round(width * scale));
-  const resizeHeight = Math.max(targetHeight, Math.round(height * scale));
+  const boxWidth = Math.max(targetWidth, Math.floor(targetWidth / cropFraction));
+  const boxHeight = Math.max(targetHeight, Math.floor(targetHeight / cropFraction));
+  let resizeWidth: number;
+  let resizeHeight: number;
+  if (boxHeight / height >= boxWidth / width) {
+    resizeHeight = boxHeight;
+    resizeWidth = Math.max(boxWidth, Math.floor((boxHeight * width) / height));
+  } else {
+    resizeWidth = boxWidth;
+    resizeHeight = Math.max(boxHeight, Math.floor((boxWidth * height) / width));
+  }
   return {
     resizeWidth,
     resizeHeight,
-    left: Math.round((resizeWidth - targetWidth) / 2),
-    top: Math.round((resizeHeight - targetHeight) / 2),
+    left: roundHalfToEven((resizeWidth - targetWidth) / 2),
+    top: roundHalfToEven((resizeHeight - targetHeight) / 2),
   };
+}
+
+/** Python's `round`: halves go to the even neighbour. */
+function roundHalfToEven(value: number): number {
+  const floor = Math.floor(value);
+  const fraction = value - floor;
+  if (fraction > 0.5) return floor + 1;
+  if (fraction < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
 }
 
 /** Checks an image size and resize policy given by a user; throws an `InvalidArgumentError`. */
