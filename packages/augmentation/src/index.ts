@@ -7,6 +7,7 @@ export type {
 } from './image/image-op.js';
 export {
   fromConfig,
+  imageOpDescriptors,
   imageOpNames,
   imageOpRegistry,
   registerImageOp,
@@ -63,6 +64,7 @@ export type {
 export {
   registerTextOp,
   textFromConfig,
+  textOpDescriptors,
   textOpNames,
   textOpRegistry,
 } from './text/text-op-registry.js';

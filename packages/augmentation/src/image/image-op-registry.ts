@@ -2,7 +2,11 @@ import { InvalidArgumentError, type JsonObject, Registry } from '@graft/core';
 import { builtinImageOps } from './builtin-image-ops.js';
 import type { ImageAugmentationConfig, ImageOp, ImageOpDescriptor } from './image-op.js';
 
-/** All image ops by name (`compose` and `randomApply` included), shared on `globalThis`. */
+/**
+ * All image ops by name (`compose` and `randomApply` included), shared on `globalThis`. The
+ * shipped ops are added on first use of `fromConfig`, `imageOpNames`, `imageOpDescriptors` or
+ * `registerImageOp`; read it through those.
+ */
 export const imageOpRegistry = new Registry<ImageOpDescriptor>({ kind: 'image augmentation op' });
 
 let builtinsRegistered = false;
@@ -24,6 +28,12 @@ export function registerImageOp(
 ): void {
   registerBuiltins();
   imageOpRegistry.register(descriptor.name, descriptor, options);
+}
+
+/** The registered image ops (name, description, factory), sorted by name: for `graft augment list`. */
+export function imageOpDescriptors(): ImageOpDescriptor[] {
+  registerBuiltins();
+  return imageOpRegistry.entries().map(([, descriptor]) => descriptor);
 }
 
 /** Names of the registered image ops, sorted. */

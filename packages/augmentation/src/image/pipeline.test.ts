@@ -5,7 +5,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compose } from './compose.js';
 import { childSeed } from './define-image-op.js';
-import { fromConfig, imageOpNames, registerImageOp } from './image-op-registry.js';
+import {
+  fromConfig,
+  imageOpDescriptors,
+  imageOpNames,
+  registerImageOp,
+} from './image-op-registry.js';
 import { colorJitter } from './ops/color-jitter.js';
 import { mixup } from './ops/mixup.js';
 import { randomFlip } from './ops/random-flip.js';
@@ -110,6 +115,9 @@ describe('compose, randomApply, registry', () => {
   });
 
   it('lists the ops and accepts custom ones', () => {
+    const descriptors = imageOpDescriptors();
+    expect(descriptors.map((descriptor) => descriptor.name)).toEqual(imageOpNames());
+    expect(descriptors.every((descriptor) => descriptor.description.length > 10)).toBe(true);
     expect(imageOpNames()).toEqual(
       expect.arrayContaining([
         'compose',

@@ -37,6 +37,12 @@ export function registerTextOp(
   textOpRegistry.register(descriptor.name, descriptor, options);
 }
 
+/** The registered text ops (name, description, factory), sorted by name. */
+export function textOpDescriptors(): TextOpDescriptor[] {
+  registerBuiltins();
+  return textOpRegistry.entries().map(([, descriptor]) => descriptor);
+}
+
 /** Names of the registered text ops, sorted. */
 export function textOpNames(): string[] {
   registerBuiltins();
