@@ -40,10 +40,10 @@ export function exportClassifier(options: ExportClassifierOptions): {
   metadata: ClassifierMetadata;
 } {
   const { backbone, head } = options;
-  const [height, width] = backbone.preprocessing.inputSize;
+  const [height] = backbone.preprocessing.inputSize;
   const metadata: ClassifierMetadata = {
     labels: [...options.classNames],
-    imageSize: height === width ? height : height,
+    imageSize: height,
     modelName: options.modelName ?? 'graft-classifier',
     timeStamp: new Date().toISOString(),
     tfjsVersion: tf.version_core,
