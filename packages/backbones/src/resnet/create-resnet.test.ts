@@ -38,7 +38,7 @@ describe('createResNet', () => {
     expect(backbone.name).toBe('resnet18');
     expect(backbone.featureDim).toBe(512);
     expect(backbone.stages).toEqual(['layer1', 'layer2', 'layer3', 'layer4']);
-    expect(backbone.weightsId).toMatch(/^resnet18:224x224:tv_in1k:sha256-[0-9a-f]{16}$/);
+    expect(backbone.weightsId).toMatch(/^resnet18:tv_in1k:sha256-[0-9a-f]{16}:224x224:avg$/);
     expect(backbone.preprocessing.mean).toEqual([0.485, 0.456, 0.406]);
     expect(backbone.model.outputs[0]?.shape).toEqual([null, 512]);
 
@@ -85,7 +85,7 @@ describe('createResNet', () => {
       pretrained: false,
       inputSize: [64, 64],
     });
-    expect(backbone.weightsId).toBe('resnet34:64x64:random:seed1');
+    expect(backbone.weightsId).toBe('resnet34:random:seed1:64x64:avg');
     backbone.dispose();
   });
 

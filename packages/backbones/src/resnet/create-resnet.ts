@@ -6,8 +6,9 @@ import {
 } from '@graft/core';
 import { backboneFromModel, type GraftBackbone } from '../custom/backbone-from-model.js';
 import { parseSafetensors } from '../formats/safetensors.js';
+import { sha256Hex, type WeightResolutionOptions } from '../weights/weight-resolution.js';
 import { loadTorchStateDict } from './load-torch-state-dict.js';
-import { type ReadWeightBytesOptions, readWeightBytes } from './read-weight-bytes.js';
+import { readWeightBytes } from './read-weight-bytes.js';
 import {
   buildResNet,
   type ResNetDepth,
@@ -17,9 +18,7 @@ import {
 import { torchvisionPreprocessing, torchvisionWeights } from './resnet-weights.js';
 
 /** Options of a ResNet backbone (`createBackbone('resnet50', options)`). */
-export interface CreateResNetOptions
-  extends CreateBackboneOptions,
-    Omit<ReadWeightBytesOptions, 'source' | 'weightsPath'> {
+export interface CreateResNetOptions extends CreateBackboneOptions, WeightResolutionOptions {
   /**
    * The safetensors file already in memory (e.g. picked by a user in a browser). Takes
    * precedence over `weightsPath` and the weight source.
@@ -62,16 +61,9 @@ export async function createResNet(
     const { bytes, file } =
       options.weights !== undefined
         ? { bytes: options.weights, file: `${source.mirrorPath} (in memory)` }
-        : await readWeightBytes({
-            source,
-            ...(options.weightsPath === undefined ? {} : { weightsPath: options.weightsPath }),
-            ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
-            ...(options.mirrorDirs === undefined ? {} : { mirrorDirs: options.mirrorDirs }),
-            ...(options.offline === undefined ? {} : { offline: options.offline }),
-            ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-          });
+        : await readWeightBytes({ ...options, source });
     stateDict = parseSafetensors({ bytes, file });
-    digest = await sha256Prefix(bytes);
+    digest = (await sha256Hex(bytes)).slice(0, 16);
   }
 
   const model = buildResNet({
@@ -88,9 +80,11 @@ export async function createResNet(
     throw error;
   }
 
-  const weightsIdentity = pretrained
-    ? `${source.name}:sha256-${digest}`
-    : `random:seed${options.seed ?? 0}`;
+  const sizeText = `${inputSize[0]}x${inputSize[1]}`;
+  // Same layout as the other built-ins: <name>:<weights>:<size>:<pooling>.
+  const weightsId = pretrained
+    ? `${name}:${source.name}:sha256-${digest}:${sizeText}:avg`
+    : `${name}:random:seed${options.seed ?? 0}:${sizeText}:avg`;
   const config: JsonObject = {
     family: 'resnet',
     depth,
@@ -104,19 +98,10 @@ export async function createResNet(
     model,
     name,
     preprocessing: { ...torchvisionPreprocessing, inputSize: [inputSize[0], inputSize[1]] },
-    weightsId: `${name}:${inputSize[0]}x${inputSize[1]}:${weightsIdentity}`,
+    weightsId,
     stages: resNetStages,
     frozen: options.frozen ?? true,
     keepBatchNormFrozen: options.keepBatchNormFrozen ?? false,
     config,
   });
-}
-
-/** First 16 hex digits of the file's sha256: identifies the weights in `weightsId`. */
-async function sha256Prefix(bytes: ArrayBuffer | Uint8Array): Promise<string> {
-  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  const digest = new Uint8Array(
-    await globalThis.crypto.subtle.digest('SHA-256', view as Uint8Array<ArrayBuffer>),
-  );
-  return [...digest.subarray(0, 8)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 }

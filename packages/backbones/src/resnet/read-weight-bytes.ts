@@ -1,23 +1,10 @@
 import { AssetNotFoundError, type WeightSource } from '@graft/core';
+import { isNode, type WeightResolutionOptions } from '../weights/weight-resolution.js';
 
 /** Options of {@link readWeightBytes}. */
-export interface ReadWeightBytesOptions {
+export interface ReadWeightBytesOptions extends WeightResolutionOptions {
   /** The weight source (canonical URL, mirror path, checksum). */
   source: WeightSource;
-  /** Explicit file path (Node) or URL (browser), bypassing cache, mirror and canonical URL. */
-  weightsPath?: string;
-  /** Cache directory (Node). Default: core's `defaultCacheDir()` (`GRAFT_CACHE_DIR` …). */
-  cacheDir?: string;
-  /** Mirror roots holding the canonical paths (Node). Default: `GRAFT_MIRROR`. */
-  mirrorDirs?: readonly string[];
-  /** Never download (Node). Default: `GRAFT_OFFLINE=1`. */
-  offline?: boolean;
-  /** Download progress (Node). */
-  onProgress?: (progress: {
-    fileName: string;
-    receivedBytes: number;
-    totalBytes: number | undefined;
-  }) => void;
 }
 
 /** The bytes of a weights file and the path or URL they came from (for error messages). */
@@ -28,14 +15,11 @@ export interface WeightBytes {
   file: string;
 }
 
-function isNode(): boolean {
-  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-}
-
 /**
- * Fetches a weights file. In Node: core's `resolveAsset` (explicit path → cache → mirror →
- * download from the canonical URL, written atomically), imported lazily so browser bundles never
- * load Node modules. In a browser: `fetch` of `weightsPath` or the canonical URL.
+ * Fetches a single-file weights source (safetensors). In Node: core's `resolveAsset` (explicit
+ * path → cache → mirror → download from the canonical URL, written atomically), imported lazily
+ * so browser bundles never load Node modules. In a browser: `fetch` of `weightsPath` or the
+ * canonical URL.
  */
 export async function readWeightBytes(options: ReadWeightBytesOptions): Promise<WeightBytes> {
   const { source } = options;
@@ -47,36 +31,54 @@ export async function readWeightBytes(options: ReadWeightBytesOptions): Promise<
     const resolved = await resolveAsset({
       relativePath: source.mirrorPath,
       url: source.url,
-      ...(source.sha256 === undefined ? {} : { sha256: source.sha256 }),
-      ...(options.weightsPath === undefined ? {} : { explicitPath: options.weightsPath }),
-      ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
-      ...(options.mirrorDirs === undefined ? {} : { mirrorDirs: options.mirrorDirs }),
-      ...(options.offline === undefined ? {} : { offline: options.offline }),
-      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      sha256: options.weightsPath === undefined ? source.sha256 : undefined,
+      explicitPath: options.weightsPath,
+      cacheDir: options.cacheDir,
+      mirrorDirs: options.mirrorDirs,
+      offline: options.offline,
+      onProgress: options.onProgress,
+      signal: options.signal,
+      fetch: options.fetch,
     });
     return { bytes: await readFile(resolved.path), file: resolved.path };
   }
-  const url = options.weightsPath ?? source.url;
+  return readWeightBytesOverHttp(options);
+}
+
+/** The browser side of {@link readWeightBytes}: fetches `weightsPath` or the canonical URL. */
+export async function readWeightBytesOverHttp(
+  options: ReadWeightBytesOptions,
+): Promise<WeightBytes> {
+  const { source } = options;
+  const location = options.weightsPath ?? source.url;
+  const fetchFunction = options.fetch ?? globalThis.fetch;
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await fetchFunction(location, { signal: options.signal });
   } catch (error) {
-    throw notFound(source, url, `fetching it failed (${String(error)})`, error);
+    if (options.signal?.aborted) throw error;
+    throw notFound(source, location, `fetching it failed (${String(error)})`, error);
   }
-  if (!response.ok) throw notFound(source, url, `HTTP ${response.status} ${response.statusText}`);
-  return { bytes: new Uint8Array(await response.arrayBuffer()), file: url };
+  if (!response.ok) {
+    throw notFound(
+      source,
+      location,
+      `HTTP ${response.status} ${response.statusText} from ${location}`,
+    );
+  }
+  return { bytes: new Uint8Array(await response.arrayBuffer()), file: location };
 }
 
 function notFound(
   source: WeightSource,
-  url: string,
+  location: string,
   reason: string,
   cause?: unknown,
 ): AssetNotFoundError {
   return new AssetNotFoundError({
-    fileName: source.mirrorPath,
-    searched: [url],
-    putItAt: source.mirrorPath,
+    fileName: location.split('/').pop() ?? location,
+    searched: [location],
+    putItAt: 'a URL you serve, passed as `weightsPath`',
     url: source.url,
     reason,
     cause,
