@@ -79,9 +79,16 @@ export function affineMatrix(
 export function warpAffine(
   images: tf.Tensor4D,
   matrices: readonly number[][],
-  options: { fillMode: FillMode; fillValue: number; interpolation: Interpolation },
+  options: {
+    fillMode: FillMode;
+    fillValue: number;
+    interpolation: Interpolation;
+    /** Output `[height, width]`; default the input's. */
+    outputSize?: [number, number];
+  },
 ): tf.Tensor4D {
   const [, height, width] = images.shape;
+  const outputSize = options.outputSize ?? [height, width];
   let source = images;
   let rows = matrices;
   let fillMode = options.fillMode;
@@ -113,7 +120,7 @@ export function warpAffine(
       options.interpolation,
       fillMode,
       options.fillValue,
-      [height, width],
+      outputSize,
     );
   if (tf.getBackend() === 'cpu' && images.shape[0] > 1) {
     const singles = tf.split(source, images.shape[0], 0) as tf.Tensor4D[];

@@ -23,18 +23,19 @@ export function perSample(values: readonly number[]): tf.Tensor4D {
   return tf.tensor4d(values as number[], [values.length, 1, 1, 1]);
 }
 
-/** Multiplies image `n` by `factors[n]` (a batched matMul with K = 1, not a broadcast). */
-export function scalePerSample(
-  images: tf.Tensor4D,
-  factors: readonly number[] | tf.Tensor,
-): tf.Tensor4D {
+/** Multiplies image `n` by `factors[n]` (a `[N, 1, 1, 1]` broadcast, fast on every backend). */
+export function scalePerSample(images: tf.Tensor4D, factors: readonly number[]): tf.Tensor4D {
+  return tf.mul(images, perSample(factors));
+}
+
+/**
+ * `result[n] = Σ_m weights[n][m] · images[m]`: mixes whole images with one unbatched matMul,
+ * much faster than `gather` of a permutation on wasm.
+ */
+export function mixImages(images: tf.Tensor4D, weights: readonly number[][]): tf.Tensor4D {
   const count = images.shape[0];
-  const columns = tf.reshape(images, [count, -1, 1]);
-  const scale =
-    factors instanceof tf.Tensor
-      ? tf.reshape(factors, [count, 1, 1])
-      : tf.tensor3d(factors as number[], [count, 1, 1]);
-  return tf.reshape(tf.matMul(columns, scale), images.shape);
+  const flat = tf.reshape(images, [count, -1]);
+  return tf.reshape(tf.matMul(tf.tensor2d(weights.flat(), [count, count]), flat), images.shape);
 }
 
 /** `[N, H, W, 1]` → `[N, H, W, 3]` by copying the channel (a matMul, faster than Tile on wasm). */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { expandChannels } from './color.js';
 
 /** A rectangle in pixels: rows `[top, bottom)`, columns `[left, right)`. */
 export interface Box {
@@ -9,33 +10,22 @@ export interface Box {
 }
 
 /**
- * `[N, H, W, 1]` float mask, 1 inside each sample's box and 0 elsewhere, built from row and
- * column comparisons (no per-pixel JS).
+ * `[N, H, W, 3]` float mask, 1 inside each image's box and 0 elsewhere: the outer product of a
+ * row mask and a column mask built in JS (a batched matMul with K = 1), copied to 3 channels.
  */
 export function boxMask(boxes: readonly Box[], height: number, width: number): tf.Tensor4D {
   const count = boxes.length;
-  const rows = tf.reshape(tf.range(0, height, 1, 'float32'), [1, height, 1, 1]);
-  const columns = tf.reshape(tf.range(0, width, 1, 'float32'), [1, 1, width, 1]);
-  const column = (pick: (box: Box) => number) => tf.tensor4d(boxes.map(pick), [count, 1, 1, 1]);
-  const inRows = tf.logicalAnd(
-    tf.greaterEqual(
-      rows,
-      column((box) => box.top),
-    ),
-    tf.less(
-      rows,
-      column((box) => box.bottom),
+  const rows = boxes.flatMap((box) =>
+    Array.from({ length: height }, (_, row) => (row >= box.top && row < box.bottom ? 1 : 0)),
+  );
+  const columns = boxes.flatMap((box) =>
+    Array.from({ length: width }, (_, column) =>
+      column >= box.left && column < box.right ? 1 : 0,
     ),
   );
-  const inColumns = tf.logicalAnd(
-    tf.greaterEqual(
-      columns,
-      column((box) => box.left),
-    ),
-    tf.less(
-      columns,
-      column((box) => box.right),
-    ),
+  const mask = tf.matMul(
+    tf.tensor3d(rows, [count, height, 1]),
+    tf.tensor3d(columns, [count, 1, width]),
   );
-  return tf.cast(tf.logicalAnd(inRows, inColumns), 'float32') as tf.Tensor4D;
+  return expandChannels(tf.reshape(mask, [count, height, width, 1]));
 }

@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { knownFields, numberIn, probability } from '../../validate.js';
 import { defineImageOp } from '../define-image-op.js';
 import { sampleBeta } from '../functional/beta.js';
-import { expandChannels } from '../functional/color.js';
+import { mixImages } from '../functional/color.js';
 import { softLabels } from '../functional/labels.js';
 import { type Box, boxMask } from '../functional/masks.js';
 import type { ImageOp, ImageOpDescriptor } from '../image-op.js';
+import { permutationMatrix } from './mixup.js';
 
 /** Options of {@link cutmix}. */
 export interface CutmixOptions {
@@ -53,10 +54,10 @@ export function cutmix(options: CutmixOptions = {}): ImageOp {
         (box) => 1 - ((box.bottom - box.top) * (box.right - box.left)) / (height * width),
       );
       const order = tf.tensor1d(partners, 'int32');
-      const mask = expandChannels(boxMask(boxes, height, width));
+      const mask = boxMask(boxes, height, width);
       const mixedImages = tf.add(
         images,
-        tf.mul(mask, tf.sub(tf.gather(images, order), images)),
+        tf.mul(mask, tf.sub(mixImages(images, permutationMatrix(partners)), images)),
       ) as tf.Tensor4D;
       const targets = softLabels(labels, numClasses);
       const labelWeight = tf.tensor2d(kept, [count, 1]);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { knownFields, numberIn, probability } from '../../validate.js';
 import { defineImageOp } from '../define-image-op.js';
 import { sampleBeta } from '../functional/beta.js';
-import { scalePerSample } from '../functional/color.js';
+import { mixImages } from '../functional/color.js';
 import { softLabels } from '../functional/labels.js';
 import type { ImageOp, ImageOpDescriptor } from '../image-op.js';
 
@@ -36,17 +36,19 @@ export function mixup(options: MixupOptions = {}): ImageOp {
         const lambda = sampleBeta(random, alpha);
         return mix ? lambda : 1;
       });
-      const targets = softLabels(labels, numClasses);
-      const order = tf.tensor1d(partners, 'int32');
-      const partnerImages = tf.gather(images, order);
-      const mixedImages = tf.add(
-        partnerImages,
-        scalePerSample(tf.sub(images, partnerImages), weights),
-      ) as tf.Tensor4D;
-      const labelWeight = tf.tensor2d(weights, [count, 1]);
-      const mixedLabels = tf.add(
-        tf.mul(targets, labelWeight),
-        tf.mul(tf.gather(targets, order), tf.sub(1, labelWeight)),
+      // Row n of the mixing matrix: weight λ on image n, 1 - λ on its partner.
+      const mixing = partners.map((partner, index) =>
+        Array.from(
+          { length: count },
+          (_, column) =>
+            (column === index ? (weights[index] ?? 1) : 0) +
+            (column === partner ? 1 - (weights[index] ?? 1) : 0),
+        ),
+      );
+      const mixedImages = mixImages(images, mixing);
+      const mixedLabels = tf.matMul(
+        tf.tensor2d(mixing.flat(), [count, count]),
+        softLabels(labels, numClasses),
       ) as tf.Tensor2D;
       return { images: mixedImages, labels: mixedLabels };
     },
@@ -58,3 +60,10 @@ export const mixupDescriptor: ImageOpDescriptor = {
   description: 'blend image pairs and their labels (soft targets)',
   create: (options) => mixup(options as MixupOptions),
 };
+
+/** `[N][N]` 0/1 matrix whose row n picks image `partners[n]`. */
+export function permutationMatrix(partners: readonly number[]): number[][] {
+  return partners.map((partner) =>
+    Array.from({ length: partners.length }, (_, column) => (column === partner ? 1 : 0)),
+  );
+}

@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { finiteNumber, integer, knownFields, oneOf, size } from '../../validate.js';
 import { defineImageOp } from '../define-image-op.js';
+import { warpAffine } from '../functional/affine.js';
 import type { ImageOp, ImageOpDescriptor } from '../image-op.js';
 
 /** How {@link randomCrop} pads. */
@@ -53,12 +54,6 @@ export function randomCrop(options: RandomCropOptions): ImageOp {
           expected: `must be smaller than the image (${inHeight}x${inWidth}) for ${paddingMode} padding`,
         });
       }
-      const padded =
-        padding === 0
-          ? images
-          : paddingMode === 'constant'
-            ? tf.pad(images, paddings, fillValue)
-            : tf.mirrorPad(images, paddings, paddingMode);
       const height = inHeight + 2 * padding;
       const width = inWidth + 2 * padding;
       if (cropSize[0] > height || cropSize[1] > width) {
@@ -68,13 +63,24 @@ export function randomCrop(options: RandomCropOptions): ImageOp {
           expected: `must fit in the padded image (${height}x${width})`,
         });
       }
-      // One slice per image: exact pixels, and cheap next to the padding.
-      const crops = Array.from({ length: count }, (_, index) => {
+      // Constant padding comes free from the warp's fill; mirror padding is done first.
+      const mirrored = paddingMode !== 'constant' && padding > 0;
+      const source = mirrored ? tf.mirrorPad(images, paddings, paddingMode) : images;
+      const shift = mirrored ? 0 : padding;
+      // An integer translation sampled with `nearest`: exact pixels, one kernel for the batch.
+      const matrices = Array.from({ length: count }, () => {
         const top = random.int(0, height - cropSize[0]);
         const left = random.int(0, width - cropSize[1]);
-        return tf.slice(padded, [index, top, left, 0], [1, cropSize[0], cropSize[1], 3]);
+        return [1, 0, left - shift, 0, 1, top - shift, 0, 0];
       });
-      return { images: count === 1 ? (crops[0] as tf.Tensor4D) : tf.concat(crops, 0) };
+      return {
+        images: warpAffine(source as tf.Tensor4D, matrices, {
+          fillMode: 'constant',
+          fillValue,
+          interpolation: 'nearest',
+          outputSize: cropSize,
+        }),
+      };
     },
   });
 }

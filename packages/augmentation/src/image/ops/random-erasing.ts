@@ -2,7 +2,6 @@ import { InvalidArgumentError } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { knownFields, probability, range } from '../../validate.js';
 import { defineImageOp } from '../define-image-op.js';
-import { expandChannels } from '../functional/color.js';
 import { type Box, boxMask } from '../functional/masks.js';
 import type { ImageOp, ImageOpDescriptor } from '../image-op.js';
 
@@ -56,7 +55,7 @@ export function randomErasing(options: RandomErasingOptions = {}): ImageOp {
         return none;
       });
       if (boxes.every((box) => box.bottom === box.top)) return { images };
-      const mask = expandChannels(boxMask(boxes, height, width));
+      const mask = boxMask(boxes, height, width);
       const fill =
         value === 'random'
           ? tf.randomUniform(images.shape, 0, 255, 'float32', random.nextUint32())
