@@ -1,10 +1,12 @@
 import { Command, CommanderError } from 'commander';
+import { registerAugmentCommand } from './commands/augment-preview.js';
 import { registerBackbonesCommand } from './commands/backbones.js';
 import { registerDataCommand } from './commands/data-inspect.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerExportCommand } from './commands/export.js';
+import { registerLrFindCommand } from './commands/lr-find.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerResumeCommand } from './commands/resume.js';
 import { registerTrainCommand } from './commands/train.js';
@@ -24,9 +26,11 @@ export const commandRegistrations: readonly CommandRegistration[] = [
   registerEvalCommand,
   registerPredictCommand,
   registerExportCommand,
+  registerLrFindCommand,
   registerDemoCommand,
   registerBackbonesCommand,
   registerDataCommand,
+  registerAugmentCommand,
   registerDoctorCommand,
 ];
 

@@ -7,7 +7,7 @@ import { defaultBackboneName } from '../pipeline/defaults.js';
 import { runTraining } from '../pipeline/run-training.js';
 
 /** Flags of `graft train`, as commander gives them (strings; validated by resolveTrainConfig). */
-interface TrainFlags {
+export interface TrainFlags {
   config?: string;
   split?: string;
   backbone?: string;

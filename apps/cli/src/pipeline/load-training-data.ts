@@ -1,6 +1,7 @@
 import type { ImageDataset, Preprocessing } from '@graft/core';
-import { InvalidArgumentError, SeededRandom } from '@graft/core';
-import { type FileImageDataset, openImageFolder } from '@graft/datasets/node';
+import { InvalidArgumentError } from '@graft/core';
+import { stratifiedSplit } from '@graft/datasets';
+import { openCifar, openImageFolder } from '@graft/datasets/node';
 
 /** The datasets of a run. */
 export interface TrainingData {
@@ -28,6 +29,8 @@ export interface LoadTrainingDataOptions {
 
 /** Default split of a flat class folder. */
 export const defaultSplit = [0.8, 0.1, 0.1] as const;
+/** Default train/val split of CIFAR's training set (its test set stays the test set). */
+export const defaultCifarSplit = [0.9, 0.1, 0] as const;
 
 /**
  * Opens the training data: a `train/`+`val/` folder as is, a flat class folder split by
@@ -35,12 +38,25 @@ export const defaultSplit = [0.8, 0.1, 0.1] as const;
  */
 export async function loadTrainingData(options: LoadTrainingDataOptions): Promise<TrainingData> {
   if (options.data === 'cifar10' || options.data === 'cifar100') {
-    throw new InvalidArgumentError({
-      argument: '<data>',
-      value: options.data,
-      expected:
-        'needs CIFAR support, which @graft/datasets does not provide yet; use an image folder',
-    });
+    // Resolved like weights (cache → mirror → download); images are upscaled to the backbone's size.
+    const open = (split: 'train' | 'test') =>
+      openCifar({
+        variant: options.data === 'cifar10' ? 'cifar-10' : 'cifar-100',
+        split,
+        imageSize: options.preprocessing.inputSize,
+        resize: options.preprocessing.resize,
+      });
+    const train = await open('train');
+    const split = options.split ?? defaultCifarSplit;
+    const parts = splitStratified(train, split, options.seed);
+    return {
+      train: parts.train,
+      validation: parts.validation,
+      test: await open('test'),
+      classNames: train.classNames,
+      description: `${options.data} (train split ${formatSplit(split)}, official test set)`,
+      skipped: [],
+    };
   }
   const folder = await openImageFolder({
     root: options.data,
@@ -90,33 +106,36 @@ function formatSplit(split: readonly number[]): string {
   return split.join('/');
 }
 
+/** A dataset that can be cut into subsets by index. */
+interface Subsettable extends ImageDataset {
+  subset(indices: readonly number[]): ImageDataset;
+}
+
 /**
- * Splits per class so each part keeps the class balance; the same seed gives the same split.
- * Each non-empty fraction gets at least one image of a class when the class has enough.
+ * Splits per class (datasets' `stratifiedSplit`) so each part keeps the class balance; the same
+ * seed gives the same split. A zero fraction gives no part.
  */
 export function splitStratified(
-  dataset: FileImageDataset,
+  dataset: Subsettable,
   split: readonly [number, number, number],
   seed: number,
 ): { train: ImageDataset; validation: ImageDataset | undefined; test: ImageDataset | undefined } {
-  const random = new SeededRandom(seed);
-  const byClass = new Map<number, number[]>();
-  dataset.labels().forEach((label, index) => {
-    byClass.set(label, [...(byClass.get(label) ?? []), index]);
+  const named: Record<string, number> = { train: split[0] };
+  if (split[1] > 0) named.validation = split[1];
+  if (split[2] > 0) named.test = split[2];
+  const { splits } = stratifiedSplit({
+    labels: dataset.labels(),
+    fractions: named,
+    seed,
+    classNames: dataset.classNames,
   });
-  const parts: [number[], number[], number[]] = [[], [], []];
-  for (const label of [...byClass.keys()].sort((a, b) => a - b)) {
-    const indices = random.shuffle([...(byClass.get(label) ?? [])]);
-    const validationCount = split[1] > 0 ? Math.max(1, Math.round(indices.length * split[1])) : 0;
-    const testCount = split[2] > 0 ? Math.max(1, Math.round(indices.length * split[2])) : 0;
-    const trainCount = Math.max(1, indices.length - validationCount - testCount);
-    parts[0].push(...indices.slice(0, trainCount));
-    parts[1].push(...indices.slice(trainCount, trainCount + validationCount));
-    parts[2].push(...indices.slice(trainCount + validationCount));
-  }
+  const part = (name: string) => {
+    const indices = (splits as Record<string, number[]>)[name];
+    return indices && indices.length > 0 ? dataset.subset(indices) : undefined;
+  };
   return {
-    train: dataset.subset(parts[0].sort((a, b) => a - b)),
-    validation: parts[1].length > 0 ? dataset.subset(parts[1].sort((a, b) => a - b)) : undefined,
-    test: parts[2].length > 0 ? dataset.subset(parts[2].sort((a, b) => a - b)) : undefined,
+    train: part('train') ?? dataset,
+    validation: part('validation'),
+    test: part('test'),
   };
 }

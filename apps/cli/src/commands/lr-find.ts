@@ -1,0 +1,121 @@
+import { createBackbone } from '@graft/backbones';
+import { SeededRandom } from '@graft/core';
+import { createHead } from '@graft/heads';
+import { findLearningRate, renderLearningRateCurveText } from '@graft/schedulers';
+import { extractFeatures } from '@graft/trainer';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Command } from 'commander';
+import { parseInteger, parsePositiveNumber } from '../config/parse-values.js';
+import type { CommandOutput } from '../output.js';
+import { loadTrainingData } from '../pipeline/load-training-data.js';
+import { selectBackend } from '../pipeline/select-backend.js';
+import { addTrainingFlags, type TrainFlags, trainConfigFrom } from './train.js';
+
+interface LrFindFlags extends TrainFlags {
+  steps?: string;
+  start?: string;
+  end?: string;
+}
+
+/**
+ * `graft lr-find <data>`: the learning-rate range test (Smith; fastai's `lr_find`) for the head
+ * on the frozen backbone's features: extracts features once, ramps the rate exponentially over
+ * `--steps` batches and prints the loss curve with the suggested rate.
+ */
+export function registerLrFindCommand(program: Command, output: CommandOutput): void {
+  const command = program
+    .command('lr-find')
+    .description(
+      'learning-rate range test for the head on frozen backbone features; prints the curve and a suggestion',
+    )
+    .argument('[data]', 'image folder (as for graft train)')
+    .option('-c, --config <file>', 'JSON or YAML file of train options')
+    .option('--split <fractions>', 'train,val[,test] fractions for a folder without val/')
+    .option('--steps <n>', 'steps of the ramp', '100')
+    .option('--start <rate>', 'first learning rate', '1e-6')
+    .option('--end <rate>', 'last learning rate', '1');
+  addTrainingFlags(command).action(async (dataPath: string | undefined, flags: LrFindFlags) => {
+    const steps = parseInteger('--steps', flags.steps, { minimum: 3 });
+    const start = parsePositiveNumber('--start', flags.start);
+    const end = parsePositiveNumber('--end', flags.end, start);
+    const config = await trainConfigFrom(dataPath, flags);
+    await selectBackend();
+    const backbone = await createBackbone(config.backbone, {
+      pretrained: config.weights !== 'none',
+    });
+    try {
+      const data = await loadTrainingData({
+        data: config.data,
+        split: config.split,
+        seed: config.seed,
+        preprocessing: backbone.preprocessing,
+      });
+      const progress = output.progress();
+      progress.start({ label: 'features', total: data.train.size, unit: 'img' });
+      const { table } = await extractFeatures({
+        backbone,
+        data: data.train,
+        batchSize: 32,
+        onProgress: (done) => progress.update(done),
+      });
+      progress.stop();
+      const head = createHead('linear', {
+        featureDim: table.featureDim,
+        numClasses: table.numClasses,
+        seed: config.seed,
+      });
+      const random = new SeededRandom(config.seed);
+      const batchSize = Math.min(config.batchSize, table.count);
+      // Shuffled feature batches, a new order each pass.
+      function* batches() {
+        const order = random.permutation(table.count);
+        for (let first = 0; first + batchSize <= table.count; first += batchSize) {
+          const rows = order.slice(first, first + batchSize);
+          const features = new Float32Array(rows.length * table.featureDim);
+          const targets = new Float32Array(rows.length * table.numClasses);
+          rows.forEach((row, index) => {
+            features.set(
+              table.features.subarray(row * table.featureDim, (row + 1) * table.featureDim),
+              index * table.featureDim,
+            );
+            targets.set(
+              table.targets.subarray(row * table.numClasses, (row + 1) * table.numClasses),
+              index * table.numClasses,
+            );
+          });
+          yield {
+            xs: tf.tensor2d(features, [rows.length, table.featureDim]),
+            ys: tf.tensor2d(targets, [rows.length, table.numClasses]),
+          };
+        }
+      }
+      try {
+        const result = await findLearningRate({
+          model: head.model,
+          batches,
+          optimizer: 'adam',
+          startLearningRate: start,
+          endLearningRate: end,
+          steps,
+        });
+        if (output.json) {
+          output.result(JSON.stringify(result, null, 2));
+          return;
+        }
+        output.result(
+          [
+            renderLearningRateCurveText({ result }),
+            '',
+            result.suggestion === undefined
+              ? `no suggestion (${result.stopReason}): the loss never fell; try a wider --start/--end range`
+              : `suggested --lr ${result.suggestion.toPrecision(2)} (steepest descent of the smoothed loss; ${result.learningRates.length} steps, ${result.stopReason})`,
+          ].join('\n'),
+        );
+      } finally {
+        head.dispose();
+      }
+    } finally {
+      backbone.dispose();
+    }
+  });
+}
