@@ -4,6 +4,7 @@ import { expectNoTensorLeaks } from '@graft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyFrozenBatchNormPolicy } from '../freezing/batch-norm-policy.js';
 import {
   createBackbone,
   getBackboneDescriptor,
@@ -68,7 +69,10 @@ const descriptor: BackboneDescriptor<{ seed?: number }> = {
 
 /** One SGD step of a dense head on top of `model` with `training: true`. */
 async function trainOneStep(model: tfl.LayersModel): Promise<void> {
-  const head = tfl.layers.dense({ units: 2, name: `head_${Math.random().toString(36).slice(2)}` });
+  const head = tfl.layers.dense({
+    units: 2,
+    kernelInitializer: tfl.initializers.glorotUniform({ seed: 42 }),
+  });
   const output = head.apply(model.outputs[0] as tfl.SymbolicTensor) as tfl.SymbolicTensor;
   const trainModel = tfl.model({ inputs: model.inputs, outputs: output });
   trainModel.compile({ optimizer: tf.train.sgd(0.1), loss: 'sparseCategoricalCrossentropy' });
@@ -188,6 +192,29 @@ describe('custom backbones and the registry', () => {
     expect(trainableAfter[0]).not.toEqual(trainableBefore[0]);
     expect(trainableAfter[1]).not.toEqual(trainableBefore[1]);
     backbone.dispose();
+  });
+
+  it('the BatchNorm policy keeps class names and serialisation unchanged', async () => {
+    const model = userCnn(2);
+    const before = JSON.stringify(model.toJSON(null, false));
+    expect(applyFrozenBatchNormPolicy(model)).toBe(2);
+    expect(applyFrozenBatchNormPolicy(model)).toBe(0);
+    expect(JSON.stringify(model.toJSON(null, false))).toBe(before);
+    expect(model.getLayer('stage1_bn').getClassName()).toBe('BatchNormalization');
+    // A saved and reloaded copy is a plain tfjs model.
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (saved) => {
+        artifacts = saved;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const reloaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    expect(reloaded.layers.map((layer) => layer.getClassName())).toEqual(
+      model.layers.map((layer) => layer.getClassName()),
+    );
+    reloaded.dispose();
+    model.dispose();
   });
 
   it('keepBatchNormFrozen leaves BatchNorm in inference mode while fine-tuning', async () => {
