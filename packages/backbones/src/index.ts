@@ -45,6 +45,7 @@ export {
   mobileNetV2Stages,
 } from './mobilenet-v2/build-mobilenet-v2.js';
 export {
+  type CreateMobileNetV2Options,
   createMobileNetV2,
   type MobileNetV2Backbone,
   type MobileNetV2Options,

@@ -60,7 +60,8 @@ export const mobileNetV2Stages: readonly string[] = [
  * `keras.applications.MobileNetV2` (keras-applications 1.0.8 / TF 2.x graph as Teachable Machine
  * serialises it: `Conv1_pad` + valid stride-2 conv, `block_N_pad` before stride-2 depthwise convs,
  * BatchNorm epsilon 1e-3 momentum 0.999, ReLU6), so Keras weights load by layer and weight name.
- * Weights are random; load pretrained ones with the weight loaders.
+ * Weights are random; load pretrained ones with the weight loaders. The caller owns the model
+ * and disposes it.
  */
 export function buildMobileNetV2(options: BuildMobileNetV2Options = {}): tfl.LayersModel {
   const alpha = options.alpha ?? 1.0;

@@ -32,6 +32,12 @@ export interface MobileNetV2Options extends CreateBackboneOptions, WeightResolut
   weightSource?: string;
 }
 
+/** Options of {@link createMobileNetV2}. */
+export interface CreateMobileNetV2Options extends MobileNetV2Options {
+  /** Width multiplier. */
+  alpha: MobileNetV2Alpha;
+}
+
 /** A MobileNetV2 backbone; with `includeTop`, also the full ImageNet classifier. */
 export interface MobileNetV2Backbone extends GraftBackbone {
   /** Width multiplier. */
@@ -63,9 +69,9 @@ export function mobileNetV2Name(alpha: MobileNetV2Alpha): string {
  * download). Starts frozen. The caller owns the backbone and calls `dispose()`.
  */
 export async function createMobileNetV2(
-  alpha: MobileNetV2Alpha,
-  options: MobileNetV2Options = {},
+  options: CreateMobileNetV2Options,
 ): Promise<MobileNetV2Backbone> {
+  const { alpha } = options;
   const name = mobileNetV2Name(alpha);
   const inputSize = options.inputSize ?? [224, 224];
   const includeTop = options.includeTop ?? false;

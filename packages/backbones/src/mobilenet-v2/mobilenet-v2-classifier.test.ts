@@ -26,7 +26,8 @@ describe('MobileNetV2 1.0 ImageNet classifier from the Keras .h5', () => {
   beforeAll(async () => {
     await tf.setBackend('wasm');
     cacheDir = await mkdtemp(join(tmpdir(), 'graft-backbones-cache-'));
-    backbone = await createMobileNetV2(1.0, {
+    backbone = await createMobileNetV2({
+      alpha: 1.0,
       includeTop: true,
       cacheDir,
       mirrorDirs: [mirrorDir],

@@ -42,7 +42,7 @@ export function mobileNetV2Descriptor(
     parameterCount: parameterCounts[alpha],
     weights: mobileNetV2WeightSources(alpha),
     classLabels: imageNetClassLabels,
-    create: (options) => createMobileNetV2(alpha, options),
+    create: (options) => createMobileNetV2({ ...options, alpha }),
   };
 }
 

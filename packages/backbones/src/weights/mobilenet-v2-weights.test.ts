@@ -59,8 +59,13 @@ describe('MobileNetV2 0.35 weights: Keras HDF5 vs Teachable Machine TF.js', () =
   });
 
   it('gives the same features from either file, equal to the Teachable Machine graph', async () => {
-    const fromH5 = await createMobileNetV2(0.35, { ...resolution(), weightSource: 'imagenet' });
-    const fromTfjs = await createMobileNetV2(0.35, {
+    const fromH5 = await createMobileNetV2({
+      alpha: 0.35,
+      ...resolution(),
+      weightSource: 'imagenet',
+    });
+    const fromTfjs = await createMobileNetV2({
+      alpha: 0.35,
       ...resolution(),
       weightSource: 'teachable-machine',
     });
@@ -116,19 +121,21 @@ describe('MobileNetV2 0.35 weights: Keras HDF5 vs Teachable Machine TF.js', () =
     await writeFile(join(folder, 'group1-shard1of1.bin'), shard.subarray(0, shard.length - 100));
     const before = tf.memory().numTensors;
     await expect(
-      createMobileNetV2(0.35, { ...resolution(), weightsPath: join(folder, 'model.json') }),
+      createMobileNetV2({ alpha: 0.35, ...resolution(), weightsPath: join(folder, 'model.json') }),
     ).rejects.toThrow(/1640732 bytes but the manifest describes 1640832/);
     // 0.35 weights for a 1.0 model: wrong shapes and missing layers, reported before any write.
-    const error = await createMobileNetV2(1.0, { ...resolution(), weightsPath: h5Path }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await createMobileNetV2({
+      alpha: 1.0,
+      ...resolution(),
+      weightsPath: h5Path,
+    }).catch((caught: unknown) => caught);
     expect(FileFormatError.isInstance(error)).toBe(true);
     expect(String(error)).toMatch(
       /shape mismatch: Conv1\/kernel: file \[3, 3, 3, 16\], model \[3, 3, 3, 32\]/,
     );
     // A no-top file for a with-top model: the classifier's tensors are missing.
     await expect(
-      createMobileNetV2(0.35, { ...resolution(), includeTop: true, weightsPath: h5Path }),
+      createMobileNetV2({ alpha: 0.35, ...resolution(), includeTop: true, weightsPath: h5Path }),
     ).rejects.toThrow(
       /2 weight\(s\) of model "mobilenetv2_0.35_224" are missing: predictions\/kernel, predictions\/bias/,
     );
@@ -136,9 +143,12 @@ describe('MobileNetV2 0.35 weights: Keras HDF5 vs Teachable Machine TF.js', () =
   });
 
   it('offline without the file names it and where to put it', async () => {
-    const error = await createMobileNetV2(0.75, { cacheDir, mirrorDirs: [], offline: true }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await createMobileNetV2({
+      alpha: 0.75,
+      cacheDir,
+      mirrorDirs: [],
+      offline: true,
+    }).catch((caught: unknown) => caught);
     expect(AssetNotFoundError.isInstance(error)).toBe(true);
     expect(String(error)).toContain(
       'mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.75_224_no_top.h5',
