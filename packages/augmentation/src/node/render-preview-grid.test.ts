@@ -78,6 +78,30 @@ describe('preview grid', () => {
     expect(data[0]).toBe(255);
   });
 
+  it('leaks nothing when the augmentation throws, and needs room for a variant', async () => {
+    const before = tf.memory().numTensors;
+    const failing = {
+      name: 'failing',
+      apply: () => {
+        throw new Error('boom');
+      },
+      toConfig: () => ({ name: 'failing' }),
+    };
+    await expect(
+      renderPreviewGrid({
+        images: [ant],
+        augmentation: failing,
+        rows: 1,
+        columns: 2,
+        inputSize: [16, 16],
+      }),
+    ).rejects.toThrow('boom');
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(
+      renderPreviewGrid({ images: [ant], augmentation: failing, rows: 1, columns: 1 }),
+    ).rejects.toThrow(/at least one variant/);
+  });
+
   it('maps normalised output back to visible pixels and handles label mixing', async () => {
     const png = await renderPreviewGrid({
       images: [ant, bee],

@@ -43,9 +43,23 @@ export async function renderPreviewGrid(options: RenderPreviewGridOptions): Prom
       expected: 'must list at least one image path or buffer',
     });
   }
-  const decoded = await Promise.all(options.images.map((image) => decodeImage(image)));
+  if (rows * columns < (includeOriginal ? 2 : 1)) {
+    throw new InvalidArgumentError({
+      argument: 'rows',
+      value: rows,
+      expected: `must leave room for at least one variant (rows x columns = ${rows * columns})`,
+    });
+  }
+  // Everything created here is disposed in `finally`, also when decoding or augmenting throws.
+  const owned: tf.Tensor[] = [];
+  const decoded: tf.Tensor3D[] = [];
   let grid: tf.Tensor3D;
   try {
+    for (const image of options.images) {
+      const pixels = await decodeImage(image);
+      owned.push(pixels);
+      decoded.push(pixels);
+    }
     const first = decoded[0] as tf.Tensor3D;
     const [firstHeight, firstWidth] = first.shape;
     const cap = 512 / Math.max(firstHeight, firstWidth, 512);
@@ -56,15 +70,18 @@ export async function renderPreviewGrid(options: RenderPreviewGridOptions): Prom
     const inputs = tf.tidy(() =>
       tf.stack(decoded.map((image) => tf.image.resizeBilinear(image, inputSize, false, true))),
     ) as tf.Tensor4D;
+    owned.push(inputs);
     const cells = rows * columns;
     const variants = cells - (includeOriginal ? 1 : 0);
     const indices = Array.from({ length: variants }, (_, index) => index % decoded.length);
     const batchImages = tf.tidy(() => tf.gather(inputs, tf.tensor1d(indices, 'int32')));
     const labels = tf.tensor1d(indices, 'int32');
+    owned.push(batchImages, labels);
     const augmented = options.augmentation.apply(
       { images: batchImages as tf.Tensor4D, labels },
       { seed: options.seed ?? 0, numClasses: decoded.length },
     );
+    owned.push(augmented.images, augmented.labels);
     grid = tf.tidy(() => {
       const [, cellHeight, cellWidth] = augmented.images.shape;
       let pixels: tf.Tensor4D = augmented.images;
@@ -108,9 +125,8 @@ export async function renderPreviewGrid(options: RenderPreviewGridOptions): Prom
         255,
       ) as tf.Tensor3D;
     });
-    tf.dispose([inputs, batchImages, labels, augmented.images, augmented.labels]);
   } finally {
-    tf.dispose(decoded);
+    tf.dispose(owned);
   }
   const [height, width] = grid.shape;
   const bytes = Uint8Array.from(await grid.data(), (value) => Math.round(value));
