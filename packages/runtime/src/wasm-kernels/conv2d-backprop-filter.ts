@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { padLikeForward, type Shape4, tapWindow } from './convolution-geometry.js';
+import { type Shape4, tapWindows } from './convolution-geometry.js';
 
 /**
  * Above this many elements in the im2col matrix the filter gradient is computed tap by tap
@@ -48,29 +48,34 @@ export function conv2dBackpropFilter(options: {
   const limit = options.im2colLimit ?? im2colElementLimit;
   return tf.tidy(() => {
     const dyMatrix = tf.reshape<tf.Rank.R2>(dy, [rows, outChannels]);
-    const padded = padLikeForward(x, convolution);
+    const window = tapWindows(x, convolution);
     const windows: tf.Tensor2D[] = [];
     const gradients: tf.Tensor2D[] = [];
     for (let row = 0; row < filterHeight; row++) {
       for (let column = 0; column < filterWidth; column++) {
-        const window = tf.reshape<tf.Rank.R2>(tapWindow(padded, row, column, convolution), [
-          rows,
-          inChannels,
-        ]);
-        if (rows * inChannels * taps <= limit) windows.push(window);
-        else gradients.push(tf.matMul(window, dyMatrix, true, false));
+        const columns = tf.reshape<tf.Rank.R2>(window(row, column), [rows, inChannels]);
+        if (rows * inChannels * taps <= limit) windows.push(columns);
+        else gradients.push(transposedProduct(columns, dyMatrix));
       }
     }
     const gradient =
       windows.length > 0
         ? // im2col columns are ordered (kh, kw, cin), exactly the filter's leading axes.
-          tf.matMul(
+          transposedProduct(
             windows.length === 1 ? (windows[0] as tf.Tensor2D) : tf.concat2d(windows, 1),
             dyMatrix,
-            true,
-            false,
           )
         : tf.stack(gradients);
     return tf.reshape(gradient, filterShape);
   });
+}
+
+/**
+ * `aᵀ·b` for tall `a` `[P, K]` and `b` `[P, C]`. wasm's matMul runs XNNPACK only without
+ * transpose flags (with them it is a scalar loop, ~6x slower), so the narrower operand is
+ * transposed explicitly: `transpose(a)·b`, or `transpose(transpose(b)·a)` when `C < K`.
+ */
+export function transposedProduct(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  if (a.shape[1] <= b.shape[1]) return tf.matMul(tf.transpose(a), b);
+  return tf.transpose(tf.matMul(tf.transpose(b), a)) as tf.Tensor2D;
 }

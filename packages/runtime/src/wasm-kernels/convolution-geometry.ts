@@ -55,40 +55,58 @@ export function padOrCrop(
 }
 
 /**
- * The `[N, outHeight, outWidth, C]` window of the padded input that filter tap (`row`, `column`)
- * sees: rows `row, row + stride, …`, likewise columns.
+ * Returns a function giving, for filter tap (`row`, `column`), the `[N, outHeight, outWidth, C]`
+ * window of the padded input that tap sees: rows `row, row + stride, …`, likewise columns.
+ *
+ * Strided windows are taken without `StridedSlice` (generic and slow on wasm): the padded input
+ * is split once into its `stride` row phases, each viewed as `[N, H/s, W/s, s·C]`, so every
+ * window is a plain 4-D slice (runs of C contiguous values), which wasm copies quickly.
  */
-export function tapWindow(
-  padded: tf.Tensor4D,
-  row: number,
-  column: number,
-  convolution: tf.backend_util.Conv2DInfo,
-): tf.Tensor4D {
-  const { batchSize, outHeight, outWidth, strideHeight, strideWidth } = convolution;
-  const channels = padded.shape[3];
-  if (strideHeight === 1 && strideWidth === 1) {
-    return tf.slice(padded, [0, row, column, 0], [batchSize, outHeight, outWidth, channels]);
-  }
-  return tf.stridedSlice(
-    padded,
-    [0, row, column, 0],
-    [
-      batchSize,
-      row + (outHeight - 1) * strideHeight + 1,
-      column + (outWidth - 1) * strideWidth + 1,
-      channels,
-    ],
-    [1, strideHeight, strideWidth, 1],
-  ) as tf.Tensor4D;
-}
-
-/** The input padded as the forward convolution padded it (`padInfo` of `convolution`). */
-export function padLikeForward(
+export function tapWindows(
   x: tf.Tensor4D,
   convolution: tf.backend_util.Conv2DInfo,
-): tf.Tensor4D {
-  const { top, bottom, left, right } = convolution.padInfo;
-  return padOrCrop(x, top, bottom, left, right);
+): (row: number, column: number) => tf.Tensor4D {
+  const { batchSize, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } =
+    convolution;
+  const channels = x.shape[3];
+  const { top, left, bottom, right } = convolution.padInfo;
+  if (strideHeight === 1 && strideWidth === 1) {
+    const padded = padOrCrop(x, top, bottom, left, right);
+    return (row, column) =>
+      tf.slice(padded, [0, row, column, 0], [batchSize, outHeight, outWidth, channels]);
+  }
+  // Pad or crop to exactly the rows and columns the taps can reach, in whole stride blocks.
+  const blockRows = outHeight + Math.floor((filterHeight - 1) / strideHeight);
+  const blockColumns = outWidth + Math.floor((filterWidth - 1) / strideWidth);
+  const height = blockRows * strideHeight;
+  const width = blockColumns * strideWidth;
+  const padded = padOrCrop(x, top, height - x.shape[1] - top, left, width - x.shape[2] - left);
+  const byRowPhase = tf.reshape<tf.Rank.R4>(padded, [
+    batchSize,
+    blockRows,
+    strideHeight,
+    width * channels,
+  ]);
+  const phases: tf.Tensor4D[] = [];
+  for (let phase = 0; phase < strideHeight; phase++) {
+    const rows = tf.slice(
+      byRowPhase,
+      [0, 0, phase, 0],
+      [batchSize, blockRows, 1, width * channels],
+    );
+    phases.push(tf.reshape(rows, [batchSize, blockRows, blockColumns, strideWidth * channels]));
+  }
+  return (row, column) =>
+    tf.slice(
+      phases[row % strideHeight] as tf.Tensor4D,
+      [
+        0,
+        Math.floor(row / strideHeight),
+        Math.floor(column / strideWidth),
+        (column % strideWidth) * channels,
+      ],
+      [batchSize, outHeight, outWidth, channels],
+    );
 }
 
 /**
@@ -116,4 +134,24 @@ export function dilateByStride(
     [0, 0, 0, 0],
     [batch, (height - 1) * strideHeight + 1, (width - 1) * strideWidth + 1, channels],
   );
+}
+
+/**
+ * `dy` dilated by the stride and padded (or cropped) so that a stride-1 "valid" convolution of
+ * it with the spatially flipped filter has the forward input's height and width: the input
+ * gradient of a convolution expressed as a forward convolution.
+ */
+export function spreadForInputGradient(
+  dy: tf.Tensor4D,
+  convolution: tf.backend_util.Conv2DInfo,
+): tf.Tensor4D {
+  const { filterHeight, filterWidth, strideHeight, strideWidth, padInfo, inHeight, inWidth } =
+    convolution;
+  const dilated = dilateByStride(dy, strideHeight, strideWidth);
+  // A stride-1 "valid" convolution of a (inHeight + KH - 1)-row input gives inHeight rows.
+  const top = filterHeight - 1 - padInfo.top;
+  const left = filterWidth - 1 - padInfo.left;
+  const bottom = inHeight + filterHeight - 1 - top - dilated.shape[1];
+  const right = inWidth + filterWidth - 1 - left - dilated.shape[2];
+  return padOrCrop(dilated, top, bottom, left, right);
 }

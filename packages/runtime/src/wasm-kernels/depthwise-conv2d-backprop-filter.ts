@@ -1,10 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  assertNoDilation,
-  padLikeForward,
-  type Shape4,
-  tapWindow,
-} from './convolution-geometry.js';
+import { assertNoDilation, type Shape4, tapWindows } from './convolution-geometry.js';
 
 /**
  * `DepthwiseConv2dNativeBackpropFilter` built from ops the wasm backend has: for every filter
@@ -34,20 +29,20 @@ export function depthwiseConv2dBackpropFilter(options: {
   const multiplier = filterShape[3];
   const rows = batchSize * outHeight * outWidth;
   return tf.tidy(() => {
-    const padded = padLikeForward(x, convolution);
+    const window = tapWindows(x, convolution);
     // [rows, C, M]: the product with a window [rows, C, 1] broadcasts over the multiplier.
     const dyGroups = tf.reshape(dy, [rows, inChannels, multiplier]);
-    const taps: tf.Tensor[] = [];
+    // Summing over rows as a matrix-vector product avoids the transpose a leading-axis Sum costs.
+    const ones = tf.ones([1, rows]) as tf.Tensor2D;
+    const taps: tf.Tensor2D[] = [];
     for (let row = 0; row < filterHeight; row++) {
       for (let column = 0; column < filterWidth; column++) {
-        const window = tf.reshape(tapWindow(padded, row, column, convolution), [
-          rows,
-          inChannels,
-          1,
-        ]);
-        taps.push(tf.sum(tf.mul(window, dyGroups), 0));
+        const product = tf.mul(tf.reshape(window(row, column), [rows, inChannels, 1]), dyGroups);
+        taps.push(
+          tf.matMul(ones, tf.reshape<tf.Rank.R2>(product, [rows, inChannels * multiplier])),
+        );
       }
     }
-    return tf.reshape(tf.stack(taps), filterShape);
+    return tf.reshape(tf.concat2d(taps, 0), filterShape);
   });
 }

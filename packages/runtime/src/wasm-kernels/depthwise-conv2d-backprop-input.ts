@@ -1,10 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  assertNoDilation,
-  dilateByStride,
-  padOrCrop,
-  type Shape4,
-} from './convolution-geometry.js';
+import { assertNoDilation, type Shape4, spreadForInputGradient } from './convolution-geometry.js';
 
 /**
  * `DepthwiseConv2dNativeBackpropInput` built from ops the wasm backend has: a stride-1
@@ -32,18 +27,11 @@ export function depthwiseConv2dBackpropInput(options: {
     attrs.dimRoundingMode,
     true,
   );
-  const { filterHeight, filterWidth, strideHeight, strideWidth, padInfo, inHeight, inWidth } =
-    convolution;
+  const { filterHeight, filterWidth, inHeight, inWidth } = convolution;
   const [batch, , , channels] = inputShape;
   const multiplier = filter.shape[3];
   return tf.tidy(() => {
-    const dilated = dilateByStride(dy, strideHeight, strideWidth);
-    // A stride-1 "valid" convolution of a (inHeight + KH - 1)-row input gives inHeight rows.
-    const top = filterHeight - 1 - padInfo.top;
-    const left = filterWidth - 1 - padInfo.left;
-    const bottom = inHeight + filterHeight - 1 - top - dilated.shape[1];
-    const right = inWidth + filterWidth - 1 - left - dilated.shape[2];
-    const padded = padOrCrop(dilated, top, bottom, left, right);
+    const padded = spreadForInputGradient(dy, convolution);
     const flipped = tf.reverse(filter, [0, 1]) as tf.Tensor4D;
     if (multiplier === 1) {
       return tf.depthwiseConv2d(padded, flipped, 1, 'valid');

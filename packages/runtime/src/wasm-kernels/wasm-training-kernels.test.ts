@@ -60,7 +60,7 @@ const label = (c: Case): string =>
 const named: Array<[string, Case]> = cases.map((c) => [label(c), c]);
 
 describe('wasm training kernels', () => {
-  const worst = { conv2dFilter: 0, depthwiseInput: 0, depthwiseFilter: 0 };
+  const worst = { conv2dFilter: 0, conv2dInput: 0, depthwiseInput: 0, depthwiseFilter: 0 };
 
   beforeAll(async () => {
     registerWasmTrainingKernels();
@@ -103,6 +103,44 @@ describe('wasm training kernels', () => {
     const error = maxRelativeError(actual, expected);
     worst.conv2dFilter = Math.max(worst.conv2dFilter, error);
     expect(error, label(c)).toBeLessThanOrEqual(tolerance);
+  });
+
+  it.each(named)('Conv2DBackpropInput matches cpu: %s', async (_name, c) => {
+    const inChannels = 3;
+    const outChannels = 4;
+    const inputShape: [number, number, number, number] = [c.batch, c.size, c.size, inChannels];
+    const filter = randomHost([c.kernel, c.kernel, inChannels, outChannels], 16);
+    const forward = await runOn('cpu', [randomHost(inputShape, 17), filter], (input, weights) =>
+      tf.conv2d(input, weights as tf.Tensor4D, c.stride, c.pad),
+    );
+    const dy = randomHost(forward.shape, 18);
+    const compute = (gradient: tf.Tensor4D, weights: tf.Tensor4D) =>
+      tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: gradient, filter: weights }, {
+        strides: c.stride,
+        pad: c.pad,
+        dataFormat: 'NHWC',
+        inputShape,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    const expected = await runOn('cpu', [dy, filter], compute);
+    const actual = await runOn('wasm', [dy, filter], compute);
+    const error = maxRelativeError(actual, expected);
+    worst.conv2dInput = Math.max(worst.conv2dInput, error);
+    expect(error, label(c)).toBeLessThanOrEqual(tolerance);
+  });
+
+  it('tiles like the native kernel, broadcast-shaped or not', async () => {
+    const x = randomHost([1, 1, 1, 5], 19);
+    const y = randomHost([2, 1, 3], 20);
+    for (const [input, reps] of [
+      [x, [3, 4, 2, 1]],
+      [y, [2, 3, 1]],
+    ] as Array<[HostTensor, number[]]>) {
+      const compute = (tensor: tf.Tensor4D) => tf.tile(tensor, reps);
+      const expected = await runOn('cpu', [input], compute);
+      const actual = await runOn('wasm', [input], compute);
+      expect(actual.shape).toEqual(expected.shape);
+      expect(Array.from(actual.values)).toEqual(Array.from(expected.values));
+    }
   });
 
   it.each(named)('DepthwiseConv2dNativeBackpropInput matches cpu: %s', async (_name, c) => {
