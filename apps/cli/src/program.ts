@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAugmentCommand } from './commands/augment-preview.js';
 import { registerBackbonesCommand } from './commands/backbones.js';
+import { registerBenchCommand } from './commands/bench.js';
 import { registerDataCommand } from './commands/data-inspect.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
@@ -31,6 +32,7 @@ export const commandRegistrations: readonly CommandRegistration[] = [
   registerBackbonesCommand,
   registerDataCommand,
   registerAugmentCommand,
+  registerBenchCommand,
   registerDoctorCommand,
 ];
 

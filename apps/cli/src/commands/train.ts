@@ -43,7 +43,7 @@ export function addTrainingFlags(command: Command): Command {
     )
     .option(
       '--augment <ops>',
-      'augmentation: comma-separated ops (e.g. flip,rotate) or a JSON pipeline',
+      'augmentation ops, e.g. randomFlip,randomRotation:degrees=15 (or a JSON pipeline)',
     )
     .option('--unfreeze-from <layer>', 'fine-tune: first stage or layer to train, e.g. block_13')
     .option(
@@ -51,7 +51,7 @@ export function addTrainingFlags(command: Command): Command {
       'stop after this many epochs without val_loss improvement (0 = off)',
     )
     .option('--seed <n>', 'seed of splits, shuffling, augmentation and initialisation (default 0)')
-    .option('--no-keep-best', 'keep the last epoch instead of the best val_accuracy epoch')
+    .option('--no-keep-best', 'keep the last epoch instead of the lowest-val_loss epoch')
     .option('--out <dir>', 'run directory (default runs/<data>-<backbone>)');
 }
 
