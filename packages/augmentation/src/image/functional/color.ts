@@ -116,7 +116,7 @@ export function jitterColors(images: tf.Tensor4D, factors: readonly JitterFactor
   const needsMean = factors.some((factor) => factor.contrast !== 1);
   const matrices = factors.map((factor) =>
     scaleMatrix(
-      multiply(saturationMatrix(factor.saturation), hueMatrix(factor.hue * 2 * Math.PI)),
+      multiply(saturationMatrix(factor.saturation), hueMatrix(-factor.hue * 2 * Math.PI)),
       factor.brightness * factor.contrast,
     ),
   );
@@ -124,7 +124,7 @@ export function jitterColors(images: tf.Tensor4D, factors: readonly JitterFactor
   const rows = factors.map((factor) => {
     const grey = multiply(
       [[1, 1, 1]],
-      multiply(saturationMatrix(factor.saturation), hueMatrix(factor.hue * 2 * Math.PI)),
+      multiply(saturationMatrix(factor.saturation), hueMatrix(-factor.hue * 2 * Math.PI)),
     )[0] as number[];
     return grey.map((value) => value * (1 - factor.contrast) * factor.brightness);
   });
@@ -181,7 +181,10 @@ function saturationMatrix(saturation: number): Matrix {
   );
 }
 
-/** Row-vector matrix (pixel · M) rotating hue by `angle` radians through YIQ. */
+/**
+ * Row-vector matrix (pixel · M) rotating the YIQ chroma plane by `angle` radians. A negative
+ * angle moves hue the HSV way (red → yellow → green), so callers pass `-turns · 2π`.
+ */
 function hueMatrix(angle: number): Matrix {
   if (angle === 0) return identity;
   const toYiq = [

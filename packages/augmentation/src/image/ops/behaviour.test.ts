@@ -191,7 +191,9 @@ describe('image op behaviour', () => {
     const luma = (images: tf.Tensor) => tf.sum(tf.mul(images, [0.299, 0.587, 0.114]), 3);
     const before = luma(mid);
     const after = luma(shifted.images);
-    expect(maxDifference(before, after)).toBeLessThan(2);
+    // YIQ rotation keeps luma exactly; only pixels clipped back into [0, 255] move a little.
+    expect(tf.mean(tf.abs(tf.sub(before, after))).dataSync()[0]).toBeLessThan(0.5);
+    expect(maxDifference(before, after)).toBeLessThan(10);
     expect(maxDifference(shifted.images, mid)).toBeGreaterThan(10);
     const turned = colorJitter({ hue: [0.5, 0.5] }).apply(shifted, options);
     const back = colorJitter({ hue: [0.25, 0.25] }).apply(turned, options);
@@ -199,6 +201,22 @@ describe('image op behaviour', () => {
     expect(tf.mean(tf.abs(tf.sub(back.images, mid))).dataSync()[0]).toBeLessThan(3);
     tf.dispose([mid, before, after]);
     [shifted, turned, back].forEach(disposeBatch);
+  });
+
+  it('colorJitter hue turns the way HSV hue does (red → yellow → green → blue)', async () => {
+    const red = tf.tensor4d([200, 40, 40], [1, 1, 1, 3]);
+    const labels = tf.tensor1d([0], 'int32');
+    const shifted = async (turns: number) => {
+      const result = colorJitter({ hue: [turns, turns] }).apply({ images: red, labels }, options);
+      return pixelsOf(result);
+    };
+    const [r1 = 0, g1 = 0, b1 = 0] = await shifted(1 / 6);
+    expect(Math.min(r1, g1)).toBeGreaterThan(b1 + 60); // yellow
+    const [r2 = 0, g2 = 0, b2 = 0] = await shifted(1 / 3);
+    expect(g2).toBeGreaterThan(Math.max(r2, b2) + 60); // green
+    const [r3 = 0, g3 = 0, b3 = 0] = await shifted(-1 / 3);
+    expect(b3).toBeGreaterThan(Math.max(r3, g3) + 60); // blue
+    tf.dispose([red, labels]);
   });
 
   it('randomGrayscale at probability 1 gives equal channels equal to the luma', () => {
