@@ -230,6 +230,35 @@ describe('train', () => {
     expect(difference).toBeLessThan(1e-5);
   });
 
+  it('keeps BatchNorm frozen when unfreezing unless asked to train it', async () => {
+    const trainData = new ColourDataset({ count: 4, seed: 1 });
+    const selectors: Array<((layer: never) => boolean) | undefined> = [];
+    for (const batchNorm of ['frozen', 'train'] as const) {
+      const backbone = tinyBackbone({ featureDim: 8 });
+      const head = denseHead({ featureDim: 8, numClasses: 3 });
+      const unfreeze = vi.spyOn(backbone, 'unfreeze');
+      await train({
+        backbone,
+        head,
+        trainData,
+        mode: 'fine-tune',
+        unfreezeFrom: 'stage2',
+        batchNorm,
+        epochs: 1,
+      });
+      const options = unfreeze.mock.calls[0]?.[0];
+      expect(options?.from).toBe('stage2');
+      selectors.push(options?.layers as ((layer: never) => boolean) | undefined);
+      backbone.dispose();
+      head.dispose();
+    }
+    const [frozen, trained] = selectors;
+    const layer = (className: string) => ({ getClassName: () => className }) as never;
+    expect(frozen?.(layer('BatchNormalization'))).toBe(false);
+    expect(frozen?.(layer('Conv2D'))).toBe(true);
+    expect(trained).toBeUndefined();
+  });
+
   it('chooses a micro-batch by input size', () => {
     expect(defaultMicroBatchSize([224, 224], 32)).toBe(8);
     expect(defaultMicroBatchSize([112, 112], 16)).toBe(16);

@@ -103,6 +103,13 @@ export interface TrainOptions {
    * every epoch (for augmentation that should differ every epoch). Default `false`.
    */
   keepBackboneFrozen?: boolean;
+  /**
+   * Fine-tuning: `frozen` keeps every BatchNormalization layer frozen when unfreezing (Keras's
+   * advice for small data; backbones that apply the frozen-BatchNorm policy then run them in
+   * inference mode), `train` unfreezes them with the rest (batch statistics of each
+   * micro-batch, noisy at small micro-batches). Default `frozen`.
+   */
+  batchNorm?: 'frozen' | 'train';
   /** Fine-tuning: lower learning rates for the backbone (multiplier and/or per-stage decay). */
   discriminative?: DiscriminativeLearningRates;
   /** Clip gradients to this global L2 norm. Default: no clipping. */
@@ -172,7 +179,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // Freeze first: `unfreeze({ from })` only turns layers on, it does not turn earlier ones off.
   backbone.freeze();
   if (mode === 'fine-tune' && options.keepBackboneFrozen !== true) {
-    backbone.unfreeze(options.unfreezeFrom === undefined ? {} : { from: options.unfreezeFrom });
+    backbone.unfreeze({
+      ...(options.unfreezeFrom === undefined ? {} : { from: options.unfreezeFrom }),
+      ...((options.batchNorm ?? 'frozen') === 'frozen' ? { layers: isNotBatchNorm } : {}),
+    });
   }
   const variables = trainableVariables({
     ...(mode === 'fine-tune' ? { backbone } : {}),
@@ -464,7 +474,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   };
 }
 
+function isNotBatchNorm(layer: { getClassName(): string }): boolean {
+  return layer.getClassName() !== 'BatchNormalization';
+}
+
 function validateOptions(options: TrainOptions): void {
+  if (
+    options.batchNorm !== undefined &&
+    options.batchNorm !== 'frozen' &&
+    options.batchNorm !== 'train'
+  ) {
+    throw new InvalidArgumentError({
+      argument: 'batchNorm',
+      value: options.batchNorm,
+      expected: 'must be one of: frozen, train',
+    });
+  }
   if (options.mode !== 'feature-extraction' && options.mode !== 'fine-tune') {
     throw new InvalidArgumentError({
       argument: 'mode',
