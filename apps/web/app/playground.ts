@@ -1,0 +1,181 @@
+import { type Classifier, type ClassifierMetadata, loadClassifier } from '@graft/trainer';
+import * as tf from '@tensorflow/tfjs-core';
+import { apiUrl, getJson, type RunSummary } from './api.js';
+import { ensureBackend } from './backend.js';
+import { imageFileToTensor } from './decode-image.js';
+import { element, showError } from './dom.js';
+import { bar } from './runs-view.js';
+
+let current: Classifier | undefined;
+let announce: ((text: string) => void) | undefined;
+
+/** Hands a classifier (e.g. one just trained in the browser) to the playground. */
+export function usePlaygroundClassifier(classifier: Classifier, description: string): void {
+  current = classifier;
+  announce?.(description);
+}
+
+/** The playground: load an exported model, classify dropped or picked images with top-k bars. */
+export function mountPlayground(root: HTMLElement): void {
+  const runSelect = element('select', { id: 'playground-run', 'aria-label': 'Run with a model' });
+  const loadRunButton = element('button', { type: 'button', text: 'Load model' });
+  const modelFiles = element('input', {
+    type: 'file',
+    id: 'playground-model-files',
+    multiple: true,
+    accept: '.json,.bin',
+  });
+  const modelStatus = element('p', {
+    class: 'muted',
+    'aria-live': 'polite',
+    id: 'playground-model-status',
+    text: 'No model loaded.',
+  });
+  const imageInput = element('input', {
+    type: 'file',
+    id: 'playground-images',
+    multiple: true,
+    accept: 'image/*',
+  });
+  const dropZone = element('label', { class: 'drop-zone', for: 'playground-images' }, [
+    'Drop images here, or press to pick files',
+  ]);
+  const results = element('ul', {
+    class: 'predictions',
+    id: 'playground-results',
+    'aria-live': 'polite',
+  });
+  root.append(
+    element('h2', { text: 'Playground' }),
+    element('div', { class: 'panel' }, [
+      element('h3', { text: 'Model' }),
+      element('div', { class: 'row' }, [runSelect, loadRunButton]),
+      element('div', { class: 'row' }, [
+        element('label', {
+          for: 'playground-model-files',
+          text: 'or exported files (model.json, weights.bin, metadata.json): ',
+        }),
+        modelFiles,
+      ]),
+      modelStatus,
+    ]),
+    element('div', { class: 'panel' }, [
+      element('h3', { text: 'Images' }),
+      dropZone,
+      imageInput,
+      results,
+    ]),
+  );
+  announce = (text) => {
+    modelStatus.textContent = text;
+  };
+
+  getJson<{ runs: RunSummary[] }>(apiUrl('runs'))
+    .then(({ runs }) => {
+      const withModel = runs.filter((run) => run.hasModel);
+      runSelect.replaceChildren(
+        ...withModel.map((run) => element('option', { value: run.name, text: run.name })),
+      );
+      if (withModel.length === 0)
+        runSelect.append(element('option', { value: '', text: 'no run has a model' }));
+    })
+    .catch(() => runSelect.append(element('option', { value: '', text: 'no server' })));
+
+  const setClassifier = (classifier: Classifier, where: string) => {
+    current?.dispose();
+    current = classifier;
+    const preprocessing = classifier.metadata.graft.preprocessing;
+    modelStatus.textContent = `Loaded ${where}: ${classifier.labels.length} classes (${classifier.labels.join(', ')}), input ${preprocessing.inputSize.join('×')}, range [${preprocessing.inputRange.join(', ')}].`;
+  };
+
+  loadRunButton.addEventListener('click', async () => {
+    if (!runSelect.value) return;
+    modelStatus.textContent = 'Loading…';
+    try {
+      await ensureBackend();
+      setClassifier(
+        await loadClassifier(`${apiUrl('runs', runSelect.value, 'model')}/`),
+        runSelect.value,
+      );
+    } catch (error) {
+      showError(modelStatus, error);
+    }
+  });
+
+  modelFiles.addEventListener('change', async () => {
+    const files = [...(modelFiles.files ?? [])];
+    const modelJson = files.find(
+      (file) => file.name.endsWith('.json') && file.name !== 'metadata.json',
+    );
+    const metadataFile = files.find((file) => file.name === 'metadata.json');
+    const weights = files.filter((file) => file.name.endsWith('.bin'));
+    if (!modelJson || !metadataFile || weights.length === 0) {
+      modelStatus.textContent = 'Pick model.json, its .bin weights and metadata.json together.';
+      return;
+    }
+    try {
+      await ensureBackend();
+      const metadata = JSON.parse(await metadataFile.text()) as ClassifierMetadata;
+      setClassifier(
+        await loadClassifier({ model: tf.io.browserFiles([modelJson, ...weights]), metadata }),
+        modelJson.name,
+      );
+    } catch (error) {
+      showError(modelStatus, error);
+    }
+  });
+
+  const classify = async (files: File[]) => {
+    if (!current) {
+      modelStatus.textContent = 'Load a model first.';
+      return;
+    }
+    const classifier = current;
+    const topK = Math.min(5, classifier.labels.length);
+    for (const file of files.filter((candidate) => candidate.type.startsWith('image/'))) {
+      const item = element('li', {}, [
+        element('img', { src: URL.createObjectURL(file), alt: file.name }),
+      ]);
+      results.prepend(item);
+      try {
+        const pixels = await imageFileToTensor(file);
+        const [predictions] = await classifier.predict(pixels, { topK });
+        pixels.dispose();
+        item.append(
+          element('p', { text: file.name }),
+          element(
+            'ol',
+            { class: 'topk' },
+            (predictions ?? []).map((prediction) =>
+              element('li', {}, [
+                element('span', {
+                  text: `${prediction.label} ${(prediction.probability * 100).toFixed(1)}%`,
+                }),
+                bar(prediction.probability),
+              ]),
+            ),
+          ),
+        );
+      } catch (error) {
+        item.append(
+          element('p', {
+            class: 'error',
+            text: error instanceof Error ? error.message : String(error),
+          }),
+        );
+      }
+    }
+  };
+
+  imageInput.addEventListener('change', () => classify([...(imageInput.files ?? [])]));
+  dropZone.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    dropZone.classList.add('over');
+  });
+  dropZone.addEventListener('dragleave', () => dropZone.classList.remove('over'));
+  dropZone.addEventListener('drop', (event) => {
+    event.preventDefault();
+    dropZone.classList.remove('over');
+    classify([...(event.dataTransfer?.files ?? [])]);
+  });
+}

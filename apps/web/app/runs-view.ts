@@ -1,0 +1,271 @@
+import {
+  apiUrl,
+  type EvaluationSection,
+  getJson,
+  type ParsedHistory,
+  type RunDetails,
+  type RunSummary,
+} from './api.js';
+import { runCharts } from './charts.js';
+import { element, percent, showError } from './dom.js';
+
+const pollMilliseconds = 2000;
+
+/** The runs dashboard: list, one run's details (live while training), or two runs side by side. */
+export function mountRunsView(root: HTMLElement): void {
+  const list = element('ul', { class: 'run-list', 'aria-label': 'Runs' });
+  const compareButton = element('button', {
+    type: 'button',
+    disabled: true,
+    text: 'Compare selected',
+  });
+  const detail = element('div', { class: 'run-detail', 'aria-live': 'polite' });
+  root.append(
+    element('div', { class: 'runs-layout' }, [
+      element('aside', {}, [element('h2', { text: 'Runs' }), list, compareButton]),
+      detail,
+    ]),
+  );
+  let stopDetail: (() => void) | undefined;
+  const compared = new Set<string>();
+
+  const show = (names: string[]) => {
+    stopDetail?.();
+    detail.replaceChildren();
+    const columns = names.map(() => element('div', { class: 'run-column' }));
+    detail.append(element('div', { class: names.length > 1 ? 'compare' : '' }, columns));
+    const stops = names.map((name, index) =>
+      renderRun(columns[index] as HTMLElement, name, names.length > 1),
+    );
+    stopDetail = () => {
+      for (const stop of stops) stop();
+    };
+  };
+
+  compareButton.addEventListener('click', () => show([...compared]));
+
+  const refreshList = async () => {
+    const { runs } = await getJson<{ runs: RunSummary[] }>(apiUrl('runs'));
+    list.replaceChildren(
+      ...runs.map((run) => {
+        const open = element('button', { type: 'button', class: 'run-open' }, [
+          element('strong', { text: run.name }),
+          element('span', {
+            class: 'muted',
+            text: `${run.epochs} epochs${run.backbone ? ` · ${run.backbone}` : ''}${run.hasReport ? '' : ' · running?'}`,
+          }),
+        ]);
+        open.addEventListener('click', () => show([run.name]));
+        const checkbox = element('input', {
+          type: 'checkbox',
+          'aria-label': `compare ${run.name}`,
+        });
+        checkbox.checked = compared.has(run.name);
+        checkbox.addEventListener('change', () => {
+          if (checkbox.checked) compared.add(run.name);
+          else compared.delete(run.name);
+          compareButton.disabled = compared.size !== 2;
+        });
+        return element('li', {}, [
+          open,
+          element('label', { class: 'compare-toggle' }, [checkbox, 'compare']),
+        ]);
+      }),
+    );
+    if (runs.length === 0)
+      list.append(
+        element('li', { class: 'muted', text: 'No runs yet: graft train --out runs/<name>' }),
+      );
+    const first = runs[0];
+    if (first && !stopDetail) show([first.name]);
+  };
+  refreshList().catch((error) => showError(detail, error));
+}
+
+/** Renders one run into `container`; polls its log until a report appears. Returns a stop function. */
+function renderRun(container: HTMLElement, name: string, compact: boolean): () => void {
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const header = element('h2', { text: name });
+  const status = element('p', { class: 'muted' });
+  container.append(header, status);
+  const charts = runCharts(container, compact ? 300 : undefined);
+  const reportBox = element('div');
+  container.append(reportBox);
+
+  const showHistory = (history: ParsedHistory, finished: boolean) => {
+    charts.update(history.epochs);
+    const parts = [`${history.epochs.length} epochs`];
+    if (history.skippedLines > 0) parts.push(`${history.skippedLines} malformed log lines skipped`);
+    parts.push(finished ? 'finished' : 'live: updating every 2 s');
+    status.textContent = parts.join(' · ');
+  };
+
+  const poll = async () => {
+    if (stopped) return;
+    try {
+      const history = await getJson<ParsedHistory>(apiUrl('runs', name, 'history'));
+      const summary = await getJson<RunDetails>(apiUrl('runs', name));
+      const finished = summary.report !== null || history.finished;
+      showHistory(history, finished);
+      if (summary.report) {
+        renderReport(reportBox, name, summary.report);
+        return;
+      }
+    } catch (error) {
+      status.textContent = `could not refresh: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    timer = setTimeout(poll, pollMilliseconds);
+  };
+
+  getJson<RunDetails>(apiUrl('runs', name))
+    .then((run) => {
+      if (stopped) return;
+      const config = run.config ?? {};
+      const facts = ['backbone', 'mode', 'epochs', 'batchSize', 'learningRate', 'schedule']
+        .filter((key) => config[key] !== undefined)
+        .map((key) => `${key} ${String(config[key])}`);
+      if (facts.length > 0) header.after(element('p', { class: 'facts', text: facts.join(' · ') }));
+      const finished = run.report !== null || run.history.finished;
+      showHistory(run.history, finished);
+      if (run.report) renderReport(reportBox, name, run.report);
+      else timer = setTimeout(poll, pollMilliseconds);
+    })
+    .catch((error) => showError(reportBox, error));
+
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    charts.destroy();
+  };
+}
+
+function renderReport(
+  container: HTMLElement,
+  name: string,
+  report: NonNullable<RunDetails['report']>,
+): void {
+  container.replaceChildren();
+  const split = report.validation ? 'validation' : report.test ? 'test' : undefined;
+  const section = split ? report[split] : undefined;
+  if (!split || !section) {
+    container.append(element('p', { class: 'muted', text: 'The report has no evaluation.' }));
+    return;
+  }
+  container.append(
+    element('h3', { text: `Evaluation (${split})` }),
+    element('p', {
+      class: 'facts',
+      text: `${section.count} images · accuracy ${percent(section.accuracy)} · macro-F1 ${percent(section.macroF1)} · loss ${section.loss.toFixed(4)}${report.bestEpoch ? ` · best epoch ${report.bestEpoch}` : ''}`,
+    }),
+    element('div', { class: 'tables' }, [confusionMatrix(section), perClassTable(section)]),
+    misclassifiedGallery(name, split, section),
+  );
+}
+
+function confusionMatrix(section: EvaluationSection): HTMLElement {
+  const max = Math.max(1, ...section.confusionMatrix.flat());
+  const table = element('table', { class: 'confusion' }, [
+    element('caption', { text: 'Confusion matrix (rows: true, columns: predicted)' }),
+  ]);
+  table.append(
+    element('thead', {}, [
+      element('tr', {}, [
+        element('th', { scope: 'col', text: '' }),
+        ...section.classNames.map((label) => element('th', { scope: 'col', text: label })),
+      ]),
+    ]),
+  );
+  const body = element('tbody');
+  section.confusionMatrix.forEach((row, trueIndex) => {
+    body.append(
+      element('tr', {}, [
+        element('th', { scope: 'row', text: section.classNames[trueIndex] ?? String(trueIndex) }),
+        ...row.map((count, predictedIndex) => {
+          const cell = element('td', { text: String(count) });
+          const strength = count / max;
+          const hue = trueIndex === predictedIndex ? '47, 111, 159' : '208, 120, 59';
+          cell.style.background = `rgba(${hue}, ${(0.08 + 0.72 * strength).toFixed(3)})`;
+          if (strength > 0.55) cell.style.color = '#fff';
+          return cell;
+        }),
+      ]),
+    );
+  });
+  table.append(body);
+  return table;
+}
+
+function perClassTable(section: EvaluationSection): HTMLElement {
+  return element('table', { class: 'per-class' }, [
+    element('caption', { text: 'Per-class metrics' }),
+    element('thead', {}, [
+      element(
+        'tr',
+        {},
+        ['class', 'precision', 'recall', 'F1', 'support'].map((label) =>
+          element('th', { scope: 'col', text: label }),
+        ),
+      ),
+    ]),
+    element(
+      'tbody',
+      {},
+      section.perClass.map((metrics) =>
+        element('tr', {}, [
+          element('th', { scope: 'row', text: metrics.className }),
+          element('td', { text: percent(metrics.precision) }),
+          element('td', { text: percent(metrics.recall) }),
+          element('td', { text: percent(metrics.f1) }),
+          element('td', { text: String(metrics.support) }),
+        ]),
+      ),
+    ),
+  ]);
+}
+
+function misclassifiedGallery(
+  name: string,
+  split: string,
+  section: EvaluationSection,
+): HTMLElement {
+  const shown = section.misclassified.slice(0, 24);
+  const label = (index: number | string) =>
+    typeof index === 'number' ? (section.classNames[index] ?? String(index)) : index;
+  return element('div', {}, [
+    element('h3', { text: `Misclassified (${section.misclassified.length})` }),
+    element(
+      'ul',
+      { class: 'gallery' },
+      shown.map((item, position) => {
+        const predictions = item.topK ?? [{ label: item.predicted, probability: item.confidence }];
+        return element('li', {}, [
+          element('img', {
+            src: apiUrl('runs', name, 'misclassified', split, position),
+            alt: `${item.source ?? `example ${item.index}`}: true ${label(item.label)}, predicted ${label(item.predicted)}`,
+          }),
+          element('p', { text: `true: ${label(item.label)}` }),
+          element(
+            'ol',
+            { class: 'topk' },
+            predictions.map((prediction) =>
+              element('li', {}, [
+                element('span', {
+                  text: `${label(prediction.label)} ${percent(prediction.probability)}`,
+                }),
+                bar(prediction.probability),
+              ]),
+            ),
+          ),
+        ]);
+      }),
+    ),
+  ]);
+}
+
+/** A horizontal probability bar. */
+export function bar(probability: number): HTMLElement {
+  const fill = element('span', { class: 'bar-fill' });
+  fill.style.width = `${Math.max(0, Math.min(1, probability)) * 100}%`;
+  return element('span', { class: 'bar', role: 'img', 'aria-label': percent(probability) }, [fill]);
+}

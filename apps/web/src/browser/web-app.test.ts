@@ -1,0 +1,229 @@
+import { existsSync } from 'node:fs';
+import {
+  appendFile,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import '@tensorflow/tfjs-backend-cpu';
+import { loadClassifier } from '@graft/trainer/node';
+import * as tf from '@tensorflow/tfjs-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DashboardServer, startDashboardServer } from '../server/dashboard-server.js';
+import { launchChromium } from '../testing/launch-chromium.js';
+import { writeTestRun } from '../testing/write-test-run.js';
+
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const appDir = join(packageRoot, 'dist', 'app');
+const screenshots = join(packageRoot, 'test-results');
+const sharedDir = process.env.GRAFT_SHARED_DIR ?? '/work/shared';
+
+/** Pixels of each chart canvas in a series colour (#2f6f9f or #d0783b): > 0 means a line was drawn. */
+function seriesPixels(page: Page, scope: string): Promise<number[]> {
+  return page.evaluate((selector) => {
+    return [...document.querySelectorAll<HTMLCanvasElement>(selector)].map((canvas) => {
+      const context = canvas.getContext('2d');
+      if (!context) return -1;
+      const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+      let count = 0;
+      for (let index = 0; index < data.length; index += 4) {
+        const near = (red: number, green: number, blue: number) =>
+          Math.abs((data[index] as number) - red) < 16 &&
+          Math.abs((data[index + 1] as number) - green) < 16 &&
+          Math.abs((data[index + 2] as number) - blue) < 16;
+        const close = near(47, 111, 159) || near(208, 120, 59);
+        if (close && (data[index + 3] as number) > 200) count++;
+      }
+      return count;
+    });
+  }, `${scope} .chart canvas`);
+}
+
+describe('web app in Debian Chromium', () => {
+  let root: string;
+  let runsDir: string;
+  let server: DashboardServer;
+  let browser: BrowserContext;
+  let page: Page;
+  let fixture: Awaited<ReturnType<typeof writeTestRun>>;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(appDir, 'index.html'))) {
+      // The root `pnpm test` builds first; a lone `vitest run` builds the app here.
+      const { build } = await import('vite');
+      await build({
+        configFile: join(packageRoot, 'vite.config.ts'),
+        root: join(packageRoot, 'app'),
+        logLevel: 'warn',
+      });
+    }
+    await mkdir(screenshots, { recursive: true });
+    root = await mkdtemp(join(tmpdir(), 'graft-web-browser-'));
+    runsDir = join(root, 'runs');
+    fixture = await writeTestRun({
+      runDir: join(runsDir, 'tiny-a'),
+      dataDir: join(root, 'data-a'),
+      epochs: 8,
+      learningRate: 0.02,
+      seed: 1,
+    });
+    await writeTestRun({
+      runDir: join(runsDir, 'tiny-b'),
+      dataDir: join(root, 'data-b'),
+      epochs: 5,
+      learningRate: 0.005,
+      seed: 2,
+    });
+    // A run still training: two epochs, and a half-written third line.
+    await mkdir(join(runsDir, 'live', 'logs'), { recursive: true });
+    await writeFile(
+      join(runsDir, 'live', 'config.json'),
+      '{"backbone":"tiny","mode":"feature-extraction"}',
+    );
+    await writeFile(
+      join(runsDir, 'live', 'logs', 'history.jsonl'),
+      '{"epoch":1,"loss":1.1,"accuracy":0.4,"learning_rate":0.001}\n{"epoch":2,"loss":0.9,"accuracy":0.55,"learning_rate":0.001}\n{"epoch":3,"lo',
+    );
+    server = await startDashboardServer({ runsDir });
+    browser = await launchChromium();
+    page = await browser.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it('shows a run: curves drawn, confusion matrix and per-class table from report.json, the gallery', async () => {
+    await page.goto(server.url);
+    await page.getByRole('button', { name: /tiny-a/ }).click();
+    await page.locator('table.confusion').waitFor();
+    const report = JSON.parse(await readFile(join(runsDir, 'tiny-a', 'report.json'), 'utf8')) as {
+      validation: {
+        confusionMatrix: number[][];
+        misclassified: unknown[];
+        perClass: Array<{ className: string }>;
+      };
+    };
+    const cells = await page.locator('table.confusion tbody td').allTextContents();
+    expect(cells.map(Number)).toEqual(report.validation.confusionMatrix.flat());
+    const perClassRows = await page.locator('table.per-class tbody th').allTextContents();
+    expect(perClassRows).toEqual(report.validation.perClass.map((row) => row.className));
+    expect(await page.locator('.gallery > li').count()).toBe(
+      Math.min(24, report.validation.misclassified.length),
+    );
+    const pixels = await seriesPixels(page, '.run-detail');
+    expect(pixels).toHaveLength(3);
+    for (const count of pixels) expect(count).toBeGreaterThan(50);
+    if (report.validation.misclassified.length > 0) {
+      await page.waitForFunction(() => {
+        const image = document.querySelector<HTMLImageElement>('.gallery img');
+        return image?.complete && image.naturalWidth > 0;
+      });
+    }
+    await page.screenshot({ path: join(screenshots, 'dashboard.png'), fullPage: true });
+  });
+
+  it('follows a run that is still training and skips its malformed log line', async () => {
+    await page.goto(server.url);
+    await page.getByRole('button', { name: /live/ }).click();
+    await expect
+      .poll(() => page.locator('.run-detail p.muted').first().textContent())
+      .toMatch(/2 epochs · 1 malformed/);
+    await appendFile(
+      join(runsDir, 'live', 'logs', 'history.jsonl'),
+      '\n{"epoch":3,"loss":0.7,"accuracy":0.7,"learning_rate":0.0005}\n',
+    );
+    await expect
+      .poll(() => page.locator('.run-detail p.muted').first().textContent(), { timeout: 10_000 })
+      .toMatch(/^3 epochs/);
+  });
+
+  it('compares two runs side by side', async () => {
+    await page.goto(server.url);
+    await page.getByLabel('compare tiny-a').check();
+    await page.getByLabel('compare tiny-b').check();
+    await page.getByRole('button', { name: 'Compare selected' }).click();
+    await expect.poll(() => page.locator('.compare table.confusion').count()).toBe(2);
+    const headings = await page.locator('.compare .run-column h2').allTextContents();
+    expect(headings.sort()).toEqual(['tiny-a', 'tiny-b']);
+    await page.screenshot({ path: join(screenshots, 'compare.png'), fullPage: true });
+    const pixels = await seriesPixels(page, '.compare');
+    expect(pixels).toHaveLength(6);
+    for (const count of pixels) expect(count).toBeGreaterThan(30);
+    await page.screenshot({ path: join(screenshots, 'compare.png'), fullPage: true });
+  });
+
+  it('classifies an image in the playground as the Node classifier does', async () => {
+    await page.getByRole('tab', { name: 'Playground' }).click();
+    await page.locator('#playground-run option[value="tiny-a"]').waitFor({ state: 'attached' });
+    await page.selectOption('#playground-run', 'tiny-a');
+    await page.getByRole('button', { name: 'Load model' }).click();
+    await expect
+      .poll(() => page.locator('#playground-model-status').textContent())
+      .toMatch(/^Loaded tiny-a: 3 classes/);
+    await page.setInputFiles('#playground-images', fixture.validationFiles[0] as string);
+    const firstRow = page.locator('#playground-results > li .topk > li').first();
+    await firstRow.waitFor();
+    const [label, shown] = ((await firstRow.textContent()) ?? '').split(' ');
+
+    const classifier = await loadClassifier(join(runsDir, 'tiny-a', 'model'));
+    const pixels = tf.tensor3d(
+      fixture.validationPixels[0] as Uint8Array,
+      [fixture.side, fixture.side, 3],
+      'int32',
+    );
+    const [expected] = await classifier.predict(pixels, { topK: 3 });
+    pixels.dispose();
+    classifier.dispose();
+    expect(label).toBe(expected?.[0]?.label);
+    expect(Number.parseFloat(shown ?? '')).toBeCloseTo((expected?.[0]?.probability ?? 0) * 100, 0);
+    expect(await page.locator('#playground-results > li .topk > li').count()).toBe(3);
+    await page.screenshot({ path: join(screenshots, 'playground.png'), fullPage: true });
+  });
+
+  it('trains MobileNetV2 0.35 features + a linear head in the browser and offers the model', async () => {
+    const folder = join(root, 'hymenoptera-small');
+    for (const className of ['ants', 'bees']) {
+      const source = join(sharedDir, 'data', 'hymenoptera', 'train', className);
+      const files = (await readdir(source))
+        .filter((file) => file.endsWith('.jpg'))
+        .sort()
+        .slice(0, 8);
+      await mkdir(join(folder, className), { recursive: true });
+      for (const file of files) await copyFile(join(source, file), join(folder, className, file));
+    }
+    await page.getByRole('tab', { name: 'Train' }).click();
+    await page.setInputFiles('#train-folder', folder);
+    await expect
+      .poll(() => page.locator('#train-folder-info').textContent())
+      .toMatch(/16 files · 2 classes \(ants, bees\)/);
+    await page.fill('#train-epochs', '6');
+    await page.fill('#train-lr', '0.003');
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.locator('#train-status[data-done="true"]').waitFor({ timeout: 150_000 });
+    const status = (await page.locator('#train-status').textContent()) ?? '';
+    console.log(`browser training: ${status}`);
+    expect(status).toMatch(
+      /^Done in [\d.]+ s on \w+: 6 epochs, train accuracy [\d.]+%, validation accuracy [\d.]+%/,
+    );
+    const pixels = await seriesPixels(page, '#view-train');
+    for (const count of pixels) expect(count).toBeGreaterThan(30);
+    await page.screenshot({ path: join(screenshots, 'train.png'), fullPage: true });
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download model' }).click();
+    expect((await download).suggestedFilename()).toBe('model.json');
+    expect(pageErrors).toEqual([]);
+  }, 200_000);
+});
