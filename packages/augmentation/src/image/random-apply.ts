@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { probability } from '../validate.js';
 import { checkBatch, childSeed, withMetadata } from './define-image-op.js';
 import { softLabels } from './functional/labels.js';
+import { takeImages } from './functional/take-images.js';
 import type { ImageOp, ImageOpDescriptor } from './image-op.js';
 import { fromConfig } from './image-op-registry.js';
 
@@ -47,7 +48,7 @@ export function randomApply(chance: number, op: ImageOp): ImageOp {
       }
       const chosenIndices = tf.tensor1d(chosen, 'int32');
       const subInput: ImageBatch = {
-        images: tf.gather(batch.images, chosenIndices),
+        images: takeImages(batch.images, chosen),
         labels: tf.gather(batch.labels, chosenIndices),
       };
       let sub: ImageBatch;
@@ -61,7 +62,7 @@ export function randomApply(chance: number, op: ImageOp): ImageOp {
       try {
         result = tf.tidy(() => {
           const skippedIndices = tf.tensor1d(skipped, 'int32');
-          const kept = tf.gather(batch.images, skippedIndices);
+          const kept = takeImages(batch.images, skipped);
           if (sub.images.shape.slice(1).join() !== kept.shape.slice(1).join()) {
             throw new InvalidArgumentError({
               argument: 'randomApply.op',
@@ -74,7 +75,7 @@ export function randomApply(chance: number, op: ImageOp): ImageOp {
             inverse[original] = position;
           });
           const order = tf.tensor1d(inverse, 'int32');
-          const images = tf.gather(tf.concat([sub.images, kept], 0), order) as tf.Tensor4D;
+          const images = takeImages(tf.concat([sub.images, kept], 0), inverse);
           const keptLabels = tf.gather(batch.labels, skippedIndices);
           const soft = sub.labels.rank === 2 || batch.labels.rank === 2;
           const labels = soft

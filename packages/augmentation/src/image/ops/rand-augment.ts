@@ -12,6 +12,7 @@ import {
   posterize,
   solarize,
 } from '../functional/color.js';
+import { takeImages } from '../functional/take-images.js';
 import type { ImageOp, ImageOpDescriptor } from '../image-op.js';
 
 /** The transformations RandAugment picks from (torchvision's list, without `equalize`). */
@@ -119,8 +120,7 @@ export function randAugment(options: RandAugmentOptions = {}): ImageOp {
         const order: number[] = [];
         const parts: tf.Tensor4D[] = [];
         for (const [transform, members] of groups) {
-          const subset =
-            members.length === count ? output : tf.gather(output, tf.tensor1d(members, 'int32'));
+          const subset = members.length === count ? output : takeImages(output, members);
           const signs = members.map((member) => picks[member]?.sign ?? 1);
           parts.push(applyTransform(transform, subset, signs, level, fillValue));
           order.push(...members);
@@ -133,7 +133,7 @@ export function randAugment(options: RandAugmentOptions = {}): ImageOp {
           order.forEach((original, position) => {
             inverse[original] = position;
           });
-          output = tf.gather(tf.concat(parts, 0), tf.tensor1d(inverse, 'int32'));
+          output = takeImages(tf.concat(parts, 0), inverse);
         }
       }
       return { images: output };
