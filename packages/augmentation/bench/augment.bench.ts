@@ -4,8 +4,8 @@
 import { type BenchRow, measure } from '@graft/bench-kit';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import * as tf from '@tensorflow/tfjs-core';
 import { disposeBatch } from '@graft/core';
+import * as tf from '@tensorflow/tfjs-core';
 import { compose } from '../src/image/compose.js';
 import type { ImageOp } from '../src/image/image-op.js';
 import { normalize } from '../src/image/ops/normalize.js';
