@@ -27,6 +27,10 @@ import { standardAugmentation } from './standard-augmentation.js';
 const ops: ImageOp[] = [
   randomResizedCrop({ size: [12, 16] }),
   randomCrop({ size: 16, padding: 4, paddingMode: 'symmetric' }),
+  randomCrop({ size: [20, 28], padding: 5, fillValue: 50 }),
+  resize({ size: [30, 10], interpolation: 'nearest' }),
+  randomGrayscale({ probability: 1 }),
+  normalize({ mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }),
   centerCrop({ size: 10 }),
   resize({ size: [9, 13] }),
   randomFlip({ mode: 'horizontalAndVertical' }),

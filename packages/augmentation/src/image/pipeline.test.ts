@@ -1,5 +1,10 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { disposeBatch, type ImageBatch, type JsonObject } from '@graft/core';
+import {
+  disposeBatch,
+  type ImageAugmentation,
+  type ImageBatch,
+  type JsonObject,
+} from '@graft/core';
 import { expectNoTensorLeaks } from '@graft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +110,16 @@ describe('compose, randomApply, registry', () => {
     const b = rebuilt.apply(batch, options);
     expect(maxDifference(a.images, b.images)).toBe(0);
     [a, b].forEach(disposeBatch);
+  });
+
+  it('fulfils the core ImageAugmentation contract the trainer uses', async () => {
+    const augmentation: ImageAugmentation = standardAugmentation({ size: 16 });
+    const result = augmentation.apply(batch, options);
+    expect(result.images.shape).toEqual([8, 16, 16, 3]);
+    expect(result.labels.dtype).toBe('int32');
+    expect(Array.from(await result.labels.data())).toEqual(Array.from(await batch.labels.data()));
+    expect(fromConfig(augmentation.toConfig()).toConfig()).toEqual(augmentation.toConfig());
+    disposeBatch(result);
   });
 
   it('standardAugmentation is crop + flip + jitter at the requested size', () => {
