@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exitCodes } from './exit-codes.js';
 import { runCli } from './program.js';
@@ -38,5 +41,32 @@ describe('graft', () => {
     expect(report.cores).toBeGreaterThan(0);
     expect(report.memoryGiB.total).toBeGreaterThan(0);
     expect(typeof report.cacheDir).toBe('string');
+  });
+
+  it('rejects a bad flag value in one line with the usage code, the stack only with --verbose', async () => {
+    const { code, stderr } = await run('train', 'data', '--epochs', 'ten');
+    expect(code).toBe(exitCodes.usage);
+    expect(stderr.trim()).toBe(
+      'graft: Argument `--epochs` must be a whole number ≥ 1. Received: --epochs="ten"',
+    );
+    const verbose = await run('--verbose', 'train', 'data', '--epochs', 'ten');
+    expect(verbose.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('points at the line of a broken config file, with the input exit code', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'graft-cli-program-'));
+    try {
+      const config = join(directory, 'train.yaml');
+      await writeFile(config, 'epochs: 2\nmode: [fine-tune\n');
+      const { code, stderr } = await run('train', '--config', config);
+      expect(code).toBe(exitCodes.input);
+      expect(stderr).toMatch(/train\.yaml: not valid YAML at line \d+/);
+      await writeFile(config, 'data: somewhere\nepoch: 2\n');
+      const unknownKey = await run('train', '--config', config);
+      expect(unknownKey.code).toBe(exitCodes.usage);
+      expect(unknownKey.stderr).toContain('Received: config file key="epoch"');
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });

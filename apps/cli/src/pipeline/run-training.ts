@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createBackbone, getBackboneDescriptor } from '@graft/backbones';
 import type { Backbone, Head, TrainLogs } from '@graft/core';
 import { createHead } from '@graft/heads';
@@ -25,6 +27,7 @@ import {
 import { version } from '../version.js';
 import { buildAugmentation } from './build-augmentation.js';
 import { buildSchedule, scheduleConfigFor } from './build-schedule.js';
+import { lastCheckpointDirectory } from './checkpoints.js';
 
 import { loadTrainingData, type TrainingData } from './load-training-data.js';
 import { progressCallback } from './progress-callback.js';
@@ -202,8 +205,13 @@ async function trainAndReport(options: {
     throw error;
   });
   if (result === undefined) {
+    const saved = await readFile(join(lastCheckpointDirectory(run), 'checkpoint.json'), 'utf8')
+      .then((text) => (JSON.parse(text) as { epoch?: number }).epoch)
+      .catch(() => undefined);
     output.error(
-      `graft: interrupted. The last finished epoch is saved in ${run.checkpointsDir}; continue with: graft resume ${run.root}`,
+      saved === undefined
+        ? `graft: interrupted before the first epoch finished; nothing to resume. Run graft train again (${run.root}).`
+        : `graft: interrupted. Epoch ${saved} is saved in ${lastCheckpointDirectory(run)}; continue with: graft resume ${run.root}`,
     );
     return exitCodes.interrupted;
   }
