@@ -10,8 +10,14 @@ export interface BenchRow {
   notes: string;
   /** Key of the same workload on the PyTorch side, when there is one. */
   compare?: string;
-  /** Peak resident memory of the suite's process, MiB (filled in by the runner). */
+  /** Peak resident memory of the suite's process up to this row, MiB. */
   peakRssMiB?: number;
+  /** 1-minute load average of the machine when the row was measured. */
+  loadAverage?: number;
+  /** PyTorch's figure for the same `compare` key (filled in by the runner). */
+  pytorch?: number;
+  /** Graft / PyTorch (filled in by the runner). */
+  ratio?: number;
 }
 
 /** Times `run` after warm-up and returns the median throughput (`items` per second). */
@@ -48,4 +54,6 @@ export declare function machine(): {
   memoryGiB: number;
   node: string;
   date: string;
+  /** 1, 5 and 15-minute load averages. */
+  loadAverage: number[];
 };

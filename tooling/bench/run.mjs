@@ -1,8 +1,12 @@
-// `pnpm bench`: runs every package's bench/*.bench.ts (through tsx), then the same workloads in
-// PyTorch when Debian's python3-torch is importable, and writes bench-results/results.json and
-// bench-results/results.md. `pnpm bench <filter>` runs matching files (and PyTorch workloads).
+// `pnpm bench`: runs every package's bench/*.bench.ts and tooling/bench/suites/*.bench.ts (through
+// tsx, each in its own process), then the same workloads in PyTorch when Debian's python3-torch is
+// importable, and writes bench-results/results.json and bench-results/results.md.
+// `pnpm bench <filter>` runs matching files (and their PyTorch workloads).
+// Environment: GRAFT_BENCH_SUITE_SECONDS (per-file time limit, default 300, 0 = none; rows
+// measured before the limit are kept), GRAFT_BENCH_SKIP_CPU (default 1: the pure-JS cpu backend
+// takes minutes per training step; 0 includes it where a suite honours it), GRAFT_BENCH_PYTORCH=0.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { machine } from './index.js';
 
@@ -25,12 +29,19 @@ for (const { name, directory } of benchDirectories) {
 }
 const output = join(root, 'bench-results');
 mkdirSync(output, { recursive: true });
+const startMachine = machine();
+const started = Date.now();
+const suiteSeconds = Number(process.env.GRAFT_BENCH_SUITE_SECONDS ?? 300);
 const rows = [];
 const failures = [];
 for (const file of files) {
   const relative = file.slice(root.length + 1);
   console.log(`== ${relative}`);
   const rowsFile = join(output, `.rows-${files.indexOf(file)}.json`);
+  const rowsLog = join(output, `.rows-${files.indexOf(file)}.jsonl`);
+  rmSync(rowsFile, { force: true });
+  rmSync(rowsLog, { force: true });
+  const fileStarted = Date.now();
   try {
     execFileSync(
       process.execPath,
@@ -38,24 +49,50 @@ for (const file of files) {
       {
         stdio: 'inherit',
         cwd: root,
+        timeout: suiteSeconds > 0 ? suiteSeconds * 1000 : undefined,
+        killSignal: 'SIGKILL',
         env: {
+          GRAFT_BENCH_SKIP_CPU: '1',
           ...process.env,
+          GRAFT_BENCH_ROWS_LOG: rowsLog,
           NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --conditions=@graft/source`,
         },
       },
     );
     rows.push(...JSON.parse(readFileSync(rowsFile, 'utf8')));
   } catch (error) {
-    // One broken suite must not hide the others' figures; it is listed under the table.
-    failures.push(`${relative}: ${error instanceof Error ? error.message.split('\n')[0] : error}`);
+    // One broken or slow suite must not hide the others' figures: keep the rows it measured
+    // before failing, and list it under the table.
+    const partial = existsSync(rowsLog)
+      ? readFileSync(rowsLog, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line))
+      : [];
+    rows.push(...partial);
+    const timedOut = error?.signal === 'SIGKILL' && Date.now() - fileStarted >= suiteSeconds * 1000;
+    const reason = timedOut
+      ? `stopped after the ${suiteSeconds} s limit (GRAFT_BENCH_SUITE_SECONDS)`
+      : error instanceof Error
+        ? error.message.split('\n')[0]
+        : String(error);
+    failures.push(`${relative}: ${reason}; ${partial.length} row(s) measured before kept`);
   }
+  console.log(`== ${relative}: ${((Date.now() - fileStarted) / 1000).toFixed(0)} s`);
 }
 
 // PyTorch runs only the workloads that Graft measured in this invocation (same keys, same shapes).
 const pytorch = runPyTorch(rows.map((row) => row.compare).filter(Boolean));
 const byKey = new Map((pytorch.rows ?? []).map((row) => [row.compare, row]));
 
-const result = { machine: machine(), pytorch: pytorch.versions ?? pytorch.reason, rows, failures };
+const endMachine = machine();
+const result = {
+  machine: { ...startMachine, loadAverageAtEnd: endMachine.loadAverage },
+  seconds: Math.round((Date.now() - started) / 1000),
+  pytorch: pytorch.versions ?? pytorch.reason,
+  rows,
+  failures,
+};
 for (const row of rows) {
   const reference = row.compare ? byKey.get(row.compare) : undefined;
   if (reference) {
@@ -66,23 +103,25 @@ for (const row of rows) {
 writeFileSync(join(output, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
 const format = (value) => (value === undefined ? '' : value.toFixed(2));
 const table = [
-  `Benchmarks — ${result.machine.date.slice(0, 10)}, ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}`,
+  `Benchmarks — ${result.machine.date.slice(0, 16).replace('T', ' ')} UTC, ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}, ${Math.round(result.seconds / 60)} min`,
+  '',
+  `Machine load (1/5/15-min averages): ${result.machine.loadAverage.join(' / ')} at start, ${result.machine.loadAverageAtEnd.join(' / ')} at end; the load column is the 1-min average when each row finished (above ~${result.machine.cpus} means other work shared the cores).`,
   '',
   pytorch.versions
     ? `PyTorch side: torch ${pytorch.versions.torch}, torchvision ${pytorch.versions.torchvision}, Pillow ${pytorch.versions.pillow}, ${pytorch.versions.threads} threads.`
     : `PyTorch side: not run (${pytorch.reason}).`,
   '',
-  '| suite | workload | backend | value | unit | PyTorch | Graft / PyTorch | peak RSS MiB | notes |',
-  '|---|---|---|---:|---|---:|---:|---:|---|',
+  '| suite | workload | backend | value | unit | PyTorch | Graft / PyTorch | peak RSS MiB | load | notes |',
+  '|---|---|---|---:|---|---:|---:|---:|---:|---|',
   ...rows.map(
     (row) =>
-      `| ${row.suite} | ${row.name} | ${row.backend} | ${format(row.value)} | ${row.unit} | ${format(row.pytorch)} | ${row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x`} | ${row.peakRssMiB ?? ''} | ${row.notes} |`,
+      `| ${row.suite} | ${row.name} | ${row.backend} | ${format(row.value)} | ${row.unit} | ${format(row.pytorch)} | ${row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x`} | ${row.peakRssMiB ?? ''} | ${row.loadAverage ?? ''} | ${row.notes} |`,
   ),
   ...(pytorch.rows ?? [])
     .filter((row) => !rows.some((graftRow) => graftRow.compare === row.compare))
     .map(
       (row) =>
-        `| pytorch only | ${row.name} | torch | ${format(row.value)} | ${row.unit} | | | | |`,
+        `| pytorch only | ${row.name} | torch | ${format(row.value)} | ${row.unit} | | | | | |`,
     ),
   ...(failures.length > 0
     ? ['', 'Suites that failed:', ...failures.map((line) => `- ${line}`)]

@@ -1,0 +1,72 @@
+// Workload 2: one full fine-tuning step (every layer trainable, SGD momentum 0.9 as the PyTorch
+// side), batch 16 at 224 as micro-batches of 4 with summed gradients, on wasm with the runtime's
+// training kernels (initBackend registers them). Micro-batches of 8 (the trainer's default at 224)
+// abort the wasm module (heap) on MobileNetV2 1.0 full fine-tuning; GRAFT_BENCH_MICRO_BATCH sets it.
+import { type BenchRow, measure } from '@graft/bench-kit';
+import { normalizeImages } from '@graft/core';
+import { linearHead } from '@graft/heads';
+import { initBackend } from '@graft/runtime';
+import { computeGradients, type OptimizedVariable, sgd } from '@graft/trainer';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { type BackboneKey, createRandomBackbone, liveTensors } from './workloads.js';
+
+const batchSize = 16;
+const microBatchSize = Number(process.env.GRAFT_BENCH_MICRO_BATCH ?? 4);
+const size = 224;
+// The PyTorch side trains torchvision's full 1000-class model.
+const classes = 1000;
+
+export async function trainRow(key: BackboneKey, runs: number): Promise<BenchRow> {
+  const report = await initBackend({ prefer: 'wasm' });
+  const tensorsBefore = liveTensors();
+  const backbone = await createRandomBackbone(key);
+  backbone.unfreeze();
+  const head = linearHead({ featureDim: backbone.featureDim, numClasses: classes, seed: 1 });
+  const variables: OptimizedVariable[] = [
+    ...backbone.model.trainableWeights,
+    ...head.model.trainableWeights,
+  ].map((weight, index) => ({
+    key: `${index}/${weight.name}`,
+    variable: weight.read() as tf.Variable,
+  }));
+  const optimizer = sgd({ learningRate: 1e-3, momentum: 0.9 });
+  const pixels = tf.randomUniform([batchSize, size, size, 3], 0, 255, 'float32', 1);
+  const images = normalizeImages(pixels as tf.Tensor4D, backbone.preprocessing);
+  pixels.dispose();
+  const targets = tf.oneHot(tf.randomUniform([batchSize], 0, classes, 'int32', 2), classes);
+  const tensorsWithModel = liveTensors();
+  const forward = (x: tf.Tensor) =>
+    head.model.apply(backbone.model.apply(x, { training: true }) as tf.Tensor, {
+      training: true,
+    }) as tf.Tensor;
+  const row = await measure({
+    suite: 'train (suites)',
+    name: `fine-tune step ${key} ${size} b${batchSize} (${batchSize / microBatchSize}x${microBatchSize} micro-batches)`,
+    items: batchSize,
+    backend: 'wasm',
+    warmup: 1,
+    runs,
+    compare: `train/${key}/b${batchSize}`,
+    run: async () => {
+      const step = computeGradients({
+        forward,
+        inputs: images,
+        targets,
+        activation: 'softmax',
+        variables,
+        microBatchSize,
+      });
+      optimizer.applyGradients({ variables, gradients: step.gradients, learningRate: 1e-3 });
+      await step.loss.data();
+      tf.dispose([step.loss, step.correct, step.globalNorm, ...step.gradients]);
+    },
+  });
+  const tensorsAfterRuns = liveTensors();
+  tf.dispose([images, targets]);
+  optimizer.dispose();
+  head.dispose();
+  backbone.dispose();
+  row.notes = `${variables.length} trainable tensors, SGD momentum 0.9, wasm training kernels: ${report.wasmTrainingKernels.length}; live tensors: ${tensorsBefore} before, ${tensorsWithModel} with model+data, ${tensorsAfterRuns} after ${runs + 1} steps (optimizer slots included), ${liveTensors()} after dispose`;
+  return row;
+}
