@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import type { TrainConfig } from '../config/train-config.js';
 import { resolveDemoData } from '../data/resolve-demo-data.js';
 import type { CommandOutput } from '../output.js';
 import { runTraining } from '../pipeline/run-training.js';
@@ -19,6 +20,18 @@ export const demoDefaults = {
   keepBest: false,
   out: join('runs', 'demo'),
 } as const;
+
+/** The demo's options: its recipe, overridden by the flags given. */
+export function demoConfigFrom(
+  dataPath: string,
+  flags: Record<string, string | boolean | undefined>,
+): Promise<TrainConfig> {
+  // commander sets keepBest to true unless --no-keep-best is given: only `false` is a choice.
+  const given = Object.entries(flags).filter(
+    ([key, value]) => value !== undefined && !(key === 'keepBest' && value === true),
+  );
+  return trainConfigFrom(dataPath, { ...demoDefaults, ...Object.fromEntries(given) });
+}
 
 /** `graft demo`: the README's main job. */
 export function registerDemoCommand(program: Command, output: CommandOutput): void {
@@ -41,10 +54,7 @@ export function registerDemoCommand(program: Command, output: CommandOutput): vo
     });
     if (downloading) progress.stop();
     output.info(`ants/bees data: ${data.path} (${data.origin})`);
-    const config = await trainConfigFrom(data.path, {
-      ...demoDefaults,
-      ...Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)),
-    });
+    const config = await demoConfigFrom(data.path, flags);
     process.exitCode = await runTraining({ config, output });
   });
 }
