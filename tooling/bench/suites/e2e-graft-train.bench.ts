@@ -1,0 +1,82 @@
+// Workload 4: end-to-end `graft train` on ants/bees (the CLI from source, its own process), the
+// demo's recipe: MobileNetV2 1.0 ImageNet features computed once on wasm, linear softmax head,
+// Adam 3e-3, 20 epochs. Wall time from spawn to exit (weights, decode, features, epochs,
+// evaluation, saving) and the validation accuracy it reports. No PyTorch counterpart: the
+// tutorial's recipe needs torchvision's pretrained ImageNet weights, which are not available
+// offline here.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { BenchRow } from '@graft/bench-kit';
+
+const root = resolve(import.meta.dirname, '../../..');
+const sharedDir = process.env.GRAFT_SHARED_DIR ?? resolve(root, '../shared');
+
+export default async function run(): Promise<BenchRow[]> {
+  const out = mkdtempSync(join(tmpdir(), 'graft-bench-e2e-'));
+  try {
+    // GNU time gives the CLI process's peak RSS (Node cannot read its children's).
+    const rssFile = join(out, 'max-rss-kib.txt');
+    const gnuTime = existsSync('/usr/bin/time');
+    const started = process.hrtime.bigint();
+    const child = spawnSync(
+      gnuTime ? '/usr/bin/time' : process.execPath,
+      [
+        ...(gnuTime ? ['-f', '%M', '-o', rssFile, process.execPath] : []),
+        '--import',
+        'tsx',
+        join(root, 'apps/cli/src/main.ts'),
+        'train',
+        join(sharedDir, 'data/hymenoptera'),
+        '--backbone',
+        'mobilenet_v2_1.0_224',
+        '--mode',
+        'feature-extraction',
+        '--epochs',
+        '20',
+        '--lr',
+        '0.003',
+        '--backend',
+        'wasm',
+        '--out',
+        out,
+      ],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: {
+          ...process.env,
+          GRAFT_SHARED_DIR: sharedDir,
+          GRAFT_MIRROR: process.env.GRAFT_MIRROR ?? join(sharedDir, 'weights'),
+        },
+      },
+    );
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (child.status !== 0) throw new Error(`graft train exited with ${child.status}`);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+      validation: { accuracy: number };
+      history: Array<{ val_accuracy?: number }>;
+    };
+    const firstEpoch = report.history.findIndex((logs) => (logs.val_accuracy ?? 0) >= 0.93) + 1;
+    console.log(`e2e | graft train ants/bees | ${seconds.toFixed(1)} s`);
+    return [
+      {
+        suite: 'end-to-end (suites)',
+        name: 'graft train ants/bees, MobileNetV2 1.0 features + linear head, 20 epochs',
+        backend: 'wasm',
+        value: seconds,
+        unit: 's wall (lower is better)',
+        medianSeconds: seconds,
+        runs: 1,
+        ...(gnuTime
+          ? { peakRssMiB: Math.round(Number(readFileSync(rssFile, 'utf8').trim()) / 1024) }
+          : {}),
+        notes: `val accuracy ${report.validation.accuracy.toFixed(4)} (reported); first epoch with val ≥ 0.93: ${firstEpoch || 'none'}; no PyTorch figure (torchvision pretrained weights not available offline)`,
+      },
+    ];
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
