@@ -13,6 +13,8 @@ export interface TrainingData {
   description: string;
   /** Files left out, with why (unsupported extension, unreadable). */
   skipped: readonly { path: string; reason: string }[];
+  /** Images that failed to decode while streaming (filled in as training reads them). */
+  unreadable: readonly { path: string; reason: string }[];
 }
 
 /** Options of {@link loadTrainingData}. */
@@ -56,6 +58,7 @@ export async function loadTrainingData(options: LoadTrainingDataOptions): Promis
       classNames: train.classNames,
       description: `${options.data} (train split ${formatSplit(split)}, official test set)`,
       skipped: [],
+      unreadable: [],
     };
   }
   const folder = await openImageFolder({
@@ -65,6 +68,8 @@ export async function loadTrainingData(options: LoadTrainingDataOptions): Promis
     onBadImage: 'skip',
   });
   const skipped = [...folder.report.skipped];
+  // The folder's live list: its datasets add each image they skip while streaming.
+  const unreadable = folder.report.badFiles;
   if (folder.layout === 'splits') {
     if (!folder.splitNames.includes('train')) {
       throw new InvalidArgumentError({
@@ -82,6 +87,7 @@ export async function loadTrainingData(options: LoadTrainingDataOptions): Promis
         classNames: folder.classNames,
         description: `${folder.root} (${folder.splitNames.join('/')} folders)`,
         skipped,
+        unreadable,
       };
     }
     const parts = splitStratified(train, options.split ?? defaultSplit, options.seed);
@@ -91,6 +97,7 @@ export async function loadTrainingData(options: LoadTrainingDataOptions): Promis
       classNames: folder.classNames,
       description: `${folder.root} (train/ split ${formatSplit(options.split ?? defaultSplit)})`,
       skipped,
+      unreadable,
     };
   }
   const split = options.split ?? defaultSplit;
@@ -99,6 +106,7 @@ export async function loadTrainingData(options: LoadTrainingDataOptions): Promis
     classNames: folder.classNames,
     description: `${folder.root} (class folders, split ${formatSplit(split)}, seed ${options.seed})`,
     skipped,
+    unreadable,
   };
 }
 

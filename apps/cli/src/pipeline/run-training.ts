@@ -103,7 +103,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
       seed: config.seed,
       preprocessing: backbone.preprocessing,
     });
-    for (const file of data.skipped) output.verbose(`skipped ${file.path}: ${file.reason}`);
+    reportFiles(output, 'skipped', data.skipped);
     output.info(
       `data ${data.description}: ${data.classNames.length} classes, ${data.train.size} train / ${data.validation?.size ?? 0} val / ${data.test?.size ?? 0} test images`,
     );
@@ -277,8 +277,26 @@ async function trainAndReport(options: {
       training: result.trainingSeconds,
     },
   };
+  reportFiles(output, 'unreadable, left out', data.unreadable);
   printSummary(output, summary);
   return exitCodes.success;
+}
+
+/** Names a few files left out (all of them with --verbose), so a bad data folder is visible. */
+function reportFiles(
+  output: CommandOutput,
+  what: string,
+  files: readonly { path: string; reason: string }[],
+): void {
+  const shown = output.isVerbose ? files : files.slice(0, 3);
+  for (const file of shown) {
+    // Decoder messages can span lines and often start with the path already.
+    const reason = file.reason.split('\n')[0] ?? '';
+    output.info(`${what}: ${reason.startsWith(file.path) ? reason : `${file.path} (${reason})`}`);
+  }
+  if (shown.length < files.length) {
+    output.info(`… and ${files.length - shown.length} more ${what} files (--verbose lists them)`);
+  }
 }
 
 /** Prints the summary table (or JSON). */
