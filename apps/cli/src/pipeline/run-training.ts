@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createBackbone, getBackboneDescriptor } from '@graft/backbones';
 import type { Backbone, Head, TrainLogs } from '@graft/core';
 import { createHead } from '@graft/heads';
@@ -84,6 +84,16 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
       graftVersion: version,
       createdAt: new Date().toISOString(),
       ...config,
+      // Absolute paths, so `graft resume` works from any directory.
+      data:
+        config.data === 'cifar10' || config.data === 'cifar100'
+          ? config.data
+          : resolve(config.data),
+      weights:
+        config.weights === 'imagenet' || config.weights === 'none'
+          ? config.weights
+          : resolve(config.weights),
+      out: run.root,
     });
   }
 
