@@ -2,6 +2,7 @@
 // one optimizer step on a batch of 16 taken as 4 micro-batches of 4 with gradient accumulation.
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import { loadavg } from 'node:os';
 import { type BenchRow, measure } from '@graft/bench-kit';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/index.js';
@@ -49,6 +50,7 @@ async function trainStepRow(backend: 'wasm' | 'cpu', runs: number): Promise<Benc
     // Wait for the step to finish (wasm and cpu are synchronous, but read one value to be sure).
     await (variables[0] as tf.Variable).data();
   };
+  const cpuBefore = process.cpuUsage();
   const row = await measure({
     suite: 'runtime',
     name: `MobileNetV2 1.0 ${size}x${size} train step, batch ${batch} as ${batch / microBatch}x${microBatch} micro-batches`,
@@ -59,6 +61,10 @@ async function trainStepRow(backend: 'wasm' | 'cpu', runs: number): Promise<Benc
     run: step,
     notes: `${model.trainableWeights.length} trainable tensors, SGD, random weights`,
   });
+  // The machine is shared: process CPU time per step is less sensitive to other load than wall time.
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSecondsPerStep = (cpu.user + cpu.system) / 1e6 / (runs + warmup);
+  row.notes += `; ${cpuSecondsPerStep.toFixed(1)} CPU-s per step (${(batch / cpuSecondsPerStep).toFixed(2)} images per CPU-second); load average ${loadavg()[0]?.toFixed(1)}`;
   tf.dispose([images, labels]);
   optimizer.dispose();
   model.dispose();
