@@ -22,6 +22,7 @@ export function percent(value: number | undefined): string {
 
 /** Shows an error in a container, in words. */
 export function showError(container: HTMLElement, error: unknown): void {
+  console.error(error);
   container.replaceChildren(
     element('p', {
       class: 'error',

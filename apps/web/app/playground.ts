@@ -7,11 +7,14 @@ import { element, showError } from './dom.js';
 import { bar } from './runs-view.js';
 
 let current: Classifier | undefined;
+let currentDescription = 'No model loaded.';
 let announce: ((text: string) => void) | undefined;
 
 /** Hands a classifier (e.g. one just trained in the browser) to the playground. */
 export function usePlaygroundClassifier(classifier: Classifier, description: string): void {
+  if (current !== undefined && current.model !== classifier.model) current.dispose();
   current = classifier;
+  currentDescription = description;
   announce?.(description);
 }
 
@@ -29,7 +32,7 @@ export function mountPlayground(root: HTMLElement): void {
     class: 'muted',
     'aria-live': 'polite',
     id: 'playground-model-status',
-    text: 'No model loaded.',
+    text: currentDescription,
   });
   const imageInput = element('input', {
     type: 'file',

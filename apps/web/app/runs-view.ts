@@ -1,3 +1,4 @@
+import { loadClassifier } from '@graft/trainer';
 import {
   apiUrl,
   type EvaluationSection,
@@ -6,7 +7,9 @@ import {
   type RunDetails,
   type RunSummary,
 } from './api.js';
+import { ensureBackend } from './backend.js';
 import { runCharts } from './charts.js';
+import { imageFileToTensor } from './decode-image.js';
 import { element, percent, showError } from './dom.js';
 
 const pollMilliseconds = 2000;
@@ -109,7 +112,7 @@ function renderRun(container: HTMLElement, name: string, compact: boolean): () =
       const finished = summary.report !== null || history.finished;
       showHistory(history, finished);
       if (summary.report) {
-        renderReport(reportBox, name, summary.report);
+        renderReport(reportBox, name, summary.report, summary.hasModel);
         return;
       }
     } catch (error) {
@@ -128,7 +131,7 @@ function renderRun(container: HTMLElement, name: string, compact: boolean): () =
       if (facts.length > 0) header.after(element('p', { class: 'facts', text: facts.join(' · ') }));
       const finished = run.report !== null || run.history.finished;
       showHistory(run.history, finished);
-      if (run.report) renderReport(reportBox, name, run.report);
+      if (run.report) renderReport(reportBox, name, run.report, run.hasModel);
       else timer = setTimeout(poll, pollMilliseconds);
     })
     .catch((error) => showError(reportBox, error));
@@ -144,6 +147,7 @@ function renderReport(
   container: HTMLElement,
   name: string,
   report: NonNullable<RunDetails['report']>,
+  hasModel: boolean,
 ): void {
   container.replaceChildren();
   const split = report.validation ? 'validation' : report.test ? 'test' : undefined;
@@ -159,7 +163,7 @@ function renderReport(
       text: `${section.count} images · accuracy ${percent(section.accuracy)} · macro-F1 ${percent(section.macroF1)} · loss ${section.loss.toFixed(4)}${report.bestEpoch ? ` · best epoch ${report.bestEpoch}` : ''}`,
     }),
     element('div', { class: 'tables' }, [confusionMatrix(section), perClassTable(section)]),
-    misclassifiedGallery(name, split, section),
+    misclassifiedGallery(name, split, section, hasModel),
   );
 }
 
@@ -228,12 +232,48 @@ function misclassifiedGallery(
   name: string,
   split: string,
   section: EvaluationSection,
+  hasModel: boolean,
 ): HTMLElement {
   const shown = section.misclassified.slice(0, 24);
+  const lists: HTMLOListElement[] = [];
+  const topKButton = element('button', {
+    type: 'button',
+    class: 'gallery-topk',
+    text: "Top-3 predictions with the run's model",
+  });
+  const topKStatus = element('span', { class: 'muted', 'aria-live': 'polite' });
+  topKButton.addEventListener('click', async () => {
+    topKButton.disabled = true;
+    topKStatus.textContent = 'classifying…';
+    try {
+      await ensureBackend();
+      const classifier = await loadClassifier(`${apiUrl('runs', name, 'model')}/`);
+      try {
+        const topK = Math.min(3, classifier.labels.length);
+        for (const [position, list] of lists.entries()) {
+          const response = await fetch(apiUrl('runs', name, 'misclassified', split, position));
+          if (!response.ok) continue;
+          const pixels = await imageFileToTensor(await response.blob());
+          const [predictions = []] = await classifier.predict(pixels, { topK });
+          pixels.dispose();
+          list.replaceChildren(
+            ...predictions.map((prediction) => topKRow(prediction.label, prediction.probability)),
+          );
+        }
+        topKStatus.textContent = `top-${topK} of ${lists.length} images from ${name}/model`;
+      } finally {
+        classifier.dispose();
+      }
+    } catch (error) {
+      topKStatus.textContent = error instanceof Error ? error.message : String(error);
+      topKButton.disabled = false;
+    }
+  });
   const label = (index: number | string) =>
     typeof index === 'number' ? (section.classNames[index] ?? String(index)) : index;
   return element('div', {}, [
     element('h3', { text: `Misclassified (${section.misclassified.length})` }),
+    ...(hasModel && shown.length > 0 ? [element('p', {}, [topKButton, ' ', topKStatus])] : []),
     element(
       'ul',
       { class: 'gallery' },
@@ -245,21 +285,27 @@ function misclassifiedGallery(
             alt: `${item.source ?? `example ${item.index}`}: true ${label(item.label)}, predicted ${label(item.predicted)}`,
           }),
           element('p', { text: `true: ${label(item.label)}` }),
-          element(
-            'ol',
-            { class: 'topk' },
-            predictions.map((prediction) =>
-              element('li', {}, [
-                element('span', {
-                  text: `${label(prediction.label)} ${percent(prediction.probability)}`,
-                }),
-                bar(prediction.probability),
-              ]),
-            ),
-          ),
+          (() => {
+            const list = element(
+              'ol',
+              { class: 'topk' },
+              predictions.map((prediction) =>
+                topKRow(label(prediction.label), prediction.probability),
+              ),
+            );
+            lists.push(list);
+            return list;
+          })(),
         ]);
       }),
     ),
+  ]);
+}
+
+function topKRow(label: string, probability: number): HTMLElement {
+  return element('li', {}, [
+    element('span', { text: `${label} ${percent(probability)}` }),
+    bar(probability),
   ]);
 }
 

@@ -115,6 +115,9 @@ export function mountTrainView(root: HTMLElement): void {
       progress.textContent = `Loading ${backboneSelect.value} on ${backend.chosen}…`;
       backbone = await createBackbone(backboneSelect.value, {
         weightsPath: new URL(weightsUrl.value, document.baseURI).href,
+        // Bound: tf.io.http calls its fetchFunc as a method, and an unbound window.fetch throws
+        // "Illegal invocation" (the backbones' default passes globalThis.fetch as is).
+        fetch: (input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init),
       });
       const { train: trainData, validation, classNames } = openSplits(files, backbone);
       head = createHead('linear', {
