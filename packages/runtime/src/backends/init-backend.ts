@@ -77,13 +77,13 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   };
   for (const [index, candidate] of candidates.entries()) {
     const outcome = outcomes[index] as CandidateOutcome;
-    if (report.chosen !== '') {
-      outcome.reason = `${report.chosen} comes first`;
-      continue;
-    }
     if (requested !== undefined && candidate.name !== requested.name) {
       outcome.status = 'not-requested';
       outcome.reason = `prefer: ${JSON.stringify(requested.name)}`;
+      continue;
+    }
+    if (report.chosen !== '') {
+      outcome.reason = `${report.chosen} comes first`;
       continue;
     }
     Object.assign(outcome, await tryCandidate(candidate, importModule, options.wasmPaths));
