@@ -10,35 +10,54 @@ export interface ProgressCallbackOptions {
   trainImages: number;
   /** Told each finished epoch's logs (for the run log). */
   onEpoch?: (epoch: number, logs: TrainLogs) => void | Promise<void>;
+  /** Clock in ms. Default `performance.now`. */
+  now?: () => number;
 }
 
-/** A trainer callback that drives the progress renderer: featurising, then one bar per epoch. */
+/**
+ * A trainer callback that drives the progress renderer: a bar (or lines) per featurising pass
+ * and per epoch, each replaced by a one-line summary when it ends.
+ */
 export function progressCallback(options: ProgressCallbackOptions): TrainerCallback {
   const { progress } = options;
-  let extractionTask: string | undefined;
+  const now = options.now ?? (() => performance.now());
+  // Featurising starts when train() is called, before the first progress report arrives.
+  let mark = now();
+  let extraction: { label: string; done: number; lastAt: number } | undefined;
+  let epochImages = options.trainImages;
   let images = 0;
   let lossSum = 0;
+  const endExtraction = () => {
+    if (!extraction) return;
+    // A pass with unreadable images never reaches its total: it ended at its last report.
+    const seconds = (extraction.lastAt - mark) / 1000;
+    progress.stop(
+      `${extraction.label}: ${extraction.done} img in ${seconds.toFixed(1)}s (${formatNumber(extraction.done / Math.max(seconds, 1e-9))} img/s)`,
+    );
+    mark = extraction.lastAt;
+    extraction = undefined;
+  };
   return {
     name: 'progress',
     onExtractionProgress({ pass, done, total }) {
       const label = pass === 'validation' ? 'features val' : `features pass ${pass + 1}`;
-      if (extractionTask !== label) {
-        extractionTask = label;
-        progress.start({ label, total, unit: 'img' });
+      if (extraction?.label !== label) {
+        endExtraction();
+        extraction = { label, done: 0, lastAt: mark };
+        progress.start({ label, total, unit: 'img', startedAt: mark });
       }
+      extraction.done = done;
+      extraction.lastAt = now();
       progress.update(done);
-      if (done >= total) progress.stop();
+      if (done >= total) endExtraction();
     },
     onEpochBegin(epoch: number, context: CallbackContext) {
-      if (extractionTask !== undefined) {
-        progress.stop();
-        extractionTask = undefined;
-      }
+      endExtraction();
       images = 0;
       lossSum = 0;
       progress.start({
         label: `epoch ${epoch + 1}/${context.epochs}`,
-        total: options.trainImages,
+        total: epochImages,
         unit: 'img',
       });
     },
@@ -49,11 +68,14 @@ export function progressCallback(options: ProgressCallbackOptions): TrainerCallb
       progress.update(images, { loss: lossSum / Math.max(images, 1) });
     },
     async onEpochEnd(epoch: number, logs: TrainLogs, context: CallbackContext) {
+      // Unreadable images are left out: later epochs count what the first one saw.
+      if (images > 0) epochImages = images;
       const parts = [`epoch ${epoch + 1}/${context.epochs}`];
       for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy', 'images_per_second']) {
         const value = logs[key];
-        if (value !== undefined)
+        if (value !== undefined) {
           parts.push(`${key === 'images_per_second' ? 'img/s' : key} ${formatNumber(value)}`);
+        }
       }
       progress.stop(parts.join('  '));
       await options.onEpoch?.(epoch, logs);

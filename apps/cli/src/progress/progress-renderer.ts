@@ -8,6 +8,8 @@ export interface ProgressTask {
   total: number;
   /** Unit name, e.g. `img`. */
   unit: string;
+  /** When the work began (ms, same clock as `now`), if before `start`. Default: now. */
+  startedAt?: number;
 }
 
 /** Shows progress: a bar with ETA and rate on a TTY, a few plain lines elsewhere, nothing when quiet. */
@@ -16,7 +18,7 @@ export interface ProgressRenderer {
   start(task: ProgressTask): void;
   /** Reports `done` units so far, with metrics shown beside the bar (e.g. loss). */
   update(done: number, metrics?: Record<string, number>): void;
-  /** Ends the current task, printing `summary` on its own line if given. */
+  /** Ends the current task (a TTY bar is cleared), printing `summary` on its own line if given. */
   stop(summary?: string): void;
 }
 
@@ -65,13 +67,14 @@ function ttyRenderer(options: ProgressRendererOptions): ProgressRenderer {
   return {
     start(task) {
       stopBar();
-      startedAt = now();
+      startedAt = task.startedAt ?? now();
       bar = new cliProgress.SingleBar(
         {
           format: `{label} [{bar}] {percentage}% | {value}/{total} {unit} | {rate} {unit}/s | ETA {eta_formatted} {metrics}`,
           stream: options.stream ?? process.stderr,
           hideCursor: true,
-          clearOnComplete: false,
+          // The caller prints a one-line summary in the bar's place.
+          clearOnComplete: true,
           etaBuffer: 20,
           fps: 10,
         },
@@ -104,7 +107,7 @@ function plainRenderer(options: ProgressRendererOptions): ProgressRenderer {
   return {
     start(next) {
       task = next;
-      startedAt = now();
+      startedAt = next.startedAt ?? now();
       nextQuarter = 1;
     },
     update(done, metrics) {
