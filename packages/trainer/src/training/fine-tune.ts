@@ -53,7 +53,13 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
     headOptimizer: _headOptimizer,
     ...shared
   } = options;
-  let frozen: TrainResult = { history: [], epoch: 0, step: 0, trainingSeconds: 0 };
+  let frozen: TrainResult = {
+    history: [],
+    epoch: 0,
+    step: 0,
+    trainingSeconds: 0,
+    peakTensorBytes: 0,
+  };
   if (freezeEpochs > 0) {
     const stageOne: TrainOptions =
       (freezeMode ?? 'feature-extraction') === 'feature-extraction'

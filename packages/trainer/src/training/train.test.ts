@@ -187,6 +187,7 @@ describe('train', () => {
       });
     const result = await run(10);
     expect(result.validation?.accuracy).toBeGreaterThan(0.8);
+    expect(result.peakTensorBytes).toBeGreaterThan(0);
     const after = backbone.model.getLayer('stage2_conv').getWeights()[0]?.dataSync();
     const stage1After = backbone.model.getLayer('stage1_conv').getWeights()[0]?.dataSync();
     expect(after).not.toEqual(before);

@@ -144,6 +144,11 @@ export interface TrainResult {
   extractionSeconds?: number;
   /** Seconds spent in the epochs. */
   trainingSeconds: number;
+  /**
+   * Largest `tf.memory().numBytes` seen right after a step's gradients were computed (the
+   * high-water mark of live tensors; on wasm the heap itself is larger).
+   */
+  peakTensorBytes: number;
 }
 
 /** Default micro-batch: 8 images at 224×224, scaled by pixel count, at most the batch. */
@@ -305,6 +310,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
 
   const trainingStarted = now();
+  let peakTensorBytes = tf.memory().numBytes;
   let validation: EvaluationReport | undefined;
   try {
     for (const callback of callbacks) await callback.onTrainBegin?.(context);
@@ -342,6 +348,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         } catch (error) {
           throw asOutOfMemory(error, inputs.shape, microBatchSize);
         }
+        peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
         optimizer.applyGradients({ variables, gradients: result.gradients, learningRate });
         const size = inputs.shape[0] ?? 0;
         const [loss, correct] = await Promise.all([result.loss.data(), result.correct.data()]);
@@ -471,6 +478,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ...(extraction ? { extraction } : {}),
     ...(extractionSeconds !== undefined ? { extractionSeconds } : {}),
     trainingSeconds: (now() - trainingStarted) / 1000,
+    peakTensorBytes,
   };
 }
 
