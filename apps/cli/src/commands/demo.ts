@@ -52,7 +52,7 @@ export function registerDemoCommand(program: Command, output: CommandOutput): vo
         progress.update(receivedBytes);
       },
     });
-    if (downloading) progress.stop();
+    if (downloading) progress.stop('downloaded the ants/bees archive');
     output.info(`ants/bees data: ${data.path} (${data.origin})`);
     const config = await demoConfigFrom(data.path, flags);
     process.exitCode = await runTraining({ config, output });

@@ -25,7 +25,6 @@ describe('progressCallback', () => {
     await callback.onBatchEnd?.(0, { size: 8, loss: 0.5 }, context);
     await callback.onEpochEnd?.(0, { loss: 0.5, val_accuracy: 0.75 }, context);
     expect(lines).toEqual([
-      'features pass 1: 8/8 img | 2 img/s | 4s',
       'features pass 1: 8 img in 4.0s (2 img/s)',
       'features val: 2 img in 1.0s (2 img/s)',
       'epoch 1/1  loss 0.5  val_accuracy 0.75',

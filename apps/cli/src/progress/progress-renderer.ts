@@ -114,7 +114,8 @@ function plainRenderer(options: ProgressRendererOptions): ProgressRenderer {
       if (!task || task.total <= 0) return;
       // A line per 25 %, and only for tasks that last: logs stay short (a 0.1 s epoch gets
       // just its summary line) and still show that long work advances.
-      if (done / task.total < nextQuarter / 4) return;
+      // The end is told by the caller's summary line, not by a 100 % line.
+      if (done >= task.total || done / task.total < nextQuarter / 4) return;
       while (done / task.total >= nextQuarter / 4) nextQuarter += 1;
       const seconds = (now() - startedAt) / 1000;
       if (seconds < minimumSeconds) return;
