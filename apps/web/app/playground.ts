@@ -141,7 +141,7 @@ export function mountPlayground(root: HTMLElement): void {
       ]);
       results.prepend(item);
       try {
-        const pixels = await imageFileToTensor(file);
+        const pixels = await imageFileToTensor(file, classifier.metadata.graft.preprocessing);
         const [predictions] = await classifier.predict(pixels, { topK });
         pixels.dispose();
         item.append(

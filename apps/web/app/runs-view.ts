@@ -239,7 +239,7 @@ function misclassifiedGallery(
   const topKButton = element('button', {
     type: 'button',
     class: 'gallery-topk',
-    text: "Top-3 predictions with the run's model",
+    text: `Top-${Math.min(3, section.classNames.length)} predictions with the run's model`,
   });
   const topKStatus = element('span', { class: 'muted', 'aria-live': 'polite' });
   topKButton.addEventListener('click', async () => {
@@ -253,9 +253,19 @@ function misclassifiedGallery(
         for (const [position, list] of lists.entries()) {
           const response = await fetch(apiUrl('runs', name, 'misclassified', split, position));
           if (!response.ok) continue;
-          const pixels = await imageFileToTensor(await response.blob());
+          const pixels = await imageFileToTensor(
+            await response.blob(),
+            classifier.metadata.graft.preprocessing,
+          );
           const [predictions = []] = await classifier.predict(pixels, { topK });
           pixels.dispose();
+          // Keep the report's verdict beside the browser's (decoders and resamplers differ slightly).
+          list.before(
+            element('p', {
+              class: 'muted',
+              text: `report: ${list.firstElementChild?.textContent ?? ''}; in this browser:`,
+            }),
+          );
           list.replaceChildren(
             ...predictions.map((prediction) => topKRow(prediction.label, prediction.probability)),
           );
