@@ -53,6 +53,18 @@ describe('graft', () => {
     expect(verbose.stderr).toMatch(/\n\s+at /);
   });
 
+  it('with --json also prints the error as JSON on stdout', async () => {
+    const { code, stdout } = await run('--json', 'train', 'data', '--mode', 'finetune');
+    expect(code).toBe(exitCodes.usage);
+    expect(JSON.parse(stdout)).toEqual({
+      error: {
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining('--mode'),
+        exitCode: exitCodes.usage,
+      },
+    });
+  });
+
   it('points at the line of a broken config file, with the input exit code', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'graft-cli-program-'));
     try {

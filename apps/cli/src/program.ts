@@ -86,7 +86,21 @@ export async function runCli(options: RunCliOptions): Promise<number> {
       return exitCodes.usage;
     }
     output.error(describeError(error, output.isVerbose));
-    return exitCodeForError(error);
+    const exitCode = exitCodeForError(error);
+    if (output.json) {
+      // Scripts reading stdout get the failure as JSON too.
+      const code = (error as { code?: unknown } | undefined)?.code;
+      output.result(
+        JSON.stringify({
+          error: {
+            code: typeof code === 'string' ? code : 'INTERNAL',
+            message: error instanceof Error ? error.message : String(error),
+            exitCode,
+          },
+        }),
+      );
+    }
+    return exitCode;
   } finally {
     process.exitCode = previousExitCode;
   }
