@@ -57,6 +57,8 @@ describe('web app in Debian Chromium', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
+    // First, so a missing Chromium fails at once with the apt-get hint.
+    browser = await launchChromium();
     if (!existsSync(join(appDir, 'index.html'))) {
       // The root `pnpm test` builds first; a lone `vitest run` builds the app here.
       const { build } = await import('vite');
@@ -94,7 +96,6 @@ describe('web app in Debian Chromium', () => {
       '{"epoch":1,"loss":1.1,"accuracy":0.4,"learning_rate":0.001}\n{"epoch":2,"loss":0.9,"accuracy":0.55,"learning_rate":0.001}\n{"epoch":3,"lo',
     );
     server = await startDashboardServer({ runsDir });
-    browser = await launchChromium();
     page = await browser.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
   });
