@@ -48,7 +48,8 @@ export async function loadWeights(options: LoadWeightsOptions): Promise<LoadedWe
  */
 export async function loadWeightsOverHttp(options: LoadWeightsOptions): Promise<LoadedWeights> {
   const { source } = options;
-  const fetchFunction = options.fetch ?? globalThis.fetch;
+  // Bound: browsers throw "Illegal invocation" when tf.io.http calls an unbound window.fetch.
+  const fetchFunction = options.fetch ?? globalThis.fetch.bind(globalThis);
   const location = options.weightsPath ?? source.url;
   if (source.format === 'keras-h5') {
     const response = await fetchFunction(location, { signal: options.signal });
