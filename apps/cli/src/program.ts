@@ -11,6 +11,7 @@ import { registerLrFindCommand } from './commands/lr-find.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerResumeCommand } from './commands/resume.js';
 import { registerTrainCommand } from './commands/train.js';
+import { registerUiCommand } from './commands/ui.js';
 import { describeError } from './describe-error.js';
 import { exitCodeForError, exitCodes } from './exit-codes.js';
 import { type CommandOutput, createOutput, type OutputOptions } from './output.js';
@@ -33,6 +34,7 @@ export const commandRegistrations: readonly CommandRegistration[] = [
   registerDataCommand,
   registerAugmentCommand,
   registerBenchCommand,
+  registerUiCommand,
   registerDoctorCommand,
 ];
 
