@@ -3,6 +3,7 @@ import {
   type CreateBackboneOptions,
   InvalidArgumentError,
   type Preprocessing,
+  type ResizePolicy,
 } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -30,6 +31,12 @@ export interface MobileNetV2Options extends CreateBackboneOptions, WeightResolut
   keepBatchNormFrozen?: boolean;
   /** Prefer this weight source (`imagenet`, `teachable-machine`); default: the first that resolves. */
   weightSource?: string;
+  /**
+   * How images reach the input size, recorded in `preprocessing` (and so in feature-cache keys
+   * and saved classifiers). Default Keras's `stretch`; `center-crop` (fraction 0.875, torchvision's
+   * `Resize(256)+CenterCrop(224)`) scores higher on photos with a centred subject.
+   */
+  resize?: ResizePolicy;
 }
 
 /** Options of {@link createMobileNetV2}. */
@@ -46,15 +53,21 @@ export interface MobileNetV2Backbone extends GraftBackbone {
   readonly classifier: tfl.LayersModel | undefined;
 }
 
-/** Keras `mobilenet_v2.preprocess_input`: RGB, `x / 127.5 - 1`, whole image resized. */
-export function mobileNetV2Preprocessing(inputSize: readonly [number, number]): Preprocessing {
+/**
+ * Keras `mobilenet_v2.preprocess_input`: RGB, `x / 127.5 - 1`; by default the whole image
+ * stretched to the input size.
+ */
+export function mobileNetV2Preprocessing(
+  inputSize: readonly [number, number],
+  resize: ResizePolicy = { mode: 'stretch', interpolation: 'bilinear' },
+): Preprocessing {
   return {
     inputSize: [inputSize[0], inputSize[1]],
     channelOrder: 'rgb',
     inputRange: [-1, 1],
     mean: [0, 0, 0],
     std: [1, 1, 1],
-    resize: { mode: 'stretch', interpolation: 'bilinear' },
+    resize: { ...resize },
   };
 }
 
@@ -84,6 +97,7 @@ export async function createMobileNetV2(
         'must be avg with includeTop (the classifier was trained on average-pooled features)',
     });
   }
+  if (options.resize !== undefined) checkResize(options.resize);
   const pretrained = options.pretrained ?? true;
   let loaded: LoadedWeights | undefined;
   if (pretrained) loaded = await loadFirstSource(alpha, includeTop, options);
@@ -114,7 +128,7 @@ export async function createMobileNetV2(
     model,
     featureLayer: includeTop ? 'global_average_pooling2d' : 'out_relu',
     pooling,
-    preprocessing: mobileNetV2Preprocessing(inputSize),
+    preprocessing: mobileNetV2Preprocessing(inputSize, options.resize),
     name,
     weightsId,
     stages: mobileNetV2Stages,
@@ -124,6 +138,7 @@ export async function createMobileNetV2(
       alpha,
       inputSize: [inputSize[0], inputSize[1]],
       includeTop,
+      ...(options.resize !== undefined ? { resize: { ...options.resize } } : {}),
       weights:
         loaded === undefined
           ? null
@@ -170,4 +185,21 @@ async function loadFirstSource(
     }
   }
   throw errors[0];
+}
+
+function checkResize(resize: ResizePolicy): void {
+  const modes = ['stretch', 'center-crop'];
+  const interpolations = ['bilinear', 'nearest', 'bicubic'];
+  const fraction = resize.cropFraction;
+  if (
+    !modes.includes(resize.mode) ||
+    !interpolations.includes(resize.interpolation) ||
+    (fraction !== undefined && !(Number.isFinite(fraction) && fraction > 0 && fraction <= 1))
+  ) {
+    throw new InvalidArgumentError({
+      argument: 'resize',
+      value: resize,
+      expected: `must have mode ${modes.join(' | ')}, interpolation ${interpolations.join(' | ')} and cropFraction in (0, 1]`,
+    });
+  }
 }
