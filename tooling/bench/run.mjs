@@ -2,7 +2,7 @@
 // tsx, each in its own process), then the same workloads in PyTorch when Debian's python3-torch is
 // importable, and writes bench-results/results.json and bench-results/results.md.
 // `pnpm bench <filter>` runs matching files (and their PyTorch workloads).
-// Environment: GRAFT_BENCH_SUITE_SECONDS (per-file time limit, default 300, 0 = none; rows
+// Environment: GRAFT_BENCH_SUITE_SECONDS (per-file time limit, default 180, 0 = none; rows
 // measured before the limit are kept), GRAFT_BENCH_SKIP_CPU (default 1: the pure-JS cpu backend
 // takes minutes per training step; 0 includes it where a suite honours it), GRAFT_BENCH_PYTORCH=0.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -31,7 +31,7 @@ const output = join(root, 'bench-results');
 mkdirSync(output, { recursive: true });
 const startMachine = machine();
 const started = Date.now();
-const suiteSeconds = Number(process.env.GRAFT_BENCH_SUITE_SECONDS ?? 300);
+const suiteSeconds = Number(process.env.GRAFT_BENCH_SUITE_SECONDS ?? 180);
 const rows = [];
 const failures = [];
 for (const file of files) {
