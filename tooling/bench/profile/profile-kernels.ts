@@ -1,7 +1,7 @@
 // Where the time goes in the workloads that miss their targets: per-kernel wall time (tf.profile)
 // of one MobileNetV2 1.0 forward (b32) and one fine-tuning step (b16 as 4x4 micro-batches) on
 // wasm, and a stage split of the augment pipeline (decode vs augmentation). Not part of
-// `pnpm bench`; run: node --conditions=@graft/source --import tsx tooling/bench/profile/profile-kernels.ts [forward|train|pipeline]
+// `pnpm bench`; run: node --conditions=@graft/source --import tsx tooling/bench/profile/profile-kernels.ts [forward|forward-resnet18|train|pipeline]
 import { join, resolve } from 'node:path';
 import { compose, normalize, randomFlip, randomResizedCrop } from '@graft/augmentation';
 import { disposeBatch, type ImageBatch, normalizeImages } from '@graft/core';
@@ -42,10 +42,11 @@ async function kernelTable(label: string, run: () => Promise<unknown> | unknown)
     );
 }
 
-if (which === 'forward') {
-  const backbone = await createRandomBackbone('mobilenet_v2_1.0');
+if (which === 'forward' || which === 'forward-resnet18') {
+  const key = which === 'forward' ? 'mobilenet_v2_1.0' : 'resnet18';
+  const backbone = await createRandomBackbone(key);
   const batch = tf.randomUniform([32, 224, 224, 3], -1, 1);
-  await kernelTable('forward mobilenet_v2_1.0 b32', async () => {
+  await kernelTable(`forward ${key} b32`, async () => {
     const features = backbone.model.predict(batch) as tf.Tensor;
     await features.data();
     features.dispose();
