@@ -1,16 +1,23 @@
 // Acceptance (issue 7): MobileNetV2 0.35 with Teachable Machine weights, feature extraction on
 // ants/bees, wasm backend, fixed seed: validation accuracy ≥ 0.90. Logs wall time and images/s
 // of the run after the backbone has loaded, and peak memory.
-import { createBackbone } from '@graft/backbones';
+import { createBackbone, type MobileNetV2Options } from '@graft/backbones';
 import type { Backbone, Head } from '@graft/core';
 import { createHead } from '@graft/heads';
 import { initBackend } from '@graft/runtime';
+import { cosineSchedule } from '@graft/schedulers';
 import { adam, evaluate, train } from '@graft/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openHymenoptera, peakRssMiB, useSharedMirror } from './hymenoptera.js';
+import {
+  acceptanceSeed,
+  centerCrop,
+  openHymenoptera,
+  peakRssMiB,
+  useSharedMirror,
+} from './hymenoptera.js';
 
-const seed = 7;
+const seed = acceptanceSeed(7);
 
 describe('MobileNetV2 0.35 (Teachable Machine) feature extraction on ants/bees', () => {
   let backbone: Backbone;
@@ -20,9 +27,10 @@ describe('MobileNetV2 0.35 (Teachable Machine) feature extraction on ants/bees',
     useSharedMirror();
     const report = await initBackend({ prefer: 'wasm' });
     expect(report.chosen).toBe('wasm');
-    backbone = await createBackbone('mobilenet_v2_0.35_224', {
+    backbone = await createBackbone<MobileNetV2Options>('mobilenet_v2_0.35_224', {
       weightSource: 'teachable-machine',
-    } as never);
+      resize: centerCrop,
+    });
   });
 
   afterAll(() => {
@@ -32,7 +40,7 @@ describe('MobileNetV2 0.35 (Teachable Machine) feature extraction on ants/bees',
 
   it('reaches val accuracy ≥ 0.90 with a linear head on cached features', async () => {
     const started = performance.now();
-    const folder = await openHymenoptera(backbone.preprocessing.inputSize);
+    const folder = await openHymenoptera(backbone.preprocessing);
     const trainData = folder.dataset('train');
     const validationData = folder.dataset('val');
     head = createHead('linear', {
@@ -40,16 +48,25 @@ describe('MobileNetV2 0.35 (Teachable Machine) feature extraction on ants/bees',
       numClasses: trainData.classNames.length,
       seed,
     });
-    const optimizer = adam({ learningRate: 3e-3 });
+    // Adam 1e-2 decayed to 0 by a cosine over the 20 epochs: over seeds 1-5 and 7 it scored
+    // 0.915-0.922, constant 3e-3 scored 0.908-0.928 (the last epochs wander without the decay).
+    const epochs = 20;
+    const batchSize = 32;
+    const optimizer = adam({ learningRate: 1e-2 });
+    const schedule = cosineSchedule({
+      initialLearningRate: 1e-2,
+      totalSteps: Math.ceil(trainData.size / batchSize) * epochs,
+    });
     const result = await train({
       backbone,
       head,
       trainData,
       validationData,
       mode: 'feature-extraction',
-      epochs: 20,
-      batchSize: 32,
+      epochs,
+      batchSize,
       optimizer,
+      schedule,
       seed,
     });
     optimizer.dispose();

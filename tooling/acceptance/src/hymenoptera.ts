@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ResizePolicy } from '@graft/core';
+import type { Preprocessing, ResizePolicy } from '@graft/core';
 import { type ImageFolder, openImageFolder } from '@graft/datasets/node';
 
 /** Ants/bees from the shared assets (official train/val split). */
@@ -19,9 +19,22 @@ export const centerCrop: ResizePolicy = {
   interpolation: 'bilinear',
 };
 
-/** Opens ants/bees at the backbone's input size with the centre-crop policy. */
-export function openHymenoptera(imageSize: readonly [number, number]): Promise<ImageFolder> {
-  return openImageFolder({ root: hymenopteraRoot(), imageSize, resize: centerCrop });
+/** Opens ants/bees at the backbone's input size and resize policy. */
+export function openHymenoptera(preprocessing: Preprocessing): Promise<ImageFolder> {
+  return openImageFolder({
+    root: hymenopteraRoot(),
+    imageSize: preprocessing.inputSize,
+    resize: preprocessing.resize,
+  });
+}
+
+/**
+ * The run's seed: fixed in CI; `GRAFT_ACCEPTANCE_SEED` repeats a run with another seed (to check
+ * a recipe is not a lucky draw).
+ */
+export function acceptanceSeed(fixed: number): number {
+  const text = process.env.GRAFT_ACCEPTANCE_SEED;
+  return text === undefined || text === '' ? fixed : Number.parseInt(text, 10);
 }
 
 /** Weights mirror: `GRAFT_MIRROR`, else `$GRAFT_SHARED_DIR/weights` (as CI sets it). */
