@@ -67,14 +67,14 @@ describe('MobileNetV2 1.0 (Keras) feature extraction + fine-tuning on ants/bees'
     headOptimizer.dispose();
     const stageOneSeconds = (performance.now() - started) / 1000;
 
-    // Stage 2: unfreeze the last stage (BatchNorm stays frozen), a low learning rate, keep the
-    // best epoch on val accuracy.
+    // Stage 2: unfreeze the last stage (BatchNorm stays frozen), Adam 1e-4, keep the best epoch
+    // on val accuracy. Seed 2: 1e-5 gave 0.948, 1e-4 0.954 (from block_15 too, but slower).
     const stopping = earlyStopping({
       monitor: 'val_accuracy',
       patience: 1,
       restoreBestWeights: true,
     });
-    const optimizer = adam({ learningRate: 1e-5 });
+    const optimizer = adam({ learningRate: 1e-4 });
     const unfrozen = await train({
       backbone,
       head,
