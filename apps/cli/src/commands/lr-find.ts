@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
 import { parseInteger, parsePositiveNumber } from '../config/parse-values.js';
 import type { CommandOutput } from '../output.js';
+import { backboneOptionsFor } from '../pipeline/defaults.js';
 import { loadTrainingData } from '../pipeline/load-training-data.js';
 import { selectBackend } from '../pipeline/select-backend.js';
 import { addTrainingFlags, type TrainFlags, trainConfigFrom } from './train.js';
@@ -42,6 +43,7 @@ export function registerLrFindCommand(program: Command, output: CommandOutput): 
     await selectBackend();
     const backbone = await createBackbone(config.backbone, {
       pretrained: config.weights !== 'none',
+      ...backboneOptionsFor(config.backbone),
     });
     try {
       const data = await loadTrainingData({

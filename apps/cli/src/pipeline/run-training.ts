@@ -28,6 +28,7 @@ import { version } from '../version.js';
 import { buildAugmentation } from './build-augmentation.js';
 import { buildSchedule, scheduleConfigFor } from './build-schedule.js';
 import { lastCheckpointDirectory } from './checkpoints.js';
+import { backboneOptionsFor } from './defaults.js';
 
 import { loadTrainingData, type TrainingData } from './load-training-data.js';
 import { progressCallback } from './progress-callback.js';
@@ -103,6 +104,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
     ...(config.weights !== 'none' && config.weights !== 'imagenet'
       ? { weightsPath: config.weights }
       : {}),
+    ...backboneOptionsFor(config.backbone),
     seed: config.seed,
   });
   let head: Head | undefined;
