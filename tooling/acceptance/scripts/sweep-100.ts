@@ -24,7 +24,8 @@ const initial = backbone.model.layers.map((layer) =>
   layer.getWeights().map((weight) => weight.clone()),
 );
 for (const [lr = '1e-5', unfreezeFrom = 'block_16', epochs = '2'] of configs) {
-  backbone.model.layers.forEach((layer, index) => layer.setWeights(initial[index] ?? []));
+  for (const [index, layer] of backbone.model.layers.entries())
+    layer.setWeights(initial[index] ?? []);
   const head = createHead('linear', { featureDim: backbone.featureDim, numClasses: 2, seed });
   const frozen = await train({
     backbone,
