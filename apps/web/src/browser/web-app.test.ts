@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DashboardServer, startDashboardServer } from '../server/dashboard-server.js';
-import { launchChromium } from '../testing/launch-chromium.js';
+import { browserTestsEnabled, launchChromium } from '../testing/launch-chromium.js';
 import { writeTestRun } from '../testing/write-test-run.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -47,7 +47,7 @@ function seriesPixels(page: Page, scope: string): Promise<number[]> {
   }, `${scope} .chart canvas`);
 }
 
-describe('web app in Debian Chromium', () => {
+describe.runIf(browserTestsEnabled)('web app in Debian Chromium', () => {
   let root: string;
   let runsDir: string;
   let server: DashboardServer;

@@ -7,7 +7,22 @@ import { type BrowserContext, chromium } from 'playwright-core';
 /** Debian's Chromium; tests never download a browser. */
 export const chromiumPath = process.env.GRAFT_CHROMIUM ?? '/usr/bin/chromium';
 
-/** Launches headless Debian Chromium with a fresh profile; fails (never skips) when it is missing. */
+/**
+ * Whether the browser suite runs: when Debian's Chromium is installed, or when
+ * `GRAFT_REQUIRE_BROWSER=1` (set by `.ci/run`, which installs it) — then a missing browser fails
+ * the suite instead of skipping it. On a fresh machine without Chromium the suite is reported as
+ * skipped, so the README's test command still passes there.
+ */
+export const browserTestsEnabled =
+  existsSync(chromiumPath) || process.env.GRAFT_REQUIRE_BROWSER === '1';
+
+if (!browserTestsEnabled) {
+  console.warn(
+    `Skipping the browser tests: no Chromium at ${chromiumPath} (apt-get install chromium; CI sets GRAFT_REQUIRE_BROWSER=1 and installs it).`,
+  );
+}
+
+/** Launches headless Debian Chromium with a fresh profile; fails when it is missing. */
 export async function launchChromium(): Promise<BrowserContext> {
   if (!existsSync(chromiumPath)) {
     throw new Error(
