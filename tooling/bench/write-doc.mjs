@@ -37,13 +37,19 @@ lines.push(
 );
 
 const machine = result.machine;
+// The run itself keeps one or two cores busy: above that, other jobs competed with it.
+const busiest = Math.max(
+  machine.loadAverage[0],
+  machine.loadAverageAtEnd[0],
+  ...result.rows.map((row) => row.loadAverage ?? 0),
+);
 const doc = `# Benchmarks
 
 Measured ${machine.date.slice(0, 16).replace('T', ' ')} UTC with \`pnpm bench\` (${Math.round(result.seconds / 60)} min) on the project's
 shared machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, TensorFlow.js 4.22
 wasm backend (one thread per instance in Node); PyTorch side: ${typeof result.pytorch === 'string' ? result.pytorch : `Debian's torch ${result.pytorch.torch} / torchvision ${result.pytorch.torchvision} / Pillow ${result.pytorch.pillow}, ${result.pytorch.threads} threads`}, same
 workloads, same shapes, run in the same invocation after the Graft suites. Load average
-(1/5/15 min) ${machine.loadAverage.join(' / ')} at start, ${machine.loadAverageAtEnd.join(' / ')} at end: ${machine.loadAverage[0] > machine.cpus ? '**other jobs shared the cores, so figures are noisy**' : 'the machine was otherwise idle'} (the \`load\` column gives the
+(1/5/15 min) ${machine.loadAverage.join(' / ')} at start, ${machine.loadAverageAtEnd.join(' / ')} at end: ${busiest > machine.cpus ? `**other jobs shared the cores during the run (1-minute load up to ${busiest}), so figures are noisy**` : 'no more runnable work than cores'} (the \`load\` column gives the
 1-minute average as each row finished).
 
 ## Reproduce
