@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type JsonObject, Registry } from '@graft/core';
+import { type JsonObject, Registry } from '@graft/core';
+import { readOpConfig } from '../op-config.js';
 import { builtinImageOps } from './builtin-image-ops.js';
 import type { ImageAugmentationConfig, ImageOp, ImageOpDescriptor } from './image-op.js';
 
@@ -48,28 +49,9 @@ export function imageOpNames(): string[] {
  * `InvalidArgumentError` naming the field (`<op>.<field>`) and the value.
  */
 export function fromConfig(config: JsonObject): ImageOp {
-  if (
-    config === null ||
-    typeof config !== 'object' ||
-    Array.isArray(config) ||
-    typeof config.name !== 'string'
-  ) {
-    throw new InvalidArgumentError({
-      argument: 'config',
-      value: config,
-      expected: 'must be { name: string, options: object } as produced by toConfig()',
-    });
-  }
-  const options = config.options ?? {};
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new InvalidArgumentError({
-      argument: `${config.name}.options`,
-      value: options,
-      expected: 'must be an object',
-    });
-  }
+  const { name, options } = readOpConfig(config);
   registerBuiltins();
-  return imageOpRegistry.get(config.name).create(options);
+  return imageOpRegistry.get(name).create(options);
 }
 
 export type { ImageAugmentationConfig };

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type JsonObject, Registry } from '@graft/core';
+import { type JsonObject, Registry } from '@graft/core';
+import { readOpConfig } from '../op-config.js';
 import { composeTextDescriptor, randomApplyTextDescriptor } from './compose-text.js';
 import { randomDeletionDescriptor } from './random-deletion.js';
 import { randomInsertionDescriptor } from './random-insertion.js';
@@ -51,26 +52,7 @@ export function textOpNames(): string[] {
 
 /** Rebuilds a text augmentation from the JSON that `toConfig` produced. */
 export function textFromConfig(config: JsonObject): TextAugmentation {
-  if (
-    config === null ||
-    typeof config !== 'object' ||
-    Array.isArray(config) ||
-    typeof config.name !== 'string'
-  ) {
-    throw new InvalidArgumentError({
-      argument: 'config',
-      value: config,
-      expected: 'must be { name: string, options: object } as produced by toConfig()',
-    });
-  }
-  const options = config.options ?? {};
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new InvalidArgumentError({
-      argument: `${config.name}.options`,
-      value: options,
-      expected: 'must be an object',
-    });
-  }
+  const { name, options } = readOpConfig(config);
   registerBuiltins();
-  return textOpRegistry.get(config.name).create(options);
+  return textOpRegistry.get(name).create(options);
 }
