@@ -59,6 +59,14 @@ export interface Backbone {
    * Owned by the backbone; {@link dispose} releases it.
    */
   readonly model: tfl.LayersModel;
+  /**
+   * Optional: a network specialised for frozen inference (e.g. BatchNorm folded into the
+   * preceding convolutions), equal to `model` in inference mode up to float32 rounding. Frozen
+   * feature extraction uses it when present. Each call builds it from the current weights and
+   * disposes the network the previous call returned; owned by the backbone, {@link dispose}
+   * releases it.
+   */
+  inferenceModel?(): tfl.LayersModel;
   /** Named stages in order (e.g. `block_1` … `block_16`, or `layer1` … `layer4`) usable as `from`. */
   readonly stages: readonly string[];
   /** Freezes every layer (feature extraction). */

@@ -85,6 +85,8 @@ export async function extractFeatures(
   const prefix = keyPrefix(options);
   let row = 0;
   let batchIndex = 0;
+  // A frozen backbone may offer a faster equivalent network (BatchNorm folded into convolutions).
+  const network = backbone.inferenceModel?.() ?? backbone.model;
   for await (const original of data.batches({
     batchSize: options.batchSize,
     shuffle: false,
@@ -115,7 +117,7 @@ export async function extractFeatures(
       } else {
         const output = tf.tidy(() => {
           const input = normalizeImages(batch.images, backbone.preprocessing);
-          return backbone.model.predict(input) as tf.Tensor;
+          return network.predict(input) as tf.Tensor;
         });
         const values = (await output.data()) as Float32Array;
         output.dispose();
