@@ -26,3 +26,14 @@ export type { ImageBatch, ImageSample } from './types/image.js';
 export type { JsonObject, JsonValue } from './types/json.js';
 export type { Preprocessing, ResizePolicy } from './types/preprocessing.js';
 export type { Schedule, ScheduleConfig, ScheduleDescriptor } from './types/schedule.js';
+export {
+  checkBoolean,
+  checkFraction,
+  checkInteger,
+  checkNonNegative,
+  checkNonNegativeInteger,
+  checkOneOf,
+  checkOpenInterval,
+  checkPositive,
+  checkPositiveInteger,
+} from './validation/checks.js';

@@ -1,13 +1,14 @@
-import type { Head, JsonObject } from '@graft/core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import {
   checkBoolean,
-  checkLayerSizes,
+  checkFraction,
+  checkInteger,
   checkOneOf,
   checkPositiveInteger,
-  checkRate,
-  checkSeed,
-} from './validate.js';
+  type Head,
+  type JsonObject,
+} from '@graft/core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { checkLayerSizes } from './validate.js';
 
 /** Activations allowed between hidden layers. */
 export const hiddenActivations = ['relu', 'relu6', 'elu', 'selu', 'swish', 'gelu', 'tanh'] as const;
@@ -48,9 +49,9 @@ export function validateSpecification(specification: HeadSpecification): void {
   checkOneOf('activation', specification.activation, ['softmax', 'sigmoid'] as const);
   checkLayerSizes('hiddenUnits', specification.hiddenUnits);
   checkOneOf('hiddenActivation', specification.hiddenActivation, hiddenActivations);
-  checkRate('dropout', specification.dropout);
+  checkFraction('dropout', specification.dropout);
   checkBoolean('batchNormalization', specification.batchNormalization);
-  checkSeed('seed', specification.seed);
+  checkInteger('seed', specification.seed);
 }
 
 /**

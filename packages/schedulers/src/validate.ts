@@ -1,66 +1,15 @@
 import { InvalidArgumentError } from '@graft/core';
 
-/** Throws unless `value` is a finite number > 0. */
-export function checkPositive(argument: string, value: unknown): asserts value is number {
-  if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
-    throw new InvalidArgumentError({ argument, value, expected: 'must be a finite number > 0' });
-  }
-}
-
-/** Throws unless `value` is a finite number >= 0. */
-export function checkNonNegative(argument: string, value: unknown): asserts value is number {
-  if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
-    throw new InvalidArgumentError({ argument, value, expected: 'must be a finite number >= 0' });
-  }
-}
-
-/** Throws unless `value` is an integer > 0. */
-export function checkPositiveInteger(argument: string, value: unknown): asserts value is number {
-  if (!(typeof value === 'number' && Number.isInteger(value) && value > 0)) {
-    throw new InvalidArgumentError({ argument, value, expected: 'must be an integer > 0' });
-  }
-}
-
-/** Throws unless `value` is an integer >= 0. */
-export function checkNonNegativeInteger(argument: string, value: unknown): asserts value is number {
-  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 0)) {
-    throw new InvalidArgumentError({ argument, value, expected: 'must be an integer >= 0' });
-  }
-}
-
-/** Throws unless `value` is a finite number in the open interval (low, high). */
-export function checkOpenInterval(
-  argument: string,
-  value: unknown,
-  low: number,
-  high: number,
-): asserts value is number {
-  if (!(typeof value === 'number' && value > low && value < high)) {
-    throw new InvalidArgumentError({ argument, value, expected: `must be in (${low}, ${high})` });
-  }
-}
-
-/** Throws unless `value` is one of `choices`. */
-export function checkOneOf<T extends string>(
-  argument: string,
-  value: unknown,
-  choices: readonly T[],
-): asserts value is T {
-  if (!choices.includes(value as T)) {
-    throw new InvalidArgumentError({
-      argument,
-      value,
-      expected: `must be one of: ${choices.join(', ')}`,
-    });
-  }
-}
-
-/** Throws unless `value` is a boolean. */
-export function checkBoolean(argument: string, value: unknown): asserts value is boolean {
-  if (typeof value !== 'boolean') {
-    throw new InvalidArgumentError({ argument, value, expected: 'must be true or false' });
-  }
-}
+// The shared checks live in @graft/core; re-exported so schedules import their checks from one place.
+export {
+  checkBoolean,
+  checkNonNegative,
+  checkNonNegativeInteger,
+  checkOneOf,
+  checkOpenInterval,
+  checkPositive,
+  checkPositiveInteger,
+} from '@graft/core';
 
 /** Throws when a lower bound exceeds the upper one ("min > max"), naming the lower bound. */
 export function checkNotAbove(options: {
