@@ -51,6 +51,7 @@ export {
   extractFeatures,
   type FeatureTable,
 } from './features/extract-features.js';
+export type { FeatureComputer, PreprocessedBatch } from './features/feature-computer.js';
 export { type FeatureStore, MemoryFeatureStore } from './features/feature-store.js';
 export { type AdamOptions, adam, adamw } from './optimizers/adam.js';
 export type { OptimizedVariable, Optimizer, OptimizerState } from './optimizers/optimizer.js';

@@ -4,11 +4,13 @@ import {
   type ImageAugmentation,
   type ImageBatch,
   type ImageDataset,
+  InvalidArgumentError,
   normalizeImages,
 } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { toTargets } from '../training/loss.js';
 import { contentHash } from './content-hash.js';
+import type { FeatureComputer } from './feature-computer.js';
 import type { FeatureStore } from './feature-store.js';
 
 /** Features of a whole dataset (one pass), held in memory as flat float32 arrays. */
@@ -35,7 +37,7 @@ export interface ExtractionStats {
   images: number;
   /** Images whose features came from the store. */
   cacheHits: number;
-  /** Calls of `backbone.model.predict`. */
+  /** Batches run through the backbone (in this thread or by the `featureComputer`). */
   backboneCalls: number;
   /** Images run through the backbone. */
   backboneImages: number;
@@ -61,6 +63,24 @@ export interface ExtractFeaturesOptions {
   signal?: AbortSignal;
   /** Called after each batch with the images done so far. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Runs the backbone elsewhere (e.g. a pool of worker threads, each with its own copy of the
+   * backbone). Decoding, augmentation, caching and normalization stay here; up to
+   * `featureComputer.concurrency` batches are in flight while the next ones are decoded.
+   * Default: `backbone` in this thread, one batch at a time.
+   */
+  featureComputer?: FeatureComputer;
+}
+
+/** A batch whose features are being computed, committed to the table in dataset order. */
+interface PendingBatch {
+  row: number;
+  size: number;
+  keys: string[];
+  fromCache: boolean;
+  features: Promise<Float32Array>;
+  targets: Float32Array;
+  sources: Array<string | undefined>;
 }
 
 /**
@@ -83,71 +103,123 @@ export async function extractFeatures(
   const sources: Array<string | undefined> = [];
   const stats: ExtractionStats = { images: 0, cacheHits: 0, backboneCalls: 0, backboneImages: 0 };
   const prefix = keyPrefix(options);
+  const computer = options.featureComputer;
+  if (computer) checkComputer(computer, backbone);
+  const concurrency = Math.max(1, computer?.concurrency ?? 1);
+  const pending: PendingBatch[] = [];
   let row = 0;
+  let done = 0;
   let batchIndex = 0;
   // A frozen backbone may offer a faster equivalent network (BatchNorm folded into convolutions).
-  const network = backbone.inferenceModel?.() ?? backbone.model;
-  for await (const original of data.batches({
-    batchSize: options.batchSize,
-    shuffle: false,
-    ...(options.signal ? { signal: options.signal } : {}),
-  })) {
-    let batch: ImageBatch = original;
-    try {
-      if (options.augmentation) {
-        batch = options.augmentation.apply(original, {
-          seed: augmentationSeed(options.seed ?? 0, options.pass ?? 0, batchIndex),
-          numClasses,
-        });
-      }
-      const size = batch.images.shape[0];
-      if (row + size > count) {
-        throw new RangeError(`The dataset yielded more than its size (${count}) images.`);
-      }
-      const imageKeys = original.keys ?? (await hashImages(original.images));
-      const keys = imageKeys.map((key) => `${prefix}|${key}`);
-      const cached = store ? await Promise.all(keys.map((key) => store.get(key))) : [];
-      const allCached =
-        store !== undefined && cached.every((entry) => entry?.length === featureDim);
-      if (allCached) {
-        cached.forEach((entry, index) => {
-          features.set(entry as Float32Array, (row + index) * featureDim);
-        });
-        stats.cacheHits += size;
-      } else {
-        const output = tf.tidy(() => {
-          const input = normalizeImages(batch.images, backbone.preprocessing);
-          return network.predict(input) as tf.Tensor;
-        });
-        const values = (await output.data()) as Float32Array;
-        output.dispose();
-        stats.backboneCalls++;
-        stats.backboneImages += size;
-        features.set(values, row * featureDim);
-        if (store) {
-          await Promise.all(
-            keys.map((key, index) =>
-              store.set(key, values.slice(index * featureDim, (index + 1) * featureDim)),
-            ),
-          );
-        }
-      }
-      const targetTensor = toTargets(batch.labels, numClasses);
-      const targetValues = (await targetTensor.data()) as Float32Array;
-      targetTensor.dispose();
-      targets.set(targetValues, row * numClasses);
-      for (let index = 0; index < size; index++) {
-        labels[row + index] = argMax(targetValues, index * numClasses, numClasses);
-        sources.push(original.sources?.[index]);
-      }
-      row += size;
-      stats.images += size;
-      batchIndex++;
-      options.onProgress?.(row, count);
-    } finally {
-      if (batch !== original) disposeBatch(batch);
-      disposeBatch(original);
+  const network = computer ? undefined : (backbone.inferenceModel?.() ?? backbone.model);
+
+  // Rows are written in dataset order, whatever order the computer finishes batches in.
+  const commit = async (entry: PendingBatch) => {
+    const values = await entry.features;
+    if (values.length !== entry.size * featureDim) {
+      throw new RangeError(
+        `Feature computation returned ${values.length} values for ${entry.size} images of ${featureDim} features.`,
+      );
     }
+    features.set(values, entry.row * featureDim);
+    if (entry.fromCache) {
+      stats.cacheHits += entry.size;
+    } else {
+      stats.backboneCalls++;
+      stats.backboneImages += entry.size;
+      if (store) {
+        await Promise.all(
+          entry.keys.map((key, index) =>
+            store.set(key, values.slice(index * featureDim, (index + 1) * featureDim)),
+          ),
+        );
+      }
+    }
+    targets.set(entry.targets, entry.row * numClasses);
+    for (let index = 0; index < entry.size; index++) {
+      labels[entry.row + index] = argMax(entry.targets, index * numClasses, numClasses);
+      sources.push(entry.sources[index]);
+    }
+    done += entry.size;
+    stats.images += entry.size;
+    options.onProgress?.(done, count);
+  };
+
+  try {
+    for await (const original of data.batches({
+      batchSize: options.batchSize,
+      shuffle: false,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
+      let batch: ImageBatch = original;
+      try {
+        if (options.augmentation) {
+          batch = options.augmentation.apply(original, {
+            seed: augmentationSeed(options.seed ?? 0, options.pass ?? 0, batchIndex),
+            numClasses,
+          });
+        }
+        const size = batch.images.shape[0];
+        if (row + size > count) {
+          throw new RangeError(`The dataset yielded more than its size (${count}) images.`);
+        }
+        const imageKeys = original.keys ?? (await hashImages(original.images));
+        const keys = imageKeys.map((key) => `${prefix}|${key}`);
+        const cached = store ? await Promise.all(keys.map((key) => store.get(key))) : [];
+        const allCached =
+          store !== undefined && cached.every((entry) => entry?.length === featureDim);
+        let values: Promise<Float32Array>;
+        if (allCached) {
+          const joined = new Float32Array(size * featureDim);
+          cached.forEach((entry, index) => {
+            joined.set(entry as Float32Array, index * featureDim);
+          });
+          values = Promise.resolve(joined);
+        } else if (computer) {
+          const input = tf.tidy(() => normalizeImages(batch.images, backbone.preprocessing));
+          const shape = input.shape as [number, number, number, number];
+          const pixels = await ownedValues(input);
+          values = computer.computeFeatures(
+            { pixels, shape },
+            options.signal ? { signal: options.signal } : {},
+          );
+          // Awaited in order by `commit`; this only keeps an early rejection from being reported
+          // as unhandled while earlier batches are still being awaited.
+          values.catch(() => undefined);
+        } else {
+          const output = tf.tidy(() => {
+            const input = normalizeImages(batch.images, backbone.preprocessing);
+            return (network as NonNullable<typeof network>).predict(input) as tf.Tensor;
+          });
+          const result = (await output.data()) as Float32Array;
+          output.dispose();
+          values = Promise.resolve(result);
+        }
+        const targetTensor = toTargets(batch.labels, numClasses);
+        const targetValues = (await targetTensor.data()) as Float32Array;
+        targetTensor.dispose();
+        pending.push({
+          row,
+          size,
+          keys,
+          fromCache: allCached,
+          features: values,
+          targets: targetValues,
+          sources: Array.from({ length: size }, (_, index) => original.sources?.[index]),
+        });
+        row += size;
+        batchIndex++;
+      } finally {
+        if (batch !== original) disposeBatch(batch);
+        disposeBatch(original);
+      }
+      while (pending.length >= concurrency) await commit(pending.shift() as PendingBatch);
+    }
+    while (pending.length > 0) await commit(pending.shift() as PendingBatch);
+  } finally {
+    // After an error or abort, batches still in flight are abandoned (their rejections are
+    // already handled above).
+    pending.length = 0;
   }
   return {
     table: {
@@ -161,6 +233,38 @@ export async function extractFeatures(
     },
     stats,
   };
+}
+
+/** A feature computer must run the same network as `backbone`, or cached rows would mix. */
+function checkComputer(computer: FeatureComputer, backbone: Backbone): void {
+  if (computer.featureDim !== backbone.featureDim) {
+    throw new InvalidArgumentError({
+      argument: 'featureComputer.featureDim',
+      value: computer.featureDim,
+      expected: `must equal the backbone's featureDim (${backbone.featureDim})`,
+    });
+  }
+  if (computer.weightsId !== undefined && computer.weightsId !== backbone.weightsId) {
+    throw new InvalidArgumentError({
+      argument: 'featureComputer.weightsId',
+      value: computer.weightsId,
+      expected: `must equal the backbone's weightsId (${backbone.weightsId})`,
+    });
+  }
+}
+
+/**
+ * The values of `tensor` in an array nobody else holds (its buffer may then be transferred), and
+ * disposes `tensor`. wasm, webgl and webgpu already hand out a fresh copy; the cpu backend (and
+ * others) hand out their own storage, which is copied.
+ */
+async function ownedValues(tensor: tf.Tensor): Promise<Float32Array> {
+  const values = (await tensor.data()) as Float32Array;
+  const fresh = ['wasm', 'webgl', 'webgpu'].includes(tf.getBackend());
+  tensor.dispose();
+  return fresh && values.byteOffset === 0 && values.byteLength === values.buffer.byteLength
+    ? values
+    : values.slice();
 }
 
 /** The seed of augmentation for one batch of one pass: stable across runs and resumes. */

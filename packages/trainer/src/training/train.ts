@@ -32,6 +32,7 @@ import {
   extractFeatures,
   type FeatureTable,
 } from '../features/extract-features.js';
+import type { FeatureComputer } from '../features/feature-computer.js';
 import { type FeatureStore, MemoryFeatureStore } from '../features/feature-store.js';
 import { adam } from '../optimizers/adam.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
@@ -96,6 +97,11 @@ export interface TrainOptions {
   featureStore?: FeatureStore;
   /** Feature extraction: images per backbone call. Default 32. */
   extractionBatchSize?: number;
+  /**
+   * Feature extraction: computes the backbone's features elsewhere, e.g. worker threads
+   * (`createFeatureWorkerPool` in `@graft/trainer/node`). Default: `backbone`, in this thread.
+   */
+  featureComputer?: FeatureComputer;
   /** Fine-tuning: unfreeze this stage or layer and everything after it. Default: the whole backbone. */
   unfreezeFrom?: string;
   /**
@@ -289,6 +295,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         store,
         onProgress: (done, total) => notifyExtraction(callbacks, { pass, done, total }),
         ...(signal ? { signal } : {}),
+        ...(options.featureComputer ? { featureComputer: options.featureComputer } : {}),
       });
       trainTables.push(table);
       addStats(extraction, stats);
@@ -302,6 +309,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         onProgress: (done, total) =>
           notifyExtraction(callbacks, { pass: 'validation', done, total }),
         ...(signal ? { signal } : {}),
+        ...(options.featureComputer ? { featureComputer: options.featureComputer } : {}),
       });
       validationTable = table;
       addStats(extraction, stats);

@@ -1,0 +1,36 @@
+/** A batch of images already normalized for the backbone, as flat float32 pixels. */
+export interface PreprocessedBatch {
+  /** `[images, height, width, channels]`. */
+  shape: readonly [number, number, number, number];
+  /**
+   * Row-major pixels, the output of `normalizeImages`. Ownership passes to the computer: it may
+   * transfer (detach) the buffer, e.g. to a worker thread.
+   */
+  pixels: Float32Array;
+}
+
+/**
+ * Computes a frozen backbone's features of preprocessed batches somewhere else than the calling
+ * code's backend, e.g. in worker threads that each hold their own copy of the backbone
+ * (`createFeatureWorkerPool` in `@graft/trainer/node`). `extractFeatures` keeps up to
+ * {@link concurrency} batches in flight and still writes the rows in dataset order.
+ */
+export interface FeatureComputer {
+  /** Length of one feature vector; must equal the backbone's `featureDim`. */
+  readonly featureDim: number;
+  /**
+   * The `weightsId` of the backbone it runs, when known: `extractFeatures` refuses a computer
+   * whose weights differ from the backbone's (the feature cache is keyed by the backbone's).
+   */
+  readonly weightsId?: string;
+  /** How many batches may be in flight at once (e.g. workers × batches per worker). */
+  readonly concurrency: number;
+  /**
+   * Features of `batch`: `images × featureDim` values, row-major, in the batch's order. Rejects
+   * when `signal` aborts.
+   */
+  computeFeatures(
+    batch: PreprocessedBatch,
+    options?: { signal?: AbortSignal },
+  ): Promise<Float32Array>;
+}
