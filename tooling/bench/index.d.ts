@@ -18,6 +18,15 @@ export interface BenchRow {
   pytorch?: number;
   /** Graft / PyTorch (filled in by the runner). */
   ratio?: number;
+  /**
+   * onnxruntime-node's figure (CPU, the PyTorch side's thread count) for the same `compare` key,
+   * forward rows only (filled in by the runner).
+   */
+  onnxruntime?: number;
+  /** Graft / onnxruntime (filled in by the runner). */
+  ratioOnnxruntime?: number;
+  /** Intra-op threads, on the onnxruntime rows. */
+  threads?: number;
 }
 
 /** Times `run` after warm-up and returns the median throughput (`items` per second). */

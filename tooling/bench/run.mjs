@@ -4,11 +4,13 @@
 // `pnpm bench <filter>` runs matching files (and their PyTorch workloads).
 // Environment: GRAFT_BENCH_SUITE_SECONDS (per-file time limit, default 180, 0 = none; rows
 // measured before the limit are kept), GRAFT_BENCH_SKIP_CPU (default 1: the pure-JS cpu backend
-// takes minutes per training step; 0 includes it where a suite honours it), GRAFT_BENCH_PYTORCH=0.
+// takes minutes per training step; 0 includes it where a suite honours it), GRAFT_BENCH_PYTORCH=0,
+// GRAFT_BENCH_ONNXRUNTIME=0 (skip the onnxruntime-node column of the forward rows).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { machine } from './index.js';
+import { runOnnxruntime } from './onnxruntime/side.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const filter = process.argv[2];
@@ -84,13 +86,27 @@ for (const file of files) {
 // PyTorch runs only the workloads that Graft measured in this invocation (same keys, same shapes).
 const pytorch = runPyTorch(rows.map((row) => row.compare).filter(Boolean));
 const byKey = new Map((pytorch.rows ?? []).map((row) => [row.compare, row]));
+// onnxruntime-node runs the forward workloads Graft measured (same architectures and shapes); its
+// rows with the PyTorch side's thread count (the first of each key) fill the onnxruntime column.
+const onnxruntime = runOnnxruntime({
+  keys: rows.map((row) => row.compare).filter(Boolean),
+  output,
+  timeoutSeconds: suiteSeconds,
+});
+const onnxruntimeRows = onnxruntime.rows ?? [];
+const onnxruntimeByKey = new Map();
+for (const row of onnxruntimeRows)
+  if (!onnxruntimeByKey.has(row.compare)) onnxruntimeByKey.set(row.compare, row);
+failures.push(...(onnxruntime.failures ?? []).map((line) => `onnxruntime-node ${line}`));
 
 const endMachine = machine();
 const result = {
   machine: { ...startMachine, loadAverageAtEnd: endMachine.loadAverage },
   seconds: Math.round((Date.now() - started) / 1000),
   pytorch: pytorch.versions ?? pytorch.reason,
+  onnxruntime: onnxruntime.versions ?? onnxruntime.reason,
   rows,
+  onnxruntimeRows,
   failures,
 };
 for (const row of rows) {
@@ -99,9 +115,20 @@ for (const row of rows) {
     row.pytorch = reference.value;
     row.ratio = row.value / reference.value;
   }
+  const ceiling = row.compare ? onnxruntimeByKey.get(row.compare) : undefined;
+  if (ceiling) {
+    row.onnxruntime = ceiling.value;
+    row.ratioOnnxruntime = row.value / ceiling.value;
+  }
+}
+for (const row of onnxruntimeRows) {
+  const reference = byKey.get(row.compare);
+  if (reference)
+    row.notes += `; onnxruntime / PyTorch ${(row.value / reference.value).toFixed(2)}x`;
 }
 writeFileSync(join(output, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
 const format = (value) => (value === undefined ? '' : value.toFixed(2));
+const ratio = (value) => (value === undefined ? '' : `${value.toFixed(2)}x`);
 const table = [
   `Benchmarks — ${result.machine.date.slice(0, 16).replace('T', ' ')} UTC, ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}, ${Math.round(result.seconds / 60)} min`,
   '',
@@ -111,18 +138,26 @@ const table = [
     ? `PyTorch side: torch ${pytorch.versions.torch}, torchvision ${pytorch.versions.torchvision}, Pillow ${pytorch.versions.pillow}, ${pytorch.versions.threads} threads.`
     : `PyTorch side: not run (${pytorch.reason}).`,
   '',
-  '| suite | workload | backend | value | unit | PyTorch | Graft / PyTorch | peak RSS MiB | load | notes |',
-  '|---|---|---|---:|---|---:|---:|---:|---:|---|',
+  onnxruntime.versions
+    ? `onnxruntime side (forward rows): onnxruntime-node ${onnxruntime.versions.onnxruntime}, CPU execution provider, intraOpNumThreads ${onnxruntime.versions.threads} (the onnxruntime column; 1-thread rows below too), graphOptimizationLevel all, models exported by torch.onnx.export (opset ${onnxruntime.versions.opset}, random weights, pooled features, NCHW input).`
+    : `onnxruntime side: the onnxruntime column could not be produced (${onnxruntime.reason}).`,
+  '',
+  '| suite | workload | backend | value | unit | PyTorch | Graft / PyTorch | onnxruntime | Graft / ORT | peak RSS MiB | load | notes |',
+  '|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|',
   ...rows.map(
     (row) =>
-      `| ${row.suite} | ${row.name} | ${row.backend} | ${format(row.value)} | ${row.unit} | ${format(row.pytorch)} | ${row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x`} | ${row.peakRssMiB ?? ''} | ${row.loadAverage ?? ''} | ${row.notes} |`,
+      `| ${row.suite} | ${row.name} | ${row.backend} | ${format(row.value)} | ${row.unit} | ${format(row.pytorch)} | ${ratio(row.ratio)} | ${format(row.onnxruntime)} | ${ratio(row.ratioOnnxruntime)} | ${row.peakRssMiB ?? ''} | ${row.loadAverage ?? ''} | ${row.notes} |`,
   ),
   ...(pytorch.rows ?? [])
     .filter((row) => !rows.some((graftRow) => graftRow.compare === row.compare))
     .map(
       (row) =>
-        `| pytorch only | ${row.name} | torch | ${format(row.value)} | ${row.unit} | | | | | |`,
+        `| pytorch only | ${row.name} | torch | ${format(row.value)} | ${row.unit} | | | | | | | |`,
     ),
+  ...onnxruntimeRows.map(
+    (row) =>
+      `| ${row.suite} | ${row.name} | ${row.backend} | ${format(row.value)} | ${row.unit} | | | | | ${row.peakRssMiB ?? ''} | ${row.loadAverage ?? ''} | ${row.notes} |`,
+  ),
   ...(failures.length > 0
     ? ['', 'Suites that failed:', ...failures.map((line) => `- ${line}`)]
     : []),
