@@ -1,7 +1,7 @@
 // Writes docs/benchmarks.md from the last `pnpm bench` (bench-results/results.{json,md}): an intro
 // with the date, machine and load, the speed targets of issue 10 checked against the table, the
 // table itself, and the hand-written analysis in notes.md (profiles of the missed targets).
-// Run: node tooling/bench/write-doc.mjs
+// Run: node tooling/bench/write-doc.mjs [output] (default docs/benchmarks.md)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -36,6 +36,20 @@ lines.push(
   `| End-to-end time to ≥ 0.93 val accuracy (workload 4) | faster than PyTorch | ${e2e ? `${e2e.value.toFixed(0)} s wall; ${e2e.notes}` : 'not measured'} | not measured | | not checked: no PyTorch figure |`,
 );
 
+// The onnxruntime column: versions, or why it could not be produced (older results: not run).
+const onnxruntimeSide =
+  result.onnxruntime === undefined
+    ? 'not run in this table.'
+    : typeof result.onnxruntime === 'string'
+      ? `the column could not be produced (${result.onnxruntime}).`
+      : `onnxruntime-node ${result.onnxruntime.onnxruntime}, opset ${result.onnxruntime.opset}, \`graphOptimizationLevel: 'all'\`, ${result.onnxruntime.threads} intra-op threads for the \`onnxruntime\` column and \`Graft / ORT\` ratio (the PyTorch side's thread count), plus 1-thread rows. It is the practical ceiling on these cores.`;
+const ceiling = result.rows
+  .filter((row) => row.compare === 'forward/mobilenet_v2_1.0/b32' && row.ratioOnnxruntime)
+  .sort((a, b) => b.ratioOnnxruntime - a.ratioOnnxruntime)[0];
+const ceilingLine = ceiling
+  ? `\nAgainst onnxruntime-node on the same cores (${ceiling.onnxruntime.toFixed(2)} images/s), Graft's best MobileNetV2 1.0 forward row (${ceiling.name}) reaches ${ceiling.ratioOnnxruntime.toFixed(2)}x.\n`
+  : '';
+
 const machine = result.machine;
 // The run itself keeps one or two cores busy: above that, other jobs competed with it.
 const busiest = Math.max(
@@ -56,7 +70,7 @@ workloads, same shapes, run in the same invocation after the Graft suites. Load 
 
 \`\`\`sh
 pnpm install                 # the README's setup; nothing else is installed at run time
-apt-get install python3-torch python3-torchvision   # optional: the PyTorch columns
+apt-get install python3-torch python3-torchvision   # optional: the PyTorch and onnxruntime columns
 pnpm bench                   # all suites → bench-results/results.{json,md}
 pnpm bench suites/forward    # only files whose path matches
 node tooling/bench/write-doc.mjs   # this page from the last run
@@ -68,14 +82,16 @@ up to the row. Each figure is the median of 2–5 timed runs after one warm-up r
 exceeds \`GRAFT_BENCH_SUITE_SECONDS\` (default 180) is stopped and the rows it measured are kept;
 the pure-JS \`cpu\` training rows are skipped unless \`GRAFT_BENCH_SKIP_CPU=0\`. Rows with a
 \`compare\` key are run again by \`tooling/bench/pytorch/workloads.py\`, which gives the PyTorch
-figure and the ratio (above 1 = Graft faster). onnxruntime-node is not measured.
+figure and the ratio (above 1 = Graft faster). The forward rows are also run in onnxruntime-node
+(CPU execution provider, \`tooling/bench/onnxruntime/\`) on models that Debian's torch exports at
+bench time (\`torch.onnx.export\`, cached in \`bench-results/onnx/\`): ${onnxruntimeSide}
 
 ## Targets (issue 10)
 
 | target | goal (Graft / PyTorch) | Graft | PyTorch | ratio | verdict |
 |---|---|---|---:|---:|---|
 ${lines.join('\n')}
-
+${ceilingLine}
 "2 workers" rows run two \`worker_threads\`, each with its own wasm backend and backbone, each on
 its own batch of 32 (\`tooling/bench/suites/forward-worker.ts\`). This is a measurement of what
 using both cores would give, not a library feature: \`@graft/trainer\` extracts features in one
@@ -87,5 +103,5 @@ ${notes.trim()}
 
 ${table.trim()}
 `;
-writeFileSync(join(root, 'docs/benchmarks.md'), doc);
+writeFileSync(resolve(process.argv[2] ?? join(root, 'docs/benchmarks.md')), doc);
 console.log(doc);

@@ -39,6 +39,7 @@ export function runOnnxruntime(options) {
   const rows = [];
   const failures = [];
   let torchChecked;
+  const withoutTorch = [];
   for (const key of keys) {
     const [, architecture, batchName] = key.split('/');
     const batch = Number(batchName.slice(1));
@@ -46,9 +47,7 @@ export function runOnnxruntime(options) {
     if (!existsSync(model)) {
       torchChecked ??= spawnSync(python, ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
       if (torchChecked.status !== 0) {
-        failures.push(
-          `${key}: no ONNX model in ${cache} and ${python} cannot import torch/torchvision to export it (apt-get install python3-torch python3-torchvision)`,
-        );
+        withoutTorch.push(architecture);
         continue;
       }
       console.log(`== export ${architecture} to ONNX (${python}, torch.onnx.export)`);
@@ -89,6 +88,10 @@ export function runOnnxruntime(options) {
     }
     rows.push(...JSON.parse(readFileSync(rowsFile, 'utf8')));
   }
+  if (withoutTorch.length > 0)
+    failures.unshift(
+      `${withoutTorch.join(', ')}: ${python} cannot import torch/torchvision to export the ONNX models (apt-get install python3-torch python3-torchvision), and ${cache} has none`,
+    );
   if (rows.length === 0) return { reason: failures.join('; ') };
   return {
     versions: { onnxruntime: version, threads, opset, executionProvider: 'cpu' },
