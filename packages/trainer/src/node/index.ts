@@ -6,6 +6,12 @@ export {
 } from './classifier-files.js';
 export { DiskFeatureStore } from './disk-feature-store.js';
 export {
+  createFeatureWorkerPool,
+  type FeatureWorkerPool,
+  type FeatureWorkerPoolOptions,
+} from './feature-worker-pool.js';
+export type { FeatureBackboneFactory } from './feature-worker-protocol.js';
+export {
   type CsvLoggerOptions,
   csvLogger,
   type JsonLinesLoggerOptions,

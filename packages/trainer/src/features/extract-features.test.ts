@@ -1,0 +1,147 @@
+import '@tensorflow/tfjs-backend-cpu';
+import { InvalidArgumentError } from '@graft/core';
+import { expectNoTensorLeaks, tinyBackbone } from '@graft/core/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ColourDataset } from '../testing/fixtures.js';
+import { extractFeatures } from './extract-features.js';
+import type { FeatureComputer, PreprocessedBatch } from './feature-computer.js';
+import { MemoryFeatureStore } from './feature-store.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const backbone = tinyBackbone({ seed: 3 });
+
+/**
+ * Runs the same backbone, but finishes batches after uneven delays (the first of every three is
+ * slowest), and records in-flight counts and completion order.
+ */
+function unevenComputer(concurrency: number): FeatureComputer & {
+  completed: number[];
+  maxInFlight: number;
+} {
+  let inFlight = 0;
+  let submitted = 0;
+  const computer = {
+    featureDim: backbone.featureDim,
+    weightsId: backbone.weightsId,
+    concurrency,
+    completed: [] as number[],
+    maxInFlight: 0,
+    async computeFeatures(batch: PreprocessedBatch) {
+      const id = submitted++;
+      inFlight++;
+      computer.maxInFlight = Math.max(computer.maxInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, id % 3 === 0 ? 60 : 5));
+      const output = tf.tidy(
+        () => backbone.model.predict(tf.tensor4d(batch.pixels, [...batch.shape])) as tf.Tensor,
+      );
+      const values = (await output.data()) as Float32Array;
+      output.dispose();
+      inFlight--;
+      computer.completed.push(id);
+      return values;
+    },
+  };
+  return computer;
+}
+
+describe('extractFeatures with a featureComputer', () => {
+  it('keeps dataset order, labels and sources when batches finish out of order', async () => {
+    const data = new ColourDataset({ count: 22, numClasses: 3 });
+    const reference = await extractFeatures({ backbone, data, batchSize: 4 });
+    const computer = unevenComputer(3);
+    const progress: number[] = [];
+    const { table, stats } = await extractFeatures({
+      backbone,
+      data,
+      batchSize: 4,
+      featureComputer: computer,
+      onProgress: (done) => progress.push(done),
+    });
+    // Batch 3 (slow) finished after batches 4 and 5, which were submitted later.
+    expect(computer.completed).not.toEqual([...computer.completed].sort((a, b) => a - b));
+    expect(computer.maxInFlight).toBe(3);
+    expect(table.features).toEqual(reference.table.features);
+    expect(table.labels).toEqual(reference.table.labels);
+    expect(table.targets).toEqual(reference.table.targets);
+    expect(table.sources).toEqual(reference.table.sources);
+    expect(stats).toEqual(reference.stats);
+    expect(stats).toMatchObject({ images: 22, backboneCalls: 6, backboneImages: 22 });
+    expect(progress).toEqual([4, 8, 12, 16, 20, 22]);
+  });
+
+  it('does not send cached batches to the computer', async () => {
+    const data = new ColourDataset({ count: 12, numClasses: 3 });
+    const store = new MemoryFeatureStore();
+    const computer = unevenComputer(2);
+    const first = await extractFeatures({
+      backbone,
+      data,
+      batchSize: 4,
+      store,
+      featureComputer: computer,
+    });
+    expect(first.stats).toMatchObject({ backboneCalls: 3, cacheHits: 0 });
+    const second = await extractFeatures({
+      backbone,
+      data,
+      batchSize: 4,
+      store,
+      featureComputer: computer,
+    });
+    expect(second.stats).toMatchObject({ backboneCalls: 0, cacheHits: 12 });
+    expect(computer.completed).toHaveLength(3);
+    expect(second.table.features).toEqual(first.table.features);
+  });
+
+  it('leaves no tensors behind in this thread', async () => {
+    const data = new ColourDataset({ count: 10, numClasses: 3 });
+    await expectNoTensorLeaks(async () => {
+      await extractFeatures({ backbone, data, batchSize: 4, featureComputer: unevenComputer(2) });
+    });
+  });
+
+  it('stops on abort and on a failed batch', async () => {
+    const data = new ColourDataset({ count: 16, numClasses: 3 });
+    const controller = new AbortController();
+    const aborted = extractFeatures({
+      backbone,
+      data,
+      batchSize: 4,
+      featureComputer: unevenComputer(2),
+      signal: controller.signal,
+      onProgress: () => controller.abort(new Error('stop')),
+    });
+    await expect(aborted).rejects.toThrow('stop');
+    const failing: FeatureComputer = {
+      featureDim: backbone.featureDim,
+      concurrency: 2,
+      computeFeatures: async () => {
+        throw new Error('worker 1 failed');
+      },
+    };
+    const before = tf.memory().numTensors;
+    await expect(
+      extractFeatures({ backbone, data, batchSize: 4, featureComputer: failing }),
+    ).rejects.toThrow('worker 1 failed');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses a computer running another network', async () => {
+    const data = new ColourDataset({ count: 4, numClasses: 3 });
+    const wrong = { ...unevenComputer(1), featureDim: 5 };
+    await expect(
+      extractFeatures({ backbone, data, batchSize: 4, featureComputer: wrong }),
+    ).rejects.toSatisfy(
+      (error) =>
+        InvalidArgumentError.isInstance(error) && error.argument === 'featureComputer.featureDim',
+    );
+    const otherWeights = { ...unevenComputer(1), weightsId: 'other' };
+    await expect(
+      extractFeatures({ backbone, data, batchSize: 4, featureComputer: otherWeights }),
+    ).rejects.toThrow(/weightsId/);
+  });
+});

@@ -1,0 +1,324 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { InvalidArgumentError, type JsonValue, OutOfMemoryError } from '@graft/core';
+import type { FeatureComputer, PreprocessedBatch } from '../features/feature-computer.js';
+import type {
+  FeatureWorkerData,
+  FromWorkerMessage,
+  ToWorkerMessage,
+} from './feature-worker-protocol.js';
+
+/** Options of {@link createFeatureWorkerPool}. */
+export interface FeatureWorkerPoolOptions {
+  /**
+   * The app's module (URL or absolute path) that builds the backbone in each worker: it exports
+   * `createFeatureBackbone(data)` (or a default function) returning the same `Backbone` as the
+   * main thread's, after initialising the tfjs backend it should run on. Keeping this in the app
+   * keeps the trainer free of backend and backbone choices.
+   */
+  workerModule: URL | string;
+  /** JSON passed to the module's function (backbone name, options, backend…). */
+  workerData?: JsonValue;
+  /**
+   * Worker threads, each with its own backbone (and, on wasm, its own heap): memory grows by
+   * one model plus its activations per worker. Default: the number of CPUs.
+   */
+  workers?: number;
+  /**
+   * Batches sent to one worker before it answers (2 keeps it busy while its last result travels
+   * back). Default 2.
+   */
+  batchesPerWorker?: number;
+  /** Cancels starting the workers (they are terminated). */
+  signal?: AbortSignal;
+}
+
+/** A pool of worker threads computing features; a {@link FeatureComputer} for `extractFeatures`. */
+export interface FeatureWorkerPool extends FeatureComputer {
+  /** Number of worker threads. */
+  readonly workers: number;
+  /** Live tensors in each worker after its last answer (for leak checks). */
+  readonly workerTensors: readonly number[];
+  /** Terminates the workers (freeing their models and heaps). Idempotent. */
+  close(): Promise<void>;
+}
+
+interface Task {
+  id: number;
+  batch: PreprocessedBatch;
+  resolve: (values: Float32Array) => void;
+  reject: (error: unknown) => void;
+  worker?: number;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+interface Slot {
+  index: number;
+  worker: Worker;
+  inFlight: Map<number, Task>;
+  tensors: number;
+}
+
+/**
+ * Starts `workers` worker threads, each building its own backbone through `workerModule`, and
+ * resolves once all are ready (a worker that fails to build its backbone rejects with its error).
+ * Batches go to the least busy worker, at most `batchesPerWorker` each, with their pixel buffers
+ * transferred (not copied) both ways. Call `close()` when done.
+ *
+ * wasm runs one thread per instance in Node, so this is how feature extraction uses every core.
+ */
+export async function createFeatureWorkerPool(
+  options: FeatureWorkerPoolOptions,
+): Promise<FeatureWorkerPool> {
+  const count = options.workers ?? availableParallelism();
+  if (!Number.isInteger(count) || count < 1) {
+    throw new InvalidArgumentError({
+      argument: 'workers',
+      value: options.workers,
+      expected: 'must be an integer >= 1',
+    });
+  }
+  const batchesPerWorker = options.batchesPerWorker ?? 2;
+  if (!Number.isInteger(batchesPerWorker) || batchesPerWorker < 1) {
+    throw new InvalidArgumentError({
+      argument: 'batchesPerWorker',
+      value: options.batchesPerWorker,
+      expected: 'must be an integer >= 1',
+    });
+  }
+  options.signal?.throwIfAborted();
+  const moduleUrl =
+    options.workerModule instanceof URL
+      ? options.workerModule.href
+      : options.workerModule.startsWith('file:')
+        ? options.workerModule
+        : pathToFileURL(options.workerModule).href;
+  const entry = workerEntry();
+  const slots: Slot[] = Array.from({ length: count }, (_, index) => {
+    const workerData: FeatureWorkerData = {
+      module: moduleUrl,
+      data: options.workerData ?? null,
+      index,
+    };
+    return {
+      index,
+      worker: new Worker(entry.url, {
+        workerData,
+        ...(entry.execArgv ? { execArgv: entry.execArgv } : {}),
+      }),
+      inFlight: new Map(),
+      tensors: 0,
+    };
+  });
+  const queue: Task[] = [];
+  let failure: Error | undefined;
+  let closed = false;
+  let nextId = 0;
+
+  const terminateAll = () => Promise.all(slots.map((slot) => slot.worker.terminate()));
+
+  // Fails every batch in flight or queued, and every later call: a dead worker means missing rows.
+  const fail = (error: Error) => {
+    failure ??= error;
+    for (const slot of slots) {
+      for (const task of slot.inFlight.values()) settle(task, () => task.reject(error));
+      slot.inFlight.clear();
+    }
+    for (const task of queue.splice(0)) settle(task, () => task.reject(error));
+    void terminateAll();
+  };
+
+  const settle = (task: Task, action: () => void) => {
+    if (task.onAbort) task.signal?.removeEventListener('abort', task.onAbort);
+    action();
+  };
+
+  const dispatch = () => {
+    while (queue.length > 0 && failure === undefined) {
+      let best: Slot | undefined;
+      for (const slot of slots) {
+        if (slot.inFlight.size >= batchesPerWorker) continue;
+        if (best === undefined || slot.inFlight.size < best.inFlight.size) best = slot;
+      }
+      if (best === undefined) return;
+      const task = queue.shift() as Task;
+      task.worker = best.index;
+      best.inFlight.set(task.id, task);
+      const message: ToWorkerMessage = {
+        type: 'compute',
+        id: task.id,
+        pixels: task.batch.pixels,
+        shape: task.batch.shape,
+      };
+      best.worker.postMessage(message, [task.batch.pixels.buffer as ArrayBuffer]);
+    }
+  };
+
+  const ready = slots.map(
+    (slot) =>
+      new Promise<Extract<FromWorkerMessage, { type: 'ready' }>>((resolve, reject) => {
+        slot.worker.on('message', (message: FromWorkerMessage) => {
+          if (message.type === 'ready') {
+            slot.tensors = message.tensors;
+            resolve(message);
+            return;
+          }
+          if (message.type === 'features') {
+            slot.tensors = message.tensors;
+            const task = slot.inFlight.get(message.id);
+            slot.inFlight.delete(message.id);
+            if (task) settle(task, () => task.resolve(message.values));
+            dispatch();
+            return;
+          }
+          const error = workerError(slot.index, message, slot.inFlight.get(message.id ?? -1));
+          if (message.id === undefined) {
+            reject(error);
+            fail(error);
+            return;
+          }
+          const task = slot.inFlight.get(message.id);
+          slot.inFlight.delete(message.id);
+          if (task) settle(task, () => task.reject(error));
+          dispatch();
+        });
+        slot.worker.on('error', (cause) => {
+          const error = new Error(
+            `Feature worker ${slot.index} crashed: ${cause instanceof Error ? cause.message : String(cause)}`,
+            { cause },
+          );
+          reject(error);
+          fail(error);
+        });
+        slot.worker.on('exit', (code) => {
+          if (closed) return;
+          const error = new Error(`Feature worker ${slot.index} exited (code ${code}).`);
+          reject(error);
+          fail(error);
+        });
+      }),
+  );
+
+  const onAbort = () => fail(new Error('Starting the feature workers was aborted.'));
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  let readyMessages: Awaited<(typeof ready)[number]>[];
+  try {
+    readyMessages = await Promise.all(ready);
+  } catch (error) {
+    closed = true;
+    await terminateAll();
+    throw options.signal?.aborted ? options.signal.reason : error;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+  const first = readyMessages[0] as (typeof readyMessages)[number];
+  for (const [index, message] of readyMessages.entries()) {
+    if (message.featureDim !== first.featureDim || message.weightsId !== first.weightsId) {
+      closed = true;
+      await terminateAll();
+      throw new Error(
+        `Feature worker ${index} built ${message.weightsId} (${message.featureDim} features), worker 0 built ${first.weightsId} (${first.featureDim}): the worker module must build the same backbone every time.`,
+      );
+    }
+  }
+
+  return {
+    workers: count,
+    featureDim: first.featureDim,
+    weightsId: first.weightsId,
+    concurrency: count * batchesPerWorker,
+    get workerTensors() {
+      return slots.map((slot) => slot.tensors);
+    },
+    computeFeatures(batch, callOptions = {}) {
+      const { signal } = callOptions;
+      return new Promise<Float32Array>((resolve, reject) => {
+        if (closed) {
+          reject(new Error('The feature worker pool is closed.'));
+          return;
+        }
+        if (failure) {
+          reject(failure);
+          return;
+        }
+        if (signal?.aborted) {
+          reject(signal.reason);
+          return;
+        }
+        const task: Task = { id: nextId++, batch, resolve, reject };
+        if (signal) {
+          // The worker finishes the batch anyway; its answer is dropped.
+          task.signal = signal;
+          task.onAbort = () => {
+            const index = queue.indexOf(task);
+            if (index >= 0) queue.splice(index, 1);
+            if (task.worker !== undefined) slots[task.worker]?.inFlight.delete(task.id);
+            reject(signal.reason);
+          };
+          signal.addEventListener('abort', task.onAbort, { once: true });
+        }
+        queue.push(task);
+        dispatch();
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      fail(new Error('The feature worker pool is closed.'));
+    },
+  };
+}
+
+/** The worker's error as an Error naming the worker; running out of memory → OutOfMemoryError. */
+function workerError(
+  index: number,
+  message: Extract<FromWorkerMessage, { type: 'error' }>,
+  task: Task | undefined,
+): Error {
+  const cause = Object.assign(new Error(message.message), {
+    name: message.name,
+    ...(message.stack ? { stack: message.stack } : {}),
+  });
+  const what =
+    task === undefined
+      ? 'building its backbone'
+      : `a batch of ${task.batch.shape[0]} images at ${task.batch.shape[1]}x${task.batch.shape[2]}`;
+  if (message.outOfMemory) {
+    return new OutOfMemoryError({
+      backend: message.backend ?? 'unknown',
+      during: `feature extraction in worker ${index} (${what})`,
+      advice:
+        'Each worker holds its own model and heap: use fewer workers, or a smaller extraction batch size.',
+      cause,
+    });
+  }
+  return new Error(`Feature worker ${index} failed during ${what}: ${message.message}`, { cause });
+}
+
+/**
+ * The worker's entry file: the built `feature-worker-thread.js` beside this module, or, when
+ * running from the TypeScript sources, a bootstrap that registers tsx first (worker threads do
+ * not inherit the loader) with the `@graft/source` condition so workspace packages load from src.
+ */
+function workerEntry(): { url: URL; execArgv?: string[] } {
+  if (import.meta.url.endsWith('.ts')) {
+    return {
+      url: new URL('./feature-worker-bootstrap.mjs', import.meta.url),
+      execArgv: ['--conditions=@graft/source'],
+    };
+  }
+  // Beside this file in dist/node/, or one level down if the bundler moved this code to a chunk.
+  const candidates = ['./feature-worker-thread.js', './node/feature-worker-thread.js'].map(
+    (path) => new URL(path, import.meta.url),
+  );
+  const found = candidates.find((url) => existsSync(fileURLToPath(url)));
+  if (found === undefined) {
+    throw new Error(
+      `@graft/trainer's feature-worker-thread.js is missing beside ${fileURLToPath(import.meta.url)}: rebuild the package.`,
+    );
+  }
+  return { url: found };
+}

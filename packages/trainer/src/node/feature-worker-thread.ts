@@ -1,0 +1,86 @@
+// Entry of each worker of createFeatureWorkerPool: builds the backbone through the app's module,
+// then answers 'compute' messages with the features of each batch (buffers transferred both ways).
+import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import type {
+  FeatureBackboneFactory,
+  FeatureWorkerData,
+  FromWorkerMessage,
+  ToWorkerMessage,
+} from './feature-worker-protocol.js';
+
+const port = parentPort;
+if (port === null) throw new Error('feature-worker-thread must run in a worker thread');
+const { module, data } = workerData as FeatureWorkerData;
+
+/** How wasm/native backends report running out of memory (see @graft/runtime's full list). */
+const outOfMemoryPattern =
+  /Aborted\(OOM\)|Cannot enlarge memory|out of memory|OOM when allocating|Array buffer allocation failed|Invalid typed array length|failed to grow memory|WebAssembly\.Memory/i;
+
+function post(message: FromWorkerMessage, transfer: ArrayBuffer[] = []): void {
+  (port as NonNullable<typeof port>).postMessage(message, transfer);
+}
+
+function errorMessage(error: unknown, id?: number): FromWorkerMessage {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  let backend: string | undefined;
+  try {
+    backend = tf.getBackend();
+  } catch {
+    backend = undefined;
+  }
+  return {
+    type: 'error',
+    ...(id === undefined ? {} : { id }),
+    name: error instanceof Error ? error.name : 'Error',
+    message: error instanceof Error ? error.message : String(error),
+    ...(error instanceof Error && error.stack ? { stack: error.stack } : {}),
+    outOfMemory: outOfMemoryPattern.test(text),
+    ...(backend ? { backend } : {}),
+  };
+}
+
+try {
+  const imported = (await import(module)) as {
+    createFeatureBackbone?: FeatureBackboneFactory;
+    default?: FeatureBackboneFactory;
+  };
+  const create = imported.createFeatureBackbone ?? imported.default;
+  if (typeof create !== 'function') {
+    throw new TypeError(
+      `${module} exports neither createFeatureBackbone nor a default function building the backbone.`,
+    );
+  }
+  const backbone = await create(data);
+  // Same network as extractFeatures in the main thread: the folded one when the backbone has it.
+  const network = backbone.inferenceModel?.() ?? backbone.model;
+  port.on('message', async (message: ToWorkerMessage) => {
+    try {
+      const output = tf.tidy(() => {
+        const input = tf.tensor4d(message.pixels, [...message.shape]);
+        return network.predict(input) as tf.Tensor;
+      });
+      const values = (await output.data()) as Float32Array;
+      output.dispose();
+      // Transfer only a buffer that holds exactly these values (wasm's data() is a fresh copy).
+      const owned =
+        values.byteOffset === 0 && values.byteLength === values.buffer.byteLength
+          ? values
+          : values.slice();
+      post({ type: 'features', id: message.id, values: owned, tensors: tf.memory().numTensors }, [
+        owned.buffer as ArrayBuffer,
+      ]);
+    } catch (error) {
+      post(errorMessage(error, message.id));
+    }
+  });
+  post({
+    type: 'ready',
+    featureDim: backbone.featureDim,
+    weightsId: backbone.weightsId,
+    backend: tf.getBackend(),
+    tensors: tf.memory().numTensors,
+  });
+} catch (error) {
+  post(errorMessage(error));
+}
