@@ -53,6 +53,35 @@ export {
 } from './features/extract-features.js';
 export type { FeatureComputer, PreprocessedBatch } from './features/feature-computer.js';
 export { type FeatureStore, MemoryFeatureStore } from './features/feature-store.js';
+export {
+  type CoralLayer,
+  type CoralLoss,
+  type CoralOptions,
+  centredLogits,
+  coral,
+  coralLoss,
+  covariance,
+} from './losses/coral.js';
+export {
+  type DistillationLoss,
+  type DistillationOptions,
+  distillation,
+  distillationLoss,
+  softDistillationLoss,
+} from './losses/distillation.js';
+export type { LossTerm } from './losses/loss-term.js';
+export {
+  type FeatureTeacher,
+  type LogitsTeacher,
+  logitsFromProbabilities,
+  type Teacher,
+} from './losses/teacher.js';
+export {
+  type ExtractTeacherLogitsOptions,
+  extractTeacherLogits,
+  type TeacherLogitsTable,
+  type TeacherStats,
+} from './losses/teacher-logits.js';
 export { type AdamOptions, adam, adamw } from './optimizers/adam.js';
 export type { OptimizedVariable, Optimizer, OptimizerState } from './optimizers/optimizer.js';
 export {
@@ -62,7 +91,7 @@ export {
 } from './optimizers/optimizer-registry.js';
 export { type SgdOptions, sgd } from './optimizers/sgd.js';
 export { type FineTuneOptions, type FineTuneResult, fineTune } from './training/fine-tune.js';
-export { computeGradients, type StepGradients } from './training/gradients.js';
+export { computeGradients, type LossBatch, type StepGradients } from './training/gradients.js';
 export { classificationLoss, toTargets } from './training/loss.js';
 export {
   defaultMicroBatchSize,

@@ -2,6 +2,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { OptimizedVariable } from '../optimizers/optimizer.js';
 import { classificationLoss, correctCount } from './loss.js';
 
+/** One micro-batch, as a custom step loss sees it. */
+export interface LossBatch {
+  /** `[n, C]` output of `forward` (probabilities). */
+  probabilities: tf.Tensor;
+  /** `[n, C]` float targets of these rows. */
+  targets: tf.Tensor;
+  /** The micro-batch's inputs. */
+  inputs: tf.Tensor;
+  /** First row of the micro-batch within the batch. */
+  start: number;
+  /** Rows in the micro-batch. */
+  size: number;
+}
+
 /** What one accumulated step produced. The caller disposes every tensor. */
 export interface StepGradients {
   /** Mean loss over the batch. */
@@ -35,6 +49,11 @@ export function computeGradients(options: {
   microBatchSize?: number;
   /** Clip the gradients to this global L2 norm. */
   clipNorm?: number;
+  /**
+   * Mean loss of one micro-batch (called inside the gradient tape). Default: the
+   * classification loss of `activation`.
+   */
+  loss?: (batch: LossBatch) => tf.Scalar;
 }): StepGradients {
   const total = options.inputs.shape[0] ?? 0;
   const micro = Math.max(1, Math.min(options.microBatchSize ?? total, total));
@@ -51,11 +70,13 @@ export function computeGradients(options: {
     const { value, grads } = tf.variableGrads(() => {
       const probabilities = options.forward(inputs);
       batchCorrect = tf.keep(correctCount(probabilities, targets));
-      const batchLoss = classificationLoss({
-        probabilities,
-        targets,
-        activation: options.activation,
-      });
+      const batchLoss = options.loss
+        ? options.loss({ probabilities, targets, inputs, start, size })
+        : classificationLoss({
+            probabilities,
+            targets,
+            activation: options.activation,
+          });
       return tf.mul(batchLoss, weight) as tf.Scalar;
     }, variableList);
     tf.dispose([inputs, targets]);

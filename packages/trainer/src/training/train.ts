@@ -34,10 +34,21 @@ import {
 } from '../features/extract-features.js';
 import type { FeatureComputer } from '../features/feature-computer.js';
 import { type FeatureStore, MemoryFeatureStore } from '../features/feature-store.js';
+import type { LossTerm } from '../losses/loss-term.js';
 import { adam } from '../optimizers/adam.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { computeGradients } from './gradients.js';
 import { toTargets } from './loss.js';
+import {
+  type RecordedComponent,
+  resolveLossTerms,
+  type StepLossData,
+  stepLoss,
+  TargetBatchStream,
+  TargetRowSampler,
+  termSeed,
+} from './loss-terms.js';
+import { type FeatureLossData, prepareFeatureLossData } from './prepare-loss-terms.js';
 import {
   type DiscriminativeLearningRates,
   type KeyedWeight,
@@ -130,6 +141,13 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Continue a run from a checkpoint (same mode, models, optimiser kind and data). */
   resume?: TrainingCheckpoint;
+  /**
+   * Extra loss terms, in both modes: `distillation({ teacher, temperature, alpha })` (at most
+   * one; mixes the hard-label loss with the teacher's softened outputs) and
+   * `coral({ targetData, weight })` (aligns source and target covariances). Their components
+   * appear in the epoch logs (`hard_loss`, `distillation_loss`, `coral_loss`).
+   */
+  lossTerms?: readonly LossTerm[];
 }
 
 /** What {@link train} returns. */
@@ -177,6 +195,12 @@ export function defaultMicroBatchSize(
 export async function train(options: TrainOptions): Promise<TrainResult> {
   validateOptions(options);
   const { backbone, head, trainData, mode } = options;
+  const lossTerms = resolveLossTerms(options.lossTerms, {
+    mode,
+    head,
+    classNames: trainData.classNames,
+  });
+  const hasLossTerms = lossTerms.distillation !== undefined || lossTerms.corals.length > 0;
   const batchSize = options.batchSize ?? 32;
   const numClasses = trainData.classNames.length;
   const callbacks = options.callbacks ?? [];
@@ -275,6 +299,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // Feature extraction: featurise once, before any epoch.
   let trainTables: FeatureTable[] = [];
   let validationTable: FeatureTable | undefined;
+  let lossData: FeatureLossData | undefined;
   let extraction: ExtractionStats | undefined;
   let extractionSeconds: number | undefined;
   if (mode === 'feature-extraction') {
@@ -299,6 +324,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       });
       trainTables.push(table);
       addStats(extraction, stats);
+    }
+    if (hasLossTerms) {
+      lossData = await prepareFeatureLossData({
+        terms: lossTerms,
+        backbone,
+        trainData,
+        passes,
+        ...(options.augmentation ? { augmentation: options.augmentation } : {}),
+        seed: options.seed ?? 0,
+        batchSize: extractionBatchSize,
+        store,
+        ...(signal ? { signal } : {}),
+        rowsPerPass: trainTables.map((table) => table.count),
+      });
     }
     if (options.validationData) {
       const { table, stats } = await extractFeatures({
@@ -331,16 +370,23 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       // from a checkpoint (which stores the generator state) sees the same data order.
       const epochSeed = random.nextUint32();
       const sums = { loss: 0, correct: 0, images: 0 };
+      const componentSums = new Map<string, number>();
       let batchIndex = 0;
       const runStep = async (
         inputs: tf.Tensor,
         targets: tf.Tensor,
         forward: (x: tf.Tensor) => tf.Tensor,
+        terms?: {
+          data: StepLossData;
+          forwardTarget: (x: tf.Tensor) => { probabilities: tf.Tensor; features?: tf.Tensor };
+          sourceFeatures: () => tf.Tensor | undefined;
+        },
       ) => {
         context.step = step;
         for (const callback of callbacks) await callback.onBatchBegin?.(batchIndex, context);
         const learningRate = learningRateAt(step);
         let result: ReturnType<typeof computeGradients>;
+        const recorded: RecordedComponent[] = [];
         try {
           result = computeGradients({
             forward,
@@ -352,8 +398,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             ...(options.gradientClipNorm !== undefined
               ? { clipNorm: options.gradientClipNorm }
               : {}),
+            ...(terms
+              ? {
+                  loss: stepLoss({
+                    terms: lossTerms,
+                    activation: head.activation,
+                    data: terms.data,
+                    batchRows: inputs.shape[0] ?? 0,
+                    forwardTarget: terms.forwardTarget,
+                    sourceFeatures: terms.sourceFeatures,
+                    recorded,
+                  }),
+                }
+              : {}),
           });
         } catch (error) {
+          tf.dispose(recorded.map((component) => component.value));
           throw asOutOfMemory(error, inputs.shape, microBatchSize);
         }
         peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
@@ -364,6 +424,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         sums.loss += (loss[0] ?? 0) * size;
         sums.correct += correct[0] ?? 0;
         sums.images += size;
+        for (const component of recorded) {
+          const value = (await component.value.data())[0] ?? 0;
+          component.value.dispose();
+          const previous = componentSums.get(component.name) ?? 0;
+          componentSums.set(component.name, previous + value * component.weight * size);
+        }
         step++;
         context.step = step;
         if (wantsBatchLogs) {
@@ -380,54 +446,111 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
       if (mode === 'feature-extraction') {
         const table = trainTables[epoch % trainTables.length] as FeatureTable;
+        const coralSamplers = (lossData?.coralTables ?? []).map(
+          (coralTable, index) => new TargetRowSampler(coralTable.count, termSeed(epochSeed, index)),
+        );
         const order = new SeededRandom(epochSeed).permutation(table.count);
         if (options.shuffle === false) order.sort((a, b) => a - b);
         for (let start = 0; start < table.count && !control.stopRequested; start += batchSize) {
           throwIfAborted();
           const rows = order.slice(start, start + batchSize);
           const [inputs, targets] = gatherRows(table, rows);
+          const headForward = (x: tf.Tensor) =>
+            head.model.apply(x, { training: true }) as tf.Tensor;
+          const stepData = lossData
+            ? featureStepData(lossData, epoch, rows, coralSamplers)
+            : undefined;
           try {
             await runStep(
               inputs,
               targets,
-              (x) => head.model.apply(x, { training: true }) as tf.Tensor,
+              headForward,
+              stepData
+                ? {
+                    data: stepData,
+                    forwardTarget: (x) => ({ probabilities: headForward(x) }),
+                    sourceFeatures: () => undefined,
+                  }
+                : undefined,
             );
           } finally {
             tf.dispose([inputs, targets]);
+            if (stepData) disposeStepData(stepData);
           }
         }
       } else {
-        for await (const original of trainData.batches({
-          batchSize,
-          shuffle: options.shuffle ?? true,
-          seed: epochSeed,
-          epoch,
-          ...(signal ? { signal } : {}),
-        })) {
-          let batch: ImageBatch = original;
-          try {
-            throwIfAborted();
-            if (options.augmentation) {
-              batch = options.augmentation.apply(original, {
-                seed: augmentationSeed(epochSeed, epoch, batchIndex),
-                numClasses,
-              });
-            }
-            const inputs = normalizeImages(batch.images, backbone.preprocessing);
-            const targets = toTargets(batch.labels, numClasses);
+        const targetStreams = lossTerms.corals.map(
+          (term, index) =>
+            new TargetBatchStream({
+              data: term.targetData,
+              backbone,
+              batchSize,
+              seed: termSeed(epochSeed, index),
+              ...(signal ? { signal } : {}),
+            }),
+        );
+        try {
+          for await (const original of trainData.batches({
+            batchSize,
+            shuffle: options.shuffle ?? true,
+            seed: epochSeed,
+            epoch,
+            ...(signal ? { signal } : {}),
+          })) {
+            let batch: ImageBatch = original;
             try {
-              await runStep(inputs, targets, (x) => {
+              throwIfAborted();
+              if (options.augmentation) {
+                batch = options.augmentation.apply(original, {
+                  seed: augmentationSeed(epochSeed, epoch, batchIndex),
+                  numClasses,
+                });
+              }
+              const inputs = normalizeImages(batch.images, backbone.preprocessing);
+              const targets = toTargets(batch.labels, numClasses);
+              let sourceFeatures: tf.Tensor | undefined;
+              const forwardParts = (x: tf.Tensor) => {
                 const features = backbone.model.apply(x, { training: true }) as tf.Tensor;
-                return head.model.apply(features, { training: true }) as tf.Tensor;
-              });
+                const probabilities = head.model.apply(features, { training: true }) as tf.Tensor;
+                return { features, probabilities };
+              };
+              const stepData: StepLossData | undefined = hasLossTerms
+                ? {
+                    ...(lossTerms.distillation
+                      ? { teacherLogits: lossTerms.distillation.logitsTeacher.logits(batch.images) }
+                      : {}),
+                    coralTargets: await Promise.all(targetStreams.map((stream) => stream.next())),
+                  }
+                : undefined;
+              try {
+                await runStep(
+                  inputs,
+                  targets,
+                  (x) => {
+                    const parts = forwardParts(x);
+                    sourceFeatures = parts.features;
+                    return parts.probabilities;
+                  },
+                  stepData
+                    ? {
+                        data: stepData,
+                        forwardTarget: forwardParts,
+                        sourceFeatures: () => sourceFeatures,
+                      }
+                    : undefined,
+                );
+              } finally {
+                tf.dispose([inputs, targets]);
+                if (stepData) disposeStepData(stepData);
+              }
             } finally {
-              tf.dispose([inputs, targets]);
+              if (batch !== original) disposeBatch(batch);
+              disposeBatch(original);
             }
-          } finally {
-            if (batch !== original) disposeBatch(batch);
-            disposeBatch(original);
+            if (control.stopRequested) break;
           }
-          if (control.stopRequested) break;
+        } finally {
+          await Promise.all(targetStreams.map((stream) => stream.close()));
         }
       }
 
@@ -439,6 +562,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         images_per_second: sums.images / Math.max(seconds, 1e-9),
         epoch_seconds: seconds,
       };
+      for (const [name, sum] of componentSums) logs[name] = sum / Math.max(sums.images, 1);
       if (options.validationData) {
         validation = validationTable
           ? await evaluateFeatures({
@@ -488,6 +612,36 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     trainingSeconds: (now() - trainingStarted) / 1000,
     peakTensorBytes,
   };
+}
+
+/** One feature-extraction step's teacher logits and CORAL target features. */
+function featureStepData(
+  data: FeatureLossData,
+  epoch: number,
+  rows: readonly number[],
+  samplers: readonly TargetRowSampler[],
+): StepLossData {
+  const teacherTable = data.teacherTables[epoch % Math.max(data.teacherTables.length, 1)];
+  let teacherLogits: tf.Tensor2D | undefined;
+  if (teacherTable) {
+    const width = teacherTable.numClasses;
+    const values = new Float32Array(rows.length * width);
+    rows.forEach((row, index) => {
+      values.set(teacherTable.logits.subarray(row * width, (row + 1) * width), index * width);
+    });
+    teacherLogits = tf.tensor2d(values, [rows.length, width]);
+  }
+  const coralTargets = data.coralTables.map((table, index) => {
+    const sampled = (samplers[index] as TargetRowSampler).next(rows.length);
+    const [features, targets] = gatherRows(table, sampled);
+    targets.dispose();
+    return features;
+  });
+  return { ...(teacherLogits ? { teacherLogits } : {}), coralTargets };
+}
+
+function disposeStepData(data: StepLossData): void {
+  tf.dispose([...(data.teacherLogits ? [data.teacherLogits] : []), ...data.coralTargets]);
 }
 
 function isNotBatchNorm(layer: { getClassName(): string }): boolean {

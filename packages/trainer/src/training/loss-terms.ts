@@ -1,0 +1,290 @@
+import {
+  type Backbone,
+  disposeBatch,
+  type Head,
+  type ImageBatch,
+  type ImageDataset,
+  InvalidArgumentError,
+  normalizeImages,
+  SeededRandom,
+} from '@graft/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { type CoralLoss, centredLogits, coralLoss } from '../losses/coral.js';
+import { type DistillationLoss, distillationLoss } from '../losses/distillation.js';
+import type { LossTerm } from '../losses/loss-term.js';
+import type { LossBatch } from './gradients.js';
+import { classificationLoss } from './loss.js';
+
+/** The validated loss terms of a run. */
+export interface ResolvedLossTerms {
+  /** At most one distillation term (it replaces the hard-label loss by its mix). */
+  distillation?: DistillationLoss;
+  /** CORAL terms, added to the loss. */
+  corals: CoralLoss[];
+}
+
+/** Checks `lossTerms` against the run (one distillation, softmax head, CORAL layers per mode). */
+export function resolveLossTerms(
+  terms: readonly LossTerm[] | undefined,
+  run: { mode: 'feature-extraction' | 'fine-tune'; head: Head; classNames: readonly string[] },
+): ResolvedLossTerms {
+  const resolved: ResolvedLossTerms = { corals: [] };
+  (terms ?? []).forEach((term, index) => {
+    const argument = `lossTerms[${index}]`;
+    if (term?.kind === 'distillation') {
+      if (resolved.distillation) {
+        throw new InvalidArgumentError({
+          argument,
+          value: term.getConfig(),
+          expected: 'must not be a second distillation term (one teacher per run)',
+        });
+      }
+      if (run.head.activation !== 'softmax') {
+        throw new InvalidArgumentError({
+          argument: `${argument}.head.activation`,
+          value: run.head.activation,
+          expected: 'must be softmax for distillation (a softened class distribution)',
+        });
+      }
+      const labels = term.logitsTeacher.labels;
+      if (labels !== undefined && labels.join('\n') !== run.classNames.join('\n')) {
+        throw new InvalidArgumentError({
+          argument: `${argument}.teacher.labels`,
+          value: labels,
+          expected: `must equal the training classes in order (${run.classNames.join(', ')})`,
+        });
+      }
+      resolved.distillation = term;
+    } else if (term?.kind === 'coral') {
+      if (term.layer === 'features' && run.mode !== 'fine-tune') {
+        throw new InvalidArgumentError({
+          argument: `${argument}.layer`,
+          value: term.layer,
+          expected:
+            'must be logits in feature-extraction mode (frozen features get no gradient); features needs fine-tune mode',
+        });
+      }
+      resolved.corals.push(term);
+    } else {
+      throw new InvalidArgumentError({
+        argument,
+        value: (term as { kind?: unknown })?.kind,
+        expected: 'must be a loss term built by distillation() or coral()',
+      });
+    }
+  });
+  return resolved;
+}
+
+/** Name of a loss component in the epoch logs. */
+export function coralLogName(index: number): string {
+  return index === 0 ? 'coral_loss' : `coral_loss_${index}`;
+}
+
+/** Per-step data the loss terms need, for the whole batch. Owned by the caller. */
+export interface StepLossData {
+  /** `[N, C]` teacher logits of the batch's rows. */
+  teacherLogits?: tf.Tensor;
+  /** One target batch per CORAL term: features (feature extraction) or normalised pixels. */
+  coralTargets: tf.Tensor[];
+}
+
+/** A component recorded during one step (kept scalars; the caller reads and disposes them). */
+export interface RecordedComponent {
+  /** Log name, e.g. `distillation_loss`. */
+  name: string;
+  /** The micro-batch's value. */
+  value: tf.Scalar;
+  /** Share of the batch (micro-batch rows / batch rows). */
+  weight: number;
+}
+
+/**
+ * The step loss with the terms: hard-label loss (mixed with the soft term when distilling)
+ * plus `λ·CORAL` per CORAL term, on each micro-batch; the target rows paired with micro-batch
+ * `[start, start + size)` are the same rows of the target batch. Components are recorded with
+ * `tf.keep` into `recorded`.
+ */
+export function stepLoss(options: {
+  /** The resolved terms. */
+  terms: ResolvedLossTerms;
+  /** The head's activation. */
+  activation: 'softmax' | 'sigmoid';
+  /** This step's data. */
+  data: StepLossData;
+  /** Rows of the whole batch. */
+  batchRows: number;
+  /** Target inputs → the activations CORAL compares (probabilities, and features when fine-tuning). */
+  forwardTarget: (inputs: tf.Tensor) => { probabilities: tf.Tensor; features?: tf.Tensor };
+  /** The source micro-batch's backbone features, when the forward pass exposes them. */
+  sourceFeatures: () => tf.Tensor | undefined;
+  /** Where components are recorded. */
+  recorded: RecordedComponent[];
+}): (batch: LossBatch) => tf.Scalar {
+  const { terms, data, recorded } = options;
+  return (batch) => {
+    const weight = batch.size / Math.max(options.batchRows, 1);
+    const record = (name: string, value: tf.Scalar) => {
+      recorded.push({ name, value: tf.keep(tf.clone(value)), weight });
+    };
+    let total: tf.Scalar;
+    if (terms.distillation && data.teacherLogits) {
+      const teacherLogits = tf.slice(data.teacherLogits, batch.start, batch.size);
+      const {
+        total: mixed,
+        hard,
+        soft,
+      } = distillationLoss({
+        studentProbabilities: batch.probabilities,
+        teacherLogits,
+        targets: batch.targets,
+        temperature: terms.distillation.temperature,
+        alpha: terms.distillation.alpha,
+      });
+      record('hard_loss', hard);
+      record('distillation_loss', soft);
+      total = mixed;
+    } else {
+      total = classificationLoss({
+        probabilities: batch.probabilities,
+        targets: batch.targets,
+        activation: options.activation,
+      });
+    }
+    terms.corals.forEach((term, index) => {
+      const targetBatch = data.coralTargets[index];
+      if (targetBatch === undefined) return;
+      const available = (targetBatch.shape[0] ?? 0) - batch.start;
+      const rows = Math.min(batch.size, available);
+      let distance: tf.Scalar;
+      if (rows < 2 || batch.size < 2) {
+        distance = tf.scalar(0);
+      } else {
+        const targetInputs = tf.slice(targetBatch, batch.start, rows);
+        const target = options.forwardTarget(targetInputs);
+        let sourceActivations: tf.Tensor;
+        let targetActivations: tf.Tensor;
+        if (term.layer === 'features') {
+          const features = options.sourceFeatures();
+          if (features === undefined || target.features === undefined) {
+            throw new InvalidArgumentError({
+              argument: 'layer',
+              value: term.layer,
+              expected: 'needs a forward pass that exposes backbone features (fine-tune mode)',
+            });
+          }
+          sourceActivations = features;
+          targetActivations = target.features;
+        } else {
+          sourceActivations = centredLogits(batch.probabilities, options.activation);
+          targetActivations = centredLogits(target.probabilities, options.activation);
+        }
+        distance = coralLoss({
+          source: tf.reshape(sourceActivations, [batch.size, -1]) as tf.Tensor2D,
+          target: tf.reshape(targetActivations, [rows, -1]) as tf.Tensor2D,
+        });
+      }
+      record(coralLogName(index), distance);
+      total = tf.add(total, tf.mul(distance, term.weight)) as tf.Scalar;
+    });
+    return total;
+  };
+}
+
+/**
+ * Seeded sampler of target rows for CORAL in feature-extraction mode: walks a permutation of
+ * the rows, drawing a new one when exhausted. Seeded per epoch from the run's random state, so
+ * runs and resumes are deterministic.
+ */
+export class TargetRowSampler {
+  private readonly random: SeededRandom;
+  private order: number[] = [];
+  private position = 0;
+
+  constructor(
+    private readonly count: number,
+    seed: number,
+  ) {
+    this.random = new SeededRandom(seed);
+  }
+
+  /** The next `size` rows (wrapping into a fresh permutation), never repeating within a draw when possible. */
+  next(size: number): number[] {
+    const rows: number[] = [];
+    while (rows.length < Math.min(size, this.count)) {
+      if (this.position >= this.order.length) {
+        this.order = this.random.permutation(this.count);
+        this.position = 0;
+      }
+      rows.push(this.order[this.position] as number);
+      this.position++;
+    }
+    return rows;
+  }
+}
+
+/**
+ * Target batches of normalised pixels for CORAL when fine-tuning: seeded shuffled batches of
+ * `batchSize` (full batches when the data allows), restarting with the next epoch's order
+ * when exhausted. Call {@link close} at the end of the epoch.
+ */
+export class TargetBatchStream {
+  private iterator: AsyncIterator<ImageBatch> | undefined;
+  private cycle = 0;
+
+  constructor(
+    private readonly options: {
+      data: ImageDataset;
+      backbone: Backbone;
+      batchSize: number;
+      seed: number;
+      signal?: AbortSignal;
+    },
+  ) {}
+
+  /** The next batch as `[n, H, W, 3]` normalised input; the caller disposes it. */
+  async next(): Promise<tf.Tensor> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (this.iterator === undefined) {
+        const { data, batchSize, seed, signal } = this.options;
+        this.iterator = data
+          .batches({
+            batchSize,
+            shuffle: true,
+            seed,
+            epoch: this.cycle,
+            dropRemainder: data.size >= batchSize,
+            ...(signal ? { signal } : {}),
+          })
+          [Symbol.asyncIterator]();
+        this.cycle++;
+      }
+      const result = await this.iterator.next();
+      if (!result.done) {
+        const batch = result.value;
+        try {
+          return normalizeImages(batch.images, this.options.backbone.preprocessing);
+        } finally {
+          disposeBatch(batch);
+        }
+      }
+      this.iterator = undefined;
+    }
+    throw new InvalidArgumentError({
+      argument: 'coral.targetData',
+      value: this.options.data.size,
+      expected: 'must yield at least one batch',
+    });
+  }
+
+  /** Ends the underlying stream. */
+  async close(): Promise<void> {
+    await this.iterator?.return?.();
+    this.iterator = undefined;
+  }
+}
+
+/** A per-term seed derived from the epoch's seed (no extra draw from the run's generator). */
+export function termSeed(epochSeed: number, index: number): number {
+  return (Math.imul(epochSeed ^ 0x27d4eb2f, 0x165667b1) + Math.imul(index + 1, 0x9e3779b1)) >>> 0;
+}

@@ -1,0 +1,83 @@
+import type { Backbone, ImageAugmentation, ImageDataset } from '@graft/core';
+import { extractFeatures, type FeatureTable } from '../features/extract-features.js';
+import type { FeatureStore } from '../features/feature-store.js';
+import { extractTeacherLogits, type TeacherLogitsTable } from '../losses/teacher-logits.js';
+import type { ResolvedLossTerms } from './loss-terms.js';
+
+/** Cached data of the loss terms in feature-extraction mode. */
+export interface FeatureLossData {
+  /** Teacher logits per augmented pass, row-aligned with the student's feature tables. */
+  teacherTables: TeacherLogitsTable[];
+  /** Target-domain features per CORAL term. */
+  coralTables: FeatureTable[];
+  /** Teacher images computed (not from the cache), over all passes. */
+  teacherImages: number;
+  /** Teacher rows served from the cache. */
+  teacherCacheHits: number;
+}
+
+/**
+ * Feature-extraction mode: the teacher's logits for every pass (on the same augmented pixels as
+ * the student's features) and the CORAL target features, computed once and cached in `store`.
+ */
+export async function prepareFeatureLossData(options: {
+  terms: ResolvedLossTerms;
+  backbone: Backbone;
+  trainData: ImageDataset;
+  passes: number;
+  augmentation?: ImageAugmentation;
+  seed: number;
+  batchSize: number;
+  store: FeatureStore;
+  signal?: AbortSignal;
+  /** Student feature-table row counts per pass, checked against the teacher's. */
+  rowsPerPass: readonly number[];
+}): Promise<FeatureLossData> {
+  const result: FeatureLossData = {
+    teacherTables: [],
+    coralTables: [],
+    teacherImages: 0,
+    teacherCacheHits: 0,
+  };
+  const { terms, signal } = options;
+  if (terms.distillation) {
+    for (let pass = 0; pass < options.passes; pass++) {
+      const { table, stats } = await extractTeacherLogits({
+        teacher: terms.distillation.teacher,
+        logitsTeacher: terms.distillation.logitsTeacher,
+        data: options.trainData,
+        batchSize: options.batchSize,
+        ...(options.augmentation ? { augmentation: options.augmentation } : {}),
+        pass,
+        seed: options.seed,
+        store: options.store,
+        ...(signal ? { signal } : {}),
+      });
+      const expected = options.rowsPerPass[pass];
+      if (table.count !== expected) {
+        throw new RangeError(
+          `The teacher saw ${table.count} images in pass ${pass}, the student ${expected}.`,
+        );
+      }
+      if (table.numClasses !== options.trainData.classNames.length) {
+        throw new RangeError(
+          `The teacher gives ${table.numClasses} logits per image; the data has ${options.trainData.classNames.length} classes.`,
+        );
+      }
+      result.teacherTables.push(table);
+      result.teacherImages += stats.teacherImages;
+      result.teacherCacheHits += stats.cacheHits;
+    }
+  }
+  for (const term of terms.corals) {
+    const { table } = await extractFeatures({
+      backbone: options.backbone,
+      data: term.targetData,
+      batchSize: options.batchSize,
+      store: options.store,
+      ...(signal ? { signal } : {}),
+    });
+    result.coralTables.push(table);
+  }
+  return result;
+}
