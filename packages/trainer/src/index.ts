@@ -1,4 +1,26 @@
 export {
+  type AdaptBatchNormOptions,
+  type AdaptBatchNormProgress,
+  type AdaptBatchNormReport,
+  type AdaptedBatchNormLayer,
+  adaptBatchNorm,
+  type BatchNormStrategy,
+  batchNormStrategies,
+} from './adaptation/adapt-batch-norm.js';
+export {
+  type AdaptationContext,
+  type AdaptationMethodDescriptor,
+  type AdaptationRecord,
+  type AdaptClassifierOptions,
+  type AdaptedClassifierMetadata,
+  adaptationMethodNames,
+  adaptationMethodRegistry,
+  adaptClassifier,
+  cloneModel,
+  getAdaptationMethod,
+} from './adaptation/adapt-classifier.js';
+export { type BatchNormLayer, findBatchNormLayers } from './adaptation/batch-norm-layers.js';
+export {
   type EarlyStopping,
   type EarlyStoppingOptions,
   earlyStopping,

@@ -1,3 +1,4 @@
+export { writeClassifierDirectory } from '../adaptation/node/write-classifier-directory.js';
 export { checkpointFiles, readCheckpoint, writeCheckpoint } from './checkpoint-files.js';
 export {
   loadClassifier,
