@@ -8,6 +8,7 @@ import {
 import * as tfl from '@tensorflow/tfjs-layers';
 import { applyFrozenBatchNormPolicy } from '../freezing/batch-norm-policy.js';
 import { freezeAllLayers, setTrainableLayers } from '../freezing/layer-freezing.js';
+import { foldBatchNorm } from '../inference/fold-batch-norm.js';
 
 /** How a 4-D feature map becomes a feature vector. */
 export type FeaturePooling = 'avg' | 'max';
@@ -43,6 +44,13 @@ export interface BackboneFromModelOptions {
 export interface GraftBackbone extends Backbone {
   /** Whether BatchNormalization layers stay frozen when unfreezing. */
   readonly keepBatchNormFrozen: boolean;
+  /**
+   * A new network equal to `model` in inference mode, with BatchNorm folded into the preceding
+   * convolutions, ReLU/ReLU6 fused into them and zero padding absorbed (see `foldBatchNorm`).
+   * Built from the current weights on each call; the previous one is disposed. Owned by the
+   * backbone: `dispose()` releases it.
+   */
+  inferenceModel(): tfl.LayersModel;
 }
 
 /**
@@ -94,6 +102,7 @@ export function backboneFromModel(options: BackboneFromModelOptions): GraftBackb
   const stages = [...(options.stages ?? [])];
   const keepBatchNormFrozen = options.keepBatchNormFrozen ?? false;
   if (options.frozen ?? true) freezeAllLayers(model);
+  let inference: tfl.LayersModel | undefined;
 
   return {
     name,
@@ -103,6 +112,13 @@ export function backboneFromModel(options: BackboneFromModelOptions): GraftBackb
     model,
     stages,
     keepBatchNormFrozen,
+    inferenceModel() {
+      // Rebuilt from the current weights on every call (fine-tuning may have changed them).
+      const next = foldBatchNorm({ model, name: `${name}_inference` }).model;
+      inference?.dispose();
+      inference = next;
+      return next;
+    },
     freeze() {
       freezeAllLayers(model);
     },
@@ -120,6 +136,8 @@ export function backboneFromModel(options: BackboneFromModelOptions): GraftBackb
       };
     },
     dispose() {
+      inference?.dispose();
+      inference = undefined;
       // Disposing the feature model releases the shared layers' weights; the source model's
       // head (if any) is released with it.
       if (model !== source) source.dispose();
