@@ -166,6 +166,11 @@ export interface TrainResult {
   extraction?: ExtractionStats;
   /** Seconds spent featurising (feature-extraction mode). */
   extractionSeconds?: number;
+  /**
+   * Distillation in feature-extraction mode: images the teacher ran on, and teacher rows served
+   * from the feature store.
+   */
+  teacher?: { images: number; cacheHits: number };
   /** Seconds spent in the epochs. */
   trainingSeconds: number;
   /**
@@ -609,6 +614,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ...(validation ? { validation } : {}),
     ...(extraction ? { extraction } : {}),
     ...(extractionSeconds !== undefined ? { extractionSeconds } : {}),
+    ...(lossData && lossTerms.distillation
+      ? { teacher: { images: lossData.teacherImages, cacheHits: lossData.teacherCacheHits } }
+      : {}),
     trainingSeconds: (now() - trainingStarted) / 1000,
     peakTensorBytes,
   };
