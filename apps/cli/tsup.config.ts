@@ -1,7 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/main.ts', 'src/index.ts'],
+  // feature-worker is loaded by URL in worker threads (--extraction-workers): its own file.
+  entry: {
+    main: 'src/main.ts',
+    index: 'src/index.ts',
+    'feature-worker': 'src/pipeline/feature-worker.ts',
+  },
   format: ['esm'],
   dts: { entry: 'src/index.ts' },
   sourcemap: true,

@@ -4,6 +4,7 @@ import { loadConfigFile } from '../config/load-config-file.js';
 import { resolveTrainConfig, type TrainConfig, trainingModes } from '../config/train-config.js';
 import type { CommandOutput } from '../output.js';
 import { defaultBackboneName } from '../pipeline/defaults.js';
+import { parseExtractionWorkers } from '../pipeline/extraction-workers.js';
 import { runTraining } from '../pipeline/run-training.js';
 
 /** Flags of `graft train`, as commander gives them (strings; validated by resolveTrainConfig). */
@@ -23,6 +24,7 @@ export interface TrainFlags {
   seed?: string;
   out?: string;
   keepBest?: boolean;
+  extractionWorkers?: string;
 }
 
 /** Adds the training flags shared by `graft train` and `graft demo`. */
@@ -101,9 +103,14 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
     .option(
       '--split <fractions>',
       'train,val[,test] fractions for a folder without val/ (default 0.8,0.1,0.1)',
+    )
+    .option(
+      '--extraction-workers <n>',
+      'threads computing frozen features, each with its own backbone and memory (default auto: one per CPU on wasm/cpu; 1 = this thread)',
     );
   addTrainingFlags(command).action(async (data: string | undefined, flags: TrainFlags) => {
     const config = await trainConfigFrom(data, flags);
-    process.exitCode = await runTraining({ config, output });
+    const extractionWorkers = parseExtractionWorkers(flags.extractionWorkers);
+    process.exitCode = await runTraining({ config, output, extractionWorkers });
   });
 }

@@ -8,10 +8,11 @@ import {
   type EvaluationReport,
   earlyStopping,
   evaluate,
+  type FeatureComputer,
   type TrainingCheckpoint,
   train,
 } from '@graft/trainer';
-import { modelCheckpoint, saveClassifier } from '@graft/trainer/node';
+import { type FeatureWorkerPool, modelCheckpoint, saveClassifier } from '@graft/trainer/node';
 import type { TrainConfig } from '../config/train-config.js';
 import { exitCodes } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
@@ -29,6 +30,11 @@ import { buildAugmentation } from './build-augmentation.js';
 import { buildSchedule, scheduleConfigFor } from './build-schedule.js';
 import { lastCheckpointDirectory } from './checkpoints.js';
 import { backboneOptionsFor } from './defaults.js';
+import {
+  type ExtractionWorkers,
+  resolveExtractionWorkers,
+  startExtractionWorkers,
+} from './extraction-workers.js';
 
 import { loadTrainingData, type TrainingData } from './load-training-data.js';
 import { progressCallback } from './progress-callback.js';
@@ -42,6 +48,8 @@ export interface RunTrainingOptions {
   output: CommandOutput;
   /** Continue from the run's last checkpoint. */
   resume?: TrainingCheckpoint;
+  /** `--extraction-workers`: threads computing frozen features. Default `auto`. */
+  extractionWorkers?: ExtractionWorkers;
 }
 
 /** What a finished run reports (printed as a table, or as JSON with --json). */
@@ -99,15 +107,35 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
   }
 
   output.info(`loading backbone ${config.backbone} (${config.weights} weights)…`);
-  const backbone = await createBackbone(config.backbone, {
+  const backboneOptions = {
     pretrained: config.weights !== 'none',
     ...(config.weights !== 'none' && config.weights !== 'imagenet'
       ? { weightsPath: config.weights }
       : {}),
     ...backboneOptionsFor(config.backbone),
     seed: config.seed,
-  });
+  };
+  const backbone = await createBackbone(config.backbone, backboneOptions);
   let head: Head | undefined;
+  // Feature-extraction workers start while the data loads.
+  const workerCount = resolveExtractionWorkers({
+    requested: options.extractionWorkers ?? 'auto',
+    backend: backend.chosen,
+    mode: config.mode,
+  });
+  const startingWorkers: Promise<FeatureWorkerPool> | undefined =
+    workerCount > 1
+      ? startExtractionWorkers({
+          workers: workerCount,
+          backend: backend.chosen,
+          backbone: config.backbone,
+          backboneOptions,
+        })
+      : undefined;
+  startingWorkers?.catch(() => undefined);
+  if (startingWorkers) {
+    output.info(`starting ${workerCount} feature-extraction workers (one backbone each)…`);
+  }
   try {
     const data = await loadTrainingData({
       data: config.data,
@@ -119,6 +147,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
     output.info(
       `data ${data.description}: ${data.classNames.length} classes, ${data.train.size} train / ${data.validation?.size ?? 0} val / ${data.test?.size ?? 0} test images`,
     );
+    const workers = await startingWorkers;
     head = createHead('linear', {
       featureDim: backbone.featureDim,
       numClasses: data.classNames.length,
@@ -134,8 +163,10 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
       backendName: backend.chosen,
       started,
       ...(options.resume ? { resume: options.resume } : {}),
+      ...(workers ? { featureComputer: workers } : {}),
     });
   } finally {
+    await (await startingWorkers?.catch(() => undefined))?.close();
     head?.dispose();
     backbone.dispose();
   }
@@ -151,6 +182,7 @@ async function trainAndReport(options: {
   backendName: string;
   started: number;
   resume?: TrainingCheckpoint;
+  featureComputer?: FeatureComputer;
 }): Promise<number> {
   const { config, output, run, backbone, head, data } = options;
   const stepsPerEpoch = Math.ceil(data.train.size / config.batchSize);
@@ -203,6 +235,7 @@ async function trainAndReport(options: {
         seed: config.seed,
         signal,
         ...(options.resume ? { resume: options.resume } : {}),
+        ...(options.featureComputer ? { featureComputer: options.featureComputer } : {}),
       }),
     {
       onInterrupt: () => {
