@@ -9,6 +9,29 @@ export {
   openImageFiles,
 } from './browser/open-image-files.js';
 export { resizePixels } from './browser/resize-pixels.js';
+export {
+  checkCosineThreshold,
+  checkHammingThreshold,
+  type DuplicateCandidate,
+  type DuplicateImage,
+  type DuplicateKind,
+  type DuplicateKindCounts,
+  type DuplicateReport,
+  defaultCosineThreshold,
+  defaultHammingThreshold,
+  type ExactDuplicateGroup,
+  type FindDuplicatesOptions,
+  findDuplicates,
+  maximumHammingThreshold,
+  type NearDuplicateMethod,
+  type NearDuplicatePair,
+} from './cleaning/find-duplicates.js';
+export {
+  hammingDistance,
+  type PerceptualHashInput,
+  perceptualHash,
+  perceptualHashSize,
+} from './cleaning/perceptual-hash.js';
 export { decodeBmp, isBmp } from './decoders/decode-bmp.js';
 export { decodeNetpbm, isNetpbm } from './decoders/decode-netpbm.js';
 export type { DecodedImage } from './decoders/decoded-image.js';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   FileFormatError,
@@ -10,6 +9,7 @@ import {
 import type { DatasetBatchOptions } from '../pipeline/batch-options.js';
 import { checkResizeOptions } from '../pipeline/resize-geometry.js';
 import { streamBatches } from '../pipeline/stream-batches.js';
+import { contentKey } from './content-key.js';
 import { decodeImage } from './decode-image.js';
 import type { ImageFile, SkippedFile } from './scan-image-folder.js';
 
@@ -145,7 +145,7 @@ export class FileImageDataset implements ImageDataset {
         cause: error,
       });
     }
-    const key = createHash('sha1').update(bytes).digest('hex');
+    const key = contentKey(bytes);
     const pixels = await decodeImage(bytes, path, {
       imageSize: this.imageSize,
       resize: this.resize,

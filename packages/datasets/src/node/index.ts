@@ -4,6 +4,7 @@ export {
   cifarFormats,
   cifarImageBytes,
 } from './cifar-formats.js';
+export { contentKey } from './content-key.js';
 export { decodeImage, type ResizeTarget, resizeDecoded } from './decode-image.js';
 export { type ExtractTarGzOptions, extractTarGz } from './extract-tar-gz.js';
 export {
@@ -13,6 +14,17 @@ export {
   type ImagePipelineOptions,
 } from './file-image-dataset.js';
 export {
+  type DuplicateFeatures,
+  type FindImageDuplicatesOptions,
+  findImageDuplicates,
+  type ImageDuplicateReport,
+} from './find-image-duplicates.js';
+export {
+  type HashImageFileOptions,
+  hashImageFile,
+  type ImageFileHashes,
+} from './hash-image-file.js';
+export {
   CifarDataset,
   type CifarLocationOptions,
   type OpenCifarOptions,
@@ -20,6 +32,7 @@ export {
   resolveCifarDirectory,
 } from './open-cifar.js';
 export {
+  type FolderDuplicateOptions,
   type ImageFolder,
   type ImageFolderInspection,
   type ImageFolderReport,

@@ -1,5 +1,10 @@
 import { FileFormatError, InvalidArgumentError } from '@graft/core';
 import { FileImageDataset, type ImagePipelineOptions } from './file-image-dataset.js';
+import {
+  type FindImageDuplicatesOptions,
+  findImageDuplicates,
+  type ImageDuplicateReport,
+} from './find-image-duplicates.js';
 import { readImageSize } from './read-image-size.js';
 import {
   type ImageFile,
@@ -92,7 +97,15 @@ export interface ImageFolder {
   dataset(split?: SplitName): FileImageDataset;
   /** Counts, imbalance, image sizes and bad files. */
   inspect(options?: InspectOptions): Promise<ImageFolderInspection>;
+  /**
+   * Exact and near duplicates over every split (see `findImageDuplicates`): within a class,
+   * across classes, across splits. Undecodable files are added to `report.badFiles`.
+   */
+  findDuplicates(options?: FolderDuplicateOptions): Promise<ImageDuplicateReport>;
 }
+
+/** Options of {@link ImageFolder.findDuplicates}: those of `findImageDuplicates` but the files. */
+export type FolderDuplicateOptions = Omit<FindImageDuplicatesOptions, 'files' | 'classNames'>;
 
 /**
  * Opens an image folder (torchvision `ImageFolder` semantics, see `scanImageFolder`) and gives
@@ -155,6 +168,16 @@ export async function openImageFolder(options: OpenImageFolderOptions): Promise<
       return everything.subset(indices);
     },
     inspect: (inspectOptions) => inspectFolder(scan, badFiles, inspectOptions ?? {}),
+    async findDuplicates(duplicateOptions) {
+      const report = await findImageDuplicates({
+        ...duplicateOptions,
+        files: scan.files,
+        classNames: scan.classNames,
+      });
+      const known = new Set(badFiles.map((file) => file.path));
+      for (const file of report.unreadable) if (!known.has(file.path)) badFiles.push(file);
+      return report;
+    },
   };
 }
 
