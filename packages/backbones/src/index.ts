@@ -37,6 +37,18 @@ export {
   setTrainableLayers,
 } from './freezing/layer-freezing.js';
 export {
+  type FoldBatchNormOptions,
+  type FoldBatchNormReport,
+  type FoldBatchNormResult,
+  foldBatchNorm,
+} from './inference/fold-batch-norm.js';
+export {
+  type FusedActivation,
+  FusedConvolution,
+  type FusedConvolutionOptions,
+  type FusedPadding,
+} from './inference/fused-convolution.js';
+export {
   type BuildMobileNetV2Options,
   buildMobileNetV2,
   type MobileNetV2Alpha,
