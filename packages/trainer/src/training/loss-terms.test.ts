@@ -62,7 +62,8 @@ describe('train with loss terms', () => {
 
   const trainData = new ColourDataset({ count: 30, seed: 1, noise: 60 });
   const validationData = new ColourDataset({ count: 12, seed: 2, noise: 60 });
-  const targetData = new ColourDataset({ count: 20, seed: 3, noise: 100 });
+  // One class, as an unlabelled folder is: labels are ignored.
+  const targetData = new ColourDataset({ count: 20, seed: 3, noise: 100, numClasses: 1 });
 
   async function run(
     options: Partial<TrainOptions> & { featureDim?: number },

@@ -1,4 +1,5 @@
-import type { Backbone, ImageAugmentation, ImageDataset } from '@graft/core';
+import type { Backbone, ImageAugmentation, ImageBatch, ImageDataset } from '@graft/core';
+import * as tf from '@tensorflow/tfjs-core';
 import { extractFeatures, type FeatureTable } from '../features/extract-features.js';
 import type { FeatureStore } from '../features/feature-store.js';
 import { extractTeacherLogits, type TeacherLogitsTable } from '../losses/teacher-logits.js';
@@ -72,7 +73,7 @@ export async function prepareFeatureLossData(options: {
   for (const term of terms.corals) {
     const { table } = await extractFeatures({
       backbone: options.backbone,
-      data: term.targetData,
+      data: withoutLabels(term.targetData),
       batchSize: options.batchSize,
       store: options.store,
       ...(signal ? { signal } : {}),
@@ -80,4 +81,26 @@ export async function prepareFeatureLossData(options: {
     result.coralTables.push(table);
   }
   return result;
+}
+
+/**
+ * The target images with their labels replaced by zeros of a two-class dataset: CORAL ignores
+ * labels, and an unlabelled folder often has a single class (one-hot needs two).
+ */
+function withoutLabels(data: ImageDataset): ImageDataset {
+  return {
+    classNames: ['target', 'unused'],
+    size: data.size,
+    labels: () => new Array<number>(data.size).fill(0),
+    async *batches(options) {
+      for await (const batch of data.batches(options)) {
+        batch.labels.dispose();
+        const relabelled: ImageBatch = {
+          ...batch,
+          labels: tf.zeros([batch.images.shape[0]], 'int32') as tf.Tensor1D,
+        };
+        yield relabelled;
+      }
+    },
+  };
 }
