@@ -4,6 +4,7 @@ import { registerBackbonesCommand } from './commands/backbones.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerDataCommand } from './commands/data-inspect.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerDistillCommand } from './commands/distill.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerExportCommand } from './commands/export.js';
@@ -24,6 +25,7 @@ export type CommandRegistration = (program: Command, output: CommandOutput) => v
 /** Every command, in help order. New commands are added here, one file each. */
 export const commandRegistrations: readonly CommandRegistration[] = [
   registerTrainCommand,
+  registerDistillCommand,
   registerResumeCommand,
   registerEvalCommand,
   registerPredictCommand,

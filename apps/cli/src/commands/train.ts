@@ -5,6 +5,7 @@ import { resolveTrainConfig, type TrainConfig, trainingModes } from '../config/t
 import type { CommandOutput } from '../output.js';
 import { defaultBackboneName } from '../pipeline/defaults.js';
 import { parseExtractionWorkers } from '../pipeline/extraction-workers.js';
+import { parseNumberFlag } from '../pipeline/load-loss-terms.js';
 import { runTraining } from '../pipeline/run-training.js';
 
 /** Flags of `graft train`, as commander gives them (strings; validated by resolveTrainConfig). */
@@ -25,6 +26,8 @@ export interface TrainFlags {
   out?: string;
   keepBest?: boolean;
   extractionWorkers?: string;
+  coralTarget?: string;
+  coralWeight?: string;
 }
 
 /** Adds the training flags shared by `graft train` and `graft demo`. */
@@ -107,10 +110,28 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
     .option(
       '--extraction-workers <n>',
       'threads computing frozen features, each with its own backbone and memory (default auto: one per CPU on wasm/cpu; 1 = this thread)',
-    );
+    )
+    .option(
+      '--coral-target <dir>',
+      'Deep CORAL: folder of unlabelled target-domain images whose statistics the head aligns to',
+    )
+    .option('--coral-weight <w>', 'weight of the CORAL term (default 1)');
   addTrainingFlags(command).action(async (data: string | undefined, flags: TrainFlags) => {
     const config = await trainConfigFrom(data, flags);
     const extractionWorkers = parseExtractionWorkers(flags.extractionWorkers);
-    process.exitCode = await runTraining({ config, output, extractionWorkers });
+    const coralWeight = parseNumberFlag('--coral-weight', flags.coralWeight);
+    const lossTerms =
+      flags.coralTarget !== undefined || coralWeight !== undefined
+        ? {
+            ...(flags.coralTarget !== undefined ? { coralTarget: flags.coralTarget } : {}),
+            ...(coralWeight !== undefined ? { coralWeight } : {}),
+          }
+        : undefined;
+    process.exitCode = await runTraining({
+      config,
+      output,
+      extractionWorkers,
+      ...(lossTerms ? { lossTerms } : {}),
+    });
   });
 }

@@ -36,6 +36,7 @@ import {
   startExtractionWorkers,
 } from './extraction-workers.js';
 
+import { type LossTermSettings, loadLossTerms } from './load-loss-terms.js';
 import { loadTrainingData, type TrainingData } from './load-training-data.js';
 import { progressCallback } from './progress-callback.js';
 import { selectBackend } from './select-backend.js';
@@ -50,6 +51,8 @@ export interface RunTrainingOptions {
   resume?: TrainingCheckpoint;
   /** `--extraction-workers`: threads computing frozen features. Default `auto`. */
   extractionWorkers?: ExtractionWorkers;
+  /** Extra loss terms: `--teacher` (graft distill), `--coral-target` (graft train). */
+  lossTerms?: LossTermSettings;
 }
 
 /** What a finished run reports (printed as a table, or as JSON with --json). */
@@ -103,6 +106,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
           ? config.weights
           : resolve(config.weights),
       out: run.root,
+      ...(options.lossTerms ? { lossTerms: options.lossTerms } : {}),
     });
   }
 
@@ -117,6 +121,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
   };
   const backbone = await createBackbone(config.backbone, backboneOptions);
   let head: Head | undefined;
+  let lossTerms: Awaited<ReturnType<typeof loadLossTerms>> | undefined;
   // Feature-extraction workers start while the data loads.
   const workerCount = resolveExtractionWorkers({
     requested: options.extractionWorkers ?? 'auto',
@@ -148,6 +153,9 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
       `data ${data.description}: ${data.classNames.length} classes, ${data.train.size} train / ${data.validation?.size ?? 0} val / ${data.test?.size ?? 0} test images`,
     );
     const workers = await startingWorkers;
+    lossTerms = options.lossTerms
+      ? await loadLossTerms({ settings: options.lossTerms, preprocessing: backbone.preprocessing })
+      : undefined;
     head = createHead('linear', {
       featureDim: backbone.featureDim,
       numClasses: data.classNames.length,
@@ -164,9 +172,11 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
       started,
       ...(options.resume ? { resume: options.resume } : {}),
       ...(workers ? { featureComputer: workers } : {}),
+      ...(lossTerms ? { lossTerms } : {}),
     });
   } finally {
     await (await startingWorkers?.catch(() => undefined))?.close();
+    lossTerms?.dispose();
     head?.dispose();
     backbone.dispose();
   }
@@ -183,6 +193,7 @@ async function trainAndReport(options: {
   started: number;
   resume?: TrainingCheckpoint;
   featureComputer?: FeatureComputer;
+  lossTerms?: Awaited<ReturnType<typeof loadLossTerms>>;
 }): Promise<number> {
   const { config, output, run, backbone, head, data } = options;
   const stepsPerEpoch = Math.ceil(data.train.size / config.batchSize);
@@ -236,6 +247,7 @@ async function trainAndReport(options: {
         signal,
         ...(options.resume ? { resume: options.resume } : {}),
         ...(options.featureComputer ? { featureComputer: options.featureComputer } : {}),
+        ...(options.lossTerms ? { lossTerms: options.lossTerms.terms } : {}),
       }),
     {
       onInterrupt: () => {
@@ -284,6 +296,7 @@ async function trainAndReport(options: {
       learningRate: config.learningRate,
       seed: config.seed,
       data: data.description,
+      ...options.lossTerms?.config,
     },
     ...(validation
       ? { metrics: { validationAccuracy: validation.accuracy, validationLoss: validation.loss } }
