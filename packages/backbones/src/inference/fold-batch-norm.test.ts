@@ -1,3 +1,4 @@
+import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { expectNoTensorLeaks } from '@graft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
@@ -113,6 +114,53 @@ describe('foldBatchNorm', () => {
     folded.dispose();
     model.dispose();
     input.dispose();
+  });
+
+  it('gives the same result on the pure-JS CPU backend (explicit depthwise padding, relu6)', async () => {
+    await tf.setBackend('cpu');
+    try {
+      const model = tinyNetwork();
+      randomiseBatchNorms(model, 4);
+      const input = tf.randomUniform([2, 33, 30, 3], -2, 2, 'float32', 8);
+      const { model: folded } = foldBatchNorm({ model });
+      expect(compareOutputs(model, folded, input).maxRelative).toBeLessThan(1e-4);
+      tf.dispose([input]);
+      folded.dispose();
+      model.dispose();
+    } finally {
+      await tf.setBackend('wasm');
+    }
+  });
+
+  it('rewrites a Sequential model (conv with relu activation, then BatchNorm: not foldable)', () => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({
+          inputShape: [16, 16, 3],
+          filters: 4,
+          kernelSize: 3,
+          activation: 'relu',
+        }),
+        tfl.layers.batchNormalization({}),
+        tfl.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu6' }),
+        tfl.layers.batchNormalization({}),
+        tfl.layers.flatten({}),
+      ],
+    });
+    randomiseBatchNorms(model, 5);
+    const { model: folded, report } = foldBatchNorm({ model });
+    expect(report).toEqual({
+      fusedConvolutions: 2,
+      foldedBatchNorms: 0,
+      keptBatchNorms: 2,
+      fusedActivations: 2,
+      absorbedPaddings: 0,
+    });
+    const input = tf.randomUniform([2, 16, 16, 3], -1, 1, 'float32', 6);
+    expect(compareOutputs(model, folded, input).maxRelative).toBeLessThan(1e-5);
+    input.dispose();
+    folded.dispose();
+    model.dispose();
   });
 
   it('turns MobileNetV2 zero padding into `same` at even and odd input sizes, exactly', () => {
