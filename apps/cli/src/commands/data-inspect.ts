@@ -1,12 +1,33 @@
-import { openImageFolder } from '@graft/datasets/node';
+import {
+  checkCosineThreshold,
+  defaultCosineThreshold,
+  defaultHammingThreshold,
+  maximumHammingThreshold,
+} from '@graft/datasets';
+import { type ImageDuplicateReport, openImageFolder } from '@graft/datasets/node';
 import type { Command } from 'commander';
-import { parseChoice } from '../config/parse-values.js';
+import { parseChoice, parseInteger, parseText } from '../config/parse-values.js';
 import { formatTable } from '../format-table.js';
 import type { CommandOutput } from '../output.js';
+import { formatDuplicates } from './data-inspect-duplicates.js';
+import { backboneDuplicateFeatures } from './data-inspect-features.js';
 
 const checks = ['none', 'header', 'full'] as const;
 
-/** `graft data inspect <dir>`: classes, counts per split, imbalance, image sizes, bad files. */
+interface DataInspectFlags {
+  check: string;
+  duplicates: boolean;
+  nearDuplicates: boolean;
+  hammingThreshold: string;
+  features?: string;
+  cosineThreshold: string;
+  maxPairs: string;
+}
+
+/**
+ * `graft data inspect <dir>`: classes, counts per split, imbalance, image sizes, bad files, and
+ * exact / near duplicates (within a class, across classes, across splits) with their file pairs.
+ */
 export function registerDataCommand(program: Command, output: CommandOutput): void {
   const data = program.command('data').description('inspect image folders');
   data
@@ -14,12 +35,69 @@ export function registerDataCommand(program: Command, output: CommandOutput): vo
     .description('class counts per split, imbalance, image sizes, skipped and unreadable files')
     .argument('<dir>', 'image folder: class folders, or train/ val/ test/ holding class folders')
     .option('--check <level>', `how deeply to read images: ${checks.join(', ')}`, 'header')
-    .action(async (directory: string, options: { check: string }) => {
+    .option('--no-duplicates', 'skip the duplicate search (counts and sizes only)')
+    .option(
+      '--no-near-duplicates',
+      'exact duplicates only: skip the perceptual-hash scan (no decoding)',
+    )
+    .option(
+      '--hamming-threshold <bits>',
+      `near duplicates: largest perceptual-hash distance, 0-${maximumHammingThreshold} of 64 bits`,
+      String(defaultHammingThreshold),
+    )
+    .option(
+      '--features <backbone>',
+      'also compare pretrained backbone features (cosine), e.g. mobilenet_v2_1.0_224',
+    )
+    .option(
+      '--cosine-threshold <similarity>',
+      'with --features: smallest cosine similarity of near duplicates, in (0, 1]',
+      String(defaultCosineThreshold),
+    )
+    .option('--max-pairs <n>', 'most duplicate rows printed per table (--json lists all)', '50')
+    .action(async (directory: string, options: DataInspectFlags) => {
       const check = parseChoice('--check', options.check, checks);
+      const hammingThreshold = parseInteger('--hamming-threshold', options.hammingThreshold, {
+        minimum: 0,
+        maximum: maximumHammingThreshold,
+      });
+      const cosineRaw = String(options.cosineThreshold).trim();
+      const cosineThreshold = checkCosineThreshold(
+        cosineRaw === '' ? Number.NaN : Number(cosineRaw),
+        '--cosine-threshold',
+      );
+      const maxRows = parseInteger('--max-pairs', options.maxPairs, { minimum: 1 });
+      const backboneName =
+        options.features === undefined ? undefined : parseText('--features', options.features);
       const folder = await openImageFolder({ root: directory, imageSize: [224, 224] });
       const inspection = await folder.inspect({ check });
+      let duplicates: ImageDuplicateReport | undefined;
+      if (options.duplicates) {
+        const progress = output.progress();
+        const total = inspection.totals.all ?? 0;
+        progress.start({ label: 'hashing', total, unit: 'img' });
+        duplicates = await folder.findDuplicates({
+          nearDuplicates: options.nearDuplicates,
+          hammingThreshold,
+          ...(backboneName === undefined
+            ? {}
+            : { features: backboneDuplicateFeatures(backboneName, output), cosineThreshold }),
+          onProgress: (done) => progress.update(done),
+        });
+        progress.stop();
+      }
       if (output.json) {
-        output.result(JSON.stringify({ root: folder.root, ...inspection }, null, 2));
+        output.result(
+          JSON.stringify(
+            {
+              root: folder.root,
+              ...inspection,
+              ...(duplicates === undefined ? {} : { duplicates }),
+            },
+            null,
+            2,
+          ),
+        );
         return;
       }
       const groups = Object.keys(inspection.counts);
@@ -53,6 +131,17 @@ export function registerDataCommand(program: Command, output: CommandOutput): vo
       for (const [split, names] of Object.entries(inspection.missingClasses)) {
         if (names && names.length > 0)
           lines.push(`missing     ${split} has no ${names.join(', ')}`);
+      }
+      if (duplicates !== undefined) {
+        lines.push(
+          '',
+          ...formatDuplicates({
+            report: duplicates,
+            root: folder.root,
+            maxRows,
+            listed: new Set(inspection.badFiles.map((file) => file.path)),
+          }),
+        );
       }
       output.result(lines.join('\n'));
     });

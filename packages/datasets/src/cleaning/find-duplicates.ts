@@ -7,7 +7,7 @@ import { parsePerceptualHash } from './perceptual-hash.js';
 /** Default largest Hamming distance (of 64 bits) between perceptual hashes of near duplicates. */
 export const defaultHammingThreshold = 10;
 /** Default smallest cosine similarity between feature vectors of near duplicates. */
-export const defaultCosineThreshold = 0.95;
+export const defaultCosineThreshold = 0.9;
 /** Largest accepted Hamming threshold: unrelated images differ in about 32 of the 64 bits. */
 export const maximumHammingThreshold = 24;
 

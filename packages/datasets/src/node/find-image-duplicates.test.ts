@@ -3,7 +3,11 @@ import { join, relative } from 'node:path';
 import { FileFormatError, InvalidArgumentError } from '@graft/core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DuplicateCandidate, NearDuplicatePair } from '../cleaning/find-duplicates.js';
+import {
+  type DuplicateCandidate,
+  defaultCosineThreshold,
+  type NearDuplicatePair,
+} from '../cleaning/find-duplicates.js';
 import { hammingDistance } from '../cleaning/perceptual-hash.js';
 import { makeImageFolder } from '../testing/make-image-folder.js';
 import { findImageDuplicates } from './find-image-duplicates.js';
@@ -242,7 +246,7 @@ describe('findImageDuplicates on planted duplicates of real ants/bees photos', (
     });
     expect(asked).toHaveLength(new Set(asked.map((image) => image.key)).size);
     expect(asked).toHaveLength(30 + planted.filter((entry) => !entry.exact).length);
-    expect(report.cosineThreshold).toBe(0.95);
+    expect(report.cosineThreshold).toBe(defaultCosineThreshold);
     expect(report.nearPairs.map((pair) => describePair(root, pair)).sort()).toEqual(
       planted
         .filter((entry) => !entry.exact)

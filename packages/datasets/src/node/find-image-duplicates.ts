@@ -30,7 +30,7 @@ export interface FindImageDuplicatesOptions {
   hammingThreshold?: number;
   /** Feature vectors per content key for a cosine-similarity scan (see {@link DuplicateFeatures}). */
   features?: DuplicateFeatures;
-  /** Smallest cosine similarity of near duplicates by features, in (0, 1]. Default 0.95. */
+  /** Smallest cosine similarity of near duplicates by features, in (0, 1]. Default 0.9 (`defaultCosineThreshold`). */
   cosineThreshold?: number;
   /** Files read and decoded at once (on libuv's thread pool). Default 4. */
   concurrency?: number;
