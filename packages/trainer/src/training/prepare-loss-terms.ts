@@ -1,6 +1,7 @@
 import type { Backbone, ImageAugmentation, ImageBatch, ImageDataset } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { extractFeatures, type FeatureTable } from '../features/extract-features.js';
+import type { FeatureComputer } from '../features/feature-computer.js';
 import type { FeatureStore } from '../features/feature-store.js';
 import { extractTeacherLogits, type TeacherLogitsTable } from '../losses/teacher-logits.js';
 import type { ResolvedLossTerms } from './loss-terms.js';
@@ -31,6 +32,8 @@ export async function prepareFeatureLossData(options: {
   batchSize: number;
   store: FeatureStore;
   signal?: AbortSignal;
+  /** Computes the student backbone's features (worker pool), for the CORAL target images. */
+  featureComputer?: FeatureComputer;
   /** Student feature-table row counts per pass, checked against the teacher's. */
   rowsPerPass: readonly number[];
 }): Promise<FeatureLossData> {
@@ -76,6 +79,7 @@ export async function prepareFeatureLossData(options: {
       data: withoutLabels(term.targetData),
       batchSize: options.batchSize,
       store: options.store,
+      ...(options.featureComputer ? { featureComputer: options.featureComputer } : {}),
       ...(signal ? { signal } : {}),
     });
     result.coralTables.push(table);

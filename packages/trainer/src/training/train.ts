@@ -342,6 +342,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         store,
         ...(signal ? { signal } : {}),
         rowsPerPass: trainTables.map((table) => table.count),
+        ...(options.featureComputer ? { featureComputer: options.featureComputer } : {}),
       });
     }
     if (options.validationData) {
