@@ -6,8 +6,10 @@ const blockRows = 64;
 /**
  * Every pair of rows of `vectors` (`count × dimension`, row-major) whose cosine similarity is at
  * least `threshold`. Rows are L2-normalised into a copy, then all `n²/2` dot products are taken
- * in cache-sized blocks: O(n² · d) time, O(n · d) memory. About 1–2 GFLOP/s in plain JS, so
- * 10 000 vectors of 1280 floats take roughly a minute; a zero vector matches nothing.
+ * in cache-sized blocks: O(n² · d) time, O(n · d) memory. Plain JS reaches ~0.5–1 G
+ * multiply-adds/s (measured on a loaded 2-core machine: 1000 × 1280 in 1.2–1.6 s), so 10 000
+ * vectors of 1280 floats take a few minutes; reduce `d` (e.g. PCA) for larger sets. A zero
+ * vector matches nothing.
  */
 export function cosinePairs(
   vectors: Float32Array,
@@ -34,10 +36,22 @@ export function cosinePairs(
       const jOffset = j * dimension;
       for (let i = blockStart; i < Math.min(blockEnd, j); i++) {
         const iOffset = i * dimension;
-        let dot = 0;
-        for (let column = 0; column < dimension; column++) {
-          dot += (unit[iOffset + column] as number) * (unit[jOffset + column] as number);
+        // Four partial sums: shorter dependency chains (measured ~1.3x faster in V8).
+        let dot0 = 0;
+        let dot1 = 0;
+        let dot2 = 0;
+        let dot3 = 0;
+        let column = 0;
+        for (; column + 3 < dimension; column += 4) {
+          dot0 += (unit[iOffset + column] as number) * (unit[jOffset + column] as number);
+          dot1 += (unit[iOffset + column + 1] as number) * (unit[jOffset + column + 1] as number);
+          dot2 += (unit[iOffset + column + 2] as number) * (unit[jOffset + column + 2] as number);
+          dot3 += (unit[iOffset + column + 3] as number) * (unit[jOffset + column + 3] as number);
         }
+        for (; column < dimension; column++) {
+          dot0 += (unit[iOffset + column] as number) * (unit[jOffset + column] as number);
+        }
+        const dot = dot0 + dot1 + dot2 + dot3;
         if (dot >= threshold) builder.add(i, j, Math.min(1, dot));
       }
     }

@@ -17,9 +17,12 @@ const chunkValues = 1 << 16;
  *
  * Multi-index hashing: the hash is cut into four 16-bit chunks and each chunk indexed in a table.
  * Two hashes within `t` bits agree within `⌊t/4⌋` bits on at least one chunk (pigeonhole), so
- * only hashes in those neighbouring buckets are compared: about `n · 4 · Σ_{k≤⌊t/4⌋} C(16,k)`
- * probes plus the candidates, instead of `n²/2` comparisons. When that would cost more than the
- * plain scan (large `t` or small `n`) the plain typed-array scan runs instead; both are exact.
+ * only hashes in those neighbouring buckets are compared: `n · 4 · Σ_{k≤⌊t/4⌋} C(16,k)` bucket
+ * probes (548 per hash for t ≤ 11) plus the candidates found there, about `n² · 548 / 65536`
+ * ≈ n²/120 for evenly spread hashes: still quadratic, but ~60x below the plain scan's `n²/2`
+ * (measured: 20 000 hashes 0.5 s, 100 000 hashes 10 s on a loaded 2-core machine). When the
+ * probes would cost more than the plain scan (large `t` or small `n`) the plain typed-array
+ * scan runs instead; both are exact.
  */
 export function hammingPairs(
   words: Uint32Array,
@@ -90,8 +93,8 @@ function indexedScan(
       const value = chunkOf(words, i, chunk);
       const start = starts[chunk] as Int32Array;
       const member = members[chunk] as Int32Array;
-      for (const mask of masks) {
-        const bucket = value ^ mask;
+      for (let maskIndex = 0; maskIndex < masks.length; maskIndex++) {
+        const bucket = value ^ (masks[maskIndex] as number);
         const end = start[bucket + 1] as number;
         for (let position = start[bucket] as number; position < end; position++) {
           const j = member[position] as number;
