@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAdaptCommand } from './commands/adapt.js';
 import { registerAugmentCommand } from './commands/augment-preview.js';
 import { registerBackbonesCommand } from './commands/backbones.js';
 import { registerBenchCommand } from './commands/bench.js';
@@ -28,6 +29,7 @@ export const commandRegistrations: readonly CommandRegistration[] = [
   registerDistillCommand,
   registerResumeCommand,
   registerEvalCommand,
+  registerAdaptCommand,
   registerPredictCommand,
   registerExportCommand,
   registerLrFindCommand,
