@@ -53,6 +53,11 @@ export interface ExtractTeacherLogitsOptions {
   seed: number;
   /** Cache of logits (and a backbone + head teacher's features). */
   store?: FeatureStore;
+  /**
+   * Height and width of the images `data` yields. A backbone + head teacher with another input
+   * size goes through its pixel form (which resizes) instead of its cached features.
+   */
+  imageSize?: readonly [number, number];
   /** Cancels the pass. */
   signal?: AbortSignal;
 }
@@ -68,7 +73,12 @@ export async function extractTeacherLogits(
   options: ExtractTeacherLogitsOptions,
 ): Promise<{ table: TeacherLogitsTable; stats: TeacherStats }> {
   const { teacher, data } = options;
-  if (isFeatureTeacher(teacher)) {
+  const sameSize =
+    options.imageSize === undefined ||
+    (isFeatureTeacher(teacher) &&
+      teacher.backbone.preprocessing.inputSize[0] === options.imageSize[0] &&
+      teacher.backbone.preprocessing.inputSize[1] === options.imageSize[1]);
+  if (isFeatureTeacher(teacher) && sameSize) {
     const { table, stats } = await extractFeatures({
       backbone: teacher.backbone,
       data,

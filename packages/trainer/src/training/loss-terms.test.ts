@@ -187,6 +187,20 @@ describe('train with loss terms', () => {
     teacherHead.dispose();
   });
 
+  it('a backbone + head teacher of another input size sees the same pixels resized', async () => {
+    const teacherBackbone = tinyBackbone({ featureDim: 6, inputSize: [24, 24] });
+    const teacherHead = denseHead({ featureDim: 6, numClasses: 3, seed: 5 });
+    const predict = vi.spyOn(teacherBackbone.model, 'predict');
+    const { result } = await run({
+      lossTerms: [distillation({ teacher: { backbone: teacherBackbone, head: teacherHead } })],
+    });
+    // 30 images in batches of 10, through the teacher once (one pass, no augmentation).
+    expect(predict).toHaveBeenCalledTimes(3);
+    expect(result.teacher).toEqual({ images: 30, cacheHits: 0 });
+    teacherBackbone.dispose();
+    teacherHead.dispose();
+  });
+
   it('CORAL in feature-extraction mode: target featurised once, deterministic, changes training', async () => {
     const backbone = plainBackbone({ featureDim: 8 });
     const predict = vi.spyOn(backbone.model, 'predict');

@@ -29,6 +29,14 @@ export function resolveLossTerms(
   run: { mode: 'feature-extraction' | 'fine-tune'; head: Head; classNames: readonly string[] },
 ): ResolvedLossTerms {
   const resolved: ResolvedLossTerms = { corals: [] };
+  if (terms !== undefined && !Array.isArray(terms)) {
+    throw new InvalidArgumentError({
+      argument: 'lossTerms',
+      value: terms,
+      expected:
+        'must be a list of loss terms, e.g. [distillation({ teacher }), coral({ targetData })]',
+    });
+  }
   (terms ?? []).forEach((term, index) => {
     const argument = `lossTerms[${index}]`;
     if (term?.kind === 'distillation') {

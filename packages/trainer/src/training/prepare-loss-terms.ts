@@ -55,6 +55,7 @@ export async function prepareFeatureLossData(options: {
         pass,
         seed: options.seed,
         store: options.store,
+        imageSize: options.backbone.preprocessing.inputSize,
         ...(signal ? { signal } : {}),
       });
       const expected = options.rowsPerPass[pass];
