@@ -22,13 +22,11 @@ export function backboneDuplicateFeatures(
       ...backboneOptionsFor(backboneName),
     });
     try {
-      const classNames = [...new Set(images.map((image) => image.label))].sort((a, b) => a - b);
+      const classCount = images.reduce((largest, image) => Math.max(largest, image.label), 0) + 1;
       const data = new FileImageDataset({
         files: images.map((image) => ({ path: image.path, label: image.label })),
-        // Labels are not used by the features; names only need to cover the indices.
-        classNames: Array.from({ length: (classNames.at(-1) ?? 0) + 1 }, (_, index) =>
-          String(index),
-        ),
+        // Labels do not affect features; the names only need to cover the indices.
+        classNames: Array.from({ length: classCount }, (_, index) => String(index)),
         imageSize: backbone.preprocessing.inputSize,
         resize: backbone.preprocessing.resize,
         onBadImage: 'skip',

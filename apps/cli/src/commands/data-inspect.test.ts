@@ -117,6 +117,35 @@ describe('graft data inspect: duplicates', () => {
     ).toEqual([0]);
   });
 
+  it('--features adds a cosine scan of pretrained backbone features', async () => {
+    process.env.GRAFT_MIRROR = join(process.env.GRAFT_SHARED_DIR ?? '', 'weights');
+    process.env.GRAFT_OFFLINE = '1';
+    const { code, stdout } = await run(
+      '--json',
+      '--backend',
+      'cpu',
+      'data',
+      'inspect',
+      root,
+      '--no-near-duplicates',
+      '--features',
+      'mobilenet_v2_0.35_224',
+    );
+    expect(code).toBe(exitCodes.success);
+    const { duplicates } = JSON.parse(stdout);
+    expect(duplicates.cosineThreshold).toBe(0.9);
+    expect(duplicates.summary.withoutFeatures).toBe(0);
+    // The commented copy has the same pixels, so the same features; distinct photos stay apart.
+    expect(duplicates.nearPairs).toHaveLength(1);
+    expect(duplicates.nearPairs[0]).toMatchObject({
+      methods: ['features'],
+      kinds: ['cross-class'],
+      second: { className: 'bees' },
+    });
+    expect(duplicates.nearPairs[0].first.path).toMatch(/bee-commented\.jpg$/);
+    expect(duplicates.nearPairs[0].cosineSimilarity).toBeGreaterThan(0.999);
+  }, 120_000);
+
   it('rejects out-of-range thresholds naming the flag, the value and the range', async () => {
     const bits = await run('data', 'inspect', root, '--hamming-threshold', '40');
     expect(bits.code).toBe(exitCodes.usage);
