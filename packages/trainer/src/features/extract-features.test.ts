@@ -73,6 +73,35 @@ describe('extractFeatures with a featureComputer', () => {
     expect(progress).toEqual([4, 8, 12, 16, 20, 22]);
   });
 
+  it('reports finished batches without waiting for the in-flight limit', async () => {
+    const data = new ColourDataset({ count: 16, numClasses: 3 });
+    const events: string[] = [];
+    let submitted = 0;
+    const instant: FeatureComputer = {
+      featureDim: backbone.featureDim,
+      concurrency: 4,
+      computeFeatures: async (batch) => {
+        events.push(`submit ${submitted++}`);
+        return new Float32Array(batch.shape[0] * backbone.featureDim);
+      },
+    };
+    await extractFeatures({
+      backbone,
+      data,
+      batchSize: 4,
+      featureComputer: instant,
+      onProgress: (done) => events.push(`progress ${done}`),
+    });
+    // Batch 0 is committed once batch 1 is submitted, not after all 4 slots fill.
+    expect(events.indexOf('progress 4')).toBeLessThan(events.indexOf('submit 2'));
+    expect(events.filter((event) => event.startsWith('progress'))).toEqual([
+      'progress 4',
+      'progress 8',
+      'progress 12',
+      'progress 16',
+    ]);
+  });
+
   it('does not send cached batches to the computer', async () => {
     const data = new ColourDataset({ count: 12, numClasses: 3 });
     const store = new MemoryFeatureStore();

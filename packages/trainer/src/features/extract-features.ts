@@ -79,6 +79,8 @@ interface PendingBatch {
   keys: string[];
   fromCache: boolean;
   features: Promise<Float32Array>;
+  /** Whether `features` has settled (so committing it will not wait). */
+  settled: boolean;
   targets: Float32Array;
   sources: Array<string | undefined>;
 }
@@ -198,22 +200,32 @@ export async function extractFeatures(
         const targetTensor = toTargets(batch.labels, numClasses);
         const targetValues = (await targetTensor.data()) as Float32Array;
         targetTensor.dispose();
-        pending.push({
+        const entry: PendingBatch = {
           row,
           size,
           keys,
           fromCache: allCached,
           features: values,
+          settled: false,
           targets: targetValues,
           sources: Array.from({ length: size }, (_, index) => original.sources?.[index]),
-        });
+        };
+        const markSettled = () => {
+          entry.settled = true;
+        };
+        values.then(markSettled, markSettled);
+        pending.push(entry);
         row += size;
         batchIndex++;
       } finally {
         if (batch !== original) disposeBatch(batch);
         disposeBatch(original);
       }
-      while (pending.length >= concurrency) await commit(pending.shift() as PendingBatch);
+      // Commit what is finished at once (progress as soon as possible), and wait for the oldest
+      // batch only when `concurrency` batches are in flight.
+      while (pending.length >= concurrency || pending[0]?.settled) {
+        await commit(pending.shift() as PendingBatch);
+      }
     }
     while (pending.length > 0) await commit(pending.shift() as PendingBatch);
   } finally {
