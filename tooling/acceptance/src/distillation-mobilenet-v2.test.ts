@@ -20,8 +20,10 @@ import {
 } from './hymenoptera.js';
 
 const seed = acceptanceSeed(7);
-// Chosen by scripts/sweep-distillation.ts (seeds 1, 2, 3, 7; see the README): T = 4, α = 0.5.
-const temperature = 4;
+// Chosen by scripts/sweep-distillation.ts (see the README): with 2 flip passes, T 2 / α 0.5 was
+// the only setting of five with distilled ≥ alone at all six seeds (1-5, 7; +0 to +0.014). T 4
+// fell below alone at seed 4 (0.915 vs 0.928), and 4 flip+zoom passes hurt at seed 1.
+const temperature = 2;
 const alpha = 0.5;
 
 describe('distillation of MobileNetV2 1.0 into MobileNetV2 0.35 on ants/bees', () => {
