@@ -39,7 +39,7 @@ export function registerAdaptCommand(program: Command, output: CommandOutput): v
     .description(
       'adapt a trained run to a target domain from unlabelled images (post-hoc, no labels): ' +
         'adabn re-estimates BatchNorm statistics. CORAL is not a post-hoc method but a loss ' +
-        'term of head training (the trainer’s coral({ targetData }))',
+        'training-time loss term (graft train --coral-target <dir>)',
     )
     .argument('<run>', 'run directory written by graft train')
     .argument(
@@ -169,10 +169,16 @@ export function registerAdaptCommand(program: Command, output: CommandOutput): v
           `adapted ${run.name} with ${method.name} on ${report.imagesSeen ?? data.size} unlabelled images ` +
             `(${report.layersAdapted ?? 0} BatchNorm layers, ${seconds.toFixed(1)} s)`,
           `  wrote ${outputRoot} (model/, config.json, adaptation.json)`,
-          `  evaluate it: graft eval ${relative(process.cwd(), outputRoot) || '.'} <labelled target data>`,
+          `  evaluate it: graft eval ${displayPath(outputRoot)} <labelled target data>`,
         ].join('\n'),
       );
     });
+}
+
+/** `path` relative to the working directory when it lies inside it, else absolute. */
+function displayPath(path: string): string {
+  const shown = relative(process.cwd(), path);
+  return shown === '' || shown.startsWith('..') ? path : shown;
 }
 
 /** The output must be a new directory, outside the source run. */
