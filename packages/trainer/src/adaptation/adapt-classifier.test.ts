@@ -1,6 +1,6 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { UnknownNameError } from '@graft/core';
-import { randomImages, tinyBackbone } from '@graft/core/testing';
+import { expectNoTensorLeaks, randomImages, tinyBackbone } from '@graft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Classifier } from '../classifier/classifier.js';
@@ -81,6 +81,17 @@ describe('adaptClassifier', () => {
     );
     tf.dispose([images, sourceBefore, sourceAfter, adaptedOutput]);
     adapted.dispose();
+    backbone.dispose();
+    head.dispose();
+  });
+
+  it('leaves no tensor behind once the adapted classifier is disposed', async () => {
+    const { backbone, head, classifier } = sourceClassifier();
+    const target = new ColourDataset({ count: 6, seed: 5 });
+    await expectNoTensorLeaks(async () => {
+      const { classifier: adapted } = await adaptClassifier({ classifier, data: target });
+      adapted.dispose();
+    });
     backbone.dispose();
     head.dispose();
   });
