@@ -256,6 +256,10 @@ describe('graft (built binary)', () => {
       backbone,
       '--epochs',
       '2',
+      // In-process extraction: with 2 workers this tiny set finishes both batches at once, so
+      // no intermediate bar would be drawn.
+      '--extraction-workers',
+      '1',
       '--out',
       join(directory, 'tty-run'),
       `; echo "exit=$?" > ${done}; sleep 30`,
