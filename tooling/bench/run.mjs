@@ -109,11 +109,13 @@ const result = {
   onnxruntimeRows,
   failures,
 };
+const lowerIsBetter = (row) => row.unit.includes('lower is better');
 for (const row of rows) {
   const reference = row.compare ? byKey.get(row.compare) : undefined;
   if (reference) {
     row.pytorch = reference.value;
-    row.ratio = row.value / reference.value;
+    // Above 1 = Graft faster, also for times (lower is better).
+    row.ratio = lowerIsBetter(row) ? reference.value / row.value : row.value / reference.value;
   }
   const ceiling = row.compare ? onnxruntimeByKey.get(row.compare) : undefined;
   if (ceiling) {

@@ -118,6 +118,28 @@ if os.path.isdir(data_dir) and wanted("pipeline/augment/224"):
     measure("pipeline/augment/224", "decode + random resized crop + flip, 224 (PIL, DataLoader)",
             len(dataset), pipeline, runs=3)
 
+# 4. End-to-end: the tutorial's fixed-feature-extractor recipe from the same Keras MobileNetV2 1.0
+# weights as `graft train`, wall time from process start to the first epoch with val >= 0.93.
+if os.path.isdir(data_dir) and wanted("e2e/ants-bees/val-0.93"):
+    import subprocess
+
+    script = os.path.join(os.path.dirname(__file__), "time_to_accuracy.py")
+    finished = subprocess.run([sys.executable, script, "feature-extractor", "0.93", "10"],
+                              capture_output=True, text=True)
+    outcome = json.loads(finished.stdout.strip().splitlines()[-1]) if finished.returncode == 0 \
+        else None
+    if outcome and outcome["reached"]:
+        reached = outcome["reached"]
+        rows.append({"compare": "e2e/ants-bees/val-0.93",
+                     "name": "tutorial fixed-feature-extractor recipe, Keras MobileNetV2 1.0 "
+                             f"(val {reached['valAccuracy']:.4f} at epoch {reached['epoch']})",
+                     "value": reached["seconds"], "unit": "s wall (lower is better)",
+                     "medianSeconds": reached["seconds"], "runs": 1})
+        print(f"pytorch | time to val >= 0.93 | {reached['seconds']:.1f} s", file=sys.stderr)
+    else:
+        print(f"pytorch | time to val >= 0.93 | not reached or failed: "
+              f"{finished.stderr.strip().splitlines()[-1:] }", file=sys.stderr)
+
 print(json.dumps({"versions": {"torch": torch.__version__, "torchvision": torchvision.__version__,
                                "pillow": Image.__version__, "threads": torch.get_num_threads()},
                   "rows": rows}))

@@ -17,11 +17,13 @@ if (port === null) throw new Error('forward-worker.ts must run in a worker threa
 try {
   await initBackend({ prefer: 'wasm' });
   const backbone = await createRandomBackbone(key);
+  // The network the trainer's feature extraction runs (BatchNorm folded where offered).
+  const network = backbone.inferenceModel?.() ?? backbone.model;
   const batch = tf.randomUniform([batchSize, size, size, 3], -1, 1, 'float32', 1);
   port.on('message', async (message: string) => {
     try {
       if (message === 'run') {
-        const features = backbone.model.predict(batch) as tf.Tensor;
+        const features = network.predict(batch) as tf.Tensor;
         await features.data();
         features.dispose();
         port.postMessage({ type: 'done', tensors: tf.memory().numTensors });

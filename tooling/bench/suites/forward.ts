@@ -1,7 +1,8 @@
 // Workload 1: backbone forward (pooled features), batch 32 at 224, on wasm — in this thread, and
 // in 2 worker threads each holding its own backbone (wasm runs one thread per instance in Node,
 // so this is how feature extraction can use both cores). The workers are a measurement, not a
-// library feature.
+// library feature. Both time the network the trainer's feature extraction runs:
+// `backbone.inferenceModel()` (BatchNorm folded, ReLU6 fused) where the backbone offers it.
 import { Worker } from 'node:worker_threads';
 import { type BenchRow, measure } from '@graft/bench-kit';
 import { initBackend } from '@graft/runtime';
@@ -18,6 +19,7 @@ export async function forwardRow(key: BackboneKey, runs: number): Promise<BenchR
   await initBackend({ prefer: 'wasm' });
   const tensorsBefore = liveTensors();
   const backbone = await createRandomBackbone(key);
+  const network = backbone.inferenceModel?.() ?? backbone.model;
   const batch = tf.randomUniform([batchSize, size, size, 3], -1, 1, 'float32', 1);
   const tensorsWithModel = liveTensors();
   const row = await measure({
@@ -29,7 +31,7 @@ export async function forwardRow(key: BackboneKey, runs: number): Promise<BenchR
     runs,
     compare: `forward/${key}/b${batchSize}`,
     run: async () => {
-      const features = backbone.model.predict(batch) as tf.Tensor;
+      const features = network.predict(batch) as tf.Tensor;
       await features.data();
       features.dispose();
     },
@@ -37,7 +39,7 @@ export async function forwardRow(key: BackboneKey, runs: number): Promise<BenchR
   const tensorsAfterRuns = liveTensors();
   batch.dispose();
   backbone.dispose();
-  row.notes = `1 thread; live tensors: ${tensorsBefore} before, ${tensorsWithModel} with model+input, ${tensorsAfterRuns} after ${runs + 1} forwards, ${liveTensors()} after dispose`;
+  row.notes = `1 thread, ${network === backbone.model ? 'backbone.model' : 'inferenceModel() (BN folded)'}; live tensors: ${tensorsBefore} before, ${tensorsWithModel} with model+input, ${tensorsAfterRuns} after ${runs + 1} forwards, ${liveTensors()} after dispose`;
   return row;
 }
 
@@ -98,7 +100,7 @@ export async function forwardWorkersRow(
     const disposed = await disposedPromise;
     const list = (messages: WorkerMessage[]) =>
       messages.map((message) => ('tensors' in message ? message.tensors : '?')).join('/');
-    row.notes = `${workers} workers (worker_threads, one wasm backbone each, batch ${batchSize} per worker per run); live tensors per worker: ${list(ready)} with model+input, ${list(done)} after ${runs + 1} forwards, ${list(disposed)} after dispose; process RSS ${rssMiB()} MiB at end`;
+    row.notes = `${workers} workers (worker_threads, one wasm backbone each, inferenceModel() (BN folded), batch ${batchSize} per worker per run); live tensors per worker: ${list(ready)} with model+input, ${list(done)} after ${runs + 1} forwards, ${list(disposed)} after dispose; process RSS ${rssMiB()} MiB at end`;
     return row;
   } finally {
     await Promise.all(threads.map((worker) => worker.terminate()));
