@@ -99,6 +99,18 @@ describe('graft distill and graft train --coral-target', () => {
         4,
       );
     }
+    // `graft resume` keeps distilling: the teacher comes back from config.json.
+    const resumed = await run('--json', 'resume', student, '--epochs', '5');
+    expect(resumed.code, resumed.stderr).toBe(exitCodes.success);
+    const continued = await historyOf(student);
+    expect(continued).toHaveLength(5);
+    for (const logs of continued.slice(3)) {
+      expect(logs.distillation_loss).toBeGreaterThanOrEqual(0);
+      expect(logs.loss).toBeCloseTo(
+        0.3 * (logs.hard_loss ?? Number.NaN) + 0.7 * (logs.distillation_loss ?? Number.NaN),
+        4,
+      );
+    }
   });
 
   it('trains with a CORAL term on an unlabelled folder', async () => {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { resolveTrainConfig, type TrainConfig } from '../config/train-config.js';
 import type { CommandOutput } from '../output.js';
 import { loadLastCheckpoint } from '../pipeline/checkpoints.js';
+import type { LossTermSettings } from '../pipeline/load-loss-terms.js';
 import { runTraining } from '../pipeline/run-training.js';
 import { openRunDirectory, readJson } from '../run/run-directory.js';
 
@@ -14,11 +15,12 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
     .option('--epochs <n>', "train up to this many epochs in total (default: the run's)")
     .action(async (runPath: string, flags: { epochs?: string }) => {
       const run = await openRunDirectory(runPath);
-      const saved = await readJson<TrainConfig & { graftVersion?: string; createdAt?: string }>(
-        run.configFile,
-        'config.json',
-      );
-      const { graftVersion: _version, createdAt: _created, ...file } = saved;
+      const saved = await readJson<
+        TrainConfig & { graftVersion?: string; createdAt?: string; lossTerms?: LossTermSettings }
+      >(run.configFile, 'config.json');
+      // Loss terms (teacher, CORAL target) are rebuilt from config.json: resuming a distilled
+      // run without its teacher would silently train a different objective.
+      const { graftVersion: _version, createdAt: _created, lossTerms, ...file } = saved;
       const config = resolveTrainConfig({
         file: { ...file, out: run.root },
         flags: { epochs: flags.epochs },
@@ -26,6 +28,11 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
       });
       const resume = await loadLastCheckpoint(run);
       output.info(`resuming ${run.name} after epoch ${resume.manifest.epoch} of ${config.epochs}`);
-      process.exitCode = await runTraining({ config, output, resume });
+      process.exitCode = await runTraining({
+        config,
+        output,
+        resume,
+        ...(lossTerms ? { lossTerms } : {}),
+      });
     });
 }
