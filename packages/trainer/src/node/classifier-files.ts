@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { FileFormatError } from '@graft/core';
 import { writeFileAtomic } from '@graft/core/node';
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { type Classifier, loadClassifier as loadFromHandler } from '../classifier/classifier.js';
 import type { ClassifierMetadata } from '../classifier/classifier-metadata.js';
 import { type ExportClassifierOptions, exportClassifier } from '../classifier/export-classifier.js';
@@ -15,13 +16,38 @@ export interface SaveClassifierOptions extends ExportClassifierOptions {
 
 /**
  * Saves backbone + head as one tfjs LayersModel directory (`model.json` + `weights.bin`, the
- * layout of Teachable Machine exports and `tfjs.converters`) with `metadata.json`. Weights
- * first, `model.json` and `metadata.json` last, each written atomically.
+ * layout of Teachable Machine exports and `tfjs.converters`) with `metadata.json`.
  */
 export async function saveClassifier(
   options: SaveClassifierOptions,
 ): Promise<{ directory: string; metadata: ClassifierMetadata; bytes: number }> {
   const { model, metadata } = exportClassifier(options);
+  const { bytes } = await writeModelDirectory({ model, metadata, directory: options.directory });
+  return { directory: options.directory, metadata, bytes };
+}
+
+/**
+ * Writes a loaded (e.g. adapted) {@link Classifier} as a classifier directory, in the layout
+ * {@link saveClassifier} writes and {@link loadClassifier} reads. `saveClassifier` starts from a
+ * backbone and a head; this starts from the composed model and its metadata.
+ */
+export function writeClassifierDirectory(options: {
+  /** The classifier to write. */
+  classifier: Classifier;
+  /** Directory to write into (created). */
+  directory: string;
+}): Promise<{ directory: string; bytes: number }> {
+  const { classifier, directory } = options;
+  return writeModelDirectory({ model: classifier.model, metadata: classifier.metadata, directory });
+}
+
+/** Weights first, `model.json` and `metadata.json` last, each written atomically. */
+async function writeModelDirectory(options: {
+  model: tfl.LayersModel;
+  metadata: ClassifierMetadata;
+  directory: string;
+}): Promise<{ directory: string; bytes: number }> {
+  const { model, metadata, directory } = options;
   let bytes = 0;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
@@ -34,7 +60,7 @@ export async function saveClassifier(
             : weightData,
       );
       bytes = weights.byteLength;
-      await writeFileAtomic(join(options.directory, 'weights.bin'), weights);
+      await writeFileAtomic(join(directory, 'weights.bin'), weights);
       const modelJson = {
         modelTopology: artifacts.modelTopology,
         format: 'layers-model',
@@ -42,15 +68,12 @@ export async function saveClassifier(
         convertedBy: null,
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
       };
-      await writeFileAtomic(join(options.directory, 'model.json'), JSON.stringify(modelJson));
+      await writeFileAtomic(join(directory, 'model.json'), JSON.stringify(modelJson));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     }),
   );
-  await writeFileAtomic(
-    join(options.directory, 'metadata.json'),
-    `${JSON.stringify(metadata, null, 2)}\n`,
-  );
-  return { directory: options.directory, metadata, bytes };
+  await writeFileAtomic(join(directory, 'metadata.json'), `${JSON.stringify(metadata, null, 2)}\n`);
+  return { directory, bytes };
 }
 
 /** Loads a classifier directory written by {@link saveClassifier} (Node). */

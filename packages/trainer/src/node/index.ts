@@ -1,9 +1,9 @@
-export { writeClassifierDirectory } from '../adaptation/node/write-classifier-directory.js';
 export { checkpointFiles, readCheckpoint, writeCheckpoint } from './checkpoint-files.js';
 export {
   loadClassifier,
   type SaveClassifierOptions,
   saveClassifier,
+  writeClassifierDirectory,
 } from './classifier-files.js';
 export { DiskFeatureStore } from './disk-feature-store.js';
 export {

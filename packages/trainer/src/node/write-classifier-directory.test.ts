@@ -5,12 +5,11 @@ import { join } from 'node:path';
 import { randomImages, tinyBackbone } from '@graft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Classifier } from '../../classifier/classifier.js';
-import { exportClassifier } from '../../classifier/export-classifier.js';
-import { loadClassifier } from '../../node/classifier-files.js';
-import { ColourDataset, denseHead } from '../../testing/fixtures.js';
-import { type AdaptedClassifierMetadata, adaptClassifier } from '../adapt-classifier.js';
-import { writeClassifierDirectory } from './write-classifier-directory.js';
+import { type AdaptedClassifierMetadata, adaptClassifier } from '../adaptation/adapt-classifier.js';
+import { Classifier } from '../classifier/classifier.js';
+import { exportClassifier } from '../classifier/export-classifier.js';
+import { ColourDataset, denseHead } from '../testing/fixtures.js';
+import { loadClassifier, writeClassifierDirectory } from './classifier-files.js';
 
 describe('writeClassifierDirectory', () => {
   let directory = '';
