@@ -9,7 +9,7 @@ import {
 } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { toTargets } from '../training/loss.js';
-import { contentHash } from './content-hash.js';
+import { contentHash, hashImages } from './content-hash.js';
 import type { FeatureComputer } from './feature-computer.js';
 import type { FeatureStore } from './feature-store.js';
 
@@ -301,20 +301,6 @@ function keyPrefix(options: ExtractFeaturesOptions): string {
     parts.push('clean');
   }
   return contentHash(new TextEncoder().encode(parts.join('\n')));
-}
-
-async function hashImages(images: tf.Tensor4D): Promise<string[]> {
-  const [count, height, width, channels] = images.shape;
-  const values = await images.data();
-  const stride = height * width * channels;
-  const keys: string[] = [];
-  for (let index = 0; index < count; index++) {
-    const slice = values.subarray(index * stride, (index + 1) * stride);
-    keys.push(
-      `${height}x${width}:${contentHash(new Uint8Array(slice.buffer, slice.byteOffset, slice.byteLength))}`,
-    );
-  }
-  return keys;
 }
 
 function argMax(values: Float32Array, offset: number, length: number): number {

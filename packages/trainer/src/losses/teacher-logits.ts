@@ -5,7 +5,7 @@ import {
   type ImageDataset,
 } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { contentHash } from '../features/content-hash.js';
+import { contentHash, hashImages } from '../features/content-hash.js';
 import { augmentationSeed, extractFeatures } from '../features/extract-features.js';
 import type { FeatureStore } from '../features/feature-store.js';
 import {
@@ -177,18 +177,4 @@ function keyPrefix(options: ExtractTeacherLogitsOptions): string {
     parts.push('clean');
   }
   return contentHash(new TextEncoder().encode(parts.join('\n')));
-}
-
-async function hashImages(images: tf.Tensor4D): Promise<string[]> {
-  const [count, height, width, channels] = images.shape;
-  const values = await images.data();
-  const stride = height * width * channels;
-  const keys: string[] = [];
-  for (let index = 0; index < count; index++) {
-    const slice = values.subarray(index * stride, (index + 1) * stride);
-    keys.push(
-      `${height}x${width}:${contentHash(new Uint8Array(slice.buffer, slice.byteOffset, slice.byteLength))}`,
-    );
-  }
-  return keys;
 }
