@@ -78,7 +78,7 @@ workloads, same shapes, run in the same invocation after the Graft suites. Load 
 
 \`\`\`sh
 pnpm install                 # the README's setup; nothing else is installed at run time
-apt-get install python3-torch python3-torchvision   # optional: the PyTorch and onnxruntime columns
+apt-get install python3-torch python3-torchvision python3-h5py   # optional: PyTorch and onnxruntime columns (h5py: the end-to-end row's Keras weights)
 pnpm bench                   # all suites → bench-results/results.{json,md}
 pnpm bench suites/forward    # only files whose path matches
 node tooling/bench/write-doc.mjs   # this page from the last run
@@ -100,10 +100,11 @@ bench time (\`torch.onnx.export\`, cached in \`bench-results/onnx/\`): ${onnxrun
 |---|---|---|---:|---:|---|
 ${lines.join('\n')}
 ${ceilingLine}
-"2 workers" rows run two \`worker_threads\`, each with its own wasm backend and backbone, each on
-its own batch of 32 (\`tooling/bench/suites/forward-worker.ts\`). This is a measurement of what
-using both cores would give, not a library feature: \`@graft/trainer\` extracts features in one
-thread today.
+The forward rows time the network the trainer's feature extraction runs, \`backbone.inferenceModel()\`
+(BatchNorm folded into the convolutions, ReLU6 fused; \`@graft/backbones\`). "2 workers" rows run two
+\`worker_threads\`, each with its own wasm backend and backbone, each on its own batch of 32
+(\`tooling/bench/suites/forward-worker.ts\`) — what \`createFeatureWorkerPool\` in
+\`@graft/trainer/node\` does for \`graft train\` (\`--extraction-workers auto\`, the default).
 
 ${notes.trim()}
 
