@@ -273,13 +273,10 @@ async function trainAndReport(options: {
     return exitCodes.interrupted;
   }
 
-  // With keepBest the best epoch's weights are back in place: evaluate those.
-  const lastEpoch = result.epoch - 1;
+  // With keepBest the best epoch's weights are back in place; the trainer's report describes
+  // them (on cached features in feature-extraction mode).
   const bestEpoch = config.keepBest ? best?.bestEpoch : undefined;
-  let validation = result.validation;
-  if (data.validation && bestEpoch !== undefined && bestEpoch !== lastEpoch) {
-    validation = await evaluate({ backbone, head, data: data.validation });
-  }
+  const validation = result.validation;
   const test = data.test ? await evaluate({ backbone, head, data: data.test }) : undefined;
   await saveClassifier({
     directory: run.modelDir,

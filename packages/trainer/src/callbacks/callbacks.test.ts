@@ -68,6 +68,10 @@ describe('callbacks', () => {
     expect(result.history).toHaveLength(4);
     expect(result.stopReason).toMatch(/early stopping: score/);
     expect(headWeights()).toEqual(weightsAtBest);
+    // The returned validation report describes the restored (epoch 1) weights, not the last epoch's.
+    const bestLoss = result.history[1]?.val_loss ?? Number.NaN;
+    expect(result.history[3]?.val_loss).not.toBeCloseTo(bestLoss, 6);
+    expect(result.validation?.loss).toBeCloseTo(bestLoss, 6);
     expect(history.metric('score')).toEqual([0.5, 0.9, 0.8, 0.7]);
     // 3 steps per epoch, 4 epochs; learning rates from the schedule.
     expect(logger.values).toHaveLength(12);

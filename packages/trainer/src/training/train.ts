@@ -160,7 +160,10 @@ export interface TrainResult {
   step: number;
   /** Why training stopped early, when a callback stopped it. */
   stopReason?: string;
-  /** Last validation report, when there is validation data. */
+  /**
+   * Validation report of the weights training ended with (after callbacks such as
+   * `earlyStopping({ restoreBestWeights })` put others back), when there is validation data.
+   */
   validation?: EvaluationReport;
   /** Feature extraction counters (feature-extraction mode). */
   extraction?: ExtractionStats;
@@ -261,6 +264,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         )
       : batchSize;
   const stepsPerEpoch = Math.ceil(trainData.size / batchSize);
+  // Set when a callback writes other weights back (restoreBestWeights): the last epoch's
+  // validation report no longer describes the model train() returns.
+  let validationStale = false;
   const context: TrainerCallbackContext = {
     epoch,
     epochs: options.epochs,
@@ -270,7 +276,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     mode,
     history,
     snapshotWeights: () => snapshot(allWeights),
-    restoreWeights: (saved) => restore(allWeights, saved),
+    restoreWeights: (saved) => {
+      restore(allWeights, saved);
+      validationStale = true;
+    },
     checkpoint: (extra) =>
       captureCheckpoint({
         manifest: {
@@ -583,6 +592,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
               batchSize: microBatchSize * 2,
               ...(signal ? { signal } : {}),
             });
+        validationStale = false;
         logs.val_loss = validation.loss;
         logs.val_accuracy = validation.accuracy;
         for (const [k, value] of Object.entries(validation.topKAccuracy)) {
@@ -602,6 +612,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const finalLogs = history[history.length - 1] ?? {};
     context.epoch = epoch;
     for (const callback of callbacks) await callback.onTrainEnd?.(finalLogs, context);
+    if (validationStale && options.validationData) {
+      validation = validationTable
+        ? await evaluateFeatures({ head, table: validationTable, classNames: trainData.classNames })
+        : await evaluate({
+            backbone,
+            head,
+            data: options.validationData,
+            batchSize: microBatchSize * 2,
+            ...(signal ? { signal } : {}),
+          });
+    }
   } finally {
     trainTables = [];
   }
