@@ -58,6 +58,8 @@ export default async function run(): Promise<BenchRow[]> {
         env: {
           GRAFT_BENCH_MAX_RSS_FILE: rssFile,
           ...process.env,
+          // The runner resolves @graft/* to TypeScript sources; the built CLI must load dist/.
+          NODE_OPTIONS: (process.env.NODE_OPTIONS ?? '').replace('--conditions=@graft/source', ''),
           GRAFT_SHARED_DIR: sharedDir,
           GRAFT_MIRROR: process.env.GRAFT_MIRROR ?? join(sharedDir, 'weights'),
         },
