@@ -243,7 +243,9 @@ describe('graft (built binary)', () => {
       console.warn('tmux not found: terminal check skipped');
       return;
     }
-    const data = await smallCopy({ train: 24, val: 4 });
+    // 200 training images: with BatchNorm folded, 48 featurise in well under the polling
+    // interval and the bar would only be seen finished (cleared).
+    const data = await smallCopy({ train: 100, val: 4 });
     const session = `graft-e2e-${process.pid}`;
     const done = join(directory, 'tty-done');
     const command = [
@@ -256,8 +258,7 @@ describe('graft (built binary)', () => {
       backbone,
       '--epochs',
       '2',
-      // In-process extraction: with 2 workers this tiny set finishes both batches at once, so
-      // no intermediate bar would be drawn.
+      // In-process extraction: one batch at a time, so the bar is redrawn after each.
       '--extraction-workers',
       '1',
       '--out',
@@ -267,8 +268,8 @@ describe('graft (built binary)', () => {
     execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '160', '-y', '40', command]);
     let screens = '';
     try {
-      for (let attempt = 0; attempt < 240; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
+      for (let attempt = 0; attempt < 600; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
         const screen = execFileSync('tmux', ['capture-pane', '-p', '-t', session], {
           encoding: 'utf8',
         });
@@ -287,7 +288,7 @@ describe('graft (built binary)', () => {
     }
     // A redrawn bar (cli-progress), not the plain lines written to pipes.
     expect(screens).toMatch(
-      /features pass 1 \[[█░]+\] \d+% \| \d+\/48 img \| [\d.-]+ img\/s \| ETA/,
+      /features pass 1 \[[█░]+\] \d+% \| \d+\/200 img \| [\d.-]+ img\/s \| ETA/,
     );
     expect(screens).toContain('val accuracy');
   });
