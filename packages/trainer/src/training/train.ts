@@ -371,6 +371,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     extractionSeconds = (now() - started) / 1000;
   }
 
+  // On cached features in feature-extraction mode, through the backbone when fine-tuning.
+  const evaluateValidation = (data: ImageDataset) =>
+    validationTable
+      ? evaluateFeatures({ head, table: validationTable, classNames: trainData.classNames })
+      : evaluate({
+          backbone,
+          head,
+          data,
+          batchSize: microBatchSize * 2,
+          ...(signal ? { signal } : {}),
+        });
   const trainingStarted = now();
   let peakTensorBytes = tf.memory().numBytes;
   let validation: EvaluationReport | undefined;
@@ -579,19 +590,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       };
       for (const [name, sum] of componentSums) logs[name] = sum / Math.max(sums.images, 1);
       if (options.validationData) {
-        validation = validationTable
-          ? await evaluateFeatures({
-              head,
-              table: validationTable,
-              classNames: trainData.classNames,
-            })
-          : await evaluate({
-              backbone,
-              head,
-              data: options.validationData,
-              batchSize: microBatchSize * 2,
-              ...(signal ? { signal } : {}),
-            });
+        validation = await evaluateValidation(options.validationData);
         validationStale = false;
         logs.val_loss = validation.loss;
         logs.val_accuracy = validation.accuracy;
@@ -613,15 +612,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     context.epoch = epoch;
     for (const callback of callbacks) await callback.onTrainEnd?.(finalLogs, context);
     if (validationStale && options.validationData) {
-      validation = validationTable
-        ? await evaluateFeatures({ head, table: validationTable, classNames: trainData.classNames })
-        : await evaluate({
-            backbone,
-            head,
-            data: options.validationData,
-            batchSize: microBatchSize * 2,
-            ...(signal ? { signal } : {}),
-          });
+      validation = await evaluateValidation(options.validationData);
     }
   } finally {
     trainTables = [];
