@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
 import {
-  FileFormatError,
   type ImageBatch,
   type ImageDataset,
   InvalidArgumentError,
@@ -11,6 +9,7 @@ import { checkResizeOptions } from '../pipeline/resize-geometry.js';
 import { streamBatches } from '../pipeline/stream-batches.js';
 import { contentKey } from './content-key.js';
 import { decodeImage } from './decode-image.js';
+import { readImageBytes } from './read-image-bytes.js';
 import type { ImageFile, SkippedFile } from './scan-image-folder.js';
 
 /** How a {@link FileImageDataset} decodes and streams. */
@@ -135,16 +134,7 @@ export class FileImageDataset implements ImageDataset {
   }
 
   private async load(path: string): Promise<{ pixels: Uint8Array; key: string }> {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(path);
-    } catch (error) {
-      throw new FileFormatError({
-        file: path,
-        problem: `cannot read file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-        cause: error,
-      });
-    }
+    const bytes = await readImageBytes(path);
     const key = contentKey(bytes);
     const pixels = await decodeImage(bytes, path, {
       imageSize: this.imageSize,

@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { FileFormatError } from '@graft/core';
 import sharp, { type Sharp } from 'sharp';
 import { perceptualHash, perceptualHashSize } from '../cleaning/perceptual-hash.js';
 import { decodeBmp, isBmp } from '../decoders/decode-bmp.js';
 import { decodeNetpbm, isNetpbm } from '../decoders/decode-netpbm.js';
 import { contentKey } from './content-key.js';
+import { readImageBytes } from './read-image-bytes.js';
 
 /** The hashes of one image file. */
 export interface ImageFileHashes {
@@ -31,16 +31,7 @@ export interface HashImageFileOptions {
  */
 export async function hashImageFile(options: HashImageFileOptions): Promise<ImageFileHashes> {
   const { path } = options;
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new FileFormatError({
-      file: path,
-      problem: `cannot read file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-      cause: error,
-    });
-  }
+  const bytes = await readImageBytes(path);
   const key = contentKey(bytes);
   if (options.perceptual === false) return { key };
   try {

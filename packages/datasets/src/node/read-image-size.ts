@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { FileFormatError } from '@graft/core';
 import sharp from 'sharp';
 import { decodeBmp, isBmp } from '../decoders/decode-bmp.js';
 import { decodeNetpbm, isNetpbm } from '../decoders/decode-netpbm.js';
+import { readImageBytes } from './read-image-bytes.js';
 
 /** Options of {@link readImageSize}. */
 export interface ReadImageSizeOptions {
@@ -20,16 +20,7 @@ export async function readImageSize(
   options: ReadImageSizeOptions,
 ): Promise<{ width: number; height: number }> {
   const { path } = options;
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new FileFormatError({
-      file: path,
-      problem: `cannot read file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-      cause: error,
-    });
-  }
+  const bytes = await readImageBytes(path);
   if (isNetpbm(bytes)) return decodeNetpbm(bytes, path);
   if (isBmp(bytes)) return decodeBmp(bytes, path);
   try {
