@@ -6,6 +6,17 @@ export { InvalidArgumentError } from './errors/invalid-argument-error.js';
 export { OutOfMemoryError } from './errors/out-of-memory-error.js';
 export { UnknownNameError } from './errors/unknown-name-error.js';
 export { normalizeImages } from './preprocessing/normalize-images.js';
+export {
+  checkResizeOptions,
+  defaultCropFraction,
+  type ResizeGeometry,
+  resizeGeometry,
+} from './preprocessing/resize-geometry.js';
+export {
+  type ResizeImageOptions,
+  type RgbPixels,
+  resizeImage,
+} from './preprocessing/resize-image.js';
 export { type RandomState, SeededRandom } from './random/seeded-random.js';
 export { type RegisterOptions, Registry } from './registry/registry.js';
 export { specificationVersion } from './specification-version.js';

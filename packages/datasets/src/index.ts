@@ -1,3 +1,12 @@
+// The resize definition lives in @graft/core (one implementation for every package and app);
+// re-exported here because dataset users configure it.
+export {
+  checkResizeOptions,
+  defaultCropFraction,
+  type ResizeGeometry,
+  resizeGeometry,
+  resizeImage,
+} from '@graft/core';
 export { decodeInBrowser, type ImageDecoder } from './browser/decode-in-browser.js';
 export {
   EntryImageDataset,
@@ -38,12 +47,6 @@ export type { DecodedImage } from './decoders/decoded-image.js';
 export { imageExtensions, type SplitName } from './image-extensions.js';
 export type { DatasetBatchOptions } from './pipeline/batch-options.js';
 export { type EpochOrderOptions, epochOrder } from './pipeline/epoch-order.js';
-export {
-  checkResizeOptions,
-  defaultCropFraction,
-  type ResizeGeometry,
-  resizeGeometry,
-} from './pipeline/resize-geometry.js';
 export {
   type LoadedImage,
   type StreamBatchesOptions,

@@ -24,6 +24,8 @@ export const decodeInBrowser: ImageDecoder = async (bytes, file) => {
   try {
     bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]), {
       imageOrientation: 'from-image',
+      // Raw file pixels, as sharp and Pillow give them in Node: no premultiplication.
+      premultiplyAlpha: 'none',
     });
   } catch (error) {
     throw new FileFormatError({

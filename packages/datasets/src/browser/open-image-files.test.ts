@@ -95,11 +95,12 @@ describe('openImageFiles', () => {
 });
 
 describe('resizePixels', () => {
-  it('halves with bilinear half-pixel centres as 2x2 block means, and crops the centre', () => {
+  it('halves without antialiasing as 2x2 block means, and crops the centre', () => {
     const data = new Uint8Array(4 * 4 * 3).map((_, index) => Math.floor(index / 3) * 10);
     const half = resizePixels({ width: 4, height: 4, data }, [2, 2], {
       mode: 'stretch',
       interpolation: 'bilinear',
+      antialias: false,
     });
     const mean = (a: number, b: number, c: number, d: number) => Math.round((a + b + c + d) * 2.5);
     expect([...half].filter((_, index) => index % 3 === 0)).toEqual([
@@ -114,11 +115,12 @@ describe('resizePixels', () => {
       interpolation: 'nearest',
     });
     expect([...crop].filter((_, index) => index % 3 === 0)).toEqual([50, 60, 90, 100]);
-    expect(() =>
+    // The same function as Node's pipeline: bicubic works in the browser too.
+    expect(
       resizePixels({ width: 4, height: 4, data }, [2, 2], {
         mode: 'stretch',
         interpolation: 'bicubic',
       }),
-    ).toThrow(/bicubic/);
+    ).toHaveLength(12);
   });
 });

@@ -1,4 +1,5 @@
 import {
+  checkResizeOptions,
   FileFormatError,
   GraftError,
   type ImageBatch,
@@ -14,7 +15,6 @@ import {
   splitRank,
 } from '../image-extensions.js';
 import type { DatasetBatchOptions } from '../pipeline/batch-options.js';
-import { checkResizeOptions } from '../pipeline/resize-geometry.js';
 import { streamBatches } from '../pipeline/stream-batches.js';
 import { decodeInBrowser, type ImageDecoder } from './decode-in-browser.js';
 import { resizePixels } from './resize-pixels.js';

@@ -1,11 +1,11 @@
 import {
+  checkResizeOptions,
   type ImageBatch,
   type ImageDataset,
   InvalidArgumentError,
   type ResizePolicy,
 } from '@graft/core';
 import type { DatasetBatchOptions } from '../pipeline/batch-options.js';
-import { checkResizeOptions } from '../pipeline/resize-geometry.js';
 import { streamBatches } from '../pipeline/stream-batches.js';
 import { contentKey } from './content-key.js';
 import { decodeImage } from './decode-image.js';

@@ -5,7 +5,7 @@ export {
   cifarImageBytes,
 } from './cifar-formats.js';
 export { contentKey } from './content-key.js';
-export { decodeImage, type ResizeTarget, resizeDecoded } from './decode-image.js';
+export { decodeImage, decodePixels, type ResizeTarget, resizeDecoded } from './decode-image.js';
 export { type ExtractTarGzOptions, extractTarGz } from './extract-tar-gz.js';
 export {
   defaultResizePolicy,

@@ -4,6 +4,7 @@ import { type FileHandle, open, readFile, rename, rm, stat } from 'node:fs/promi
 import { join, resolve } from 'node:path';
 import {
   AssetNotFoundError,
+  checkResizeOptions,
   FileFormatError,
   GraftError,
   type ImageBatch,
@@ -13,7 +14,6 @@ import {
 } from '@graft/core';
 import { type DownloadProgress, defaultCacheDir, resolveAsset } from '@graft/core/node';
 import type { DatasetBatchOptions } from '../pipeline/batch-options.js';
-import { checkResizeOptions } from '../pipeline/resize-geometry.js';
 import { streamBatches } from '../pipeline/stream-batches.js';
 import {
   type CifarFormat,

@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from '@graft/core';
 import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { checkResizeOptions, resizeGeometry } from './resize-geometry.js';
 
 describe('resizeGeometry', () => {

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type ResizePolicy } from '@graft/core';
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
+import type { ResizePolicy } from '../types/preprocessing.js';
 
 /** Where a source image is scaled to and which window of it is kept. */
 export interface ResizeGeometry {
@@ -17,12 +18,14 @@ export const defaultCropFraction = 0.875;
 
 /**
  * Computes how an image of `width x height` reaches `imageSize` (`[height, width]`).
- * `stretch` scales the whole image to the target. `center-crop` follows torchvision's
- * `Resize(floor(size / cropFraction))` + `CenterCrop(size)` exactly: the box is
- * `floor(side / cropFraction)` per side; the side that limits the scale becomes the box side,
- * the other `floor(box * other / limiting)` (torchvision truncates); the window offsets are
- * `round((resized - target) / 2)` with Python's round-half-to-even. For a non-square target this
- * is a cover-then-crop (timm would stretch to the box instead).
+ * `stretch` scales the whole image to the target. `center-crop` scales so the image covers a box
+ * of `floor(side / cropFraction)` per side, then keeps the centred window of the target size.
+ * With `rounding: 'torchvision'` (default) this is torchvision's `Resize(box)` + `CenterCrop`
+ * exactly: the side that limits the scale becomes the box side, the other is
+ * `floor(box * other / limiting)`, offsets are `round((resized - target) / 2)` half to even. With
+ * `rounding: 'teachable-machine'` it is `@teachablemachine/image`'s `cropTo`: both sides are
+ * `ceil(side * box / limiting)` and offsets `trunc((resized - target) / 2)`. For a non-square
+ * target this is a cover-then-crop (timm would stretch to the box instead).
  */
 export function resizeGeometry(
   width: number,
@@ -37,9 +40,22 @@ export function resizeGeometry(
   const cropFraction = policy.cropFraction ?? defaultCropFraction;
   const boxWidth = Math.max(targetWidth, Math.floor(targetWidth / cropFraction));
   const boxHeight = Math.max(targetHeight, Math.floor(targetHeight / cropFraction));
+  const heightLimits = boxHeight / height >= boxWidth / width;
+  if (policy.rounding === 'teachable-machine') {
+    // cropTo: scale = size / min(width, height); scaled = ceil(side * scale); offset ~~(d / 2).
+    const scale = heightLimits ? boxHeight / height : boxWidth / width;
+    const resizeWidth = Math.max(boxWidth, Math.ceil(width * scale));
+    const resizeHeight = Math.max(boxHeight, Math.ceil(height * scale));
+    return {
+      resizeWidth,
+      resizeHeight,
+      left: Math.trunc((resizeWidth - targetWidth) / 2),
+      top: Math.trunc((resizeHeight - targetHeight) / 2),
+    };
+  }
   let resizeWidth: number;
   let resizeHeight: number;
-  if (boxHeight / height >= boxWidth / width) {
+  if (heightLimits) {
     resizeHeight = boxHeight;
     resizeWidth = Math.max(boxWidth, Math.floor((boxHeight * width) / height));
   } else {
@@ -79,6 +95,13 @@ export function checkResizeOptions(
       expected: 'must be [height, width] with positive integers',
     });
   }
+  if (policy === null || typeof policy !== 'object') {
+    throw new InvalidArgumentError({
+      argument: 'resize',
+      value: policy,
+      expected: 'must be an object { mode, interpolation, cropFraction?, antialias?, rounding? }',
+    });
+  }
   if (policy.mode !== 'stretch' && policy.mode !== 'center-crop') {
     throw new InvalidArgumentError({
       argument: 'resize.mode',
@@ -99,6 +122,24 @@ export function checkResizeOptions(
       argument: 'resize.cropFraction',
       value: policy.cropFraction,
       expected: 'must be in (0, 1]',
+    });
+  }
+  if (policy.antialias !== undefined && typeof policy.antialias !== 'boolean') {
+    throw new InvalidArgumentError({
+      argument: 'resize.antialias',
+      value: policy.antialias,
+      expected: 'must be true or false',
+    });
+  }
+  if (
+    policy.rounding !== undefined &&
+    policy.rounding !== 'torchvision' &&
+    policy.rounding !== 'teachable-machine'
+  ) {
+    throw new InvalidArgumentError({
+      argument: 'resize.rounding',
+      value: policy.rounding,
+      expected: 'must be one of: torchvision, teachable-machine',
     });
   }
 }

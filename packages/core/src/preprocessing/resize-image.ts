@@ -1,0 +1,295 @@
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
+import type { ResizePolicy } from '../types/preprocessing.js';
+import { checkResizeOptions, resizeGeometry } from './resize-geometry.js';
+
+/** Interleaved 8-bit RGB pixels, row-major, top row first. */
+export interface RgbPixels {
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** `width * height * 3` bytes, R G B per pixel. */
+  data: Uint8Array;
+}
+
+/** Options of {@link resizeImage}. */
+export interface ResizeImageOptions {
+  /** `[height, width]` of the result. */
+  imageSize: readonly [number, number];
+  /** How the image reaches `imageSize` (stretch or center-crop, filter, antialiasing). */
+  resize: ResizePolicy;
+}
+
+// Pillow's fixed point for 8-bit images (Resample.c: PRECISION_BITS = 32 - 8 - 2).
+const precisionBits = 22;
+const one = 2 ** precisionBits;
+const half = 2 ** (precisionBits - 1);
+const clipLimit = 2 ** (precisionBits + 8);
+
+interface Filter {
+  support: number;
+  weight: (x: number) => number;
+}
+
+// Pillow's filters (Resample.c): triangle for BILINEAR, Keys a = -0.5 for BICUBIC.
+const filters: Record<'bilinear' | 'bicubic', Filter> = {
+  bilinear: {
+    support: 1,
+    weight: (x) => {
+      const distance = Math.abs(x);
+      return distance < 1 ? 1 - distance : 0;
+    },
+  },
+  bicubic: {
+    support: 2,
+    weight: (x) => {
+      const a = -0.5;
+      const distance = Math.abs(x);
+      if (distance < 1) return ((a + 2) * distance - (a + 3)) * distance * distance + 1;
+      if (distance < 2) return (((distance - 5) * distance + 8) * distance - 4) * a;
+      return 0;
+    },
+  },
+};
+
+/** Per output sample: first source index, tap count, and fixed-point weights. */
+interface Coefficients {
+  first: Int32Array;
+  count: Int32Array;
+  taps: number;
+  weights: Int32Array;
+}
+
+/**
+ * Pillow's `precompute_coeffs` + `normalize_coeffs_8bpc` for output samples
+ * `[start, start + length)` of a resize from `inSize` to `outSize`.
+ */
+function coefficients(
+  inSize: number,
+  outSize: number,
+  start: number,
+  length: number,
+  filter: Filter,
+  antialias: boolean,
+): Coefficients {
+  const scale = inSize / outSize;
+  const filterScale = antialias ? Math.max(scale, 1) : 1;
+  const support = filter.support * filterScale;
+  const taps = Math.ceil(support) * 2 + 1;
+  const first = new Int32Array(length);
+  const count = new Int32Array(length);
+  const weights = new Int32Array(length * taps);
+  const raw = new Float64Array(taps);
+  const inverseScale = 1 / filterScale;
+  for (let index = 0; index < length; index++) {
+    const center = (start + index + 0.5) * scale;
+    // C's (int) cast truncates toward zero.
+    const minimum = Math.max(0, Math.trunc(center - support + 0.5));
+    const maximum = Math.min(inSize, Math.trunc(center + support + 0.5));
+    const span = maximum - minimum;
+    let total = 0;
+    for (let tap = 0; tap < span; tap++) {
+      const weight = filter.weight((tap + minimum - center + 0.5) * inverseScale);
+      raw[tap] = weight;
+      total += weight;
+    }
+    for (let tap = 0; tap < span; tap++) {
+      const normalized = total !== 0 ? (raw[tap] as number) / total : (raw[tap] as number);
+      weights[index * taps + tap] =
+        normalized < 0 ? Math.trunc(-0.5 + normalized * one) : Math.trunc(0.5 + normalized * one);
+    }
+    first[index] = minimum;
+    count[index] = span;
+  }
+  return { first, count, taps, weights };
+}
+
+function clip8(sum: number): number {
+  if (sum >= clipLimit) return 255;
+  if (sum <= 0) return 0;
+  return Math.floor(sum / one);
+}
+
+/**
+ * Brings RGB pixels of any size to `imageSize` as `resize` says: the geometry of
+ * `resizeGeometry`, then Pillow's `Image.resize` (two separable passes, horizontal first, each
+ * rounded to 8 bits in Pillow's 22-bit fixed point) and the crop. Bit-identical to
+ * `img.resize((w, h), Image.BILINEAR).crop(...)` in Pillow (and so to torchvision's `Resize` +
+ * `CenterCrop` on PIL images); only the kept window is computed. Returns `imageSize` bytes
+ * `height * width * 3`. An image already at `imageSize` is returned as it is, not cropped: the
+ * one place Graft differs from torchvision (which would scale a 224² image to 256² and crop).
+ * Pure JavaScript: Node, workers and browsers run this same function.
+ */
+export function resizeImage(image: RgbPixels, options: ResizeImageOptions): Uint8Array {
+  const { imageSize, resize } = options;
+  checkResizeOptions(imageSize, resize);
+  const { width, height, data } = image;
+  if (!(Number.isInteger(width) && width >= 1 && Number.isInteger(height) && height >= 1)) {
+    throw new InvalidArgumentError({
+      argument: 'image',
+      value: `${width}x${height}`,
+      expected: 'must have a positive integer width and height',
+    });
+  }
+  if (data.length !== width * height * 3) {
+    throw new InvalidArgumentError({
+      argument: 'image.data',
+      value: `${data.length} bytes`,
+      expected: `must hold width * height * 3 = ${width * height * 3} bytes (RGB)`,
+    });
+  }
+  const [targetHeight, targetWidth] = imageSize;
+  // Pixels already at the input size are final (so resizing twice changes nothing, and a tensor
+  // at the input size means the same to every entry point), whatever the crop policy.
+  if (width === targetWidth && height === targetHeight) return data;
+  const geometry = resizeGeometry(width, height, imageSize, resize);
+  const { resizeWidth, resizeHeight, left, top } = geometry;
+  if (resizeWidth === width && resizeHeight === height) {
+    return cropWindow(image, left, top, targetWidth, targetHeight);
+  }
+  if (resize.interpolation === 'nearest') {
+    return nearest(image, geometry, targetWidth, targetHeight);
+  }
+  const filter = filters[resize.interpolation];
+  const antialias = resize.antialias ?? true;
+  const horizontalNeeded = resizeWidth !== width;
+  const verticalNeeded = resizeHeight !== height;
+  const columns = horizontalNeeded
+    ? coefficients(width, resizeWidth, left, targetWidth, filter, antialias)
+    : undefined;
+  const rows = verticalNeeded
+    ? coefficients(height, resizeHeight, top, targetHeight, filter, antialias)
+    : undefined;
+
+  // Source rows the vertical pass reads (or the kept rows when there is no vertical pass).
+  let firstRow: number;
+  let lastRow: number;
+  if (rows) {
+    firstRow = rows.first[0] as number;
+    lastRow = 0;
+    for (let index = 0; index < targetHeight; index++) {
+      lastRow = Math.max(lastRow, (rows.first[index] as number) + (rows.count[index] as number));
+    }
+  } else {
+    firstRow = top;
+    lastRow = top + targetHeight;
+  }
+
+  // Horizontal pass over the source rows needed, kept columns only.
+  const rowCount = lastRow - firstRow;
+  let intermediate: Uint8Array;
+  if (columns) {
+    intermediate = new Uint8Array(rowCount * targetWidth * 3);
+    const { first, count, taps, weights } = columns;
+    for (let row = 0; row < rowCount; row++) {
+      const sourceRow = (firstRow + row) * width * 3;
+      const outputRow = row * targetWidth * 3;
+      for (let column = 0; column < targetWidth; column++) {
+        const start = sourceRow + (first[column] as number) * 3;
+        const span = count[column] as number;
+        const weightStart = column * taps;
+        let red = half;
+        let green = half;
+        let blue = half;
+        for (let tap = 0; tap < span; tap++) {
+          const weight = weights[weightStart + tap] as number;
+          const offset = start + tap * 3;
+          red += (data[offset] as number) * weight;
+          green += (data[offset + 1] as number) * weight;
+          blue += (data[offset + 2] as number) * weight;
+        }
+        const output = outputRow + column * 3;
+        intermediate[output] = clip8(red);
+        intermediate[output + 1] = clip8(green);
+        intermediate[output + 2] = clip8(blue);
+      }
+    }
+  } else {
+    // No horizontal pass: the kept columns of the needed rows, as they are.
+    intermediate = new Uint8Array(rowCount * targetWidth * 3);
+    for (let row = 0; row < rowCount; row++) {
+      const source = ((firstRow + row) * width + left) * 3;
+      intermediate.set(data.subarray(source, source + targetWidth * 3), row * targetWidth * 3);
+    }
+  }
+  if (!rows) return intermediate;
+
+  // Vertical pass over the intermediate rows.
+  const output = new Uint8Array(targetHeight * targetWidth * 3);
+  const { first, count, taps, weights } = rows;
+  const stride = targetWidth * 3;
+  for (let row = 0; row < targetHeight; row++) {
+    const start = ((first[row] as number) - firstRow) * stride;
+    const span = count[row] as number;
+    const weightStart = row * taps;
+    const outputRow = row * stride;
+    for (let position = 0; position < stride; position++) {
+      let sum = half;
+      for (let tap = 0; tap < span; tap++) {
+        sum +=
+          (intermediate[start + tap * stride + position] as number) *
+          (weights[weightStart + tap] as number);
+      }
+      output[outputRow + position] = clip8(sum);
+    }
+  }
+  return output;
+}
+
+/** The window `[left, left + width) x [top, top + height)` of `image` (the image itself when whole). */
+function cropWindow(
+  image: RgbPixels,
+  left: number,
+  top: number,
+  width: number,
+  height: number,
+): Uint8Array {
+  if (left === 0 && top === 0 && width === image.width && height === image.height) {
+    return image.data;
+  }
+  const output = new Uint8Array(width * height * 3);
+  for (let row = 0; row < height; row++) {
+    const source = ((top + row) * image.width + left) * 3;
+    output.set(image.data.subarray(source, source + width * 3), row * width * 3);
+  }
+  return output;
+}
+
+/**
+ * Pillow's NEAREST resize (`ImagingScaleAffine`): the source coordinate starts at half a step and
+ * is accumulated step by step, as Pillow does, then truncated.
+ */
+function nearest(
+  image: RgbPixels,
+  geometry: { resizeWidth: number; resizeHeight: number; left: number; top: number },
+  targetWidth: number,
+  targetHeight: number,
+): Uint8Array {
+  const { width, height, data } = image;
+  const columns = nearestTable(width, geometry.resizeWidth, geometry.left, targetWidth);
+  const rows = nearestTable(height, geometry.resizeHeight, geometry.top, targetHeight);
+  const output = new Uint8Array(targetWidth * targetHeight * 3);
+  for (let row = 0; row < targetHeight; row++) {
+    const sourceRow = rows[row] as number;
+    for (let column = 0; column < targetWidth; column++) {
+      const source = (sourceRow * width + (columns[column] as number)) * 3;
+      const target = (row * targetWidth + column) * 3;
+      output[target] = data[source] as number;
+      output[target + 1] = data[source + 1] as number;
+      output[target + 2] = data[source + 2] as number;
+    }
+  }
+  return output;
+}
+
+/** Source index of output samples `[start, start + length)` of a nearest resize `inSize -> outSize`. */
+function nearestTable(inSize: number, outSize: number, start: number, length: number): Int32Array {
+  const step = inSize / outSize;
+  const table = new Int32Array(length);
+  let coordinate = step * 0.5;
+  for (let index = 0; index < start + length; index++) {
+    if (index >= start) table[index - start] = Math.min(inSize - 1, Math.trunc(coordinate));
+    coordinate += step;
+  }
+  return table;
+}
