@@ -6,6 +6,7 @@ export { InvalidArgumentError } from './errors/invalid-argument-error.js';
 export { OutOfMemoryError } from './errors/out-of-memory-error.js';
 export { UnknownNameError } from './errors/unknown-name-error.js';
 export { normalizeImages } from './preprocessing/normalize-images.js';
+export { normalizationConstants, normalizePixels } from './preprocessing/normalize-pixels.js';
 export {
   checkResizeOptions,
   defaultCropFraction,
@@ -17,6 +18,11 @@ export {
   type RgbPixels,
   resizeImage,
 } from './preprocessing/resize-image.js';
+export {
+  type ResolvedPreprocessing,
+  type ResolvedResizePolicy,
+  resolvePreprocessing,
+} from './preprocessing/resolve-preprocessing.js';
 export { type RandomState, SeededRandom } from './random/seeded-random.js';
 export { type RegisterOptions, Registry } from './registry/registry.js';
 export { specificationVersion } from './specification-version.js';

@@ -58,6 +58,10 @@ export {
   exportClassifier,
 } from './classifier/export-classifier.js';
 export { resizeToInput } from './classifier/resize-to-input.js';
+export {
+  type TeachableMachineCompatibility,
+  teachableMachineCompatibility,
+} from './classifier/teachable-machine-compatibility.js';
 export { type EvaluateOptions, evaluate, evaluateFeatures } from './evaluation/evaluate.js';
 export {
   type ClassMetrics,

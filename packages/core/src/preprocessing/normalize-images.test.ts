@@ -4,6 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNoTensorLeaks } from '../testing/expect-no-tensor-leaks.js';
 import type { Preprocessing } from '../types/preprocessing.js';
 import { normalizeImages } from './normalize-images.js';
+import { normalizePixels } from './normalize-pixels.js';
+import { resolvePreprocessing } from './resolve-preprocessing.js';
 
 const resize = { mode: 'stretch', interpolation: 'bilinear' } as const;
 const mobileNet: Preprocessing = {
@@ -78,5 +80,61 @@ describe('normalizeImages', () => {
     const input = pixels();
     await expectNoTensorLeaks(() => normalizeImages(input, torchvision));
     input.dispose();
+  });
+});
+
+describe('normalizePixels', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+  const teachableMachine: Preprocessing = { ...mobileNet, inputRange: [-1, 128 / 127] };
+
+  it('equals normalizeImages bit for bit (rgb, bgr, mean/std, x/127 - 1)', () => {
+    const bytes = Uint8Array.from({ length: 256 * 3 }, (_, index) => (index * 37) % 256);
+    for (const preprocessing of [mobileNet, torchvision, caffe, teachableMachine]) {
+      const pure = normalizePixels(bytes, preprocessing);
+      const tensor = tf.tensor4d(bytes, [1, 16, 16, 3], 'int32');
+      const output = normalizeImages(tensor, preprocessing);
+      expect(Array.from(pure)).toEqual(Array.from(output.dataSync()));
+      tensor.dispose();
+      output.dispose();
+    }
+  });
+
+  it("reproduces Teachable Machine's x / 127 - 1 within float32 rounding", () => {
+    const bytes = Uint8Array.from({ length: 255 * 3 }, (_, index) => index % 256);
+    const output = normalizePixels(bytes, teachableMachine);
+    bytes.forEach((value, index) => {
+      expect(output[index]).toBeCloseTo(Math.fround(value / 127) - 1, 6);
+    });
+  });
+});
+
+describe('resolvePreprocessing', () => {
+  it('writes out every default and keeps what was given', () => {
+    const resolved = resolvePreprocessing({
+      ...mobileNet,
+      resize: { mode: 'center-crop', interpolation: 'bilinear' },
+    });
+    expect(resolved.resize).toEqual({
+      mode: 'center-crop',
+      cropFraction: 0.875,
+      interpolation: 'bilinear',
+      antialias: true,
+      rounding: 'torchvision',
+    });
+    expect(
+      resolvePreprocessing({
+        ...mobileNet,
+        resize: { ...resize, antialias: false, rounding: 'teachable-machine', cropFraction: 1 },
+      }).resize,
+    ).toEqual({ ...resize, antialias: false, rounding: 'teachable-machine', cropFraction: 1 });
+    expect(JSON.parse(JSON.stringify(resolved))).toEqual(resolved);
+  });
+
+  it('rejects a bad policy naming the field', () => {
+    expect(() =>
+      resolvePreprocessing({ ...mobileNet, resize: { ...resize, antialias: 'yes' as never } }),
+    ).toThrow(/resize\.antialias/);
   });
 });

@@ -1,7 +1,11 @@
 import type { JsonObject, Preprocessing } from '@graft/core';
 
-/** Layout version of {@link ClassifierMetadata.graft}. */
-export const classifierFormatVersion = 1;
+/**
+ * Layout version of {@link ClassifierMetadata.graft}. 2: `preprocessing` is written out in full
+ * (`resolvePreprocessing`: crop fraction, antialiasing and rounding explicit) and follows
+ * docs/preprocessing.md. Version 1 files load too; their missing fields take the defaults.
+ */
+export const classifierFormatVersion = 2;
 
 /**
  * `metadata.json` beside a saved classifier's `model.json`. The top-level fields follow
@@ -31,8 +35,10 @@ export interface ClassifierMetadata extends JsonObject {
     /** {@link classifierFormatVersion}. */
     formatVersion: number;
     /**
-     * How pixels become the model's input. The saved model does NOT contain this step: its
-     * input is the normalised tensor (as in Teachable Machine, whose MobileNet takes [-1, 1]);
+     * How pixels become the model's input, every default written out; specified for consumers
+     * outside Graft in docs/preprocessing.md (Pillow's resize, crop geometry and rounding,
+     * channel order, scale/mean/std). The saved model does NOT contain this step: its input is
+     * the normalised tensor (as in Teachable Machine, whose MobileNet takes [-1, 1]);
      * `loadClassifier(...).predict` applies it, and other consumers must too.
      */
     preprocessing: Preprocessing & JsonObject;

@@ -1,4 +1,11 @@
-import type { Backbone, Head, ImageAugmentation, JsonObject, Schedule } from '@graft/core';
+import {
+  type Backbone,
+  type Head,
+  type ImageAugmentation,
+  type JsonObject,
+  resolvePreprocessing,
+  type Schedule,
+} from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import packageJson from '../../package.json' with { type: 'json' };
@@ -52,7 +59,9 @@ export function exportClassifier(options: ExportClassifierOptions): {
     userMetadata: options.userMetadata ?? {},
     graft: {
       formatVersion: classifierFormatVersion,
-      preprocessing: JSON.parse(JSON.stringify(backbone.preprocessing)),
+      preprocessing: resolvePreprocessing(
+        backbone.preprocessing,
+      ) as ClassifierMetadata['graft']['preprocessing'],
       activation: head.activation,
       backbone: {
         name: backbone.name,

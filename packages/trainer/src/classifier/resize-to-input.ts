@@ -1,29 +1,35 @@
-import type { Preprocessing } from '@graft/core';
+import { type Preprocessing, resizeImage } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * Brings `[N, h, w, 3]` pixels to `preprocessing.inputSize` as its resize policy says
- * (`stretch`, or `center-crop` of the shorter side by `cropFraction`). Returns the input itself
- * when it already has the size; otherwise a new tensor the caller disposes.
+ * Brings `[N, h, w, 3]` pixels in [0, 255] to `preprocessing.inputSize` with `resizeImage` from
+ * `@graft/core`, the resize every Graft entry point uses (decode pipeline, worker pool, browser),
+ * so a tensor of a photo predicts exactly what the same photo read from a file predicts. Pixels
+ * are 8-bit values: fractional ones are rounded, as decoding would have. The pixels are read
+ * back from the backend for this (a tensor at the input size is used as it is, without a copy).
+ * Returns the input itself when it already has the size; otherwise a new float32 tensor the
+ * caller disposes.
  */
 export function resizeToInput(images: tf.Tensor4D, preprocessing: Preprocessing): tf.Tensor4D {
-  const [, height, width] = images.shape;
+  const [count, height, width] = images.shape;
   const [targetHeight, targetWidth] = preprocessing.inputSize;
   if (height === targetHeight && width === targetWidth) return images;
-  return tf.tidy(() => {
-    let pixels = images;
-    if (preprocessing.resize.mode === 'center-crop') {
-      const fraction = preprocessing.resize.cropFraction ?? 0.875;
-      // Crop the centred region that becomes the target after resizing the shorter side.
-      const scale = Math.min(height / targetHeight, width / targetWidth) * fraction;
-      const cropHeight = Math.min(height, Math.round(targetHeight * scale));
-      const cropWidth = Math.min(width, Math.round(targetWidth * scale));
-      const top = Math.floor((height - cropHeight) / 2);
-      const left = Math.floor((width - cropWidth) / 2);
-      pixels = tf.slice(pixels, [0, top, left, 0], [-1, cropHeight, cropWidth, -1]);
+  const values = images.dataSync();
+  const pixelsIn = height * width * 3;
+  const pixelsOut = targetHeight * targetWidth * 3;
+  const output = new Float32Array(count * pixelsOut);
+  // A clamped array clips to [0, 255] on assignment; values are rounded half up first.
+  const clamped = new Uint8ClampedArray(pixelsIn);
+  const image = new Uint8Array(clamped.buffer);
+  for (let index = 0; index < count; index++) {
+    for (let position = 0; position < pixelsIn; position++) {
+      clamped[position] = Math.round(values[index * pixelsIn + position] as number);
     }
-    return preprocessing.resize.interpolation === 'nearest'
-      ? tf.image.resizeNearestNeighbor(pixels, [targetHeight, targetWidth])
-      : tf.image.resizeBilinear(pixels, [targetHeight, targetWidth], true);
-  });
+    const resized = resizeImage(
+      { width, height, data: image },
+      { imageSize: preprocessing.inputSize, resize: preprocessing.resize },
+    );
+    output.set(resized, index * pixelsOut);
+  }
+  return tf.tensor4d(output, [count, targetHeight, targetWidth, 3], 'float32');
 }
