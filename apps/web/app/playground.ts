@@ -150,12 +150,19 @@ export function mountPlayground(root: HTMLElement): void {
             'ol',
             { class: 'topk' },
             (predictions ?? []).map((prediction) =>
-              element('li', {}, [
-                element('span', {
-                  text: `${prediction.label} ${(prediction.probability * 100).toFixed(1)}%`,
-                }),
-                bar(prediction.probability),
-              ]),
+              element(
+                'li',
+                {
+                  'data-label': prediction.label,
+                  'data-probability': String(prediction.probability),
+                },
+                [
+                  element('span', {
+                    text: `${prediction.label} ${(prediction.probability * 100).toFixed(1)}%`,
+                  }),
+                  bar(prediction.probability),
+                ],
+              ),
             ),
           ),
         );

@@ -130,6 +130,12 @@ describe('graft (built binary)', () => {
     expect(result.code).toBe(exitCodes.success);
     const metadata = JSON.parse(await readFile(join(out, 'metadata.json'), 'utf8'));
     expect(metadata).toMatchObject({ labels: ['ants', 'bees'], imageSize: 224 });
+    // Keras' x / 127.5 - 1 and the 0.875 centre crop: Teachable Machine's loader does neither.
+    expect(metadata.graft.teachableMachine.reproducible).toBe(false);
+    expect(metadata.graft.teachableMachine.differences).toHaveLength(2);
+    expect(result.stdout).toMatch(/warning: Teachable Machine's loader .* will not feed/);
+    expect(result.stdout).toMatch(/x \/ 127 - 1/);
+    expect(result.stdout).toMatch(/centre 87\.5 %/);
     const modelJson = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
     const weights = await readFile(join(out, 'weights.bin'));
     await tf.setBackend('cpu');

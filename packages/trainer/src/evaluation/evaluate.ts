@@ -24,6 +24,11 @@ export interface EvaluateOptions {
   topK?: readonly number[];
   /** Cancels the evaluation. */
   signal?: AbortSignal;
+  /**
+   * Receives every image's probabilities (row-major, `count × classes`, dataset order) and its
+   * source, for per-image exports and cross-checks; the report itself keeps only summaries.
+   */
+  onPredictions?: (probabilities: Float32Array, sources: ReadonlyArray<string | undefined>) => void;
 }
 
 /** Runs backbone + head over `data` in inference mode and reports loss, accuracy and more. */
@@ -53,8 +58,10 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationRepo
       disposeBatch(batch);
     }
   }
+  const rows = concatenate(probabilities);
+  options.onPredictions?.(rows, sources);
   return computeMetrics({
-    probabilities: concatenate(probabilities),
+    probabilities: rows,
     targets: concatenate(targets),
     classNames: data.classNames,
     activation: head.activation,
