@@ -13,12 +13,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import '@tensorflow/tfjs-backend-cpu';
+import { disposeBatch, resizeImage } from '@graft/core';
+import { decodePixels, FileImageDataset } from '@graft/datasets/node';
 import { loadClassifier } from '@graft/trainer/node';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DashboardServer, startDashboardServer } from '../server/dashboard-server.js';
 import { browserTestsEnabled, launchChromium } from '../testing/launch-chromium.js';
+import { encodeBmp } from '../testing/write-bmp.js';
+import { sharedPhotos, writePhotoClassifier } from '../testing/write-photo-classifier.js';
 import { writeTestRun } from '../testing/write-test-run.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -205,6 +209,96 @@ describe.runIf(browserTestsEnabled)('web app in Debian Chromium', () => {
     expect(await page.locator('#playground-results > li .topk > li').count()).toBe(3);
     await page.screenshot({ path: join(screenshots, 'playground.png'), fullPage: true });
   });
+
+  it('the playground gives the probabilities graft predict gives, on real photos of every size (within 1e-4)', async () => {
+    // One image set: JPEG photos as they are, and lossless BMPs of other sizes (portrait, exactly
+    // the input size, small enough to be upscaled) made from their decoded pixels.
+    const runDir = join(runsDir, 'photo-model');
+    await writePhotoClassifier({ runDir, sharedDir, perClass: 8 });
+    const jpegs = [
+      ...(await sharedPhotos({ sharedDir, split: 'val', className: 'ants', count: 2 })),
+      ...(await sharedPhotos({ sharedDir, split: 'val', className: 'bees', count: 2 })),
+    ];
+    const made = join(root, 'photo-set');
+    await mkdir(made, { recursive: true });
+    const decoded = await decodePixels(await readFile(jpegs[0] as string), jpegs[0] as string);
+    const variants: Array<[string, [number, number], 'stretch' | 'center-crop']> = [
+      ['exact-224.bmp', [224, 224], 'stretch'],
+      ['small-70x90.bmp', [70, 90], 'stretch'],
+      ['portrait-300x180.bmp', [300, 180], 'center-crop'],
+    ];
+    const bmps: string[] = [];
+    for (const [name, size, mode] of variants) {
+      const pixels = resizeImage(decoded, {
+        imageSize: size,
+        resize: { mode, cropFraction: 1, interpolation: 'bilinear' },
+      });
+      const path = join(made, name);
+      await writeFile(path, encodeBmp(pixels, size[1], size[0]));
+      bmps.push(path);
+    }
+    const images = [...jpegs, ...bmps];
+
+    // graft predict's path: the classifier directory, decoded and resized by the Node pipeline.
+    const classifier = await loadClassifier(join(runDir, 'model'));
+    const preprocessing = classifier.metadata.graft.preprocessing;
+    const expected: number[][] = [];
+    const dataset = new FileImageDataset({
+      files: images.map((path) => ({ path, label: 0 })),
+      classNames: classifier.labels,
+      imageSize: preprocessing.inputSize,
+      resize: preprocessing.resize,
+    });
+    for await (const batch of dataset.batches({ batchSize: 4 })) {
+      const probabilities = classifier.predictProbabilities(batch.images);
+      expected.push(...((await probabilities.array()) as number[][]));
+      probabilities.dispose();
+      disposeBatch(batch);
+    }
+    classifier.dispose();
+
+    await page.goto(server.url);
+    await page.getByRole('tab', { name: 'Playground' }).click();
+    await page
+      .locator('#playground-run option[value="photo-model"]')
+      .waitFor({ state: 'attached' });
+    await page.selectOption('#playground-run', 'photo-model');
+    await page.getByRole('button', { name: 'Load model' }).click();
+    await expect
+      .poll(() => page.locator('#playground-model-status').textContent())
+      .toMatch(/^Loaded photo-model: 2 classes/);
+    await page.setInputFiles('#playground-images', images);
+    const rows = page.locator('#playground-results > li');
+    await expect
+      .poll(() => page.locator('#playground-results > li .topk').count(), { timeout: 60_000 })
+      .toBe(images.length);
+    // Results are prepended: the last picked image is the first item.
+    const shown = await rows.evaluateAll((items) =>
+      items.map((item) =>
+        Object.fromEntries(
+          [...item.querySelectorAll('.topk > li')].map((entry) => [
+            entry.getAttribute('data-label'),
+            Number(entry.getAttribute('data-probability')),
+          ]),
+        ),
+      ),
+    );
+    shown.reverse();
+    let largest = 0;
+    images.forEach((_, index) => {
+      const [ants, bees] = expected[index] as [number, number];
+      const row = shown[index] as Record<string, number>;
+      largest = Math.max(
+        largest,
+        Math.abs((row.ants as number) - ants),
+        Math.abs((row.bees as number) - bees),
+      );
+    });
+    console.log(
+      `playground vs graft predict, ${images.length} images: largest probability difference ${largest}`,
+    );
+    expect(largest).toBeLessThanOrEqual(1e-4);
+  }, 240_000);
 
   it('trains MobileNetV2 0.35 features + a linear head in the browser and offers the model', async () => {
     // train/ and val/ with 20 + 15 images per class from the hymenoptera data.
