@@ -104,12 +104,6 @@ function coefficients(
   return { first, count, taps, weights };
 }
 
-function clip8(sum: number): number {
-  if (sum >= clipLimit) return 255;
-  if (sum <= 0) return 0;
-  return Math.floor(sum / one);
-}
-
 /**
  * Brings RGB pixels of any size to `imageSize` as `resize` says: the geometry of
  * `resizeGeometry`, then Pillow's `Image.resize` (two separable passes, horizontal first, each
@@ -183,25 +177,24 @@ export function resizeImage(image: RgbPixels, options: ResizeImageOptions): Uint
     const { first, count, taps, weights } = columns;
     for (let row = 0; row < rowCount; row++) {
       const sourceRow = (firstRow + row) * width * 3;
-      const outputRow = row * targetWidth * 3;
+      let output = row * targetWidth * 3;
       for (let column = 0; column < targetWidth; column++) {
-        const start = sourceRow + (first[column] as number) * 3;
-        const span = count[column] as number;
-        const weightStart = column * taps;
+        let offset = sourceRow + (first[column] as number) * 3;
+        const end = column * taps + (count[column] as number);
         let red = half;
         let green = half;
         let blue = half;
-        for (let tap = 0; tap < span; tap++) {
-          const weight = weights[weightStart + tap] as number;
-          const offset = start + tap * 3;
+        for (let tap = column * taps; tap < end; tap++) {
+          const weight = weights[tap] as number;
           red += (data[offset] as number) * weight;
           green += (data[offset + 1] as number) * weight;
           blue += (data[offset + 2] as number) * weight;
+          offset += 3;
         }
-        const output = outputRow + column * 3;
-        intermediate[output] = clip8(red);
-        intermediate[output + 1] = clip8(green);
-        intermediate[output + 2] = clip8(blue);
+        // Inline clip8: sums stay below 2^31 once the 255 case is taken, so >> is exact.
+        intermediate[output++] = red >= clipLimit ? 255 : red <= 0 ? 0 : red >> precisionBits;
+        intermediate[output++] = green >= clipLimit ? 255 : green <= 0 ? 0 : green >> precisionBits;
+        intermediate[output++] = blue >= clipLimit ? 255 : blue <= 0 ? 0 : blue >> precisionBits;
       }
     }
   } else {
@@ -214,23 +207,27 @@ export function resizeImage(image: RgbPixels, options: ResizeImageOptions): Uint
   }
   if (!rows) return intermediate;
 
-  // Vertical pass over the intermediate rows.
+  // Vertical pass over the intermediate rows: tap by tap over whole rows (contiguous reads).
   const output = new Uint8Array(targetHeight * targetWidth * 3);
   const { first, count, taps, weights } = rows;
   const stride = targetWidth * 3;
+  const sums = new Float64Array(stride);
   for (let row = 0; row < targetHeight; row++) {
     const start = ((first[row] as number) - firstRow) * stride;
     const span = count[row] as number;
-    const weightStart = row * taps;
+    sums.fill(half);
+    for (let tap = 0; tap < span; tap++) {
+      const weight = weights[row * taps + tap] as number;
+      const source = start + tap * stride;
+      for (let position = 0; position < stride; position++) {
+        sums[position] =
+          (sums[position] as number) + (intermediate[source + position] as number) * weight;
+      }
+    }
     const outputRow = row * stride;
     for (let position = 0; position < stride; position++) {
-      let sum = half;
-      for (let tap = 0; tap < span; tap++) {
-        sum +=
-          (intermediate[start + tap * stride + position] as number) *
-          (weights[weightStart + tap] as number);
-      }
-      output[outputRow + position] = clip8(sum);
+      const sum = sums[position] as number;
+      output[outputRow + position] = sum >= clipLimit ? 255 : sum <= 0 ? 0 : sum >> precisionBits;
     }
   }
   return output;
