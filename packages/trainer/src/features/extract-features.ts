@@ -108,9 +108,13 @@ export async function extractFeatures(
   const labels = new Int32Array(count);
   const sources: Array<string | undefined> = [];
   const stats: ExtractionStats = { images: 0, cacheHits: 0, backboneCalls: 0, backboneImages: 0 };
-  const identity = await backboneCacheIdentity(backbone);
-  const prefix = await keyPrefix(options, identity);
   const computer = options.featureComputer;
+  // Hashing the weights costs ~0.1 s for MobileNetV2 1.0 (once per weights): only when needed.
+  const identity =
+    store !== undefined || computer?.cacheIdentity !== undefined
+      ? await backboneCacheIdentity(backbone)
+      : undefined;
+  const prefix = identity === undefined ? 'uncached' : await keyPrefix(options, identity);
   if (computer) checkComputer(computer, backbone, identity);
   const concurrency = Math.max(1, computer?.concurrency ?? 1);
   const pending: PendingBatch[] = [];
@@ -253,7 +257,11 @@ export async function extractFeatures(
 }
 
 /** A feature computer must run the same network as `backbone`, or cached rows would mix. */
-function checkComputer(computer: FeatureComputer, backbone: Backbone, identity: string): void {
+function checkComputer(
+  computer: FeatureComputer,
+  backbone: Backbone,
+  identity: string | undefined,
+): void {
   if (computer.featureDim !== backbone.featureDim) {
     throw new InvalidArgumentError({
       argument: 'featureComputer.featureDim',
