@@ -70,6 +70,7 @@ export {
   type EvaluationReport,
   type Misclassified,
 } from './evaluation/metrics.js';
+export { backboneCacheIdentity } from './features/backbone-cache-identity.js';
 export { contentHash } from './features/content-hash.js';
 export {
   type ExtractFeaturesOptions,

@@ -28,7 +28,10 @@ export interface BackboneFromModelOptions {
   pooling?: FeaturePooling;
   /** Name reported by the backbone. Default: the model's name. */
   name?: string;
-  /** Identity of architecture + weights, keying feature caches. Default: `<name>:custom`. */
+  /**
+   * Label of architecture + weights, written into saved models' metadata. Default:
+   * `<name>:custom`. Feature caches are keyed by the weights' content; this only adds to it.
+   */
   weightsId?: string;
   /** Named stages in topological order, usable as `unfreeze({ from })`. Default: none. */
   stages?: readonly string[];

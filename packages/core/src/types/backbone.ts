@@ -50,8 +50,10 @@ export interface Backbone {
   /** Length of the pooled feature vector. */
   readonly featureDim: number;
   /**
-   * Identity of architecture + weights + options (e.g. `mobilenet_v2_1.0_224:imagenet:sha256…`),
-   * used to key feature caches and written into saved models' metadata.
+   * Label of architecture + weights + options (e.g. `mobilenet_v2_1.0_224:imagenet:sha256…`),
+   * written into saved models' metadata. Feature caches are keyed by the content of `model`'s
+   * weights and architecture plus `preprocessing`; this label is only added to that key, so two
+   * networks sharing a label never share cached features.
    */
   readonly weightsId: string;
   /**

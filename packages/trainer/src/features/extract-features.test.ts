@@ -4,6 +4,7 @@ import { expectNoTensorLeaks, tinyBackbone } from '@graft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ColourDataset } from '../testing/fixtures.js';
+import { backboneCacheIdentity } from './backbone-cache-identity.js';
 import { extractFeatures } from './extract-features.js';
 import type { FeatureComputer, PreprocessedBatch } from './feature-computer.js';
 import { MemoryFeatureStore } from './feature-store.js';
@@ -172,5 +173,25 @@ describe('extractFeatures with a featureComputer', () => {
     await expect(
       extractFeatures({ backbone, data, batchSize: 4, featureComputer: otherWeights }),
     ).rejects.toThrow(/weightsId/);
+    // Same label, other content (e.g. a worker that loaded other weights under the same name).
+    const otherContent = { ...unevenComputer(1), cacheIdentity: 'f'.repeat(64) };
+    await expect(
+      extractFeatures({ backbone, data, batchSize: 4, featureComputer: otherContent }),
+    ).rejects.toSatisfy(
+      (error) =>
+        InvalidArgumentError.isInstance(error) &&
+        error.argument === 'featureComputer.cacheIdentity',
+    );
+    const sameContent = {
+      ...unevenComputer(1),
+      cacheIdentity: await backboneCacheIdentity(backbone),
+    };
+    const { stats } = await extractFeatures({
+      backbone,
+      data,
+      batchSize: 4,
+      featureComputer: sameContent,
+    });
+    expect(stats.backboneImages).toBe(4);
   });
 });

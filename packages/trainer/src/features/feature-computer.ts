@@ -20,9 +20,15 @@ export interface FeatureComputer {
   readonly featureDim: number;
   /**
    * The `weightsId` of the backbone it runs, when known: `extractFeatures` refuses a computer
-   * whose weights differ from the backbone's (the feature cache is keyed by the backbone's).
+   * whose label differs from the backbone's.
    */
   readonly weightsId?: string;
+  /**
+   * `backboneCacheIdentity` of the backbone it runs (its weights' content, architecture and
+   * preprocessing), when known: `extractFeatures` refuses a computer whose identity differs
+   * from the backbone's, since the features it returns are cached under the backbone's.
+   */
+  readonly cacheIdentity?: string;
   /** How many batches may be in flight at once (e.g. workers × batches per worker). */
   readonly concurrency: number;
   /**

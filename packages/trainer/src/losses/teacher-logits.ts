@@ -5,9 +5,13 @@ import {
   type ImageDataset,
 } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { contentHash, hashImages } from '../features/content-hash.js';
+import { Classifier } from '../classifier/classifier.js';
+import { backboneCacheIdentity } from '../features/backbone-cache-identity.js';
+import { hashImages } from '../features/content-hash.js';
 import { augmentationSeed, extractFeatures } from '../features/extract-features.js';
 import type { FeatureStore } from '../features/feature-store.js';
+import { modelFingerprint } from '../features/model-fingerprint.js';
+import { sha256Hex } from '../features/sha256.js';
 import {
   isFeatureTeacher,
   type LogitsTeacher,
@@ -110,7 +114,7 @@ export async function extractTeacherLogits(
     };
   }
   const { logitsTeacher, store } = options;
-  const prefix = keyPrefix(options);
+  const prefix = await keyPrefix(options);
   const numClasses = data.classNames.length;
   const rows: Float32Array[] = [];
   const stats: TeacherStats = { images: 0, cacheHits: 0, teacherImages: 0 };
@@ -163,8 +167,12 @@ export async function extractTeacherLogits(
   return { table: { count: rows.length, numClasses: width, logits }, stats };
 }
 
-function keyPrefix(options: ExtractTeacherLogitsOptions): string {
-  const parts = ['teacher-logits', options.logitsTeacher.id];
+async function keyPrefix(options: ExtractTeacherLogitsOptions): Promise<string> {
+  const parts = [
+    'teacher-logits',
+    options.logitsTeacher.id,
+    ...(await teacherContent(options.teacher)),
+  ];
   if (options.augmentation) {
     // Same ingredients as the student's feature keys: the augmented pixels depend on them.
     parts.push(
@@ -176,5 +184,21 @@ function keyPrefix(options: ExtractTeacherLogitsOptions): string {
   } else {
     parts.push('clean');
   }
-  return contentHash(new TextEncoder().encode(parts.join('\n')));
+  return sha256Hex(parts.join('\n'));
+}
+
+/**
+ * What the teacher's logits depend on beyond its `id` (which names a configuration, not trained
+ * weights): the content of its networks, so a retrained teacher never reuses the logits of the
+ * one before. A plain logits teacher is known only by its id.
+ */
+async function teacherContent(teacher: Teacher): Promise<string[]> {
+  if (teacher instanceof Classifier) return [`classifier=${await modelFingerprint(teacher.model)}`];
+  if (isFeatureTeacher(teacher)) {
+    return [
+      `backbone=${await backboneCacheIdentity(teacher.backbone)}`,
+      `head=${await modelFingerprint(teacher.head.model)}`,
+    ];
+  }
+  return [];
 }

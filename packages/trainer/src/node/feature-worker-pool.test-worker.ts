@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { workerData } from 'node:worker_threads';
 import type { Backbone, JsonValue } from '@graft/core';
 import { tinyBackbone } from '@graft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
@@ -16,9 +17,10 @@ export interface TestWorkerData {
    * backbone on cpu; `uneven`: tiny, 400 ms slower on batches whose first image is red;
    * `failing`: tiny, throws on its second batch; `exits`: the thread exits (code 3) on its first
    * batch; `oom`: throws a wasm out-of-memory abort;
-   * `broken`: cannot build its backbone.
+   * `broken`: cannot build its backbone; `one-label`: tiny with other weights in each worker
+   * (seed 3 + worker index) under one `weightsId`.
    */
-  kind: 'mobilenet' | 'tiny' | 'uneven' | 'failing' | 'exits' | 'oom' | 'broken';
+  kind: 'mobilenet' | 'tiny' | 'uneven' | 'failing' | 'exits' | 'oom' | 'broken' | 'one-label';
 }
 
 /** Teachable Machine MobileNetV2 0.35 base + global average pooling, from the shared assets. */
@@ -74,17 +76,23 @@ export async function createFeatureBackbone(data: JsonValue): Promise<Backbone> 
     return mobileNetBackbone();
   }
   await tf.setBackend('cpu');
+  if (kind === 'one-label') {
+    const { index } = workerData as { index: number };
+    return { ...tinyBackbone({ seed: 3 + index }), weightsId: 'tiny:custom' };
+  }
   const backbone = tinyBackbone({ seed: 3 });
   if (kind === 'tiny') return backbone;
   const model = backbone.model;
+  const original = model.predict.bind(model);
   let calls = 0;
-  const predict = (input: tf.Tensor) => {
+  // Patched on the model itself: it stays a LayersModel (its weights are hashed for the cache).
+  model.predict = ((input: tf.Tensor) => {
     calls++;
     if (kind === 'failing' && calls === 2) throw new Error('kernel exploded');
     if (kind === 'exits') process.exit(3);
     if (kind === 'oom') throw new Error('Aborted(OOM). Build with -sASSERTIONS for more info.');
     if (kind === 'uneven' && (input.dataSync()[0] as number) > 0) block(400);
-    return model.predict(input);
-  };
-  return { ...backbone, model: { ...model, predict } as unknown as tfl.LayersModel };
+    return original(input);
+  }) as tfl.LayersModel['predict'];
+  return backbone;
 }

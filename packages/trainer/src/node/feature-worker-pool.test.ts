@@ -4,6 +4,7 @@ import { OutOfMemoryError } from '@graft/core';
 import { tinyBackbone } from '@graft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { backboneCacheIdentity } from '../features/backbone-cache-identity.js';
 import { extractFeatures } from '../features/extract-features.js';
 import { ColourDataset, denseHead } from '../testing/fixtures.js';
 import { train } from '../training/train.js';
@@ -147,6 +148,12 @@ describe('createFeatureWorkerPool', () => {
     ).rejects.toThrow(/closed/);
   });
 
+  it('refuses workers that built other weights under one weightsId', async () => {
+    await expect(pool('one-label')).rejects.toThrow(
+      /Feature worker 1 built tiny:custom \(8 features, content [0-9a-f]{16}\), worker 0 built tiny:custom \(8, content [0-9a-f]{16}\)/,
+    );
+  });
+
   it('matches in-process MobileNetV2 0.35 features on wasm (real weights)', async () => {
     await tf.setBackend('wasm');
     const backbone = await mobileNetBackbone();
@@ -154,6 +161,8 @@ describe('createFeatureWorkerPool', () => {
     const reference = await extractFeatures({ backbone, data, batchSize: 4 });
     const workers = await pool('mobilenet');
     expect(workers.weightsId).toBe(backbone.weightsId);
+    // Each worker loaded the weights itself; all agree with this thread's on the content.
+    expect(workers.cacheIdentity).toBe(await backboneCacheIdentity(backbone));
     const before = tf.memory().numTensors;
     const { table } = await extractFeatures({
       backbone,

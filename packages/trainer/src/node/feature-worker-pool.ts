@@ -216,11 +216,15 @@ export async function createFeatureWorkerPool(
   }
   const first = readyMessages[0] as (typeof readyMessages)[number];
   for (const [index, message] of readyMessages.entries()) {
-    if (message.featureDim !== first.featureDim || message.weightsId !== first.weightsId) {
+    if (
+      message.featureDim !== first.featureDim ||
+      message.weightsId !== first.weightsId ||
+      message.cacheIdentity !== first.cacheIdentity
+    ) {
       closed = true;
       await terminateAll();
       throw new Error(
-        `Feature worker ${index} built ${message.weightsId} (${message.featureDim} features), worker 0 built ${first.weightsId} (${first.featureDim}): the worker module must build the same backbone every time.`,
+        `Feature worker ${index} built ${message.weightsId} (${message.featureDim} features, content ${message.cacheIdentity.slice(0, 16)}), worker 0 built ${first.weightsId} (${first.featureDim}, content ${first.cacheIdentity.slice(0, 16)}): the worker module must build the same backbone, with the same weights, every time.`,
       );
     }
   }
@@ -229,6 +233,7 @@ export async function createFeatureWorkerPool(
     workers: count,
     featureDim: first.featureDim,
     weightsId: first.weightsId,
+    cacheIdentity: first.cacheIdentity,
     concurrency: count * batchesPerWorker,
     get workerTensors() {
       return slots.map((slot) => slot.tensors);

@@ -32,6 +32,8 @@ export type FromWorkerMessage =
       type: 'ready';
       featureDim: number;
       weightsId: string;
+      /** `backboneCacheIdentity` of the worker's backbone (content, not name). */
+      cacheIdentity: string;
       backend: string;
       tensors: number;
     }

@@ -2,6 +2,7 @@
 // then answers 'compute' messages with the features of each batch (buffers transferred both ways).
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
+import { backboneCacheIdentity } from '../features/backbone-cache-identity.js';
 import type {
   FeatureBackboneFactory,
   FeatureWorkerData,
@@ -52,6 +53,8 @@ try {
     );
   }
   const backbone = await create(data);
+  // Hashed before any batch: the main thread compares it with its own backbone's.
+  const cacheIdentity = await backboneCacheIdentity(backbone);
   // Same network as extractFeatures in the main thread: the folded one when the backbone has it.
   const network = backbone.inferenceModel?.() ?? backbone.model;
   port.on('message', async (message: ToWorkerMessage) => {
@@ -78,6 +81,7 @@ try {
     type: 'ready',
     featureDim: backbone.featureDim,
     weightsId: backbone.weightsId,
+    cacheIdentity,
     backend: tf.getBackend(),
     tensors: tf.memory().numTensors,
   });

@@ -201,6 +201,28 @@ describe('train with loss terms', () => {
     teacherHead.dispose();
   });
 
+  it('teacher logits are cached per teacher weights: a retrained head of one config misses', async () => {
+    const store = new MemoryFeatureStore();
+    // Another input size: logits go through the pixel path, cached under the teacher's identity.
+    const teacherBackbone = tinyBackbone({ featureDim: 6, inputSize: [24, 24] });
+    const first = denseHead({ featureDim: 6, numClasses: 3, seed: 5 });
+    const retrained = denseHead({ featureDim: 6, numClasses: 3, seed: 6 });
+    expect(retrained.getConfig()).toEqual(first.getConfig());
+    const teacherRun = async (head: typeof first) =>
+      (
+        await run({
+          featureStore: store,
+          lossTerms: [distillation({ teacher: { backbone: teacherBackbone, head } })],
+        })
+      ).result.teacher;
+    expect(await teacherRun(first)).toEqual({ images: 30, cacheHits: 0 });
+    expect(await teacherRun(first)).toEqual({ images: 0, cacheHits: 30 });
+    expect(await teacherRun(retrained)).toEqual({ images: 30, cacheHits: 0 });
+    teacherBackbone.dispose();
+    first.dispose();
+    retrained.dispose();
+  });
+
   it('CORAL in feature-extraction mode: target featurised once, deterministic, changes training', async () => {
     const backbone = plainBackbone({ featureDim: 8 });
     const predict = vi.spyOn(backbone.model, 'predict');
