@@ -1,4 +1,4 @@
-import { type Backbone, defaultCropFraction, type Preprocessing } from '@graft/core';
+import { type Backbone, type Preprocessing, resolvePreprocessing } from '@graft/core';
 import { canonicalJson } from './canonical-json.js';
 import { modelFingerprint } from './model-fingerprint.js';
 import { sha256Hex } from './sha256.js';
@@ -24,19 +24,10 @@ export async function backboneCacheIdentity(backbone: Backbone): Promise<string>
 }
 
 /**
- * `preprocessing` as canonical JSON (sorted keys) with the resize policy's defaults written out
- * (`antialias: true`, `rounding: 'torchvision'`, `cropFraction: 0.875`, as documented on
- * `ResizePolicy`), so a policy that spells a default and one that leaves it out share a cache.
+ * `preprocessing` as canonical JSON (sorted keys) with every default written out by core's
+ * `resolvePreprocessing` (the form saved metadata records), so a policy that spells a default
+ * and one that leaves it out share a cache.
  */
 export function canonicalPreprocessing(preprocessing: Preprocessing): string {
-  const { resize } = preprocessing;
-  return canonicalJson({
-    ...preprocessing,
-    resize: {
-      ...resize,
-      antialias: resize.antialias ?? true,
-      rounding: resize.rounding ?? 'torchvision',
-      cropFraction: resize.cropFraction ?? defaultCropFraction,
-    },
-  });
+  return canonicalJson(resolvePreprocessing(preprocessing));
 }
