@@ -5,6 +5,7 @@ import {
   InvalidArgumentError,
   type ResizePolicy,
 } from '@graft/core';
+import { maximumPixelsOf } from '../decoders/pixel-limit.js';
 import type { DatasetBatchOptions } from '../pipeline/batch-options.js';
 import { streamBatches } from '../pipeline/stream-batches.js';
 import { contentKey } from './content-key.js';
@@ -24,6 +25,11 @@ export interface ImagePipelineOptions {
   concurrency?: number;
   /** Batches decoded ahead of the consumer. Default 2. */
   prefetchBatches?: number;
+  /**
+   * Largest declared `width * height` decoded; a larger image is a bad image (skipped with
+   * `onBadImage: 'skip'`). Default `defaultMaximumPixels` (2^28).
+   */
+  maximumPixels?: number;
 }
 
 /** The default resize policy: torchvision/timm evaluation style. */
@@ -60,6 +66,7 @@ export class FileImageDataset implements ImageDataset {
   readonly badFiles: SkippedFile[];
   private readonly concurrency: number;
   private readonly prefetchBatches: number;
+  private readonly maximumPixels: number;
   private readonly labelList: readonly number[];
 
   constructor(options: FileImageDatasetOptions) {
@@ -81,6 +88,7 @@ export class FileImageDataset implements ImageDataset {
     this.badFiles = options.badFiles ?? [];
     this.concurrency = options.concurrency ?? 4;
     this.prefetchBatches = options.prefetchBatches ?? 2;
+    this.maximumPixels = maximumPixelsOf(options);
     this.labelList = options.files.map((file) => file.label);
   }
 
@@ -139,6 +147,7 @@ export class FileImageDataset implements ImageDataset {
     const pixels = await decodeImage(bytes, path, {
       imageSize: this.imageSize,
       resize: this.resize,
+      maximumPixels: this.maximumPixels,
     });
     return { pixels, key };
   }
@@ -150,6 +159,7 @@ export class FileImageDataset implements ImageDataset {
       onBadImage: this.onBadImage,
       concurrency: this.concurrency,
       prefetchBatches: this.prefetchBatches,
+      maximumPixels: this.maximumPixels,
     };
   }
 
