@@ -62,7 +62,7 @@ export class FileImageDataset implements ImageDataset {
   readonly imageSize: readonly [number, number];
   readonly resize: ResizePolicy;
   readonly onBadImage: 'error' | 'skip';
-  /** Bad images skipped so far by `batches()` (with `onBadImage: 'skip'`). */
+  /** Bad images skipped so far by `batches()` (with `onBadImage: 'skip'`), each listed once. */
   readonly badFiles: SkippedFile[];
   private readonly concurrency: number;
   private readonly prefetchBatches: number;
@@ -135,7 +135,12 @@ export class FileImageDataset implements ImageDataset {
       load: (index) => this.load((this.files[index] as ImageFile).path),
       imageSize: this.imageSize,
       onBadImage: this.onBadImage,
-      onSkip: (source, error) => this.badFiles.push({ path: source, reason: error.message }),
+      onSkip: (source, error) => {
+        // Every epoch (and augmented pass) meets the same bad file again: list it once.
+        if (!this.badFiles.some((file) => file.path === source)) {
+          this.badFiles.push({ path: source, reason: error.message });
+        }
+      },
       concurrency: this.concurrency,
       prefetchBatches: this.prefetchBatches,
     });

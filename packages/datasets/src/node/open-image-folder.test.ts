@@ -280,6 +280,9 @@ describe('images whose header claims 100000x100000', () => {
       hugeNames.map((name) => join(root, name)),
     );
     for (const file of images.report.badFiles) expect(file.reason).toMatch(/exceeds the limit/);
+    // Later epochs meet the same files again; each stays listed once.
+    await collect(images.dataset(), { batchSize: 8, epoch: 1, shuffle: true });
+    expect(images.report.badFiles).toHaveLength(hugeNames.length);
   });
 
   it('are listed as bad files by inspect, at every check level, never thrown', async () => {
