@@ -11,6 +11,20 @@ export const imageExtensions: readonly string[] = [
   '.webp',
 ];
 
+/**
+ * Why `path` is not read as an image, judged by its extension alone (`unsupported extension
+ * .gif`, `no file extension`), or `undefined` when its extension is one of
+ * {@link imageExtensions}. The one rule every reader (ImageFolder, picked files, predict) uses.
+ */
+export function imageExtensionProblem(path: string): string | undefined {
+  const name = path.split(/[\\/]/).pop() ?? '';
+  const dot = name.lastIndexOf('.');
+  // A leading dot names a hidden file, not an extension (Node's `extname` agrees).
+  const extension = dot > 0 ? name.slice(dot).toLowerCase() : '';
+  if (imageExtensions.includes(extension)) return undefined;
+  return extension === '' ? 'no file extension' : `unsupported extension ${extension}`;
+}
+
 /** A split of a `train/ val/ test/` layout. */
 export type SplitName = 'train' | 'val' | 'test';
 

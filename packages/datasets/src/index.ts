@@ -44,7 +44,13 @@ export {
 export { decodeBmp, isBmp } from './decoders/decode-bmp.js';
 export { decodeNetpbm, isNetpbm } from './decoders/decode-netpbm.js';
 export type { DecodedImage } from './decoders/decoded-image.js';
-export { imageExtensions, type SplitName } from './image-extensions.js';
+export {
+  type CheckPixelLimitOptions,
+  checkPixelLimit,
+  type DecodeLimits,
+  defaultMaximumPixels,
+} from './decoders/pixel-limit.js';
+export { imageExtensionProblem, imageExtensions, type SplitName } from './image-extensions.js';
 export type { DatasetBatchOptions } from './pipeline/batch-options.js';
 export { type EpochOrderOptions, epochOrder } from './pipeline/epoch-order.js';
 export {

@@ -1,6 +1,6 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
 import { runCli } from '../program.js';
@@ -90,10 +90,13 @@ describe('graft adapt', () => {
       method: 'adabn',
       images: 8,
       options: { strategy: 'one-pass' },
-      details: { sourceRun, split: 'train' },
+      details: { sourceRun: 'source', targetData: 'data', split: 'train' },
     });
+    expect(JSON.stringify(metadata)).not.toContain(directory);
     const config = JSON.parse(await readFile(join(summary.output, 'config.json'), 'utf8'));
     expect(config.adaptation).toMatchObject({ method: 'adabn', sourceRun, images: 8 });
+    // The data path stays relative to the (new) run directory.
+    expect(resolve(summary.output, config.data)).toBe(data);
     expect((await readdir(directory)).filter((name) => name.includes('.partial-'))).toEqual([]);
 
     // The adapted run is a run: graft eval reads it.

@@ -1,5 +1,5 @@
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, extname, join, relative, resolve } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { InvalidArgumentError, type JsonObject } from '@graft/core';
 import { FileImageDataset, imageExtensions } from '@graft/datasets/node';
 import {
@@ -14,6 +14,7 @@ import type { Command } from 'commander';
 import { parseChoice, parseInteger } from '../config/parse-values.js';
 import type { CommandOutput } from '../output.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
+import { isCifarName } from '../pipeline/load-training-data.js';
 import { openRunDirectory, readJson, runDirectoryAt, writeJson } from '../run/run-directory.js';
 
 const splitFolders = ['train', 'val', 'validation', 'test'] as const;
@@ -111,7 +112,8 @@ export function registerAdaptCommand(program: Command, output: CommandOutput): v
           data,
           batchSize,
           options: methodOptions,
-          details: { sourceRun: run.root, targetData: resolve(dataPath), split },
+          // Names, not local paths: the metadata travels with exported models.
+          details: { sourceRun: run.name, targetData: basename(resolve(dataPath)), split },
           onProgress,
         });
       } finally {
@@ -129,6 +131,10 @@ export function registerAdaptCommand(program: Command, output: CommandOutput): v
         const sourceConfig = await readJson<JsonObject>(run.configFile, 'config.json');
         await writeJson(target.configFile, {
           ...sourceConfig,
+          // config.json paths are relative to the run directory; this one is elsewhere.
+          ...(typeof sourceConfig.data === 'string' && !isCifarName(sourceConfig.data)
+            ? { data: relative(outputRoot, resolve(run.root, sourceConfig.data)) || '.' }
+            : {}),
           adaptation: {
             method: method.name,
             options: methodOptions,

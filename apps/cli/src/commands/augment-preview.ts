@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import { renderPreviewGrid } from '@graft/augmentation/node';
+import { getBackboneDescriptor } from '@graft/backbones';
 import type { Command } from 'commander';
 import { parseInteger } from '../config/parse-values.js';
 import type { CommandOutput } from '../output.js';
 import { buildAugmentation } from '../pipeline/build-augmentation.js';
+import { defaultBackboneName } from '../pipeline/defaults.js';
 import { selectBackend } from '../pipeline/select-backend.js';
 
 interface PreviewFlags {
@@ -30,7 +32,10 @@ export function registerAugmentCommand(program: Command, output: CommandOutput):
     .option('--columns <n>', 'grid columns', '4')
     .option('--seed <n>', 'seed of the augmentation', '0')
     .action(async (images: string[], flags: PreviewFlags) => {
-      const augmentation = buildAugmentation(flags.augment);
+      // Sized ops without a size (randomResizedCrop …) get the default backbone's input size.
+      const augmentation = buildAugmentation(flags.augment, {
+        imageSize: getBackboneDescriptor(defaultBackboneName).preprocessing.inputSize,
+      });
       const rows = parseInteger('--rows', flags.rows, { minimum: 1, maximum: 32 });
       const columns = parseInteger('--columns', flags.columns, { minimum: 1, maximum: 32 });
       const seed = parseInteger('--seed', flags.seed, { minimum: 0 });

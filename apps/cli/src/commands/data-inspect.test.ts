@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
 import { runCli } from '../program.js';
+import { oversizedNames, writeOversizedImages } from '../testing/oversized-images.js';
 
 async function run(...args: string[]) {
   let stdout = '';
@@ -158,5 +159,39 @@ describe('graft data inspect: duplicates', () => {
       'Argument `--cosine-threshold` must be a cosine similarity in (0, 1]',
     );
     expect(cosine.stderr).toContain('--cosine-threshold=1.2');
+  });
+});
+
+describe('graft data inspect: images whose header claims 100000x100000', () => {
+  let root = '';
+  beforeAll(async () => {
+    root = join(tmpdir(), `graft-cli-oversized-${process.pid}`);
+    for (const className of ['ants', 'bees']) {
+      await mkdir(join(root, className), { recursive: true });
+      const [name] = (await readdir(join(hymenoptera, 'train', className)))
+        .filter((file) => file.endsWith('.jpg'))
+        .sort();
+      await writeFile(
+        join(root, className, name as string),
+        await readFile(join(hymenoptera, 'train', className, name as string)),
+      );
+    }
+    await writeOversizedImages(join(root, 'ants'));
+  });
+  afterAll(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it('lists them as unreadable with the declared size and the cap, and finishes', async () => {
+    for (const check of ['header', 'full']) {
+      const { code, stdout, stderr } = await run('data', 'inspect', root, '--check', check);
+      expect(code, stderr).toBe(exitCodes.success);
+      for (const name of oversizedNames) {
+        expect(stdout).toContain(
+          `unreadable  ${join(root, 'ants', name)}: declared size 100000x100000 (10000000000 pixels) exceeds the limit of 268435456 pixels`,
+        );
+      }
+      expect(stdout).toMatch(/over 2 images/);
+    }
   });
 });

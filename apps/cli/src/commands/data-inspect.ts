@@ -124,8 +124,13 @@ export function registerDataCommand(program: Command, output: CommandOutput): vo
         );
       }
       for (const file of inspection.skipped) lines.push(`skipped     ${file.path}: ${file.reason}`);
-      for (const file of inspection.badFiles)
-        lines.push(`unreadable  ${file.path}: ${file.reason}`);
+      for (const file of inspection.badFiles) {
+        // Decoder errors already start with the path.
+        const reason = file.reason.startsWith(`${file.path}: `)
+          ? file.reason.slice(file.path.length + 2)
+          : file.reason;
+        lines.push(`unreadable  ${file.path}: ${reason}`);
+      }
       for (const folderName of inspection.emptyClassFolders)
         lines.push(`empty       ${folderName}`);
       for (const [split, names] of Object.entries(inspection.missingClasses)) {

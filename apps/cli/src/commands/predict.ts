@@ -1,71 +1,130 @@
 import { resolve } from 'node:path';
-import { FileImageDataset } from '@graft/datasets/node';
+import { FileImageDataset, type SkippedFile } from '@graft/datasets/node';
 import type { Command } from 'commander';
 import { parseInteger } from '../config/parse-values.js';
+import { exitCodes } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
 import type { CommandOutput } from '../output.js';
+import { checkImageFile, type ImageFileProblem } from '../pipeline/check-image-file.js';
 import { classifyDataset } from '../pipeline/classify-dataset.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
 import { openRunDirectory } from '../run/run-directory.js';
 
-/** One image's prediction. */
-export interface Prediction {
-  image: string;
-  top: { className: string; probability: number }[];
-}
+/** One image's prediction, or why it has none. */
+export type Prediction =
+  | { image: string; top: { className: string; probability: number }[] }
+  | { image: string; error: { code: string; message: string } };
 
-/** `graft predict <run> <images…>`: top-k classes per image. */
+/**
+ * `graft predict <run> <images…>`: top-k classes per image. Each image is read on its own: a
+ * missing, non-image (by extension, as `graft train` judges them) or undecodable file is
+ * reported in the table / JSON with its error and the others are still predicted; the exit code
+ * is then 3 (input), after every image was tried.
+ */
 export function registerPredictCommand(program: Command, output: CommandOutput): void {
   program
     .command('predict')
-    .description('classify images with a trained run (top-k table, or --json)')
+    .description(
+      'classify images with a trained run (top-k table, or --json); unreadable images are reported, exit 3',
+    )
     .argument('<run>', 'run directory written by graft train')
-    .argument('<images...>', 'image files (JPEG, PNG, WebP, GIF, BMP, …)')
+    .argument('<images...>', 'image files (JPEG, PNG, WebP, TIFF, BMP, PPM/PGM)')
     .option('-k, --top <k>', 'classes shown per image', '3')
     .action(async (runPath: string, images: string[], options: { top: string }) => {
       const top = parseInteger('--top', options.top, { minimum: 1 });
+      // Checked before the model loads: cheap, and the answer does not depend on the model.
+      const problems = await Promise.all(images.map((image) => checkImageFile(resolve(image))));
       const run = await openRunDirectory(runPath);
       const classifier = await loadRunClassifier(run);
+      let predictions: Prediction[];
       try {
         const preprocessing = classifier.metadata.graft.preprocessing;
-        // Decoded and resized by the same pipeline, size and policy as in training.
+        const readable = images.flatMap((image, index) =>
+          problems[index] === undefined ? [{ image, path: resolve(image) }] : [],
+        );
+        // Decoded and resized by the same pipeline, size and policy as in training; a file that
+        // fails to decode is skipped and listed, so one bad file never stops the others.
+        const badFiles: SkippedFile[] = [];
         const dataset = new FileImageDataset({
-          files: images.map((image) => ({ path: resolve(image), label: 0 })),
+          files: readable.map(({ path }) => ({ path, label: 0 })),
           classNames: classifier.labels,
           imageSize: preprocessing.inputSize,
           resize: preprocessing.resize,
+          onBadImage: 'skip',
+          badFiles,
         });
-        const { probabilities } = await classifyDataset(classifier, dataset);
+        const { probabilities, sources } =
+          readable.length > 0
+            ? await classifyDataset(classifier, dataset)
+            : { probabilities: new Float32Array(0), sources: [] };
         const classes = classifier.labels.length;
-        const predictions: Prediction[] = images.map((image, index) => ({
-          image,
-          top: Array.from(probabilities.subarray(index * classes, (index + 1) * classes))
-            .map((probability, classIndex) => ({
-              className: classifier.labels[classIndex] ?? String(classIndex),
-              probability,
-            }))
-            .sort((a, b) => b.probability - a.probability)
-            .slice(0, top),
-        }));
-        if (output.json) {
-          output.result(JSON.stringify(predictions, null, 2));
-          return;
-        }
-        output.result(
-          formatTable(
-            ['image', 'rank', 'class', 'probability'],
-            predictions.flatMap((prediction) =>
-              prediction.top.map((entry, rank) => [
-                rank === 0 ? prediction.image : '',
-                rank + 1,
-                entry.className,
-                entry.probability.toFixed(4),
-              ]),
-            ),
-          ),
-        );
+        // Batches keep dataset order minus skipped files: walk both lists together.
+        const rows = new Map<number, number>();
+        let row = 0;
+        readable.forEach(({ path }, position) => {
+          if (sources[row] === path) rows.set(position, row++);
+        });
+        const decodeErrors = new Map(badFiles.map((file) => [file.path, file.reason]));
+        let position = 0;
+        predictions = images.map((image, index): Prediction => {
+          const problem = problems[index];
+          if (problem !== undefined) return failure(image, problem);
+          const readableIndex = position++;
+          const probabilityRow = rows.get(readableIndex);
+          if (probabilityRow === undefined) {
+            const path = resolve(image);
+            const reason = decodeErrors.get(path) ?? 'not decoded';
+            // Decoder messages start with the absolute path; the image is named already.
+            const problemText = reason.startsWith(`${path}: `)
+              ? reason.slice(path.length + 2)
+              : reason;
+            return failure(image, { code: 'FILE_FORMAT', problem: problemText });
+          }
+          return {
+            image,
+            top: Array.from(
+              probabilities.subarray(probabilityRow * classes, (probabilityRow + 1) * classes),
+            )
+              .map((probability, classIndex) => ({
+                className: classifier.labels[classIndex] ?? String(classIndex),
+                probability,
+              }))
+              .sort((a, b) => b.probability - a.probability)
+              .slice(0, top),
+          };
+        });
       } finally {
         classifier.model.dispose();
       }
+      const failed = predictions.filter((prediction) => 'error' in prediction).length;
+      if (failed > 0) {
+        output.error(
+          `graft: ${failed} of ${images.length} image(s) could not be classified (listed with their error); exit ${exitCodes.input}`,
+        );
+        process.exitCode = exitCodes.input;
+      }
+      if (output.json) {
+        output.result(JSON.stringify(predictions, null, 2));
+        return;
+      }
+      output.result(
+        formatTable(
+          ['image', 'rank', 'class', 'probability'],
+          predictions.flatMap((prediction) =>
+            'error' in prediction
+              ? [[prediction.image, '-', `error: ${prediction.error.message}`, '-']]
+              : prediction.top.map((entry, rank) => [
+                  rank === 0 ? prediction.image : '',
+                  rank + 1,
+                  entry.className,
+                  entry.probability.toFixed(4),
+                ]),
+          ),
+        ),
+      );
     });
+}
+
+function failure(image: string, problem: ImageFileProblem): Prediction {
+  return { image, error: { code: problem.code, message: problem.problem } };
 }

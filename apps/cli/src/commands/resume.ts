@@ -1,8 +1,10 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { resolveTrainConfig, type TrainConfig } from '../config/train-config.js';
 import type { CommandOutput } from '../output.js';
 import { loadLastCheckpoint } from '../pipeline/checkpoints.js';
 import type { LossTermSettings } from '../pipeline/load-loss-terms.js';
+import { isCifarName } from '../pipeline/load-training-data.js';
 import { runTraining } from '../pipeline/run-training.js';
 import { openRunDirectory, readJson } from '../run/run-directory.js';
 
@@ -21,8 +23,16 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
       // Loss terms (teacher, CORAL target) are rebuilt from config.json: resuming a distilled
       // run without its teacher would silently train a different objective.
       const { graftVersion: _version, createdAt: _created, lossTerms, ...file } = saved;
+      // Paths are recorded relative to the run directory (older runs: absolute, unchanged here).
+      const fromRun = (path: string) => resolve(run.root, path);
       const config = resolveTrainConfig({
-        file: { ...file, out: run.root },
+        file: {
+          ...file,
+          ...(typeof file.data === 'string' && !isCifarName(file.data)
+            ? { data: fromRun(file.data) }
+            : {}),
+          out: run.root,
+        },
         flags: { epochs: flags.epochs },
         defaults: { backbone: saved.backbone, out: () => run.root },
       });
@@ -32,7 +42,17 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
         config,
         output,
         resume,
-        ...(lossTerms ? { lossTerms } : {}),
+        ...(lossTerms
+          ? {
+              lossTerms: {
+                ...lossTerms,
+                ...(lossTerms.teacher !== undefined ? { teacher: fromRun(lossTerms.teacher) } : {}),
+                ...(lossTerms.coralTarget !== undefined
+                  ? { coralTarget: fromRun(lossTerms.coralTarget) }
+                  : {}),
+              },
+            }
+          : {}),
       });
     });
 }

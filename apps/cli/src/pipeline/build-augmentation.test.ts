@@ -27,11 +27,41 @@ describe('augmentationConfigFrom', () => {
   });
 
   it('builds a pipeline whose config round-trips', () => {
-    const augmentation = buildAugmentation('randomFlip,randomRotation:degrees=10');
+    const augmentation = buildAugmentation('randomFlip,randomRotation:degrees=10', {
+      imageSize: [224, 224],
+    });
     expect(augmentation.toConfig()).toMatchObject({ name: 'compose' });
   });
 
   it('lists valid op names for an unknown one', () => {
-    expect(() => buildAugmentation('randomFlipp')).toThrow(/randomFlip/);
+    expect(() => buildAugmentation('randomFlipp', { imageSize: [224, 224] })).toThrow(/randomFlip/);
+  });
+
+  it('gives ops that need a size the image size when none is given, also inside JSON pipelines', () => {
+    const imageSize = [160, 128] as const;
+    expect(buildAugmentation('randomResizedCrop', { imageSize }).toConfig()).toMatchObject({
+      name: 'randomResizedCrop',
+      options: { size: [160, 128], scale: [0.08, 1] },
+    });
+    const listed = buildAugmentation(
+      'randomFlip,randomResizedCrop:scale=[0.5,1],randomCrop:padding=4,centerCrop,resize',
+      { imageSize },
+    ).toConfig();
+    expect(listed.options.ops).toMatchObject([
+      { name: 'randomFlip' },
+      { name: 'randomResizedCrop', options: { size: [160, 128], scale: [0.5, 1] } },
+      { name: 'randomCrop', options: { size: [160, 128], padding: 4 } },
+      { name: 'centerCrop', options: { size: [160, 128] } },
+      { name: 'resize', options: { size: [160, 128] } },
+    ]);
+    const nested = buildAugmentation(
+      '{"name":"randomApply","options":{"probability":0.5,"op":{"name":"randomResizedCrop"}}}',
+      { imageSize },
+    ).toConfig();
+    expect(nested.options.op).toMatchObject({ options: { size: [160, 128] } });
+    // A given size is kept.
+    expect(
+      buildAugmentation('randomResizedCrop:size=96', { imageSize }).toConfig().options.size,
+    ).toEqual([96, 96]);
   });
 });

@@ -45,9 +45,48 @@ export function augmentationConfigFrom(specification: string): JsonObject {
   return ops.length === 1 ? (ops[0] as JsonObject) : { name: 'compose', options: { ops } };
 }
 
-/** Builds the augmentation of `--augment` (unknown op names list the valid ones). */
-export function buildAugmentation(specification: string): ImageOp {
-  return fromConfig(augmentationConfigFrom(specification));
+/** Ops whose `size` is required by the augmentation package; `--augment` defaults it. */
+const sizedOps = new Set(['randomResizedCrop', 'randomCrop', 'centerCrop', 'resize']);
+
+/** Options of {@link buildAugmentation}. */
+export interface BuildAugmentationOptions {
+  /** `[height, width]` the images have (the backbone's input size): the default `size` of sized ops. */
+  imageSize: readonly [number, number];
+}
+
+/**
+ * Builds the augmentation of `--augment` (unknown op names list the valid ones). An op that
+ * needs a `size` (`randomResizedCrop`, `randomCrop`, `centerCrop`, `resize`) and was given none
+ * gets `imageSize`, so `--augment randomResizedCrop` keeps the backbone's input size; the
+ * filled-in size is what the saved config records.
+ */
+export function buildAugmentation(
+  specification: string,
+  options: BuildAugmentationOptions,
+): ImageOp {
+  const size: JsonValue = [options.imageSize[0], options.imageSize[1]];
+  return fromConfig(withDefaultSize(augmentationConfigFrom(specification), size));
+}
+
+/** `config` with `size` filled in on every sized op, inside `compose`/`randomApply` too. */
+function withDefaultSize(config: JsonObject, size: JsonValue): JsonObject {
+  const options = config.options;
+  if (typeof config.name !== 'string' || !isObject(options)) {
+    return typeof config.name === 'string' && sizedOps.has(config.name) && options === undefined
+      ? { ...config, options: { size } }
+      : config;
+  }
+  const filled: JsonObject = { ...options };
+  if (sizedOps.has(config.name) && filled.size === undefined) filled.size = size;
+  if (Array.isArray(filled.ops)) {
+    filled.ops = filled.ops.map((op) => (isObject(op) ? withDefaultSize(op, size) : op));
+  }
+  if (isObject(filled.op)) filled.op = withDefaultSize(filled.op, size);
+  return { ...config, options: filled };
+}
+
+function isObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function parseValue(text: string): JsonValue {

@@ -9,8 +9,12 @@ export interface TrainingData {
   validation: ImageDataset | undefined;
   test: ImageDataset | undefined;
   classNames: readonly string[];
-  /** How the data was found, for the summary (e.g. `folder train/val`). */
+  /** How the data was found, for the summary (e.g. `/data/flowers (train/val folders)`). */
   description: string;
+  /** The image folder (absolute), or `undefined` for CIFAR. */
+  root: string | undefined;
+  /** {@link description} without the folder's path (e.g. `train/val folders`). */
+  layout: string;
   /** Files left out, with why (unsupported extension, unreadable). */
   skipped: readonly { path: string; reason: string }[];
   /** Images that failed to decode while streaming (filled in as training reads them). */
@@ -29,6 +33,11 @@ export interface LoadTrainingDataOptions {
   preprocessing: Preprocessing;
 }
 
+/** True for the dataset names `graft train` reads instead of a folder. */
+export function isCifarName(data: string): data is 'cifar10' | 'cifar100' {
+  return data === 'cifar10' || data === 'cifar100';
+}
+
 /** Default split of a flat class folder. */
 export const defaultSplit = [0.8, 0.1, 0.1] as const;
 /** Default train/val split of CIFAR's training set (its test set stays the test set). */
@@ -39,7 +48,7 @@ export const defaultCifarSplit = [0.9, 0.1, 0] as const;
  * `--split` (stratified, seeded), or a CIFAR set by name.
  */
 export async function loadTrainingData(options: LoadTrainingDataOptions): Promise<TrainingData> {
-  if (options.data === 'cifar10' || options.data === 'cifar100') {
+  if (isCifarName(options.data)) {
     // Resolved like weights (cache → mirror → download); images are upscaled to the backbone's size.
     const open = (split: 'train' | 'test') =>
       openCifar({
@@ -56,7 +65,10 @@ export async function loadTrainingData(options: LoadTrainingDataOptions): Promis
       validation: parts.validation,
       test: await open('test'),
       classNames: train.classNames,
-      description: `${options.data} (train split ${formatSplit(split)}, official test set)`,
+      ...described(
+        undefined,
+        `${options.data} (train split ${formatSplit(split)}, official test set)`,
+      ),
       skipped: [],
       unreadable: [],
     };
@@ -85,7 +97,7 @@ export async function loadTrainingData(options: LoadTrainingDataOptions): Promis
         validation: folder.dataset('val'),
         test: folder.splitNames.includes('test') ? folder.dataset('test') : undefined,
         classNames: folder.classNames,
-        description: `${folder.root} (${folder.splitNames.join('/')} folders)`,
+        ...described(folder.root, `${folder.splitNames.join('/')} folders`),
         skipped,
         unreadable,
       };
@@ -95,7 +107,7 @@ export async function loadTrainingData(options: LoadTrainingDataOptions): Promis
       ...parts,
       test: folder.splitNames.includes('test') ? folder.dataset('test') : parts.test,
       classNames: folder.classNames,
-      description: `${folder.root} (train/ split ${formatSplit(options.split ?? defaultSplit)})`,
+      ...described(folder.root, `train/ split ${formatSplit(options.split ?? defaultSplit)}`),
       skipped,
       unreadable,
     };
@@ -104,10 +116,18 @@ export async function loadTrainingData(options: LoadTrainingDataOptions): Promis
   return {
     ...splitStratified(folder.dataset(), split, options.seed),
     classNames: folder.classNames,
-    description: `${folder.root} (class folders, split ${formatSplit(split)}, seed ${options.seed})`,
+    ...described(folder.root, `class folders, split ${formatSplit(split)}, seed ${options.seed}`),
     skipped,
     unreadable,
   };
+}
+
+/** The description fields: the CIFAR text as is, or `<root> (<layout>)`. */
+function described(
+  root: string | undefined,
+  layout: string,
+): Pick<TrainingData, 'description' | 'root' | 'layout'> {
+  return { description: root === undefined ? layout : `${root} (${layout})`, root, layout };
 }
 
 function formatSplit(split: readonly number[]): string {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { createBackbone, getBackboneDescriptor } from '@graft/backbones';
-import type { Backbone, Head, TrainLogs } from '@graft/core';
+import type { Backbone, Head, JsonObject, TrainLogs } from '@graft/core';
 import { createHead } from '@graft/heads';
 import {
   adam,
@@ -28,6 +28,7 @@ import {
 import { version } from '../version.js';
 import { buildAugmentation } from './build-augmentation.js';
 import { buildSchedule, scheduleConfigFor } from './build-schedule.js';
+import { checkTrainingInputs } from './check-training-inputs.js';
 import { lastCheckpointDirectory } from './checkpoints.js';
 import { backboneOptionsFor } from './defaults.js';
 import {
@@ -37,7 +38,7 @@ import {
 } from './extraction-workers.js';
 
 import { type LossTermSettings, loadLossTerms } from './load-loss-terms.js';
-import { loadTrainingData, type TrainingData } from './load-training-data.js';
+import { isCifarName, loadTrainingData, type TrainingData } from './load-training-data.js';
 import { progressCallback } from './progress-callback.js';
 import { selectBackend } from './select-backend.js';
 
@@ -80,13 +81,19 @@ export interface TrainingSummary {
 export async function runTraining(options: RunTrainingOptions): Promise<number> {
   const { config, output } = options;
   const started = performance.now();
-  // Check names before anything is loaded or written, so a typo fails at once.
-  getBackboneDescriptor(config.backbone);
+  // Check names and inputs before anything is loaded or written, so a typo or a missing folder
+  // fails at once (no weights, no workers, no run directory).
+  const descriptor = getBackboneDescriptor(config.backbone);
   scheduleConfigFor({
     schedule: config.schedule,
     learningRate: config.learningRate,
     stepsPerEpoch: 1,
     epochs: config.epochs,
+  });
+  await checkTrainingInputs({
+    config,
+    preprocessing: descriptor.preprocessing,
+    ...(options.lossTerms ? { lossTerms: options.lossTerms } : {}),
   });
   const run = await createRunDirectory(config.out);
   const backend = await selectBackend();
@@ -96,17 +103,15 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
       graftVersion: version,
       createdAt: new Date().toISOString(),
       ...config,
-      // Absolute paths, so `graft resume` works from any directory.
-      data:
-        config.data === 'cifar10' || config.data === 'cifar100'
-          ? config.data
-          : resolve(config.data),
+      // Relative to the run directory (graft resume resolves it there), so config.json names no
+      // absolute local path and a run moved together with its data still resumes.
+      data: isCifarName(config.data) ? config.data : pathFromRun(run, config.data),
       weights:
         config.weights === 'imagenet' || config.weights === 'none'
           ? config.weights
           : resolve(config.weights),
       out: run.root,
-      ...(options.lossTerms ? { lossTerms: options.lossTerms } : {}),
+      ...(options.lossTerms ? { lossTerms: lossTermsFromRun(run, options.lossTerms) } : {}),
     });
   }
 
@@ -203,7 +208,9 @@ async function trainAndReport(options: {
     stepsPerEpoch,
     epochs: config.epochs,
   });
-  const augmentation = config.augment ? buildAugmentation(config.augment) : undefined;
+  const augmentation = config.augment
+    ? buildAugmentation(config.augment, { imageSize: backbone.preprocessing.inputSize })
+    : undefined;
   const history = new HistoryLog(run.historyFile);
   if (options.resume) await history.load();
   // Best epoch by val_loss: with --early-stop it also stops the run; with keepBest its weights
@@ -292,8 +299,9 @@ async function trainAndReport(options: {
       batchSize: config.batchSize,
       learningRate: config.learningRate,
       seed: config.seed,
-      data: data.description,
-      ...options.lossTerms?.config,
+      // The folder's name, not its local path: the metadata travels with exported models.
+      data: data.root === undefined ? data.description : `${basename(data.root)} (${data.layout})`,
+      ...withoutLocalPaths(options.lossTerms?.config),
     },
     ...(validation
       ? { metrics: { validationAccuracy: validation.accuracy, validationLoss: validation.loss } }
@@ -335,6 +343,33 @@ async function trainAndReport(options: {
   reportFiles(output, 'unreadable, left out', data.unreadable);
   printSummary(output, summary);
   return exitCodes.success;
+}
+
+/** `path` relative to the run directory (how config.json records it). */
+function pathFromRun(run: RunDirectory, path: string): string {
+  return relative(run.root, resolve(path)) || '.';
+}
+
+/** Loss-term settings with their folders relative to the run directory (see `graft resume`). */
+function lossTermsFromRun(run: RunDirectory, settings: LossTermSettings): LossTermSettings {
+  return {
+    ...settings,
+    ...(settings.teacher !== undefined ? { teacher: pathFromRun(run, settings.teacher) } : {}),
+    ...(settings.coralTarget !== undefined
+      ? { coralTarget: pathFromRun(run, settings.coralTarget) }
+      : {}),
+  };
+}
+
+/** The loss terms' metadata with local folders reduced to their names. */
+function withoutLocalPaths(config: JsonObject | undefined): JsonObject {
+  if (config === undefined) return {};
+  const result: JsonObject = { ...config };
+  for (const key of ['teacherRun', 'coralTarget']) {
+    const value = result[key];
+    if (typeof value === 'string') result[key] = basename(value);
+  }
+  return result;
 }
 
 /** Names a few files left out (all of them with --verbose), so a bad data folder is visible. */

@@ -9,6 +9,7 @@ import {
 } from '@graft/core';
 import {
   compareCodeUnits,
+  imageExtensionProblem,
   imageExtensions,
   type SplitName,
   splitFolders,
@@ -110,14 +111,9 @@ export function openImageFiles(options: OpenImageFilesOptions): ImageFileCollect
       skipped.push({ path: entry.path, reason: 'not inside a class folder' });
       return;
     }
-    const name = parts[parts.length - 1] as string;
-    const dot = name.lastIndexOf('.');
-    const extension = dot > 0 ? name.slice(dot).toLowerCase() : '';
-    if (!imageExtensions.includes(extension)) {
-      skipped.push({
-        path: entry.path,
-        reason: extension === '' ? 'no file extension' : `unsupported extension ${extension}`,
-      });
+    const problem = imageExtensionProblem(parts[parts.length - 1] as string);
+    if (problem !== undefined) {
+      skipped.push({ path: entry.path, reason: problem });
       return;
     }
     const className = parts[isSplitLayout ? 1 : 0] as string;

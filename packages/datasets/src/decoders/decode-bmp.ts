@@ -1,5 +1,6 @@
 import { FileFormatError } from '@graft/core';
 import type { DecodedImage } from './decoded-image.js';
+import { checkPixelLimit, type DecodeLimits } from './pixel-limit.js';
 
 /** True when `bytes` start with the BMP magic `BM`. */
 export function isBmp(bytes: Uint8Array): boolean {
@@ -14,8 +15,10 @@ const compressionAlphaBitfields = 6;
  * Decodes an uncompressed Windows BMP: 1/4/8-bit palette, 16-bit (5-5-5 or bitfields), 24-bit
  * and 32-bit (BGRX or bitfields), bottom-up or top-down (negative height). Alpha is dropped, as
  * PIL's `convert('RGB')` does. RLE-compressed files are rejected with a {@link FileFormatError}.
+ * The declared size is checked against `limits.maximumPixels` and the bytes present before the
+ * pixel buffer is allocated.
  */
-export function decodeBmp(bytes: Uint8Array, file: string): DecodedImage {
+export function decodeBmp(bytes: Uint8Array, file: string, limits?: DecodeLimits): DecodedImage {
   if (!isBmp(bytes) || bytes.length < 26) {
     throw new FileFormatError({ file, problem: 'not a BMP image (missing "BM" header)' });
   }
@@ -35,6 +38,7 @@ export function decodeBmp(bytes: Uint8Array, file: string): DecodedImage {
   const topDown = rawHeight < 0;
   const height = Math.abs(rawHeight);
   if (width < 1 || height < 1) fail(`invalid size ${width}x${rawHeight}`);
+  checkPixelLimit({ ...limits, file, width, height });
   if (![1, 4, 8, 16, 24, 32].includes(bitsPerPixel))
     fail(`unsupported ${bitsPerPixel} bits per pixel`);
 

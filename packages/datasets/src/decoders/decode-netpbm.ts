@@ -1,5 +1,6 @@
 import { FileFormatError } from '@graft/core';
 import type { DecodedImage } from './decoded-image.js';
+import { checkPixelLimit, type DecodeLimits } from './pixel-limit.js';
 
 /** True when `bytes` start with a netpbm magic number this decoder reads (P2, P3, P5, P6). */
 export function isNetpbm(bytes: Uint8Array): boolean {
@@ -10,9 +11,11 @@ export function isNetpbm(bytes: Uint8Array): boolean {
  * Decodes a netpbm image: P2 (ASCII gray), P3 (ASCII RGB), P5 (binary gray), P6 (binary RGB),
  * with any `maxval` up to 65535 (16-bit samples are big-endian, as the format says). Samples are
  * rescaled to 8 bits (`round(v * 255 / maxval)`); gray becomes RGB. Throws a
- * {@link FileFormatError} naming `file` for a bad header or missing pixels.
+ * {@link FileFormatError} naming `file` for a bad header, missing pixels, or a declared size
+ * above `limits.maximumPixels`; the size is checked against the cap and the bytes present
+ * before any buffer is allocated.
  */
-export function decodeNetpbm(bytes: Uint8Array, file: string): DecodedImage {
+export function decodeNetpbm(bytes: Uint8Array, file: string, limits?: DecodeLimits): DecodedImage {
   if (!isNetpbm(bytes)) {
     throw new FileFormatError({
       file,
@@ -54,19 +57,24 @@ export function decodeNetpbm(bytes: Uint8Array, file: string): DecodedImage {
       problem: `netpbm header: width ${width}, height ${height}, maxval ${maxValue} (need width, height >= 1 and 1 <= maxval <= 65535)`,
     });
   }
+  checkPixelLimit({ ...limits, file, width, height });
   const channels = kind === '3' || kind === '6' ? 3 : 1;
   const sampleCount = width * height * channels;
+  const binary = kind === '5' || kind === '6';
+  if (binary) position++; // exactly one whitespace byte separates the header from binary data
+  const bytesPerSample = maxValue > 255 ? 2 : 1;
+  // ASCII samples need at least one digit each and one separator between them.
+  const needed = binary ? sampleCount * bytesPerSample : 2 * sampleCount - 1;
+  if (bytes.length - position < needed) {
+    throw new FileFormatError({
+      file,
+      problem: binary
+        ? `truncated netpbm P${kind}: ${bytes.length - position} bytes of pixel data, expected ${needed} for ${width}x${height}`
+        : `truncated netpbm P${kind}: ${bytes.length - position} bytes of pixel data, at least ${needed} needed for ${width}x${height}`,
+    });
+  }
   const samples = new Uint16Array(sampleCount);
-  if (kind === '5' || kind === '6') {
-    position++; // exactly one whitespace byte separates the header from binary data
-    const bytesPerSample = maxValue > 255 ? 2 : 1;
-    const needed = sampleCount * bytesPerSample;
-    if (bytes.length - position < needed) {
-      throw new FileFormatError({
-        file,
-        problem: `truncated netpbm P${kind}: ${bytes.length - position} bytes of pixel data, expected ${needed} for ${width}x${height}`,
-      });
-    }
+  if (binary) {
     for (let index = 0; index < sampleCount; index++) {
       samples[index] =
         bytesPerSample === 1

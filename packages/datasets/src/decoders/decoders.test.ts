@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeBmp, encodeNetpbm, testPixels } from '../testing/encode-test-images.js';
 import { decodeBmp } from './decode-bmp.js';
 import { decodeNetpbm } from './decode-netpbm.js';
+import { defaultMaximumPixels } from './pixel-limit.js';
 
 describe('decodeNetpbm', () => {
   const rgb = [...testPixels(3, 2)];
@@ -99,5 +100,55 @@ describe('decodeBmp', () => {
     new DataView(rle.buffer).setUint32(30, 1, true);
     expect(() => decodeBmp(rle, 'rle.bmp')).toThrow(/rle\.bmp: BMP: compression 1/);
     expect(() => decodeBmp(new Uint8Array([1, 2, 3]), 'no.bmp')).toThrow(FileFormatError);
+  });
+});
+
+describe('declared sizes (decompression bombs)', () => {
+  // Tiny files whose headers claim 100000x100000: refused from the header, never allocated.
+  const hugeBmp = (): Uint8Array => {
+    const bytes = encodeBmp({ width: 1, height: 1, rgb: new Uint8Array(3), bitsPerPixel: 24 });
+    const view = new DataView(bytes.buffer);
+    view.setInt32(18, 100000, true);
+    view.setInt32(22, 100000, true);
+    return bytes;
+  };
+  const hugeNetpbm = (kind: string): Uint8Array =>
+    new TextEncoder().encode(`${kind}\n100000 100000\n255\n1 2 3\n`);
+
+  it('refuses a BMP and P2/P3/P5/P6 whose header exceeds the pixel cap, naming file, size and cap', () => {
+    const cap = new RegExp(
+      `declared size 100000x100000 \\(10000000000 pixels\\) exceeds the limit of ${defaultMaximumPixels} pixels`,
+    );
+    expect(() => decodeBmp(hugeBmp(), 'huge.bmp')).toThrow(FileFormatError);
+    expect(() => decodeBmp(hugeBmp(), 'huge.bmp')).toThrow(/^huge\.bmp: /);
+    expect(() => decodeBmp(hugeBmp(), 'huge.bmp')).toThrow(cap);
+    for (const kind of ['P2', 'P3', 'P5', 'P6']) {
+      expect(() => decodeNetpbm(hugeNetpbm(kind), `huge.${kind}`)).toThrow(FileFormatError);
+      expect(() => decodeNetpbm(hugeNetpbm(kind), `huge.${kind}`)).toThrow(cap);
+    }
+  });
+
+  it('checks the declared size against the bytes present before allocating', () => {
+    // Under a raised cap, a header claiming 60000x60000 with a few bytes of samples is
+    // truncated, found from the byte count (allocating first would throw a RangeError).
+    for (const kind of ['P2', 'P3', 'P5', 'P6']) {
+      const bytes = new TextEncoder().encode(`${kind}\n60000 60000\n65535\n1 2 3\n`);
+      expect(() => decodeNetpbm(bytes, 'big.pnm', { maximumPixels: 2 ** 34 })).toThrow(
+        /big\.pnm: truncated netpbm/,
+      );
+    }
+  });
+
+  it('takes the cap as an option, the same for every decoder', () => {
+    const rgb = testPixels(3, 2);
+    const ppm = encodeNetpbm({ kind: 'P6', width: 3, height: 2, maxValue: 255, samples: [...rgb] });
+    const bmp = encodeBmp({ width: 3, height: 2, rgb, bitsPerPixel: 24 });
+    expect(decodeNetpbm(ppm, 'x.ppm', { maximumPixels: 6 }).width).toBe(3);
+    expect(decodeBmp(bmp, 'x.bmp', { maximumPixels: 6 }).width).toBe(3);
+    expect(() => decodeNetpbm(ppm, 'x.ppm', { maximumPixels: 5 })).toThrow(
+      /x\.ppm: declared size 3x2 \(6 pixels\) exceeds the limit of 5 pixels/,
+    );
+    expect(() => decodeBmp(bmp, 'x.bmp', { maximumPixels: 5 })).toThrow(/limit of 5 pixels/);
+    expect(() => decodeBmp(bmp, 'x.bmp', { maximumPixels: 0 })).toThrow(/maximumPixels/);
   });
 });

@@ -4,7 +4,8 @@ import { FileFormatError, type ResizePolicy } from '@graft/core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { encodeBmp, encodeNetpbm, testPixels } from '../testing/encode-test-images.js';
-import { decodeImage } from './decode-image.js';
+import { oversizedBmp, oversizedNetpbm, oversizedPng } from '../testing/oversized-images.js';
+import { decodeImage, decodePixels } from './decode-image.js';
 
 const stretchNearest: ResizePolicy = { mode: 'stretch', interpolation: 'nearest' };
 const raw = (width: number, height: number, channels: 1 | 2 | 3 | 4, data: Uint8Array) =>
@@ -141,6 +142,33 @@ describe('decodeImage', () => {
     );
     await expect(decodeImage(new Uint8Array(100).fill(7), 'noise.png', same)).rejects.toSatisfy(
       (error: unknown) => FileFormatError.isInstance(error) && error.file === 'noise.png',
+    );
+  });
+
+  it('refuses a declared size above the pixel cap, from every decoder, naming size and cap', async () => {
+    const cases: [string, Uint8Array][] = [
+      ['huge.png', await oversizedPng(100000, 100000)],
+      ['huge.bmp', oversizedBmp(100000, 100000)],
+      ['huge.pgm', oversizedNetpbm('P5', 100000, 100000)],
+      ['huge.ppm', oversizedNetpbm('P6', 100000, 100000)],
+    ];
+    for (const [file, bytes] of cases) {
+      await expect(decodeImage(bytes, file, same), file).rejects.toSatisfy(
+        (error: unknown) =>
+          FileFormatError.isInstance(error) &&
+          error.file === file &&
+          /declared size 100000x100000 \(10000000000 pixels\) exceeds the limit of 268435456 pixels/.test(
+            error.message,
+          ),
+      );
+    }
+  });
+
+  it('takes the pixel cap as an option, for sharp formats too', async () => {
+    const png = await raw(width, height, 3, rgb).png().toBuffer();
+    expect((await decodePixels(png, 'x.png', { maximumPixels: width * height })).width).toBe(width);
+    await expect(decodePixels(png, 'x.png', { maximumPixels: width * height - 1 })).rejects.toThrow(
+      /x\.png: declared size 6x4 \(24 pixels\) exceeds the limit of 23 pixels/,
     );
   });
 

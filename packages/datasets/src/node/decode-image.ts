@@ -3,9 +3,11 @@ import sharp from 'sharp';
 import { decodeBmp, isBmp } from '../decoders/decode-bmp.js';
 import { decodeNetpbm, isNetpbm } from '../decoders/decode-netpbm.js';
 import type { DecodedImage } from '../decoders/decoded-image.js';
+import { type DecodeLimits, maximumPixelsOf } from '../decoders/pixel-limit.js';
+import { sharpDecodeError } from './sharp-decode-error.js';
 
 /** Where decoded images go. */
-export interface ResizeTarget {
+export interface ResizeTarget extends DecodeLimits {
   /** `[height, width]` of the output. */
   imageSize: readonly [number, number];
   /** How an image of another size reaches `imageSize`. */
@@ -18,26 +20,33 @@ export interface ResizeTarget {
  * orientation, converts gray/alpha/CMYK to RGB, then brings it to `target` with `resizeImage`
  * from `@graft/core`, the one resize every Graft entry point uses (Pillow's, bit for bit).
  * Returns `height * width * 3` bytes. A corrupt or truncated file is a {@link FileFormatError}
- * naming `file` (sharp's `failOn: 'warning'` turns a truncated JPEG into an error, not grey pixels).
+ * naming `file` (sharp's `failOn: 'warning'` turns a truncated JPEG into an error, not grey pixels),
+ * and so is a file whose declared size exceeds `target.maximumPixels` (refused before decoding).
  */
 export async function decodeImage(
   bytes: Uint8Array,
   file: string,
   target: ResizeTarget,
 ): Promise<Uint8Array> {
-  return resizeDecoded(await decodePixels(bytes, file), file, target);
+  return resizeDecoded(await decodePixels(bytes, file, target), file, target);
 }
 
 /**
  * Decodes an encoded image to RGB at its own (EXIF-oriented) size, without resizing. See
- * {@link decodeImage} for the formats and errors.
+ * {@link decodeImage} for the formats and errors. Every decoder refuses a declared size above
+ * `limits.maximumPixels` (default `defaultMaximumPixels`) before allocating its pixels.
  */
-export async function decodePixels(bytes: Uint8Array, file: string): Promise<DecodedImage> {
-  if (isNetpbm(bytes)) return decodeNetpbm(bytes, file);
-  if (isBmp(bytes)) return decodeBmp(bytes, file);
+export async function decodePixels(
+  bytes: Uint8Array,
+  file: string,
+  limits?: DecodeLimits,
+): Promise<DecodedImage> {
+  if (isNetpbm(bytes)) return decodeNetpbm(bytes, file, limits);
+  if (isBmp(bytes)) return decodeBmp(bytes, file, limits);
+  const limitInputPixels = maximumPixelsOf(limits);
   try {
     // PIL's convert('RGB') drops alpha without compositing; sharp's removeAlpha does the same.
-    const { data, info } = await sharp(bytes, { failOn: 'warning' })
+    const { data, info } = await sharp(bytes, { failOn: 'warning', limitInputPixels })
       .rotate()
       .removeAlpha()
       .toColourspace('srgb')
@@ -51,12 +60,7 @@ export async function decodePixels(bytes: Uint8Array, file: string): Promise<Dec
       data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
     };
   } catch (error) {
-    if (FileFormatError.isInstance(error)) throw error;
-    throw new FileFormatError({
-      file,
-      problem: `cannot decode image (${error instanceof Error ? error.message.trim() : String(error)})`,
-      cause: error,
-    });
+    throw await sharpDecodeError({ bytes, file, error, maximumPixels: limitInputPixels });
   }
 }
 

@@ -5,6 +5,7 @@ import {
   InvalidArgumentError,
   type ResizePolicy,
 } from '@graft/core';
+import { maximumPixelsOf } from '../decoders/pixel-limit.js';
 import type { DatasetBatchOptions } from '../pipeline/batch-options.js';
 import { streamBatches } from '../pipeline/stream-batches.js';
 import { contentKey } from './content-key.js';
@@ -24,6 +25,11 @@ export interface ImagePipelineOptions {
   concurrency?: number;
   /** Batches decoded ahead of the consumer. Default 2. */
   prefetchBatches?: number;
+  /**
+   * Largest declared `width * height` decoded; a larger image is a bad image (skipped with
+   * `onBadImage: 'skip'`). Default `defaultMaximumPixels` (2^28).
+   */
+  maximumPixels?: number;
 }
 
 /** The default resize policy: torchvision/timm evaluation style. */
@@ -56,10 +62,11 @@ export class FileImageDataset implements ImageDataset {
   readonly imageSize: readonly [number, number];
   readonly resize: ResizePolicy;
   readonly onBadImage: 'error' | 'skip';
-  /** Bad images skipped so far by `batches()` (with `onBadImage: 'skip'`). */
+  /** Bad images skipped so far by `batches()` (with `onBadImage: 'skip'`), each listed once. */
   readonly badFiles: SkippedFile[];
   private readonly concurrency: number;
   private readonly prefetchBatches: number;
+  private readonly maximumPixels: number;
   private readonly labelList: readonly number[];
 
   constructor(options: FileImageDatasetOptions) {
@@ -81,6 +88,7 @@ export class FileImageDataset implements ImageDataset {
     this.badFiles = options.badFiles ?? [];
     this.concurrency = options.concurrency ?? 4;
     this.prefetchBatches = options.prefetchBatches ?? 2;
+    this.maximumPixels = maximumPixelsOf(options);
     this.labelList = options.files.map((file) => file.label);
   }
 
@@ -127,7 +135,12 @@ export class FileImageDataset implements ImageDataset {
       load: (index) => this.load((this.files[index] as ImageFile).path),
       imageSize: this.imageSize,
       onBadImage: this.onBadImage,
-      onSkip: (source, error) => this.badFiles.push({ path: source, reason: error.message }),
+      onSkip: (source, error) => {
+        // Every epoch (and augmented pass) meets the same bad file again: list it once.
+        if (!this.badFiles.some((file) => file.path === source)) {
+          this.badFiles.push({ path: source, reason: error.message });
+        }
+      },
       concurrency: this.concurrency,
       prefetchBatches: this.prefetchBatches,
     });
@@ -139,6 +152,7 @@ export class FileImageDataset implements ImageDataset {
     const pixels = await decodeImage(bytes, path, {
       imageSize: this.imageSize,
       resize: this.resize,
+      maximumPixels: this.maximumPixels,
     });
     return { pixels, key };
   }
@@ -150,6 +164,7 @@ export class FileImageDataset implements ImageDataset {
       onBadImage: this.onBadImage,
       concurrency: this.concurrency,
       prefetchBatches: this.prefetchBatches,
+      maximumPixels: this.maximumPixels,
     };
   }
 

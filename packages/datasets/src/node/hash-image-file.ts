@@ -1,10 +1,11 @@
-import { FileFormatError } from '@graft/core';
 import sharp, { type Sharp } from 'sharp';
 import { perceptualHash, perceptualHashSize } from '../cleaning/perceptual-hash.js';
 import { decodeBmp, isBmp } from '../decoders/decode-bmp.js';
 import { decodeNetpbm, isNetpbm } from '../decoders/decode-netpbm.js';
+import { type DecodeLimits, maximumPixelsOf } from '../decoders/pixel-limit.js';
 import { contentKey } from './content-key.js';
 import { readImageBytes } from './read-image-bytes.js';
+import { sharpDecodeError } from './sharp-decode-error.js';
 
 /** The hashes of one image file. */
 export interface ImageFileHashes {
@@ -15,7 +16,7 @@ export interface ImageFileHashes {
 }
 
 /** Options of {@link hashImageFile}. */
-export interface HashImageFileOptions {
+export interface HashImageFileOptions extends DecodeLimits {
   /** The image file. */
   path: string;
   /** Also decode it for the perceptual hash. Default true. */
@@ -27,22 +28,25 @@ export interface HashImageFileOptions {
  * sharp straight to a 32×32 grayscale thumbnail (EXIF orientation applied; JPEGs use libjpeg's
  * shrink-on-load, so large photos stay cheap), then hashed by the browser-safe `perceptualHash`.
  * netpbm and BMP use this package's decoders. A file that cannot be read or decoded is a
- * {@link FileFormatError} naming it.
+ * {@link FileFormatError} naming it, as is one whose declared size exceeds `maximumPixels`.
  */
 export async function hashImageFile(options: HashImageFileOptions): Promise<ImageFileHashes> {
   const { path } = options;
   const bytes = await readImageBytes(path);
   const key = contentKey(bytes);
   if (options.perceptual === false) return { key };
+  const limitInputPixels = maximumPixelsOf(options);
   try {
     let pipeline: Sharp;
     if (isNetpbm(bytes) || isBmp(bytes)) {
-      const image = isNetpbm(bytes) ? decodeNetpbm(bytes, path) : decodeBmp(bytes, path);
+      const image = isNetpbm(bytes)
+        ? decodeNetpbm(bytes, path, options)
+        : decodeBmp(bytes, path, options);
       pipeline = sharp(image.data, {
         raw: { width: image.width, height: image.height, channels: 3 },
       });
     } else {
-      pipeline = sharp(bytes, { failOn: 'warning' }).rotate();
+      pipeline = sharp(bytes, { failOn: 'warning', limitInputPixels }).rotate();
     }
     const { data, info } = await pipeline
       .resize(perceptualHashSize, perceptualHashSize, { fit: 'fill', fastShrinkOnLoad: false })
@@ -61,11 +65,6 @@ export async function hashImageFile(options: HashImageFileOptions): Promise<Imag
       }),
     };
   } catch (error) {
-    if (FileFormatError.isInstance(error)) throw error;
-    throw new FileFormatError({
-      file: path,
-      problem: `cannot decode image (${error instanceof Error ? error.message.trim() : String(error)})`,
-      cause: error,
-    });
+    throw await sharpDecodeError({ bytes, file: path, error, maximumPixels: limitInputPixels });
   }
 }

@@ -6,6 +6,7 @@ import { expectNoTensorLeaks } from '@graft/core/testing';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeImageFolder } from '../testing/make-image-folder.js';
+import { oversizedBmp, oversizedNetpbm, oversizedPng } from '../testing/oversized-images.js';
 import type { FileImageDataset } from './file-image-dataset.js';
 import { openImageFolder } from './open-image-folder.js';
 
@@ -256,6 +257,44 @@ describe('openImageFolder', () => {
     });
     expect(inspection.skipped.map((file) => file.path)).toEqual([join(root, 'train/a/3.gif')]);
     expect(inspection.badFiles.map((file) => file.path)).toEqual([join(root, 'train/b/4.jpg')]);
+  });
+});
+
+describe('images whose header claims 100000x100000', () => {
+  const oversized = async () => ({
+    'a/good.png': [4, 4] as const,
+    'a/huge.bmp': oversizedBmp(100000, 100000),
+    'a/huge.pgm': oversizedNetpbm('P5', 100000, 100000),
+    'a/huge.ppm': oversizedNetpbm('P6', 100000, 100000),
+    'b/good.jpg': [4, 4] as const,
+    'b/huge.png': await oversizedPng(100000, 100000),
+  });
+  const hugeNames = ['a/huge.bmp', 'a/huge.pgm', 'a/huge.ppm', 'b/huge.png'];
+
+  it('are skipped and listed as bad files while streaming with onBadImage skip', async () => {
+    const root = await folder(await oversized());
+    const images = await openImageFolder({ root, imageSize: [4, 4], onBadImage: 'skip' });
+    const { sources } = await collect(images.dataset(), { batchSize: 8 });
+    expect(sources).toEqual([join(root, 'a/good.png'), join(root, 'b/good.jpg')]);
+    expect(images.report.badFiles.map((file) => file.path).sort()).toEqual(
+      hugeNames.map((name) => join(root, name)),
+    );
+    for (const file of images.report.badFiles) expect(file.reason).toMatch(/exceeds the limit/);
+    // Later epochs meet the same files again; each stays listed once.
+    await collect(images.dataset(), { batchSize: 8, epoch: 1, shuffle: true });
+    expect(images.report.badFiles).toHaveLength(hugeNames.length);
+  });
+
+  it('are listed as bad files by inspect, at every check level, never thrown', async () => {
+    for (const check of ['header', 'full'] as const) {
+      const root = await folder(await oversized());
+      const images = await openImageFolder({ root, imageSize: [4, 4] });
+      const inspection = await images.inspect({ check });
+      expect(inspection.badFiles.map((file) => file.path).sort()).toEqual(
+        hugeNames.map((name) => join(root, name)),
+      );
+      expect(inspection.imageSizes?.count).toBe(2);
+    }
   });
 });
 

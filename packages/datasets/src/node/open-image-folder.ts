@@ -167,7 +167,11 @@ export async function openImageFolder(options: OpenImageFolderOptions): Promise<
       const indices = scan.files.flatMap((file, index) => (file.split === split ? [index] : []));
       return everything.subset(indices);
     },
-    inspect: (inspectOptions) => inspectFolder(scan, badFiles, inspectOptions ?? {}),
+    inspect: (inspectOptions) =>
+      inspectFolder(scan, badFiles, {
+        ...(options.maximumPixels === undefined ? {} : { maximumPixels: options.maximumPixels }),
+        ...inspectOptions,
+      }),
     async findDuplicates(duplicateOptions) {
       const report = await findImageDuplicates({
         ...duplicateOptions,
@@ -184,7 +188,7 @@ export async function openImageFolder(options: OpenImageFolderOptions): Promise<
 async function inspectFolder(
   scan: ImageFolderScan,
   badFiles: SkippedFile[],
-  options: InspectOptions,
+  options: InspectOptions & { maximumPixels?: number },
 ): Promise<ImageFolderInspection> {
   const check = options.check ?? 'header';
   const counts: Record<string, Record<string, number>> = {};
@@ -216,7 +220,13 @@ async function inspectFolder(
       options.signal,
       async (file: ImageFile) => {
         try {
-          const size = await readImageSize({ path: file.path, check });
+          const size = await readImageSize({
+            path: file.path,
+            check,
+            ...(options.maximumPixels === undefined
+              ? {}
+              : { maximumPixels: options.maximumPixels }),
+          });
           widths.push(size.width);
           heights.push(size.height);
         } catch (error) {

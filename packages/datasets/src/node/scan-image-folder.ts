@@ -1,9 +1,10 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { extname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { GraftError } from '@graft/core';
 import {
   compareCodeUnits,
+  imageExtensionProblem,
   imageExtensions,
   type SplitName,
   splitFolders,
@@ -119,17 +120,14 @@ export async function scanImageFolder(options: ScanImageFolderOptions): Promise<
       const classFolder = join(group.folder, className);
       let accepted = 0;
       for (const path of await listFilesRecursively(classFolder)) {
-        if (imageExtensions.includes(extname(path).toLowerCase())) {
+        const problem = imageExtensionProblem(path);
+        if (problem === undefined) {
           files.push(
             group.split === undefined ? { path, label } : { path, label, split: group.split },
           );
           accepted++;
         } else {
-          const extension = extname(path).toLowerCase();
-          skipped.push({
-            path,
-            reason: extension === '' ? 'no file extension' : `unsupported extension ${extension}`,
-          });
+          skipped.push({ path, reason: problem });
         }
       }
       if (accepted === 0) {
