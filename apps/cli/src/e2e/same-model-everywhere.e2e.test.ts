@@ -241,23 +241,9 @@ describe('one image set, every entry point, the same probabilities', () => {
   }, 300_000);
 
   it('plain tfjs + Pillow, following docs/preprocessing.md, with no Graft code', async (context) => {
-    const python = pillowAvailable();
-    if (!python) {
-      // CI installs python3-pil (.ci/apt-packages.txt): there this client must run.
-      if (process.env.CI)
-        throw new Error('python3 with Pillow (Debian python3-pil) is required in CI');
-      context.skip();
-      return;
-    }
-    const metadata = JSON.parse(await readFile(join(classifierDirectory, 'metadata.json'), 'utf8'));
-    const preprocessing = metadata.graft.preprocessing;
     const pixelsDirectory = join(directory, 'pillow');
-    await mkdir(pixelsDirectory, { recursive: true });
-    execFileSync(python, [
-      '-c',
-      pillowClient,
-      JSON.stringify({ images, preprocessing, out: pixelsDirectory }),
-    ]);
+    const preprocessing = await runPillowClient(context, pixelsDirectory);
+    if (preprocessing === undefined) return;
     const modelJson = JSON.parse(await readFile(join(classifierDirectory, 'model.json'), 'utf8'));
     const weights = await readFile(join(classifierDirectory, 'weights.bin'));
     const model = await tfl.loadLayersModel(
@@ -278,7 +264,7 @@ describe('one image set, every entry point, the same probabilities', () => {
         const bytes = await readFile(join(pixelsDirectory, `${index}.rgb`));
         // The document's formula, channel by channel (rgb here).
         const input = Float32Array.from(bytes, (pixel, position) => {
-          const channel = position % 3;
+          const channel = (position % 3) as 0 | 1 | 2;
           return (
             ((pixel * (high - low)) / 255 + low - preprocessing.mean[channel]) /
             preprocessing.std[channel]
@@ -313,18 +299,9 @@ describe('one image set, every entry point, the same probabilities', () => {
 
 describe('the Pillow client itself', () => {
   it('gives the very bytes Graft decodes and resizes (JPEG, PNG, WebP, exact size, upscale)', async (context) => {
-    const python = pillowAvailable();
-    if (!python) {
-      if (process.env.CI)
-        throw new Error('python3 with Pillow (Debian python3-pil) is required in CI');
-      context.skip();
-      return;
-    }
-    const metadata = JSON.parse(await readFile(join(classifierDirectory, 'metadata.json'), 'utf8'));
-    const preprocessing = metadata.graft.preprocessing as Preprocessing;
     const out = join(directory, 'pillow-bytes');
-    await mkdir(out, { recursive: true });
-    execFileSync(python, ['-c', pillowClient, JSON.stringify({ images, preprocessing, out })]);
+    const preprocessing = await runPillowClient(context, out);
+    if (preprocessing === undefined) return;
     const graft = dataset(preprocessing);
     let index = 0;
     let differing = 0;
@@ -344,6 +321,29 @@ describe('the Pillow client itself', () => {
     expect(differing).toBe(0);
   }, 120_000);
 });
+
+/**
+ * Runs the Pillow client over the image set into `out` (one `<index>.rgb` per image) with the
+ * saved classifier's preprocessing, and returns that preprocessing; skips the test without
+ * Pillow (CI installs python3-pil from .ci/apt-packages.txt, so there it must run).
+ */
+async function runPillowClient(
+  context: { skip: () => void },
+  out: string,
+): Promise<Preprocessing | undefined> {
+  const python = pillowAvailable();
+  if (!python) {
+    if (process.env.CI)
+      throw new Error('python3 with Pillow (Debian python3-pil) is required in CI');
+    context.skip();
+    return undefined;
+  }
+  const metadata = JSON.parse(await readFile(join(classifierDirectory, 'metadata.json'), 'utf8'));
+  const preprocessing = metadata.graft.preprocessing as Preprocessing;
+  await mkdir(out, { recursive: true });
+  execFileSync(python, ['-c', pillowClient, JSON.stringify({ images, preprocessing, out })]);
+  return preprocessing;
+}
 
 /** A Python that can import Pillow (the PATH's, or Debian's own), else undefined. */
 function pillowAvailable(): string | undefined {
