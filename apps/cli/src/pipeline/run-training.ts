@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createBackbone, getBackboneDescriptor } from '@graft/backbones';
-import type { Backbone, Head, TrainLogs } from '@graft/core';
+import type { WeightProvenance } from '@graft/backbones';
+import { type Backbone, FileFormatError, type Head, type TrainLogs } from '@graft/core';
 import { createHead } from '@graft/heads';
 import {
   adam,
@@ -29,7 +29,6 @@ import { version } from '../version.js';
 import { buildAugmentation } from './build-augmentation.js';
 import { buildSchedule, scheduleConfigFor } from './build-schedule.js';
 import { lastCheckpointDirectory } from './checkpoints.js';
-import { backboneOptionsFor } from './defaults.js';
 import {
   type ExtractionWorkers,
   resolveExtractionWorkers,
@@ -40,6 +39,12 @@ import { type LossTermSettings, loadLossTerms } from './load-loss-terms.js';
 import { loadTrainingData, type TrainingData } from './load-training-data.js';
 import { progressCallback } from './progress-callback.js';
 import { selectBackend } from './select-backend.js';
+import {
+  checkTrainingBackbone,
+  createTrainingBackbone,
+  trainingBackboneSpec,
+  weightProvenanceOf,
+} from './training-backbone.js';
 
 /** Options of {@link runTraining}. */
 export interface RunTrainingOptions {
@@ -49,6 +54,11 @@ export interface RunTrainingOptions {
   output: CommandOutput;
   /** Continue from the run's last checkpoint. */
   resume?: TrainingCheckpoint;
+  /**
+   * With `resume`: the weights config.json recorded (`null`: random). The loaded backbone must
+   * have the same sha256. Undefined for runs written before weights were recorded.
+   */
+  recordedWeights?: RecordedWeights | null;
   /** `--extraction-workers`: threads computing frozen features. Default `auto`. */
   extractionWorkers?: ExtractionWorkers;
   /** Extra loss terms: `--teacher` (graft distill), `--coral-target` (graft train). */
@@ -73,53 +83,63 @@ export interface TrainingSummary {
 }
 
 /**
- * Trains as `config` says and writes the run directory: config.json first (so an interrupted run
- * can be resumed), logs and checkpoints each epoch, then the model and report.json. Returns the
+ * Trains as `config` says and writes the run directory: config.json once the backbone is loaded
+ * (with the weights actually loaded, and so that an interrupted run can be resumed), logs and
+ * checkpoints each epoch, then the model and report.json. Returns the
  * exit code (130 after Ctrl-C, with a resumable checkpoint on disk).
  */
 export async function runTraining(options: RunTrainingOptions): Promise<number> {
   const { config, output } = options;
   const started = performance.now();
-  // Check names before anything is loaded or written, so a typo fails at once.
-  getBackboneDescriptor(config.backbone);
+  const backboneSpec = trainingBackboneSpec(config);
+  // Check names and files before anything is loaded or written, so a typo or a wrong file fails
+  // at once.
+  await checkTrainingBackbone(backboneSpec);
   scheduleConfigFor({
     schedule: config.schedule,
     learningRate: config.learningRate,
     stepsPerEpoch: 1,
     epochs: config.epochs,
   });
-  const run = await createRunDirectory(config.out);
   const backend = await selectBackend();
   output.verbose(`backend ${backend.chosen} (tfjs ${backend.tfjsBackend})`);
-  if (!options.resume) {
-    await writeJson(run.configFile, {
-      graftVersion: version,
-      createdAt: new Date().toISOString(),
-      ...config,
-      // Absolute paths, so `graft resume` works from any directory.
-      data:
-        config.data === 'cifar10' || config.data === 'cifar100'
-          ? config.data
-          : resolve(config.data),
-      weights:
-        config.weights === 'imagenet' || config.weights === 'none'
-          ? config.weights
-          : resolve(config.weights),
-      out: run.root,
-      ...(options.lossTerms ? { lossTerms: options.lossTerms } : {}),
-    });
+  output.info(`loading backbone ${config.backbone} (${config.weights} weights)…`);
+  const backbone = await createTrainingBackbone(backboneSpec);
+  const weights = weightProvenanceOf(backbone);
+  if (weights) {
+    output.info(
+      `weights ${weights.location} (${weights.format}, sha256 ${weights.sha256.slice(0, 16)}…${weights.source ? `, ${weights.source}` : ''})`,
+    );
+  }
+  let run: RunDirectory;
+  try {
+    if (options.resume && options.recordedWeights !== undefined) {
+      checkSameWeights({ recorded: options.recordedWeights, loaded: weights });
+    }
+    run = await createRunDirectory(config.out);
+    if (!options.resume) {
+      await writeJson(run.configFile, {
+        graftVersion: version,
+        createdAt: new Date().toISOString(),
+        ...config,
+        // Absolute paths, so `graft resume` works from any directory.
+        data:
+          config.data === 'cifar10' || config.data === 'cifar100'
+            ? config.data
+            : resolve(config.data),
+        backbone: backboneSpec.backbone,
+        weights: backboneSpec.weights,
+        out: run.root,
+        ...(options.lossTerms ? { lossTerms: options.lossTerms } : {}),
+        // What was actually loaded (path, format, sha256; source and licence only when known).
+        backboneWeights: weights,
+      });
+    }
+  } catch (error) {
+    backbone.dispose();
+    throw error;
   }
 
-  output.info(`loading backbone ${config.backbone} (${config.weights} weights)…`);
-  const backboneOptions = {
-    pretrained: config.weights !== 'none',
-    ...(config.weights !== 'none' && config.weights !== 'imagenet'
-      ? { weightsPath: config.weights }
-      : {}),
-    ...backboneOptionsFor(config.backbone),
-    seed: config.seed,
-  };
-  const backbone = await createBackbone(config.backbone, backboneOptions);
   let head: Head | undefined;
   let lossTerms: Awaited<ReturnType<typeof loadLossTerms>> | undefined;
   // Feature-extraction workers start while the data loads.
@@ -133,8 +153,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
       ? startExtractionWorkers({
           workers: workerCount,
           backend: backend.chosen,
-          backbone: config.backbone,
-          backboneOptions,
+          backbone: backboneSpec,
         })
       : undefined;
   startingWorkers?.catch(() => undefined);
@@ -335,6 +354,22 @@ async function trainAndReport(options: {
   reportFiles(output, 'unreadable, left out', data.unreadable);
   printSummary(output, summary);
   return exitCodes.success;
+}
+
+/** The part of config.json's `backboneWeights` that identifies the weights. */
+export type RecordedWeights = Pick<WeightProvenance, 'location' | 'sha256'>;
+
+/** Resuming must train the weights the run started from: a changed file would silently differ. */
+function checkSameWeights(options: {
+  recorded: RecordedWeights | null;
+  loaded: WeightProvenance | null;
+}): void {
+  const { recorded, loaded } = options;
+  if (recorded?.sha256 === loaded?.sha256) return;
+  throw new FileFormatError({
+    file: loaded?.location ?? recorded?.location ?? 'backbone weights',
+    problem: `has sha256 ${loaded?.sha256 ?? '(random weights)'}, but the run started from ${recorded ? `${recorded.location} with sha256 ${recorded.sha256}` : 'random weights'} (config.json); resuming would train different weights. Restore that file or start a new run`,
+  });
 }
 
 /** Names a few files left out (all of them with --verbose), so a bad data folder is visible. */
