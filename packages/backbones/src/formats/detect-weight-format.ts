@@ -97,6 +97,15 @@ export function describeUnknownBytes(head: Uint8Array): string {
     signature.bytes.every((byte, index) => head[signature.offset + index] === byte),
   );
   if (match) return match.what;
+  const start = head.subarray(0, 32);
+  // Printable ASCII and whitespace: a text file (README, CSV, labels …); show its start.
+  if (
+    start.every(
+      (byte) => (byte >= 0x20 && byte < 0x7f) || byte === 0x0a || byte === 0x0d || byte === 0x09,
+    )
+  ) {
+    return `text starting with ${JSON.stringify(new TextDecoder().decode(start.subarray(0, 24)))}`;
+  }
   const hex = [...head.subarray(0, 8)].map((byte) => byte.toString(16).padStart(2, '0'));
   return `unrecognised content starting with bytes ${hex.join(' ')}`;
 }

@@ -51,6 +51,11 @@ describe('inspectWeightsFile', () => {
     await expect(inspectWeightsFile({ path: random })).rejects.toThrow(
       /random\.bin: is unrecognised content starting with bytes 01 02 03 04 05 06 07 08/,
     );
+    const labels = join(scratch, 'labels.txt');
+    await writeFile(labels, 'ants\nbees\n');
+    await expect(inspectWeightsFile({ path: labels })).rejects.toThrow(
+      /labels\.txt: is text starting with "ants\\nbees\\n", not a weights file/,
+    );
     const metadata = join(scratch, 'metadata.json');
     await writeFile(metadata, JSON.stringify({ tfjsVersion: '1.7.4', labels: ['a'] }));
     await expect(inspectWeightsFile({ path: metadata })).rejects.toThrow(
