@@ -157,6 +157,11 @@ describe('graft train: weight sources and provenance (built binary)', () => {
     // Refused before any backbone was built or run folder written.
     await expect(stat(out)).rejects.toThrow();
 
+    // lr-find builds the backbone the same way (it used to ignore --weights).
+    const lrFind = await runBinary(['lr-find', data, '--weights', random], { env });
+    expect(lrFind.code).toBe(exitCodes.input);
+    expect(lrFind.stderr).toContain(`${random}: is unrecognised content`);
+
     const resnet = await runBinary(
       ['train', data, '--backbone', 'resnet18', '--weights', h5Path, '--out', out],
       { env },
