@@ -64,8 +64,7 @@ export default async function (): Promise<BenchRow[]> {
     const pool = await startExtractionWorkers({
       workers,
       backend: 'wasm',
-      backbone: name,
-      backboneOptions,
+      backbone: { backbone: name, weights: 'imagenet', seed: 0 },
     });
     const startSeconds = (performance.now() - started) / 1000;
     try {

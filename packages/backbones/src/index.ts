@@ -7,6 +7,13 @@ export {
   type GraftBackbone,
 } from './custom/backbone-from-model.js';
 export {
+  describeWeightFormats,
+  detectWeightFormat,
+  type WeightFormat,
+  type WeightFormatDetector,
+  weightFormatDetectors,
+} from './formats/detect-weight-format.js';
+export {
   type KerasH5Weights,
   type ReadKerasH5WeightsOptions,
   readKerasH5Weights,
@@ -74,6 +81,7 @@ export {
   mobileNetV2WeightSources,
 } from './mobilenet-v2/mobilenet-v2-weights.js';
 export {
+  acceptedWeightFormats,
   backboneRegistry,
   createBackbone,
   getBackboneDescriptor,
@@ -102,8 +110,14 @@ export {
   assignWeightsByName,
 } from './weights/assign-weights.js';
 export {
+  type KnownWeightFile,
+  knownWeightFile,
+  knownWeightFiles,
+} from './weights/known-weight-files.js';
+export {
   type LoadWeightsOptions,
   loadWeights,
   loadWeightsOverHttp,
 } from './weights/load-weights.js';
+export { type WeightProvenance, weightProvenance } from './weights/weight-provenance.js';
 export type { LoadedWeights, WeightResolutionOptions } from './weights/weight-resolution.js';

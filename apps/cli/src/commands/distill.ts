@@ -5,7 +5,7 @@ import { defaultBackboneName } from '../pipeline/defaults.js';
 import { parseExtractionWorkers } from '../pipeline/extraction-workers.js';
 import { parseNumberFlag } from '../pipeline/load-loss-terms.js';
 import { runTraining } from '../pipeline/run-training.js';
-import { addTrainingFlags, type TrainFlags, trainConfigFrom } from './train.js';
+import { addTrainingFlags, backboneLabel, type TrainFlags, trainConfigFrom } from './train.js';
 
 /** Flags of `graft distill`: the training flags plus the teacher's. */
 interface DistillFlags extends TrainFlags {
@@ -53,7 +53,7 @@ export function registerDistillCommand(program: Command, output: CommandOutput):
       (data !== undefined
         ? join(
             'runs',
-            `${basename(resolve(data)) || 'data'}-${flags.backbone ?? defaultBackboneName}-distilled`,
+            `${basename(resolve(data)) || 'data'}-${backboneLabel(flags.backbone ?? defaultBackboneName)}-distilled`,
           )
         : undefined);
     const config = await trainConfigFrom(data, { ...flags, ...(out ? { out } : {}) });

@@ -1,4 +1,3 @@
-import { createBackbone } from '@graft/backbones';
 import { SeededRandom } from '@graft/core';
 import { createHead } from '@graft/heads';
 import { findLearningRate, renderLearningRateCurveText } from '@graft/schedulers';
@@ -7,9 +6,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
 import { parseInteger, parsePositiveNumber } from '../config/parse-values.js';
 import type { CommandOutput } from '../output.js';
-import { backboneOptionsFor } from '../pipeline/defaults.js';
 import { loadTrainingData } from '../pipeline/load-training-data.js';
 import { selectBackend } from '../pipeline/select-backend.js';
+import {
+  checkTrainingBackbone,
+  createTrainingBackbone,
+  trainingBackboneSpec,
+} from '../pipeline/training-backbone.js';
 import { addTrainingFlags, type TrainFlags, trainConfigFrom } from './train.js';
 
 interface LrFindFlags extends TrainFlags {
@@ -41,10 +44,9 @@ export function registerLrFindCommand(program: Command, output: CommandOutput): 
     const end = parsePositiveNumber('--end', flags.end, start);
     const config = await trainConfigFrom(dataPath, flags);
     await selectBackend();
-    const backbone = await createBackbone(config.backbone, {
-      pretrained: config.weights !== 'none',
-      ...backboneOptionsFor(config.backbone),
-    });
+    const backboneSpec = trainingBackboneSpec(config);
+    await checkTrainingBackbone(backboneSpec);
+    const backbone = await createTrainingBackbone(backboneSpec);
     try {
       const data = await loadTrainingData({
         data: config.data,

@@ -5,7 +5,7 @@ import type { CommandOutput } from '../output.js';
 import { loadLastCheckpoint } from '../pipeline/checkpoints.js';
 import type { LossTermSettings } from '../pipeline/load-loss-terms.js';
 import { isCifarName } from '../pipeline/load-training-data.js';
-import { runTraining } from '../pipeline/run-training.js';
+import { type RecordedWeights, runTraining } from '../pipeline/run-training.js';
 import { openRunDirectory, readJson } from '../run/run-directory.js';
 
 /** `graft resume <run>`: continues an interrupted run from its last checkpoint. */
@@ -18,11 +18,23 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
     .action(async (runPath: string, flags: { epochs?: string }) => {
       const run = await openRunDirectory(runPath);
       const saved = await readJson<
-        TrainConfig & { graftVersion?: string; createdAt?: string; lossTerms?: LossTermSettings }
+        TrainConfig & {
+          graftVersion?: string;
+          createdAt?: string;
+          lossTerms?: LossTermSettings;
+          backboneWeights?: RecordedWeights | null;
+        }
       >(run.configFile, 'config.json');
       // Loss terms (teacher, CORAL target) are rebuilt from config.json: resuming a distilled
-      // run without its teacher would silently train a different objective.
-      const { graftVersion: _version, createdAt: _created, lossTerms, ...file } = saved;
+      // run without its teacher would silently train a different objective. The same holds for
+      // the backbone weights: runTraining checks the file still has the recorded sha256.
+      const {
+        graftVersion: _version,
+        createdAt: _created,
+        lossTerms,
+        backboneWeights,
+        ...file
+      } = saved;
       // Paths are recorded relative to the run directory (older runs: absolute, unchanged here).
       const fromRun = (path: string) => resolve(run.root, path);
       const config = resolveTrainConfig({
@@ -42,6 +54,7 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
         config,
         output,
         resume,
+        ...(backboneWeights !== undefined ? { recordedWeights: backboneWeights } : {}),
         ...(lossTerms
           ? {
               lossTerms: {

@@ -1,5 +1,6 @@
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { isModelFileReference } from '../config/backbone-reference.js';
 import { loadConfigFile } from '../config/load-config-file.js';
 import { resolveTrainConfig, type TrainConfig, trainingModes } from '../config/train-config.js';
 import type { CommandOutput } from '../output.js';
@@ -14,6 +15,8 @@ export interface TrainFlags {
   split?: string;
   backbone?: string;
   weights?: string;
+  featureLayer?: string;
+  inputRange?: string;
   mode?: string;
   epochs?: string;
   batchSize?: string;
@@ -33,10 +36,21 @@ export interface TrainFlags {
 /** Adds the training flags shared by `graft train` and `graft demo`. */
 export function addTrainingFlags(command: Command): Command {
   return command
-    .option('--backbone <name>', 'registered backbone (graft backbones lists them)')
+    .option(
+      '--backbone <name|model.json>',
+      'registered backbone (graft backbones lists them), or a TF.js LayersModel model.json or its folder',
+    )
     .option(
       '--weights <source>',
-      'imagenet (pretrained, default), none (random), or a weights file path',
+      'imagenet (pretrained, default), none (random), or a weights file: TF.js folder or model.json, Keras .h5, .safetensors',
+    )
+    .option(
+      '--feature-layer <layer>',
+      'with --backbone model.json: layer whose output is the features (default: the model output)',
+    )
+    .option(
+      '--input-range <min,max>',
+      'with --backbone model.json: pixel range its weights expect (default -1,1; e.g. 0,1 or 0,255)',
     )
     .option('--mode <mode>', `${trainingModes.join(' | ')} (default feature-extraction)`)
     .option('--epochs <n>', 'epochs (default 10)')
@@ -60,6 +74,12 @@ export function addTrainingFlags(command: Command): Command {
     .option('--out <dir>', 'run directory (default runs/<data>-<backbone>)');
 }
 
+/** A backbone's short name for run folders: a model file's folder name, else the registered name. */
+export function backboneLabel(backbone: string): string {
+  if (!isModelFileReference(backbone)) return backbone;
+  return basename(resolve(backbone).replace(/[\\/]model\.json$/i, '')) || 'model';
+}
+
 /** Merges `--config` and flags into a validated {@link TrainConfig}. */
 export async function trainConfigFrom(
   data: string | undefined,
@@ -73,6 +93,8 @@ export async function trainConfigFrom(
       split: flags.split,
       backbone: flags.backbone,
       weights: flags.weights,
+      featureLayer: flags.featureLayer,
+      inputRange: flags.inputRange,
       mode: flags.mode,
       epochs: flags.epochs,
       batchSize: flags.batchSize,
@@ -89,7 +111,7 @@ export async function trainConfigFrom(
     defaults: {
       backbone: defaultBackboneName,
       out: ({ data: source, backbone }) =>
-        join('runs', `${basename(resolve(source)) || 'data'}-${backbone}`),
+        join('runs', `${basename(resolve(source)) || 'data'}-${backboneLabel(backbone)}`),
     },
   });
 }

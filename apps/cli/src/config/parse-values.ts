@@ -91,6 +91,28 @@ export function parseSplit(name: string, value: unknown): [number, number, numbe
   return [train, validation, test];
 }
 
+/**
+ * Parses a value range "min,max" (e.g. `-1,1` or `0,255`) with min < max. A config file may give
+ * an array instead.
+ */
+export function parseRange(name: string, value: unknown): [number, number] {
+  const parts = Array.isArray(value) ? value.map(Number) : String(value).split(',').map(Number);
+  const [minimum = Number.NaN, maximum = Number.NaN] = parts;
+  if (
+    parts.length !== 2 ||
+    !Number.isFinite(minimum) ||
+    !Number.isFinite(maximum) ||
+    minimum >= maximum
+  ) {
+    throw new InvalidArgumentError({
+      argument: name,
+      value,
+      expected: 'must be two numbers "min,max" with min < max, e.g. -1,1 or 0,1 or 0,255',
+    });
+  }
+  return [minimum, maximum];
+}
+
 /** Parses a boolean from a config file or a flag value ("true", "false", "1", "0", "yes", "no"). */
 export function parseBoolean(name: string, value: unknown): boolean {
   if (typeof value === 'boolean') return value;

@@ -78,4 +78,37 @@ describe('resolveTrainConfig', () => {
     });
     expect(JSON.parse(config.augment ?? '')).toEqual(pipeline);
   });
+
+  it('takes a model-file backbone with its own weights, feature layer and input range', () => {
+    const config = resolveTrainConfig({
+      flags: {
+        data: 'd',
+        backbone: './tm/model.json',
+        featureLayer: 'out_relu',
+        inputRange: '0,255',
+      },
+      defaults,
+    });
+    expect(config).toMatchObject({
+      backbone: './tm/model.json',
+      weights: 'model',
+      featureLayer: 'out_relu',
+      inputRange: [0, 255],
+    });
+  });
+
+  it('refuses --weights with a model-file backbone and model-file flags with a registered one', () => {
+    expect(() =>
+      resolveTrainConfig({
+        flags: { data: 'd', backbone: 'tm/model.json', weights: 'imagenet' },
+        defaults,
+      }),
+    ).toThrow(/Argument `--weights` must be left out with --backbone tm\/model\.json/);
+    expect(() =>
+      resolveTrainConfig({ flags: { data: 'd', featureLayer: 'out_relu' }, defaults }),
+    ).toThrow(/Argument `--feature-layer` applies only to a --backbone model file/);
+    expect(() =>
+      resolveTrainConfig({ flags: { data: 'd', backbone: 'a/', inputRange: '1,-1' }, defaults }),
+    ).toThrow(/Argument `--input-range` must be two numbers "min,max" with min < max/);
+  });
 });

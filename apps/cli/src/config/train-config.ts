@@ -1,9 +1,11 @@
 import { InvalidArgumentError } from '@graft/core';
+import { isModelFileReference, modelFileWeights } from './backbone-reference.js';
 import {
   parseBoolean,
   parseChoice,
   parseInteger,
   parsePositiveNumber,
+  parseRange,
   parseSplit,
   parseText,
 } from './parse-values.js';
@@ -19,10 +21,18 @@ export interface TrainConfig {
   data: string;
   /** Fractions train/val/test used to split a flat class folder. */
   split: [number, number, number] | undefined;
-  /** Registered backbone name. */
+  /** Registered backbone name, or the path of a TF.js LayersModel `model.json` (or its folder). */
   backbone: string;
-  /** Weights: `imagenet` (the backbone's default pretrained weights), `none` (random), or a file path. */
+  /**
+   * Weights: `imagenet` (the backbone's default pretrained weights), `none` (random), or a file
+   * path (TF.js folder or `model.json`, Keras `.h5`, `.safetensors`); `model` (the only choice)
+   * for a model-file backbone, whose weights are in the file.
+   */
   weights: string;
+  /** Model-file backbone: the layer whose output is the features; undefined for the model output. */
+  featureLayer: string | undefined;
+  /** Model-file backbone: the input value range its weights expect; undefined for `[-1, 1]`. */
+  inputRange: [number, number] | undefined;
   /** Feature extraction (frozen backbone, cached features) or fine-tuning. */
   mode: TrainingMode;
   /** Epochs. */
@@ -66,6 +76,8 @@ const flagOf: Record<string, string> = {
   split: '--split',
   backbone: '--backbone',
   weights: '--weights',
+  featureLayer: '--feature-layer',
+  inputRange: '--input-range',
   mode: '--mode',
   epochs: '--epochs',
   batchSize: '--batch-size',
@@ -138,11 +150,34 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
       : parseText(flag('backbone'), pick('backbone'));
   const optionalText = (key: keyof TrainConfig) =>
     pick(key) === undefined ? undefined : parseText(flag(key), String(pick(key)));
+  const modelFile = isModelFileReference(backbone);
+  const weights = optionalText('weights') ?? (modelFile ? modelFileWeights : trainDefaults.weights);
+  if (modelFile && weights !== modelFileWeights) {
+    throw new InvalidArgumentError({
+      argument: flag('weights'),
+      value: weights,
+      expected: `must be left out with --backbone ${backbone}: a model file carries its own weights`,
+    });
+  }
+  for (const key of ['featureLayer', 'inputRange'] as const) {
+    if (!modelFile && pick(key) !== undefined) {
+      throw new InvalidArgumentError({
+        argument: flag(key),
+        value: pick(key),
+        expected: `applies only to a --backbone model file (a TF.js model.json or its folder), not to the registered backbone ${backbone}`,
+      });
+    }
+  }
   return {
     data,
     split: pick('split') === undefined ? undefined : parseSplit(flag('split'), pick('split')),
     backbone,
-    weights: optionalText('weights') ?? trainDefaults.weights,
+    weights,
+    featureLayer: optionalText('featureLayer'),
+    inputRange:
+      pick('inputRange') === undefined
+        ? undefined
+        : parseRange(flag('inputRange'), pick('inputRange')),
     mode:
       pick('mode') === undefined
         ? trainDefaults.mode

@@ -55,8 +55,7 @@ describe('--extraction-workers', () => {
     const workers = await startExtractionWorkers({
       workers: 2,
       backend: 'wasm',
-      backbone: name,
-      backboneOptions,
+      backbone: { backbone: name, weights: 'imagenet', seed: 0 },
     });
     try {
       expect(workers.weightsId).toBe(backbone.weightsId);

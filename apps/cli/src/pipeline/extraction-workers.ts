@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
-import type { CreateBackboneOptions } from '@graft/core';
 import { InvalidArgumentError } from '@graft/core';
 import type { TrainingMode } from '@graft/trainer';
 import { createFeatureWorkerPool, type FeatureWorkerPool } from '@graft/trainer/node';
 import type { FeatureWorkerSpec } from './feature-worker.js';
+import type { TrainingBackboneSpec } from './training-backbone.js';
 
 /** `--extraction-workers`: a count, or `auto`. */
 export type ExtractionWorkers = number | 'auto';
@@ -50,21 +50,20 @@ export function featureWorkerModule(): URL {
 }
 
 /**
- * Starts `workers` threads that each build `backbone` with `options` on `backend`. Each holds its
- * own model and (on wasm) its own heap: memory grows by one backbone per worker.
+ * Starts `workers` threads that each build the backbone `backbone` describes on `backend`. Each
+ * holds its own model and (on wasm) its own heap: memory grows by one backbone per worker.
  */
 export function startExtractionWorkers(options: {
+  /** Number of threads. */
   workers: number;
+  /** The backend the main process chose. */
   backend: string;
-  backbone: string;
-  backboneOptions: CreateBackboneOptions & Record<string, unknown>;
+  /** The backbone to build in each thread. */
+  backbone: TrainingBackboneSpec;
+  /** Stops the workers. */
   signal?: AbortSignal;
 }): Promise<FeatureWorkerPool> {
-  const spec: FeatureWorkerSpec = {
-    backend: options.backend,
-    backbone: options.backbone,
-    options: options.backboneOptions,
-  };
+  const spec: FeatureWorkerSpec = { backend: options.backend, backbone: options.backbone };
   return createFeatureWorkerPool({
     workerModule: featureWorkerModule(),
     workerData: JSON.parse(JSON.stringify(spec)),

@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
-import { createBackbone, getBackboneDescriptor } from '@graft/backbones';
-import type { Backbone, Head, JsonObject, TrainLogs } from '@graft/core';
+import { getBackboneDescriptor, type WeightProvenance } from '@graft/backbones';
+import {
+  type Backbone,
+  FileFormatError,
+  type Head,
+  type JsonObject,
+  type TrainLogs,
+} from '@graft/core';
 import { createHead } from '@graft/heads';
 import {
   adam,
@@ -13,6 +19,7 @@ import {
   train,
 } from '@graft/trainer';
 import { type FeatureWorkerPool, modelCheckpoint, saveClassifier } from '@graft/trainer/node';
+import { isModelFileReference } from '../config/backbone-reference.js';
 import type { TrainConfig } from '../config/train-config.js';
 import { exitCodes } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
@@ -30,7 +37,6 @@ import { buildAugmentation } from './build-augmentation.js';
 import { buildSchedule, scheduleConfigFor } from './build-schedule.js';
 import { checkTrainingInputs } from './check-training-inputs.js';
 import { lastCheckpointDirectory } from './checkpoints.js';
-import { backboneOptionsFor } from './defaults.js';
 import {
   type ExtractionWorkers,
   resolveExtractionWorkers,
@@ -41,6 +47,12 @@ import { type LossTermSettings, loadLossTerms } from './load-loss-terms.js';
 import { isCifarName, loadTrainingData, type TrainingData } from './load-training-data.js';
 import { progressCallback } from './progress-callback.js';
 import { selectBackend } from './select-backend.js';
+import {
+  checkTrainingBackbone,
+  createTrainingBackbone,
+  trainingBackboneSpec,
+  weightProvenanceOf,
+} from './training-backbone.js';
 
 /** Options of {@link runTraining}. */
 export interface RunTrainingOptions {
@@ -50,6 +62,11 @@ export interface RunTrainingOptions {
   output: CommandOutput;
   /** Continue from the run's last checkpoint. */
   resume?: TrainingCheckpoint;
+  /**
+   * With `resume`: the weights config.json recorded (`null`: random). The loaded backbone must
+   * have the same sha256. Undefined for runs written before weights were recorded.
+   */
+  recordedWeights?: RecordedWeights | null;
   /** `--extraction-workers`: threads computing frozen features. Default `auto`. */
   extractionWorkers?: ExtractionWorkers;
   /** Extra loss terms: `--teacher` (graft distill), `--coral-target` (graft train). */
@@ -74,57 +91,73 @@ export interface TrainingSummary {
 }
 
 /**
- * Trains as `config` says and writes the run directory: config.json first (so an interrupted run
- * can be resumed), logs and checkpoints each epoch, then the model and report.json. Returns the
+ * Trains as `config` says and writes the run directory: config.json once the backbone is loaded
+ * (with the weights actually loaded, and so that an interrupted run can be resumed), logs and
+ * checkpoints each epoch, then the model and report.json. Returns the
  * exit code (130 after Ctrl-C, with a resumable checkpoint on disk).
  */
 export async function runTraining(options: RunTrainingOptions): Promise<number> {
   const { config, output } = options;
   const started = performance.now();
-  // Check names and inputs before anything is loaded or written, so a typo or a missing folder
-  // fails at once (no weights, no workers, no run directory).
-  const descriptor = getBackboneDescriptor(config.backbone);
+  const backboneSpec = trainingBackboneSpec(config);
+  // Check names, files and inputs before anything is loaded or written, so a typo, a wrong file
+  // or a missing folder fails at once (no weights, no workers, no run directory).
+  await checkTrainingBackbone(backboneSpec);
   scheduleConfigFor({
     schedule: config.schedule,
     learningRate: config.learningRate,
     stepsPerEpoch: 1,
     epochs: config.epochs,
   });
-  await checkTrainingInputs({
-    config,
-    preprocessing: descriptor.preprocessing,
-    ...(options.lossTerms ? { lossTerms: options.lossTerms } : {}),
-  });
-  const run = await createRunDirectory(config.out);
+  // A registered backbone's input size is known without loading it; a model file's is read
+  // from the file, so its inputs are checked right after that (cheap) load.
+  const modelFile = isModelFileReference(backboneSpec.backbone);
+  const checkInputs = (preprocessing: Backbone['preprocessing']) =>
+    checkTrainingInputs({
+      config,
+      preprocessing,
+      ...(options.lossTerms ? { lossTerms: options.lossTerms } : {}),
+    });
+  if (!modelFile) await checkInputs(getBackboneDescriptor(backboneSpec.backbone).preprocessing);
   const backend = await selectBackend();
   output.verbose(`backend ${backend.chosen} (tfjs ${backend.tfjsBackend})`);
-  if (!options.resume) {
-    await writeJson(run.configFile, {
-      graftVersion: version,
-      createdAt: new Date().toISOString(),
-      ...config,
-      // Relative to the run directory (graft resume resolves it there), so config.json names no
-      // absolute local path and a run moved together with its data still resumes.
-      data: isCifarName(config.data) ? config.data : pathFromRun(run, config.data),
-      weights:
-        config.weights === 'imagenet' || config.weights === 'none'
-          ? config.weights
-          : resolve(config.weights),
-      out: run.root,
-      ...(options.lossTerms ? { lossTerms: lossTermsFromRun(run, options.lossTerms) } : {}),
-    });
+  output.info(`loading backbone ${config.backbone} (${config.weights} weights)…`);
+  const backbone = await createTrainingBackbone(backboneSpec);
+  const weights = weightProvenanceOf(backbone);
+  if (weights) {
+    output.info(
+      `weights ${weights.location} (${weights.format}, sha256 ${weights.sha256.slice(0, 16)}…${weights.source ? `, ${weights.source}` : ''})`,
+    );
+  }
+  let run: RunDirectory;
+  try {
+    if (modelFile) await checkInputs(backbone.preprocessing);
+    if (options.resume && options.recordedWeights !== undefined) {
+      checkSameWeights({ recorded: options.recordedWeights, loaded: weights });
+    }
+    run = await createRunDirectory(config.out);
+    if (!options.resume) {
+      await writeJson(run.configFile, {
+        graftVersion: version,
+        createdAt: new Date().toISOString(),
+        ...config,
+        // Relative to the run directory (graft resume resolves it there), so config.json names
+        // no absolute local data path and a run moved together with its data still resumes.
+        data: isCifarName(config.data) ? config.data : pathFromRun(run, config.data),
+        // Backbone and weights files stay absolute: resume checks their sha256.
+        backbone: backboneSpec.backbone,
+        weights: backboneSpec.weights,
+        out: run.root,
+        ...(options.lossTerms ? { lossTerms: lossTermsFromRun(run, options.lossTerms) } : {}),
+        // What was actually loaded (path, format, sha256; source and licence only when known).
+        backboneWeights: weights,
+      });
+    }
+  } catch (error) {
+    backbone.dispose();
+    throw error;
   }
 
-  output.info(`loading backbone ${config.backbone} (${config.weights} weights)…`);
-  const backboneOptions = {
-    pretrained: config.weights !== 'none',
-    ...(config.weights !== 'none' && config.weights !== 'imagenet'
-      ? { weightsPath: config.weights }
-      : {}),
-    ...backboneOptionsFor(config.backbone),
-    seed: config.seed,
-  };
-  const backbone = await createBackbone(config.backbone, backboneOptions);
   let head: Head | undefined;
   let lossTerms: Awaited<ReturnType<typeof loadLossTerms>> | undefined;
   // Feature-extraction workers start while the data loads.
@@ -138,8 +171,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
       ? startExtractionWorkers({
           workers: workerCount,
           backend: backend.chosen,
-          backbone: config.backbone,
-          backboneOptions,
+          backbone: backboneSpec,
         })
       : undefined;
   startingWorkers?.catch(() => undefined);
@@ -370,6 +402,22 @@ function withoutLocalPaths(config: JsonObject | undefined): JsonObject {
     if (typeof value === 'string') result[key] = basename(value);
   }
   return result;
+}
+
+/** The part of config.json's `backboneWeights` that identifies the weights. */
+export type RecordedWeights = Pick<WeightProvenance, 'location' | 'sha256'>;
+
+/** Resuming must train the weights the run started from: a changed file would silently differ. */
+function checkSameWeights(options: {
+  recorded: RecordedWeights | null;
+  loaded: WeightProvenance | null;
+}): void {
+  const { recorded, loaded } = options;
+  if (recorded?.sha256 === loaded?.sha256) return;
+  throw new FileFormatError({
+    file: loaded?.location ?? recorded?.location ?? 'backbone weights',
+    problem: `has sha256 ${loaded?.sha256 ?? '(random weights)'}, but the run started from ${recorded ? `${recorded.location} with sha256 ${recorded.sha256}` : 'random weights'} (config.json); resuming would train different weights. Restore that file or start a new run`,
+  });
 }
 
 /** Names a few files left out (all of them with --verbose), so a bad data folder is visible. */

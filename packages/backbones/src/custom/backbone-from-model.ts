@@ -167,10 +167,11 @@ function featureTensorOf(
   const layer = model.layers.find((candidate) => candidate.name === featureLayer);
   if (layer === undefined) {
     const names = model.layers.map((candidate) => candidate.name);
+    const nearest = nearestNames(featureLayer, names, 10);
     throw new InvalidArgumentError({
       argument: 'featureLayer',
       value: featureLayer,
-      expected: `must name a layer of model ${JSON.stringify(model.name)}: ${names.slice(-12).join(', ')}${names.length > 12 ? ' (last 12 shown)' : ''}`,
+      expected: `must name a layer of model ${JSON.stringify(model.name)}; the nearest of its ${names.length} layer names: ${nearest.join(', ')} (last layer: ${names.at(-1)})`,
     });
   }
   const output = layer.output;
@@ -182,4 +183,27 @@ function featureTensorOf(
     });
   }
   return output;
+}
+
+/** The `count` names closest to `name` (edit distance, case-insensitive), nearest first. */
+function nearestNames(name: string, names: readonly string[], count: number): string[] {
+  const target = name.toLowerCase();
+  return names
+    .map((candidate) => ({ candidate, distance: editDistance(target, candidate.toLowerCase()) }))
+    .sort((a, b) => a.distance - b.distance)
+    .slice(0, count)
+    .map((entry) => entry.candidate);
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }

@@ -1,6 +1,7 @@
 import { FileFormatError } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Group, File as H5File, ready } from 'h5wasm';
+import { hdf5SignatureOffset } from './detect-weight-format.js';
 
 /** Weights read from a legacy Keras HDF5 weights file (`model.save_weights` / keras-applications). */
 export interface KerasH5Weights {
@@ -106,15 +107,6 @@ export async function readKerasH5Weights(
     file?.close();
     FS.unlink(memoryPath);
   }
-}
-
-function hdf5SignatureOffset(bytes: Uint8Array): number | undefined {
-  const signature = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-  // The superblock may also start at 512, 1024, 2048 … (a user block precedes it).
-  for (let offset = 0; offset + 8 <= bytes.byteLength; offset = offset === 0 ? 512 : offset * 2) {
-    if (signature.every((byte, index) => bytes[offset + index] === byte)) return offset;
-  }
-  return undefined;
 }
 
 /**

@@ -111,7 +111,12 @@ export async function createMobileNetV2(
       seed: options.seed,
     });
     if (loaded !== undefined) {
-      assignWeightsByName({ model, tensors: loaded.tensors, file: loaded.location });
+      assignWeightsByName({
+        model,
+        tensors: loaded.tensors,
+        file: loaded.location,
+        target: `backbone ${name}`,
+      });
     }
   } catch (error) {
     model?.dispose();
@@ -123,7 +128,7 @@ export async function createMobileNetV2(
   const weightsId =
     loaded === undefined
       ? `${name}:random:seed${options.seed ?? 'none'}:${sizeText}:${pooling}`
-      : `${name}:${loaded.source.name}:sha256-${loaded.sha256.slice(0, 16)}:${sizeText}:${pooling}`;
+      : `${name}:${weightsName(loaded)}:sha256-${loaded.sha256.slice(0, 16)}:${sizeText}:${pooling}`;
   const backbone = backboneFromModel({
     model,
     featureLayer: includeTop ? 'global_average_pooling2d' : 'out_relu',
@@ -139,15 +144,7 @@ export async function createMobileNetV2(
       inputSize: [inputSize[0], inputSize[1]],
       includeTop,
       ...(options.resize !== undefined ? { resize: { ...options.resize } } : {}),
-      weights:
-        loaded === undefined
-          ? null
-          : {
-              name: loaded.source.name,
-              format: loaded.source.format,
-              url: loaded.source.url,
-              sha256: loaded.sha256,
-            },
+      weights: loaded === undefined ? null : loaded.provenance,
     },
   });
   return { ...backbone, alpha, classifier: includeTop ? model : undefined };
@@ -177,7 +174,11 @@ async function loadFirstSource(
   const errors: unknown[] = [];
   for (const source of sources) {
     try {
-      return await loadWeights({ ...options, source });
+      return await loadWeights({
+        ...options,
+        source,
+        reader: `backbone ${mobileNetV2Name(alpha)}`,
+      });
     } catch (error) {
       // Not found → try the next source; a corrupt file is reported at once.
       if (!AssetNotFoundError.isInstance(error)) throw error;
@@ -185,6 +186,11 @@ async function loadFirstSource(
     }
   }
   throw errors[0];
+}
+
+/** The weights' short name in `weightsId`: the source resolved by name, else a known file's, else `file`. */
+function weightsName(loaded: LoadedWeights): string {
+  return loaded.origin === 'explicit' ? (loaded.provenance.source ?? 'file') : loaded.source.name;
 }
 
 function checkResize(resize: ResizePolicy): void {

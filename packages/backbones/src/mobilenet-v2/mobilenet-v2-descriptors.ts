@@ -41,6 +41,8 @@ export function mobileNetV2Descriptor(
     ],
     parameterCount: parameterCounts[alpha],
     weights: mobileNetV2WeightSources(alpha),
+    // Keras-named weights in either format load into every alpha (shapes are checked on load).
+    weightFormats: ['keras-h5', 'tfjs-layers'],
     classLabels: imageNetClassLabels,
     create: (options) => createMobileNetV2({ ...options, alpha }),
   };

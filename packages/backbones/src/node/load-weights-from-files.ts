@@ -1,20 +1,40 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path/posix';
+import { InvalidArgumentError } from '@graft/core';
 import { resolveAsset } from '@graft/core/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { readKerasH5Weights } from '../formats/keras-h5.js';
 import { decodeTfjsLayersWeights } from '../formats/tfjs-layers-weights.js';
 import type { LoadWeightsOptions } from '../weights/load-weights.js';
+import { weightProvenance } from '../weights/weight-provenance.js';
 import type { LoadedWeights } from '../weights/weight-resolution.js';
 import { fileSystemIOHandler } from './file-io-handler.js';
+import { inspectWeightsFile } from './inspect-weights-file.js';
 
 /**
  * Node side of `loadWeights`: resolves the file (and, for TF.js, every shard) explicit path →
  * cache → mirror → download with core's `resolveAsset`, then reads it.
  */
 export async function loadWeightsFromFiles(options: LoadWeightsOptions): Promise<LoadedWeights> {
-  const { source } = options;
+  // An explicit file is whatever its bytes say, whatever the built-in source's format.
+  const explicit =
+    options.weightsPath === undefined
+      ? undefined
+      : await inspectWeightsFile({
+          path: options.weightsPath,
+          accepted: ['tfjs-layers', 'keras-h5'],
+          ...(options.reader !== undefined ? { reader: options.reader } : {}),
+        });
+  const source = explicit ? { ...options.source, format: explicit.format } : options.source;
+  if (source.format === 'safetensors') {
+    throw new InvalidArgumentError({
+      argument: 'source.format',
+      value: source.format,
+      expected:
+        'must be tfjs-layers or keras-h5 for Keras-named weights (safetensors are read by the ResNet loader)',
+    });
+  }
   const resolution = {
     cacheDir: options.cacheDir,
     mirrorDirs: options.mirrorDirs,
@@ -28,13 +48,28 @@ export async function loadWeightsFromFiles(options: LoadWeightsOptions): Promise
     relativePath: source.mirrorPath,
     url: source.url,
     sha256: options.weightsPath === undefined ? source.sha256 : undefined,
-    explicitPath: options.weightsPath,
+    explicitPath: explicit?.path,
   });
+  const provenanceOf = (sha256: string) =>
+    weightProvenance({
+      location: resolved.path,
+      origin: resolved.origin,
+      format: source.format,
+      sha256,
+      source,
+    });
   if (source.format === 'keras-h5') {
     const data = await readFile(resolved.path);
     const { tensors } = await readKerasH5Weights({ data, file: resolved.path });
     const sha256 = createHash('sha256').update(data).digest('hex');
-    return { tensors, sha256, location: resolved.path, origin: resolved.origin, source };
+    return {
+      tensors,
+      sha256,
+      location: resolved.path,
+      origin: resolved.origin,
+      source,
+      provenance: provenanceOf(sha256),
+    };
   }
   // Shards sit beside model.json: beside the resolved file when explicit or found locally,
   // else under the same relative folder in the cache/mirror, downloaded beside the URL.
@@ -54,5 +89,12 @@ export async function loadWeightsFromFiles(options: LoadWeightsOptions): Promise
   const tensors = decodeTfjsLayersWeights({ artifacts, file: resolved.path });
   const joined = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? []);
   const sha256 = createHash('sha256').update(new Uint8Array(joined)).digest('hex');
-  return { tensors, sha256, location: resolved.path, origin: resolved.origin, source };
+  return {
+    tensors,
+    sha256,
+    location: resolved.path,
+    origin: resolved.origin,
+    source,
+    provenance: provenanceOf(sha256),
+  };
 }

@@ -4,6 +4,7 @@ import {
   type CreateBackboneOptions,
   type RegisterOptions,
   Registry,
+  type WeightSource,
 } from '@graft/core';
 
 /**
@@ -51,4 +52,12 @@ export async function createBackbone<Options extends CreateBackboneOptions = Cre
 ): Promise<Backbone> {
   // async: an unknown name rejects the promise (never throws synchronously).
   return getBackboneDescriptor<Options>(name).create(options);
+}
+
+/** Formats an explicit weights file may have for `name`: the descriptor's `weightFormats`, else its sources' formats. */
+export function acceptedWeightFormats(name: string): WeightSource['format'][] {
+  const descriptor = getBackboneDescriptor(name);
+  return [
+    ...new Set(descriptor.weightFormats ?? descriptor.weights.map((source) => source.format)),
+  ];
 }

@@ -1,11 +1,19 @@
 import {
   type CreateBackboneOptions,
+  FileFormatError,
   InvalidArgumentError,
   type JsonObject,
   type WeightSource,
 } from '@graft/core';
 import { backboneFromModel, type GraftBackbone } from '../custom/backbone-from-model.js';
+import {
+  describeUnknownBytes,
+  describeWeightFormats,
+  detectionHeadBytes,
+  detectWeightFormat,
+} from '../formats/detect-weight-format.js';
 import { parseSafetensors } from '../formats/safetensors.js';
+import { type WeightProvenance, weightProvenance } from '../weights/weight-provenance.js';
 import { sha256Hex, type WeightResolutionOptions } from '../weights/weight-resolution.js';
 import { loadTorchStateDict } from './load-torch-state-dict.js';
 import { readWeightBytes } from './read-weight-bytes.js';
@@ -56,15 +64,34 @@ export async function createResNet(
 
   // Read and validate the file before building, so a bad file costs no model.
   let stateDict: ReturnType<typeof parseSafetensors> | undefined;
-  let digest: string | undefined;
+  let provenance: WeightProvenance | undefined;
   if (pretrained) {
-    const { bytes, file } =
+    const { bytes, file, origin } =
       options.weights !== undefined
-        ? { bytes: options.weights, file: `${source.mirrorPath} (in memory)` }
+        ? {
+            bytes: options.weights,
+            file: `${source.mirrorPath} (in memory)`,
+            origin: 'memory' as const,
+          }
         : await readWeightBytes({ ...options, source });
+    const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+    const format = detectWeightFormat(view.subarray(0, detectionHeadBytes));
+    if (format !== 'safetensors') {
+      throw new FileFormatError({
+        file,
+        problem: `is ${format === undefined ? describeUnknownBytes(view.subarray(0, 16)) : describeWeightFormats([format])}, but backbone ${name} accepts ${describeWeightFormats(['safetensors'])} with torchvision key names`,
+      });
+    }
     stateDict = parseSafetensors({ bytes, file });
-    digest = (await sha256Hex(bytes)).slice(0, 16);
+    provenance = weightProvenance({
+      location: file,
+      origin,
+      format,
+      sha256: await sha256Hex(bytes),
+      source,
+    });
   }
+  const digest = provenance?.sha256.slice(0, 16);
 
   const model = buildResNet({
     depth,
@@ -82,17 +109,20 @@ export async function createResNet(
 
   const sizeText = `${inputSize[0]}x${inputSize[1]}`;
   // Same layout as the other built-ins: <name>:<weights>:<size>:<pooling>.
+  // An explicit file is named by what is known of its bytes, never by the default source.
+  const weightsName =
+    provenance?.origin === 'explicit' || provenance?.origin === 'memory'
+      ? (provenance.source ?? 'file')
+      : source.name;
   const weightsId = pretrained
-    ? `${name}:${source.name}:sha256-${digest}:${sizeText}:avg`
+    ? `${name}:${weightsName}:sha256-${digest}:${sizeText}:avg`
     : `${name}:random:seed${options.seed ?? 0}:${sizeText}:avg`;
   const config: JsonObject = {
     family: 'resnet',
     depth,
     inputSize: [...inputSize],
     pretrained,
-    ...(pretrained
-      ? { weights: { name: source.name, url: source.url, sha256Prefix: digest ?? null } }
-      : {}),
+    weights: provenance ?? null,
   };
   return backboneFromModel({
     model,

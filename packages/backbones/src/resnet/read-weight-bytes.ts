@@ -13,6 +13,8 @@ export interface WeightBytes {
   bytes: Uint8Array;
   /** Path or URL read. */
   file: string;
+  /** How it was found (explicit path, cache, mirror, download; `http` in a browser). */
+  origin: 'explicit' | 'cache' | 'mirror' | 'download' | 'http';
 }
 
 /**
@@ -40,7 +42,7 @@ export async function readWeightBytes(options: ReadWeightBytesOptions): Promise<
       signal: options.signal,
       fetch: options.fetch,
     });
-    return { bytes: await readFile(resolved.path), file: resolved.path };
+    return { bytes: await readFile(resolved.path), file: resolved.path, origin: resolved.origin };
   }
   return readWeightBytesOverHttp(options);
 }
@@ -66,7 +68,7 @@ export async function readWeightBytesOverHttp(
       `HTTP ${response.status} ${response.statusText} from ${location}`,
     );
   }
-  return { bytes: new Uint8Array(await response.arrayBuffer()), file: location };
+  return { bytes: new Uint8Array(await response.arrayBuffer()), file: location, origin: 'http' };
 }
 
 function notFound(

@@ -11,6 +11,8 @@ export interface AssignWeightsByNameOptions {
   tensors: ReadonlyMap<string, tf.Tensor>;
   /** The weights file, for error messages. */
   file: string;
+  /** What the weights are loaded into, for error messages, e.g. `backbone mobilenet_v2_1.0_224`. Default: the model's name. */
+  target?: string;
 }
 
 /** What {@link assignWeightsByName} did. */
@@ -29,6 +31,7 @@ export interface AssignWeightsReport {
  */
 export function assignWeightsByName(options: AssignWeightsByNameOptions): AssignWeightsReport {
   const { model, tensors, file } = options;
+  const target = options.target ?? `model ${JSON.stringify(model.name)}`;
   const variables = allLayers(model).flatMap((layer) => layer.weights);
   const missing: string[] = [];
   const mismatched: string[] = [];
@@ -50,14 +53,12 @@ export function assignWeightsByName(options: AssignWeightsByNameOptions): Assign
   if (missing.length > 0 || mismatched.length > 0) {
     const problems: string[] = [];
     if (missing.length > 0) {
-      problems.push(
-        `${missing.length} weight(s) of model ${JSON.stringify(model.name)} are missing: ${list(missing)}`,
-      );
+      problems.push(`${missing.length} weight(s) of ${target} are missing: ${list(missing)}`);
     }
     if (mismatched.length > 0) problems.push(`shape mismatch: ${list(mismatched)}`);
     throw new FileFormatError({
       file,
-      problem: `${problems.join('; ')}. No weight was loaded (wrong file for this architecture or options?)`,
+      problem: `does not fit ${target}: ${problems.join('; ')}. No weight was loaded (wrong file for this architecture or options?)`,
     });
   }
   for (const [variable, tensor] of pairs) variable.write(tensor);

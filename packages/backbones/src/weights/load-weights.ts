@@ -2,6 +2,7 @@ import { AssetNotFoundError, InvalidArgumentError, type WeightSource } from '@gr
 import * as tf from '@tensorflow/tfjs-core';
 import { readKerasH5Weights } from '../formats/keras-h5.js';
 import { decodeTfjsLayersWeights } from '../formats/tfjs-layers-weights.js';
+import { weightProvenance } from './weight-provenance.js';
 import {
   formatOfPath,
   isNode,
@@ -14,6 +15,8 @@ import {
 export interface LoadWeightsOptions extends WeightResolutionOptions {
   /** The weight source to load (format, canonical URL, mirror path). */
   source: WeightSource;
+  /** What loads the weights, for messages about a wrong file, e.g. `backbone mobilenet_v2_1.0_224`. */
+  reader?: string;
 }
 
 /**
@@ -23,6 +26,11 @@ export interface LoadWeightsOptions extends WeightResolutionOptions {
  * `weightsPath` or the canonical URL. The caller disposes the tensors.
  */
 export async function loadWeights(options: LoadWeightsOptions): Promise<LoadedWeights> {
+  if (isNode()) {
+    // Node detects an explicit file's format from its bytes (node/inspect-weights-file).
+    const node = await import('../node/load-weights-from-files.js');
+    return node.loadWeightsFromFiles(options);
+  }
   const source =
     options.weightsPath !== undefined
       ? { ...options.source, format: formatOfPath(options.weightsPath) ?? options.source.format }
@@ -34,10 +42,6 @@ export async function loadWeights(options: LoadWeightsOptions): Promise<LoadedWe
       expected:
         'must be tfjs-layers or keras-h5 for Keras-named weights (safetensors are read by the ResNet loader)',
     });
-  }
-  if (isNode()) {
-    const node = await import('../node/load-weights-from-files.js');
-    return node.loadWeightsFromFiles({ ...options, source });
   }
   return loadWeightsOverHttp({ ...options, source });
 }
@@ -51,6 +55,14 @@ export async function loadWeightsOverHttp(options: LoadWeightsOptions): Promise<
   // Bound: browsers throw "Illegal invocation" when tf.io.http calls an unbound window.fetch.
   const fetchFunction = options.fetch ?? globalThis.fetch.bind(globalThis);
   const location = options.weightsPath ?? source.url;
+  const provenance = (sha256: string) =>
+    weightProvenance({
+      location,
+      origin: options.weightsPath === undefined ? 'download' : 'explicit',
+      format: source.format,
+      sha256,
+      source,
+    });
   if (source.format === 'keras-h5') {
     const response = await fetchFunction(location, { signal: options.signal });
     if (!response.ok) {
@@ -64,10 +76,12 @@ export async function loadWeightsOverHttp(options: LoadWeightsOptions): Promise<
     }
     const data = new Uint8Array(await response.arrayBuffer());
     const { tensors } = await readKerasH5Weights({ data, file: location });
-    return { tensors, sha256: await sha256Hex(data), location, origin: 'http', source };
+    const sha256 = await sha256Hex(data);
+    return { tensors, sha256, location, origin: 'http', source, provenance: provenance(sha256) };
   }
   const artifacts = await tf.io.http(location, { fetchFunc: fetchFunction }).load!();
   const tensors = decodeTfjsLayersWeights({ artifacts, file: location });
   const joined = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? []);
-  return { tensors, sha256: await sha256Hex(joined), location, origin: 'http', source };
+  const sha256 = await sha256Hex(joined);
+  return { tensors, sha256, location, origin: 'http', source, provenance: provenance(sha256) };
 }

@@ -137,7 +137,7 @@ describe('MobileNetV2 0.35 weights: Keras HDF5 vs Teachable Machine TF.js', () =
     await expect(
       createMobileNetV2({ alpha: 0.35, ...resolution(), includeTop: true, weightsPath: h5Path }),
     ).rejects.toThrow(
-      /2 weight\(s\) of model "mobilenetv2_0.35_224" are missing: predictions\/kernel, predictions\/bias/,
+      /2 weight\(s\) of backbone mobilenet_v2_0\.35_224 are missing: predictions\/kernel, predictions\/bias/,
     );
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -1,5 +1,6 @@
 import type { WeightSource } from '@graft/core';
 import type * as tf from '@tensorflow/tfjs-core';
+import type { WeightProvenance } from './weight-provenance.js';
 
 /** How weight files are found; every field has an environment-variable default in Node. */
 export interface WeightResolutionOptions {
@@ -33,8 +34,10 @@ export interface LoadedWeights {
   location: string;
   /** How it was found. */
   origin: 'explicit' | 'cache' | 'mirror' | 'download' | 'http';
-  /** The source it came from. */
+  /** The source it came from (for an explicit file, only the format is known to be right). */
   source: WeightSource;
+  /** What was actually read: location, format, sha256, and source/licence only for known files. */
+  provenance: WeightProvenance;
 }
 
 /** The format of an explicit weights path, from its extension; `undefined` if unknown. */

@@ -114,6 +114,8 @@ export interface BackboneDescriptor<Options extends CreateBackboneOptions = Crea
   parameterCount?: number;
   /** Pretrained weight sources, preferred first. */
   weights: readonly WeightSource[];
+  /** Formats an explicit weights file may have. Default: the formats of {@link weights}. */
+  weightFormats?: readonly WeightSource['format'][];
   /** Class labels of the pretrained classifier, when the model has one. */
   classLabels?: { url: string; mirrorPath: string };
   /** Builds the backbone. Weights are resolved explicit path → cache → mirror → download. */
