@@ -2,20 +2,22 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBackbone } from '@graft/backbones';
 import { disposeBatch, type Preprocessing } from '@graft/core';
 import { decodePixels, FileImageDataset } from '@graft/datasets/node';
 import { createHead } from '@graft/heads';
 import { initBackend } from '@graft/runtime';
 import { adam, evaluate, extractFeatures, train } from '@graft/trainer';
-import { createFeatureWorkerPool, loadClassifier, saveClassifier } from '@graft/trainer/node';
+import { loadClassifier, saveClassifier } from '@graft/trainer/node';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
-import { backboneOptionsFor } from '../pipeline/defaults.js';
-import { featureWorkerModule } from '../pipeline/extraction-workers.js';
+import { startExtractionWorkers } from '../pipeline/extraction-workers.js';
+import {
+  createTrainingBackbone,
+  type TrainingBackboneSpec,
+} from '../pipeline/training-backbone.js';
 import { requireBinary, runBinary } from './run-binary.js';
 
 // Issue "one model everywhere": one image set through every entry point that can run a Graft
@@ -33,7 +35,8 @@ let env: Record<string, string>;
 let images: string[];
 let classifierDirectory: string;
 let runDirectory: string;
-const backboneOptions = { pretrained: true, ...backboneOptionsFor(backboneName), seed: 3 };
+// The backbone exactly as `graft train` builds it (the CLI's centre-crop policy for MobileNetV2).
+const backboneSpec: TrainingBackboneSpec = { backbone: backboneName, weights: 'imagenet', seed: 3 };
 
 /** `count` JPEG paths of a split/class, in name order. */
 async function photos(split: string, className: string, count: number): Promise<string[]> {
@@ -103,7 +106,7 @@ beforeAll(async () => {
   images = [first, second, third, ...bees, png, webp, exact, small] as string[];
 
   // The classifier: frozen features + a linear head trained on 12 + 12 training photos.
-  const backbone = await createBackbone(backboneName, backboneOptions);
+  const backbone = await createTrainingBackbone(backboneSpec);
   const head = createHead('linear', { featureDim: backbone.featureDim, numClasses: 2, seed: 3 });
   try {
     const trainImages = [
@@ -193,7 +196,7 @@ describe('one image set, every entry point, the same probabilities', () => {
   });
 
   it("the trainer's evaluate and the feature worker pool, on the backbone and head", async () => {
-    const backbone = await createBackbone(backboneName, backboneOptions);
+    const backbone = await createTrainingBackbone(backboneSpec);
     const classifier = await loadClassifier(classifierDirectory);
     // The trained head is the last layer of the saved model: rebuild it from there.
     const headModel = classifier.model.layers[
@@ -203,10 +206,10 @@ describe('one image set, every entry point, the same probabilities', () => {
       model: headModel,
       activation: classifier.metadata.graft.activation,
     } as unknown as Parameters<typeof evaluate>[0]['head'];
-    const pool = await createFeatureWorkerPool({
-      workerModule: featureWorkerModule(),
-      workerData: { backend: tf.getBackend(), backbone: backboneName, options: backboneOptions },
+    const pool = await startExtractionWorkers({
       workers: 2,
+      backend: tf.getBackend(),
+      backbone: backboneSpec,
     });
     try {
       await evaluate({
