@@ -47,6 +47,7 @@ export {
   loadClassifier,
   type Prediction,
   type PredictOptions,
+  readClassifierMetadata,
 } from './classifier/classifier.js';
 export {
   type ClassifierMetadata,
@@ -62,6 +63,13 @@ export {
   type TeachableMachineCompatibility,
   teachableMachineCompatibility,
 } from './classifier/teachable-machine-compatibility.js';
+export {
+  isTeachableMachineMetadata,
+  metadataFromTeachableMachine,
+  type TeachableMachineMetadata,
+  teachableMachinePackageName,
+  teachableMachinePreprocessing,
+} from './classifier/teachable-machine-metadata.js';
 export { type EvaluateOptions, evaluate, evaluateFeatures } from './evaluation/evaluate.js';
 export {
   type ClassMetrics,
