@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
-import { Classifier, teachableMachineCompatibility } from '@graft/trainer';
+import type { JsonObject } from '@graft/core';
+import { Classifier, type ClassifierMetadata, teachableMachineCompatibility } from '@graft/trainer';
 import { writeClassifierDirectory } from '@graft/trainer/node';
 import type { Command } from 'commander';
 import type { CommandOutput } from '../output.js';
@@ -37,10 +38,11 @@ export function registerExportCommand(program: Command, output: CommandOutput): 
       );
       let bytes = 0;
       try {
+        const report = { ...teachableMachine } as unknown as JsonObject;
         const metadata = {
           ...classifier.metadata,
-          graft: { ...classifier.metadata.graft, teachableMachine },
-        };
+          graft: { ...classifier.metadata.graft, teachableMachine: report },
+        } as ClassifierMetadata;
         ({ bytes } = await writeClassifierDirectory({
           classifier: new Classifier({ model: classifier.model, metadata }),
           directory,

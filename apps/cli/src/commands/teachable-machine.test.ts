@@ -157,7 +157,12 @@ describe('Teachable Machine exports in the CLI', () => {
       imageSize: 224,
       tmVersion: '2.4.10',
       packageName: '@teachablemachine/image',
-      graft: { source: 'teachable-machine', preprocessing: { inputRange: [-1, 128 / 127] } },
+      graft: {
+        source: 'teachable-machine',
+        preprocessing: { inputRange: [-1, 128 / 127] },
+        // TM's own loader feeds it exactly what it was trained on.
+        teachableMachine: { reproducible: true, differences: [] },
+      },
     });
     const again = await run('--json', 'eval', out, data);
     expect(again.code, again.stderr).toBe(exitCodes.success);
