@@ -7,6 +7,10 @@ export {
   type GraftBackbone,
 } from './custom/backbone-from-model.js';
 export {
+  type TeachableMachineBackboneOptions,
+  teachableMachineBackbone,
+} from './custom/teachable-machine-backbone.js';
+export {
   type KerasH5Weights,
   type ReadKerasH5WeightsOptions,
   readKerasH5Weights,

@@ -11,7 +11,12 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { teachableMachineBackbone } from '@graft/backbones';
 import { SeededRandom } from '@graft/core';
+import { openImageFolder } from '@graft/datasets/node';
+import { linearHead } from '@graft/heads';
+import { adam, train } from '@graft/trainer';
+import { loadClassifier, saveClassifier } from '@graft/trainer/node';
 import { teachableMachineBaseName, writeTeachableMachineClassifier } from '@graft/trainer/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -202,5 +207,47 @@ describe('Teachable Machine exports in the CLI', () => {
     const bad = await run('export', noLabels);
     expect(bad.code).toBe(exitCodes.input);
     expect(bad.stderr).toContain(`${join(noLabels, 'metadata.json')}: has no \`labels\``);
+  });
+
+  it("trains a new head on a TM classifier's features, saved with TM's preprocessing", async () => {
+    const classifier = await loadClassifier(tmDirectory);
+    const backbone = await teachableMachineBackbone({
+      model: classifier.model,
+      preprocessing: classifier.metadata.graft.preprocessing,
+    });
+    classifier.dispose();
+    const folder = await openImageFolder({
+      root: data,
+      imageSize: backbone.preprocessing.inputSize,
+      resize: backbone.preprocessing.resize,
+    });
+    const trainData = folder.dataset();
+    const head = linearHead({ featureDim: backbone.featureDim, numClasses: 2, seed: 1 });
+    const optimizer = adam({ learningRate: 0.01 });
+    await train({
+      backbone,
+      head,
+      trainData,
+      mode: 'feature-extraction',
+      epochs: 30,
+      batchSize: 6,
+      optimizer,
+    });
+    const saved = join(directory, 'new-head');
+    await saveClassifier({ directory: saved, backbone, head, classNames: trainData.classNames });
+    optimizer.dispose();
+    head.dispose();
+    backbone.dispose();
+
+    const metadata = JSON.parse(await readFile(join(saved, 'metadata.json'), 'utf8'));
+    expect(metadata.graft.preprocessing).toMatchObject({
+      inputRange: [-1, 128 / 127],
+      resize: { rounding: 'teachable-machine', cropFraction: 1 },
+    });
+    expect(metadata.graft.backbone.weightsId).toMatch(/^teachable-machine:sha256-/);
+    // Six training images, 1280 features: the new head fits them.
+    const evaluated = await run('--json', 'eval', saved, data);
+    expect(evaluated.code, evaluated.stderr).toBe(exitCodes.success);
+    expect(JSON.parse(evaluated.stdout).accuracy).toBe(1);
   });
 });
