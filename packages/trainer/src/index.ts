@@ -68,7 +68,6 @@ export {
   metadataFromTeachableMachine,
   type TeachableMachineMetadata,
   teachableMachinePackageName,
-  teachableMachinePreprocessing,
 } from './classifier/teachable-machine-metadata.js';
 export { type EvaluateOptions, evaluate, evaluateFeatures } from './evaluation/evaluate.js';
 export {

@@ -1,5 +1,9 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { InvalidArgumentError, type Preprocessing } from '@graft/core';
+import {
+  InvalidArgumentError,
+  type Preprocessing,
+  teachableMachinePreprocessing,
+} from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -120,5 +124,13 @@ describe('teachableMachineBackbone', () => {
     expect((error as Error).message).toMatch(/must be a Teachable Machine image model/);
     expect((error as Error).message).toContain('plain: InputLayer, Dense');
     plain.dispose();
+  });
+
+  it("defaults to Teachable Machine's preprocessing at the model's input size", async () => {
+    const model = await teachableMachineShapedModel();
+    const backbone = await teachableMachineBackbone({ model });
+    expect(backbone.preprocessing).toEqual(teachableMachinePreprocessing(16));
+    backbone.dispose();
+    disposeAll(model);
   });
 });

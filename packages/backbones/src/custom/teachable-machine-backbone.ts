@@ -1,4 +1,8 @@
-import { InvalidArgumentError, type Preprocessing } from '@graft/core';
+import {
+  InvalidArgumentError,
+  type Preprocessing,
+  teachableMachinePreprocessing,
+} from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { mobileNetV2Stages } from '../mobilenet-v2/build-mobilenet-v2.js';
@@ -13,10 +17,11 @@ export interface TeachableMachineBackboneOptions {
    */
   model: tfl.LayersModel;
   /**
-   * How pixels become the model's input: the classifier's `metadata.graft.preprocessing`
-   * (`teachableMachinePreprocessing(imageSize)` of `@graft/trainer` for a TM export).
+   * How pixels become the model's input: the classifier's `metadata.graft.preprocessing`.
+   * Default: what Teachable Machine applies (`teachableMachinePreprocessing` of `@graft/core`)
+   * at the model's input height.
    */
-  preprocessing: Preprocessing;
+  preprocessing?: Preprocessing;
   /** Backbone name. Default `teachable-machine`. */
   name?: string;
 }
@@ -49,12 +54,15 @@ export async function teachableMachineBackbone(
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   const sha256 = Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
   const copy = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+  const [, height] = copy.inputs[0]?.shape ?? [];
   const layerNames = new Set(copy.layers.map((layer) => layer.name));
   return backboneFromModel({
     model: copy,
     // TM pools the cut MobileNet's last feature map by global averaging.
     pooling: 'avg',
-    preprocessing: options.preprocessing,
+    preprocessing:
+      options.preprocessing ??
+      teachableMachinePreprocessing(typeof height === 'number' ? height : undefined),
     name,
     weightsId: `${name}:sha256-${sha256.slice(0, 16)}:avg`,
     stages: mobileNetV2Stages.filter((stage) =>

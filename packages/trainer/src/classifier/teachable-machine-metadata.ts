@@ -1,4 +1,9 @@
-import { FileFormatError, type JsonObject, type Preprocessing } from '@graft/core';
+import {
+  FileFormatError,
+  type JsonObject,
+  type Preprocessing,
+  teachableMachinePreprocessing,
+} from '@graft/core';
 import { type ClassifierMetadata, classifierFormatVersion } from './classifier-metadata.js';
 
 /** `@teachablemachine/image`'s package name, as its `metadata.json` records it. */
@@ -42,31 +47,6 @@ export function isTeachableMachineMetadata(value: unknown): value is TeachableMa
 }
 
 /**
- * The preprocessing `@teachablemachine/image` 0.8.5 applies before `model.predict`: `cropTo`
- * scales the image so its shorter side is `imageSize` (both sides rounded up) and draws the
- * centre (offsets truncated) on a square canvas, then `capture` maps pixels by `x / 127 - 1`
- * (not Keras' `x / 127.5 - 1`). TM resamples with the browser's canvas, which differs between
- * browsers; Graft uses its one resize (Pillow's bilinear with antialiasing) on this geometry.
- */
-export function teachableMachinePreprocessing(imageSize = 224): Preprocessing & JsonObject {
-  return {
-    inputSize: [imageSize, imageSize],
-    channelOrder: 'rgb',
-    // x / 127 - 1 maps [0, 255] onto [-1, 128 / 127].
-    inputRange: [-1, 128 / 127],
-    mean: [0, 0, 0],
-    std: [1, 1, 1],
-    resize: {
-      mode: 'center-crop',
-      cropFraction: 1,
-      interpolation: 'bilinear',
-      antialias: true,
-      rounding: 'teachable-machine',
-    },
-  };
-}
-
-/**
  * Graft classifier metadata for a Teachable Machine model: TM's fields kept as they were (so TM's
  * own loader still reads a re-exported copy), plus a `graft` block recording the preprocessing TM
  * applies and `source: 'teachable-machine'`. `file` names the metadata in errors.
@@ -104,7 +84,7 @@ export function metadataFromTeachableMachine(
     graft: {
       formatVersion: classifierFormatVersion,
       source: 'teachable-machine',
-      preprocessing: teachableMachinePreprocessing(imageSize),
+      preprocessing: teachableMachinePreprocessing(imageSize) as Preprocessing & JsonObject,
       // TM's head ends in a dense softmax layer.
       activation: 'softmax',
       backbone: {
