@@ -99,7 +99,12 @@ export async function loadClassifier(directory: string): Promise<Classifier> {
         'is not a tfjs LayersModel model.json (it needs `modelTopology` and `weightsManifest`)',
     });
   }
-  const metadata = await readJsonFile(metadataFile, 'metadata.json');
+  // Checked before the weights are read and the model is built: a wrong metadata.json costs
+  // nothing and leaves nothing to dispose.
+  const metadata = readClassifierMetadata(
+    await readJsonFile(metadataFile, 'metadata.json'),
+    metadataFile,
+  );
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
   const buffers: ArrayBuffer[] = [];
   for (const group of modelJson.weightsManifest) {
@@ -114,8 +119,6 @@ export async function loadClassifier(directory: string): Promise<Classifier> {
       );
     }
   }
-  // Checked before the model is built, so a wrong metadata.json leaves nothing to dispose.
-  const checked = readClassifierMetadata(metadata, metadataFile);
   let model: tfl.LayersModel;
   try {
     model = await tfl.loadLayersModel(
@@ -132,7 +135,7 @@ export async function loadClassifier(directory: string): Promise<Classifier> {
       cause: error,
     });
   }
-  return classifierFromModel({ model, metadata: checked, metadataFile });
+  return classifierFromModel({ model, metadata, metadataFile });
 }
 
 /** Reads one file of a classifier directory; a missing or unreadable one is named. */
