@@ -7,6 +7,10 @@ export {
   type GraftBackbone,
 } from './custom/backbone-from-model.js';
 export {
+  type TeachableMachineBackboneOptions,
+  teachableMachineBackbone,
+} from './custom/teachable-machine-backbone.js';
+export {
   describeWeightFormats,
   detectWeightFormat,
   type WeightFormat,

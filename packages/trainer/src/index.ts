@@ -47,6 +47,7 @@ export {
   loadClassifier,
   type Prediction,
   type PredictOptions,
+  readClassifierMetadata,
 } from './classifier/classifier.js';
 export {
   type ClassifierMetadata,
@@ -62,6 +63,12 @@ export {
   type TeachableMachineCompatibility,
   teachableMachineCompatibility,
 } from './classifier/teachable-machine-compatibility.js';
+export {
+  isTeachableMachineMetadata,
+  metadataFromTeachableMachine,
+  type TeachableMachineMetadata,
+  teachableMachinePackageName,
+} from './classifier/teachable-machine-metadata.js';
 export { type EvaluateOptions, evaluate, evaluateFeatures } from './evaluation/evaluate.js';
 export {
   type ClassMetrics,

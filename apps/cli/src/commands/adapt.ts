@@ -15,7 +15,8 @@ import { parseChoice, parseInteger } from '../config/parse-values.js';
 import type { CommandOutput } from '../output.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
 import { isCifarName } from '../pipeline/load-training-data.js';
-import { openRunDirectory, readJson, runDirectoryAt, writeJson } from '../run/run-directory.js';
+import { openClassifierSource } from '../run/open-classifier-source.js';
+import { readJson, runDirectoryAt, writeJson } from '../run/run-directory.js';
 
 const splitFolders = ['train', 'val', 'validation', 'test'] as const;
 
@@ -42,7 +43,10 @@ export function registerAdaptCommand(program: Command, output: CommandOutput): v
         'adabn re-estimates BatchNorm statistics. CORAL is not a post-hoc method but a loss ' +
         'training-time loss term (graft train --coral-target <dir>)',
     )
-    .argument('<run>', 'run directory written by graft train')
+    .argument(
+      '<run>',
+      'run directory written by graft train, or a classifier directory (model.json, weights.bin, metadata.json: graft export, Teachable Machine)',
+    )
     .argument(
       '<unlabelled-dir>',
       'target-domain images: any folder tree of images (class folders are ignored); in a train/ val/ test/ folder only --split is used',
@@ -75,11 +79,11 @@ export function registerAdaptCommand(program: Command, output: CommandOutput): v
       const batchSize = parseInteger('--batch-size', flags.batchSize, { minimum: 1 });
       const strategy = parseChoice('--strategy', flags.strategy, batchNormStrategies);
       const split = parseChoice('--split', flags.split, splitFolders);
-      const run = await openRunDirectory(runPath);
-      const outputRoot = resolve(flags.output ?? `${run.root}-${method.name}`);
-      await checkOutput(outputRoot, run.root);
+      const source = await openClassifierSource(runPath);
+      const outputRoot = resolve(flags.output ?? `${source.root}-${method.name}`);
+      await checkOutput(outputRoot, source.root);
       const files = await listUnlabelledImages(resolve(dataPath), split);
-      const classifier = await loadRunClassifier(run);
+      const classifier = await loadRunClassifier(source);
       const preprocessing = classifier.metadata.graft.preprocessing;
       const data = new FileImageDataset({
         files: files.map((path) => ({ path, label: 0 })),
@@ -113,7 +117,7 @@ export function registerAdaptCommand(program: Command, output: CommandOutput): v
           batchSize,
           options: methodOptions,
           // Names, not local paths: the metadata travels with exported models.
-          details: { sourceRun: run.name, targetData: basename(resolve(dataPath)), split },
+          details: { sourceRun: source.name, targetData: basename(resolve(dataPath)), split },
           onProgress,
         });
       } finally {
@@ -128,17 +132,20 @@ export function registerAdaptCommand(program: Command, output: CommandOutput): v
           classifier: adapted.classifier,
           directory: target.modelDir,
         });
-        const sourceConfig = await readJson<JsonObject>(run.configFile, 'config.json');
+        // A bare classifier directory (e.g. a Teachable Machine export) has no training config.
+        const sourceConfig = source.run
+          ? await readJson<JsonObject>(source.run.configFile, 'config.json')
+          : {};
         await writeJson(target.configFile, {
           ...sourceConfig,
           // config.json paths are relative to the run directory; this one is elsewhere.
           ...(typeof sourceConfig.data === 'string' && !isCifarName(sourceConfig.data)
-            ? { data: relative(outputRoot, resolve(run.root, sourceConfig.data)) || '.' }
+            ? { data: relative(outputRoot, resolve(source.root, sourceConfig.data)) || '.' }
             : {}),
           adaptation: {
             method: method.name,
             options: methodOptions,
-            sourceRun: run.root,
+            sourceRun: source.root,
             targetData: resolve(dataPath),
             images: data.size - data.badFiles.length,
             skippedImages: data.badFiles.map((file) => file.path),
@@ -172,7 +179,7 @@ export function registerAdaptCommand(program: Command, output: CommandOutput): v
       }
       output.result(
         [
-          `adapted ${run.name} with ${method.name} on ${report.imagesSeen ?? data.size} unlabelled images ` +
+          `adapted ${source.name} with ${method.name} on ${report.imagesSeen ?? data.size} unlabelled images ` +
             `(${report.layersAdapted ?? 0} BatchNorm layers, ${seconds.toFixed(1)} s)`,
           `  wrote ${outputRoot} (model/, config.json, adaptation.json)`,
           `  evaluate it: graft eval ${displayPath(outputRoot)} <labelled target data>`,

@@ -7,7 +7,8 @@ import { formatTable } from '../format-table.js';
 import type { CommandOutput } from '../output.js';
 import { classifyDataset } from '../pipeline/classify-dataset.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
-import { openRunDirectory, writeJson } from '../run/run-directory.js';
+import { openClassifierSource } from '../run/open-classifier-source.js';
+import { writeJson } from '../run/run-directory.js';
 
 const splits = ['train', 'val', 'test'] as const;
 
@@ -23,7 +24,10 @@ export function registerEvalCommand(program: Command, output: CommandOutput): vo
     .description(
       'evaluate a trained run on labelled images: accuracy, loss, per-class F1, confusion matrix',
     )
-    .argument('<run>', 'run directory written by graft train')
+    .argument(
+      '<run>',
+      'run directory written by graft train, or a classifier directory (model.json, weights.bin, metadata.json: graft export, Teachable Machine)',
+    )
     .argument('<data>', 'image folder: class folders, or train/ val/ test/ (see --split)')
     .option(
       '--split <name>',
@@ -33,8 +37,7 @@ export function registerEvalCommand(program: Command, output: CommandOutput): vo
     .action(async (runPath: string, dataPath: string, options: EvalFlags) => {
       const split =
         options.split === undefined ? undefined : parseChoice('--split', options.split, splits);
-      const run = await openRunDirectory(runPath);
-      const classifier = await loadRunClassifier(run);
+      const classifier = await loadRunClassifier(await openClassifierSource(runPath));
       const preprocessing = classifier.metadata.graft.preprocessing;
       try {
         const folder = await openImageFolder({
@@ -98,7 +101,7 @@ export function registerEvalCommand(program: Command, output: CommandOutput): vo
           ].join('\n'),
         );
       } finally {
-        classifier.model.dispose();
+        classifier.dispose();
       }
     });
 }

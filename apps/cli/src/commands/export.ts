@@ -1,19 +1,18 @@
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '@graft/core/node';
-import { teachableMachineCompatibility } from '@graft/trainer';
+import type { JsonObject } from '@graft/core';
+import { Classifier, type ClassifierMetadata, teachableMachineCompatibility } from '@graft/trainer';
+import { writeClassifierDirectory } from '@graft/trainer/node';
 import type { Command } from 'commander';
 import type { CommandOutput } from '../output.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
-import { openRunDirectory } from '../run/run-directory.js';
-
-/** The files of a saved classifier (Teachable Machine's image-model layout). */
-const modelFiles = ['model.json', 'weights.bin', 'metadata.json'] as const;
+import { openClassifierSource } from '../run/open-classifier-source.js';
 
 /**
  * `graft export <run>`: a self-contained tfjs model directory: `model.json` + `weights.bin`
  * (backbone and head as one LayersModel) and `metadata.json` (TM's `labels`, `imageSize`, …, and
- * Graft's preprocessing). The run's model is loaded first, so a broken one is never shipped.
+ * Graft's preprocessing). The classifier is loaded and written again, so a broken one is never
+ * shipped and any classifier directory (a Teachable Machine export too, whose TM fields are kept
+ * and whose preprocessing is recorded) comes out in the same layout.
  */
 export function registerExportCommand(program: Command, output: CommandOutput): void {
   program
@@ -21,33 +20,35 @@ export function registerExportCommand(program: Command, output: CommandOutput): 
     .description(
       'write a tfjs model directory (Teachable Machine layout: model.json, weights.bin, metadata.json)',
     )
-    .argument('<run>', 'run directory written by graft train')
+    .argument(
+      '<run>',
+      'run directory written by graft train, or a classifier directory (model.json, weights.bin, metadata.json: graft export, Teachable Machine)',
+    )
     .option('--out <dir>', 'output directory (default <run>/export)')
     .action(async (runPath: string, options: { out?: string }) => {
-      const run = await openRunDirectory(runPath);
-      const directory = resolve(options.out ?? run.exportDir);
-      const classifier = await loadRunClassifier(run);
+      const source = await openClassifierSource(runPath);
+      const directory = resolve(options.out ?? join(source.root, 'export'));
+      const classifier = await loadRunClassifier(source);
       const inputShape = classifier.model.inputs[0]?.shape;
       const outputShape = classifier.model.outputs[0]?.shape;
-      classifier.model.dispose();
       // Teachable Machine's loader applies its own preprocessing whatever the metadata says: the
       // export records (and prints) where that differs from the model's own.
       const teachableMachine = teachableMachineCompatibility(
         classifier.metadata.graft.preprocessing,
       );
       let bytes = 0;
-      for (const name of modelFiles) {
-        if (name === 'metadata.json') {
-          const metadata = {
-            ...classifier.metadata,
-            graft: { ...classifier.metadata.graft, teachableMachine },
-          };
-          await writeFileAtomic(join(directory, name), `${JSON.stringify(metadata, null, 2)}\n`);
-          continue;
-        }
-        const content = await readFile(join(run.modelDir, name));
-        if (name === 'weights.bin') bytes = content.byteLength;
-        await writeFileAtomic(join(directory, name), content);
+      try {
+        const report = { ...teachableMachine } as unknown as JsonObject;
+        const metadata = {
+          ...classifier.metadata,
+          graft: { ...classifier.metadata.graft, teachableMachine: report },
+        } as ClassifierMetadata;
+        ({ bytes } = await writeClassifierDirectory({
+          classifier: new Classifier({ model: classifier.model, metadata }),
+          directory,
+        }));
+      } finally {
+        classifier.dispose();
       }
       const summary = {
         directory,
@@ -64,7 +65,7 @@ export function registerExportCommand(program: Command, output: CommandOutput): 
       }
       output.result(
         [
-          `exported ${run.name} to ${directory}`,
+          `exported ${source.name} to ${directory}`,
           `  model.json + weights.bin (${(bytes / 2 ** 20).toFixed(1)} MiB): input ${JSON.stringify(inputShape)} → ${JSON.stringify(outputShape)} probabilities`,
           `  metadata.json: labels ${classifier.labels.join(', ')}; input is preprocessed pixels (see graft.preprocessing, docs/preprocessing.md)`,
           teachableMachine.reproducible

@@ -8,7 +8,7 @@ import type { CommandOutput } from '../output.js';
 import { checkImageFile, type ImageFileProblem } from '../pipeline/check-image-file.js';
 import { classifyDataset } from '../pipeline/classify-dataset.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
-import { openRunDirectory } from '../run/run-directory.js';
+import { openClassifierSource } from '../run/open-classifier-source.js';
 
 /** One image's prediction, or why it has none. */
 export type Prediction =
@@ -27,15 +27,17 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
     .description(
       'classify images with a trained run (top-k table, or --json); unreadable images are reported, exit 3',
     )
-    .argument('<run>', 'run directory written by graft train')
+    .argument(
+      '<run>',
+      'run directory written by graft train, or a classifier directory (model.json, weights.bin, metadata.json: graft export, Teachable Machine)',
+    )
     .argument('<images...>', 'image files (JPEG, PNG, WebP, TIFF, BMP, PPM/PGM)')
     .option('-k, --top <k>', 'classes shown per image', '3')
     .action(async (runPath: string, images: string[], options: { top: string }) => {
       const top = parseInteger('--top', options.top, { minimum: 1 });
       // Checked before the model loads: cheap, and the answer does not depend on the model.
       const problems = await Promise.all(images.map((image) => checkImageFile(resolve(image))));
-      const run = await openRunDirectory(runPath);
-      const classifier = await loadRunClassifier(run);
+      const classifier = await loadRunClassifier(await openClassifierSource(runPath));
       let predictions: Prediction[];
       try {
         const preprocessing = classifier.metadata.graft.preprocessing;
@@ -94,7 +96,7 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
           };
         });
       } finally {
-        classifier.model.dispose();
+        classifier.dispose();
       }
       const failed = predictions.filter((prediction) => 'error' in prediction).length;
       if (failed > 0) {

@@ -1,13 +1,16 @@
 import type { Classifier } from '@graft/trainer';
 import { loadClassifier } from '@graft/trainer/node';
-import type { RunDirectory } from '../run/run-directory.js';
+import type { ClassifierSource } from '../run/open-classifier-source.js';
 import { selectBackend } from './select-backend.js';
 
 /**
- * Loads the classifier a run saved in `model/` (backbone + head in one model, with its
- * preprocessing and labels), after picking the backend. The caller disposes `classifier.model`.
+ * Loads the classifier of a run (`model/`) or of a bare classifier directory, Graft's or a
+ * Teachable Machine export (with its preprocessing and labels), after picking the backend. The
+ * caller calls `classifier.dispose()`.
  */
-export async function loadRunClassifier(run: RunDirectory): Promise<Classifier> {
+export async function loadRunClassifier(
+  source: Pick<ClassifierSource, 'modelDir'>,
+): Promise<Classifier> {
   await selectBackend();
-  return loadClassifier(run.modelDir);
+  return loadClassifier(source.modelDir);
 }

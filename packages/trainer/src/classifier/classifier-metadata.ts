@@ -35,6 +35,11 @@ export interface ClassifierMetadata extends JsonObject {
     /** {@link classifierFormatVersion}. */
     formatVersion: number;
     /**
+     * Who trained the model: `graft` (absent in files written before this field) or
+     * `teachable-machine` (a TM export read by `loadClassifier`, its preprocessing recorded here).
+     */
+    source?: 'graft' | 'teachable-machine';
+    /**
      * How pixels become the model's input, every default written out; specified for consumers
      * outside Graft in docs/preprocessing.md (Pillow's resize, crop geometry and rounding,
      * channel order, scale/mean/std). The saved model does NOT contain this step: its input is

@@ -1,8 +1,13 @@
-import { InvalidArgumentError, normalizeImages } from '@graft/core';
+import { FileFormatError, InvalidArgumentError, normalizeImages } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ClassifierMetadata } from './classifier-metadata.js';
+import { disposeModel } from './dispose-model.js';
 import { resizeToInput } from './resize-to-input.js';
+import {
+  isTeachableMachineMetadata,
+  metadataFromTeachableMachine,
+} from './teachable-machine-metadata.js';
 
 /** One label of a prediction. */
 export interface Prediction {
@@ -83,19 +88,30 @@ export class Classifier {
     );
   }
 
-  /** Releases the model's weights. */
+  /** Releases the model's weights (nested models' included). */
   dispose(): void {
-    this.model.dispose();
+    disposeModel(this.model);
   }
 }
 
 /**
- * Loads a classifier saved by `saveClassifier` (`@graft/trainer/node`) or any directory with
- * the same layout: from a base URL (browser; `model.json` and `metadata.json` are fetched from
- * it), or from an IOHandler plus the metadata object.
+ * Loads a classifier saved by `saveClassifier` (`@graft/trainer/node`), or any directory with
+ * the same layout, including a genuine Teachable Machine image-model export (its
+ * `metadata.json` is read by {@link readClassifierMetadata}): from a base URL (browser;
+ * `model.json` and `metadata.json` are fetched from it), or from an IOHandler plus the parsed
+ * metadata. The model is disposed again when it does not match the metadata.
  */
 export async function loadClassifier(
-  source: string | { model: tf.io.IOHandler; metadata: ClassifierMetadata },
+  source:
+    | string
+    | {
+        /** Reads `model.json` and the weights. */
+        model: tf.io.IOHandler;
+        /** The parsed `metadata.json` (Graft's or Teachable Machine's). */
+        metadata: unknown;
+        /** Where the metadata came from, named in errors. Default `metadata.json`. */
+        metadataFile?: string;
+      },
 ): Promise<Classifier> {
   if (typeof source === 'string') {
     const base = source.endsWith('/') ? source : `${source}/`;
@@ -107,22 +123,86 @@ export async function loadClassifier(
         expected: `must be a URL with metadata.json next to model.json (HTTP ${response.status})`,
       });
     }
-    const metadata = (await response.json()) as ClassifierMetadata;
+    const metadataFile = `${base}metadata.json`;
+    const metadata = readClassifierMetadata(await response.json(), metadataFile);
     const model = await tfl.loadLayersModel(`${base}model.json`);
-    return new Classifier({ model, metadata: checkMetadata(metadata, source) });
+    return classifierFromModel({ model, metadata, metadataFile });
   }
+  const metadataFile = source.metadataFile ?? 'metadata.json';
+  const metadata = readClassifierMetadata(source.metadata, metadataFile);
   const model = await tfl.loadLayersModel(source.model);
-  return new Classifier({ model, metadata: checkMetadata(source.metadata, 'metadata') });
+  return classifierFromModel({ model, metadata, metadataFile });
 }
 
-/** Throws unless `metadata` has the Graft fields `predict` needs. */
-export function checkMetadata(metadata: ClassifierMetadata, where: string): ClassifierMetadata {
-  if (!Array.isArray(metadata?.labels) || metadata.graft?.preprocessing === undefined) {
-    throw new InvalidArgumentError({
-      argument: 'metadata',
-      value: where,
-      expected: 'must be a Graft metadata.json with `labels` and `graft.preprocessing`',
+/**
+ * A classifier of a loaded model and its checked metadata; when the model's output does not fit
+ * the labels, the model is disposed and a `FileFormatError` names the metadata file.
+ */
+export function classifierFromModel(options: {
+  /** The loaded model; owned by the returned classifier, disposed on error. */
+  model: tfl.LayersModel;
+  /** Metadata from {@link readClassifierMetadata}. */
+  metadata: ClassifierMetadata;
+  /** Where the metadata came from, named in errors. */
+  metadataFile: string;
+}): Classifier {
+  const { model, metadata, metadataFile } = options;
+  const outputs = model.outputs[0]?.shape;
+  const classes = outputs?.[outputs.length - 1];
+  if (
+    model.outputs.length !== 1 ||
+    (typeof classes === 'number' && classes !== metadata.labels.length)
+  ) {
+    disposeModel(model);
+    throw new FileFormatError({
+      file: metadataFile,
+      problem: `lists ${metadata.labels.length} labels but the model beside it outputs ${JSON.stringify(model.outputs.map((output) => output.shape))}; they must belong to the same model`,
     });
   }
-  return metadata;
+  return new Classifier({ model, metadata });
+}
+
+/**
+ * The metadata `predict` needs, from a parsed `metadata.json`: Graft's own (`labels` and
+ * `graft.preprocessing`) as it is, or a Teachable Machine image model's (`tmVersion` or
+ * `packageName: '@teachablemachine/image'`, `labels`, `imageSize`) turned into Graft's with the
+ * preprocessing TM applies (see `metadataFromTeachableMachine`). Anything else throws a
+ * `FileFormatError` naming `file` and what is missing.
+ */
+export function readClassifierMetadata(metadata: unknown, file: string): ClassifierMetadata {
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    throw new FileFormatError({
+      file,
+      problem: `must hold a JSON object (Graft or Teachable Machine metadata); found ${Array.isArray(metadata) ? 'an array' : JSON.stringify(metadata)}`,
+    });
+  }
+  const record = metadata as Record<string, unknown>;
+  const labels = record.labels;
+  if (
+    !(
+      Array.isArray(labels) &&
+      labels.length > 0 &&
+      labels.every((label) => typeof label === 'string')
+    )
+  ) {
+    throw new FileFormatError({
+      file,
+      problem: `has no \`labels\` (a non-empty list of class names; found ${JSON.stringify(labels)}), so it is neither Graft nor Teachable Machine classifier metadata`,
+    });
+  }
+  if (isTeachableMachineMetadata(record)) return metadataFromTeachableMachine(record, file);
+  const graft = record.graft as { preprocessing?: unknown } | undefined;
+  if (graft?.preprocessing === undefined) {
+    throw new FileFormatError({
+      file,
+      problem:
+        'has `labels` but no `graft.preprocessing` (Graft metadata) and neither `tmVersion` nor `packageName: "@teachablemachine/image"` (Teachable Machine metadata), so how pixels become the model\'s input is unknown',
+    });
+  }
+  return record as ClassifierMetadata;
+}
+
+/** @deprecated Use {@link readClassifierMetadata} (same check, also reads Teachable Machine's). */
+export function checkMetadata(metadata: unknown, where: string): ClassifierMetadata {
+  return readClassifierMetadata(metadata, where);
 }

@@ -1,10 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { FileFormatError } from '@graft/core';
 import { writeFileAtomic } from '@graft/core/node';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
-import { type Classifier, loadClassifier as loadFromHandler } from '../classifier/classifier.js';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {
+  type Classifier,
+  classifierFromModel,
+  readClassifierMetadata,
+} from '../classifier/classifier.js';
 import type { ClassifierMetadata } from '../classifier/classifier-metadata.js';
 import { type ExportClassifierOptions, exportClassifier } from '../classifier/export-classifier.js';
 
@@ -76,42 +80,84 @@ async function writeModelDirectory(options: {
   return { directory, bytes };
 }
 
-/** Loads a classifier directory written by {@link saveClassifier} (Node). */
+/**
+ * Loads a classifier directory (Node): one {@link saveClassifier} wrote, or a genuine Teachable
+ * Machine image-model export (`model.json`, `weights.bin`, TM's `metadata.json`). Errors name the
+ * file that is missing or broken; the model is disposed when loading fails after it was built.
+ */
 export async function loadClassifier(directory: string): Promise<Classifier> {
-  const read = async (name: string) => {
-    try {
-      return await readFile(join(directory, name));
-    } catch (error) {
-      throw new FileFormatError({
-        file: join(directory, name),
-        problem:
-          'is missing: a classifier directory holds model.json, weights.bin and metadata.json',
-        cause: error,
-      });
-    }
+  const modelFile = join(directory, 'model.json');
+  const metadataFile = join(directory, 'metadata.json');
+  const modelJson = (await readJsonFile(modelFile, 'model.json')) as {
+    modelTopology?: object;
+    weightsManifest?: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
   };
-  const modelJson = JSON.parse((await read('model.json')).toString('utf8')) as {
-    modelTopology: object;
-    weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
-  };
+  if (typeof modelJson.modelTopology !== 'object' || !Array.isArray(modelJson.weightsManifest)) {
+    throw new FileFormatError({
+      file: modelFile,
+      problem:
+        'is not a tfjs LayersModel model.json (it needs `modelTopology` and `weightsManifest`)',
+    });
+  }
+  // Checked before the weights are read and the model is built: a wrong metadata.json costs
+  // nothing and leaves nothing to dispose.
+  const metadata = readClassifierMetadata(
+    await readJsonFile(metadataFile, 'metadata.json'),
+    metadataFile,
+  );
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
   const buffers: ArrayBuffer[] = [];
   for (const group of modelJson.weightsManifest) {
     weightSpecs.push(...group.weights);
     for (const path of group.paths) {
-      const data = await read(path);
+      const data = await readClassifierFile(
+        join(directory, path),
+        `${path} (listed in model.json's weightsManifest)`,
+      );
       buffers.push(
         data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,
       );
     }
   }
-  const metadata = JSON.parse((await read('metadata.json')).toString('utf8')) as ClassifierMetadata;
-  return loadFromHandler({
-    model: tf.io.fromMemory({
-      modelTopology: modelJson.modelTopology,
-      weightSpecs,
-      weightData: tf.io.concatenateArrayBuffers(buffers),
-    }),
-    metadata,
-  });
+  let model: tfl.LayersModel;
+  try {
+    model = await tfl.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: modelJson.modelTopology,
+        weightSpecs,
+        weightData: tf.io.concatenateArrayBuffers(buffers),
+      }),
+    );
+  } catch (error) {
+    throw new FileFormatError({
+      file: modelFile,
+      problem: `tfjs could not build the model from it and its weights: ${(error as Error).message}`,
+      cause: error,
+    });
+  }
+  return classifierFromModel({ model, metadata, metadataFile });
+}
+
+/** Reads one file of a classifier directory; a missing or unreadable one is named. */
+async function readClassifierFile(file: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new FileFormatError({
+      file,
+      problem: `${missing ? 'is missing' : 'cannot be read'}: ${what} is part of the classifier in ${dirname(file)} (model.json, its weight files such as weights.bin, and metadata.json)`,
+      cause: error,
+    });
+  }
+}
+
+/** Reads and parses one JSON file of a classifier directory. */
+async function readJsonFile(file: string, what: string): Promise<unknown> {
+  const text = (await readClassifierFile(file, what)).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new FileFormatError({ file, problem: 'is not valid JSON', cause: error });
+  }
 }
