@@ -209,6 +209,52 @@ describe('Teachable Machine exports in the CLI', () => {
     expect(bad.stderr).toContain(`${join(noLabels, 'metadata.json')}: has no \`labels\``);
   });
 
+  it('graft train --backbone <TM directory> trains a new head on its features, with TM preprocessing', async () => {
+    const split = join(directory, 'split-data');
+    for (const [part, offset] of [
+      ['train', 0],
+      ['val', 3],
+    ] as const) {
+      for (const className of labels) {
+        const from = join(shared, 'data', 'hymenoptera', 'val', className);
+        const files = (await readdir(from)).filter((name) => name.endsWith('.jpg')).sort();
+        await mkdir(join(split, part, className), { recursive: true });
+        for (const name of files.slice(offset, offset + 3)) {
+          await copyFile(join(from, name), join(split, part, className, name));
+        }
+      }
+    }
+    const out = join(directory, 'run-on-tm');
+    const trained = await run(
+      '--json',
+      'train',
+      split,
+      '--backbone',
+      tmDirectory,
+      '--epochs',
+      '3',
+      '--extraction-workers',
+      '1',
+      '--out',
+      out,
+    );
+    expect(trained.code, trained.stderr).toBe(exitCodes.success);
+    const metadata = JSON.parse(await readFile(join(out, 'model', 'metadata.json'), 'utf8'));
+    // TM's real preprocessing (x / 127 - 1, its own centre crop), not the [-1, 1] stretch default.
+    expect(metadata.graft.preprocessing).toMatchObject({
+      inputRange: [-1, 128 / 127],
+      resize: { mode: 'center-crop', cropFraction: 1, rounding: 'teachable-machine' },
+    });
+    // The features are TM's pooled MobileNet (1280 values), not the TM head's probabilities.
+    expect(metadata.graft.backbone.config).toMatchObject({ family: 'teachable-machine' });
+    expect(metadata.graft.backbone.config.weights).toMatchObject({ format: 'tfjs-layers' });
+    const ants = join(split, 'val', 'ants');
+    const images = (await readdir(ants)).map((name) => join(ants, name));
+    const predicted = await run('--json', 'predict', out, ...images);
+    expect(predicted.stderr).toBe('');
+    expect(JSON.parse(predicted.stdout)).toHaveLength(images.length);
+  });
+
   it("trains a new head on a TM classifier's features, saved with TM's preprocessing", async () => {
     const classifier = await loadClassifier(tmDirectory);
     const backbone = await teachableMachineBackbone({

@@ -1,5 +1,6 @@
 import {
   InvalidArgumentError,
+  type JsonObject,
   type Preprocessing,
   teachableMachinePreprocessing,
 } from '@graft/core';
@@ -24,6 +25,8 @@ export interface TeachableMachineBackboneOptions {
   preprocessing?: Preprocessing;
   /** Backbone name. Default `teachable-machine`. */
   name?: string;
+  /** Extra JSON merged into `getConfig()` (e.g. the model file and its provenance). */
+  config?: JsonObject;
 }
 
 /**
@@ -68,7 +71,7 @@ export async function teachableMachineBackbone(
     stages: mobileNetV2Stages.filter((stage) =>
       [...layerNames].some((layer) => layer === stage || layer.startsWith(`${stage}_`)),
     ),
-    config: { family: 'teachable-machine', weightsSha256: sha256 },
+    config: { family: 'teachable-machine', weightsSha256: sha256, ...options.config },
   });
 }
 

@@ -1,5 +1,6 @@
-import { basename, dirname } from 'node:path';
-import { FileFormatError, type Preprocessing } from '@graft/core';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { FileFormatError, type Preprocessing, teachableMachinePreprocessing } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
@@ -7,6 +8,7 @@ import {
   type FeaturePooling,
   type GraftBackbone,
 } from '../custom/backbone-from-model.js';
+import { teachableMachineBackbone } from '../custom/teachable-machine-backbone.js';
 import { weightProvenance } from '../weights/weight-provenance.js';
 import { sha256Hex } from '../weights/weight-resolution.js';
 import { fileSystemIOHandler } from './file-io-handler.js';
@@ -33,8 +35,11 @@ export interface BackboneFromModelFileOptions {
 /**
  * Loads any TF.js LayersModel from disk as a frozen {@link GraftBackbone} (see
  * `backboneFromModel`), recording the file's provenance (path, format, sha256 of the shards) in
- * `getConfig().weights`. The model must take one `[N, H, W, 3]` input of fixed size. The caller
- * owns the backbone and calls `dispose()`.
+ * `getConfig().weights`. The model must take one `[N, H, W, 3]` input of fixed size. A
+ * classifier exported by Teachable Machine (its `metadata.json` beside `model.json`) becomes its
+ * feature extractor (`teachableMachineBackbone`: the cut MobileNet and TM's pooling, with TM's
+ * real preprocessing, `x / 127 - 1` and its centre crop), so a new head trains on the features
+ * TM's own head sees. The caller owns the backbone and calls `dispose()`.
  */
 export async function backboneFromModelFile(
   options: BackboneFromModelFileOptions,
@@ -71,6 +76,28 @@ export async function backboneFromModelFile(
       });
     }
     const name = options.name ?? basename(dirname(file.path));
+    const pooling = options.pooling ?? 'avg';
+    const provenance = weightProvenance({
+      location: file.path,
+      origin: 'explicit',
+      format: 'tfjs-layers',
+      sha256,
+    });
+    const teachableMachine = await teachableMachineImageSize(file.path);
+    if (teachableMachine !== undefined && options.featureLayer === undefined) {
+      const backbone = await teachableMachineBackbone({
+        model,
+        name,
+        preprocessing: {
+          ...teachableMachinePreprocessing(teachableMachine),
+          ...options.preprocessing,
+        },
+        config: { modelFile: file.path, weights: provenance },
+      });
+      // The backbone holds a copy of the feature extractor; the classifier is not needed.
+      model.dispose();
+      return backbone;
+    }
     const preprocessing: Preprocessing = {
       channelOrder: 'rgb',
       inputRange: [-1, 1],
@@ -80,13 +107,6 @@ export async function backboneFromModelFile(
       ...options.preprocessing,
       inputSize: [height, width],
     };
-    const pooling = options.pooling ?? 'avg';
-    const provenance = weightProvenance({
-      location: file.path,
-      origin: 'explicit',
-      format: 'tfjs-layers',
-      sha256,
-    });
     return backboneFromModel({
       model,
       ...(options.featureLayer !== undefined ? { featureLayer: options.featureLayer } : {}),
@@ -105,4 +125,21 @@ export async function backboneFromModelFile(
     model.dispose();
     throw error;
   }
+}
+
+/**
+ * The `imageSize` of a Teachable Machine `metadata.json` beside `modelJsonPath` (its
+ * `tmVersion` or `packageName: '@teachablemachine/image'` marks it), else undefined.
+ */
+async function teachableMachineImageSize(modelJsonPath: string): Promise<number | undefined> {
+  let metadata: { tmVersion?: unknown; packageName?: unknown; imageSize?: unknown };
+  try {
+    metadata = JSON.parse(await readFile(join(dirname(modelJsonPath), 'metadata.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const isTeachableMachine =
+    typeof metadata?.tmVersion === 'string' || metadata?.packageName === '@teachablemachine/image';
+  if (!isTeachableMachine) return undefined;
+  return typeof metadata.imageSize === 'number' ? metadata.imageSize : 224;
 }
