@@ -45,6 +45,8 @@ export interface TrainConfig {
   out: string;
   /** Keep the best epoch's weights (by validation accuracy) rather than the last one. */
   keepBest: boolean;
+  /** Checkpoints kept in `checkpoints/` (the newest; older ones are deleted). At least 1. */
+  keepCheckpoints: number;
 }
 
 /** Defaults of optional fields. `backbone` and `out` are filled in by the command. */
@@ -58,6 +60,7 @@ export const trainDefaults = {
   earlyStop: 0,
   seed: 0,
   keepBest: true,
+  keepCheckpoints: 2,
 } as const satisfies Partial<TrainConfig>;
 
 /** Config-file keys and their flags, for error messages. `lr` is an alias of `learningRate`. */
@@ -78,6 +81,7 @@ const flagOf: Record<string, string> = {
   seed: '--seed',
   out: '--out',
   keepBest: '--keep-best',
+  keepCheckpoints: '--keep-checkpoints',
 };
 
 /** Names accepted in a config file (camelCase; kebab-case works too). */
@@ -183,5 +187,9 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
       pick('keepBest') === undefined
         ? trainDefaults.keepBest
         : parseBoolean(flag('keepBest'), pick('keepBest')),
+    keepCheckpoints:
+      pick('keepCheckpoints') === undefined
+        ? trainDefaults.keepCheckpoints
+        : parseInteger(flag('keepCheckpoints'), pick('keepCheckpoints'), { minimum: 1 }),
   };
 }

@@ -4,6 +4,7 @@
 import { createBackbone } from '@graft/backbones';
 import type { Backbone, CreateBackboneOptions, JsonValue } from '@graft/core';
 import { initBackend } from '@graft/runtime';
+import { registerTestBackboneIfAsked } from '../testing/test-backbone.js';
 
 /** What the main process sends each worker (JSON). */
 export interface FeatureWorkerSpec {
@@ -20,5 +21,7 @@ export async function createFeatureBackbone(data: JsonValue): Promise<Backbone> 
   const spec = data as unknown as FeatureWorkerSpec;
   // Weights resolve through the same GRAFT_MIRROR / cache environment as the main thread.
   await initBackend({ prefer: spec.backend });
+  // Each thread has its own registry: the test-only backbone is registered here too.
+  await registerTestBackboneIfAsked();
   return createBackbone(spec.backbone, spec.options);
 }
