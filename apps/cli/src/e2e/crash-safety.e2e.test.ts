@@ -153,6 +153,30 @@ describe('a killed graft train resumes into the same run', () => {
     });
   }
 
+  it('fine-tuning: SIGKILL after the best epoch resumes into the same run (backbone weights kept)', async () => {
+    const fineTune = (out: string) => {
+      const arguments_ = trainArguments(out);
+      arguments_[arguments_.indexOf('--lr') + 1] = '0.03';
+      return [...arguments_, '--mode', 'fine-tune'];
+    };
+    const straight = runFolder('fine-tune reference');
+    expect((await runBinary(fineTune(straight), { env })).code).toBe(exitCodes.success);
+    const expected = await readRun(straight);
+    // This run stops after epoch 6 and keeps epoch 4.
+    expect(expected.report).toMatchObject({ epochs: 6, bestEpoch: 4 });
+    const run = runFolder('fine-tune killed');
+    const killed = await runBinary(fineTune(run), {
+      env: { ...env, GRAFT_TEST_CRASH_AT: 'checkpoint-data-written:5' },
+    });
+    expect(killed.code).toBeNull();
+    const resumed = await runBinary(
+      ['--backend', 'cpu', 'resume', run, '--extraction-workers', '1'],
+      { env },
+    );
+    expect(resumed.code, resumed.stderr).toBe(exitCodes.success);
+    expect(await readRun(run)).toEqual(expected);
+  });
+
   it('resuming a finished run says so and changes nothing; --epochs extends a full run', async () => {
     const run = runFolder('finished');
     const arguments_ = trainArguments(run);
