@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,14 +142,24 @@ describe('a killed graft train resumes into the same run', () => {
         env: { ...env, GRAFT_TEST_CRASH_AT: point },
       });
       expect(killed.code, `${point} was never reached:\n${killed.stderr}`).toBeNull();
+      // What a kill while history.jsonl is rewritten leaves (writeFileAtomic's temporary file).
+      const stray = join(run, 'logs', '.history.jsonl.999.0badf00d.tmp');
+      await writeFile(stray, '');
       const resumed = await runBinary(
         ['--backend', 'cpu', 'resume', run, '--extraction-workers', '1'],
         { env },
       );
       expect(resumed.code, resumed.stderr).toBe(exitCodes.success);
+      expect(resumed.stderr).toContain(`removed incomplete ${stray}`);
       expect(await readRun(run)).toEqual(reference);
       // Nothing temporary is left behind.
-      expect((await readdir(run)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+      const temporary = async (folder: string) =>
+        (await readdir(join(run, folder))).filter((name) => name.endsWith('.tmp'));
+      expect([
+        ...(await temporary('.')),
+        ...(await temporary('logs')),
+        ...(await temporary('checkpoints')),
+      ]).toEqual([]);
     });
   }
 

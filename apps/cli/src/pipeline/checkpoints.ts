@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { TrainingCheckpoint } from '@graft/trainer';
 import {
   latestCheckpointDirectory,
@@ -18,11 +19,20 @@ export function lastCheckpointDirectory(run: RunDirectory): Promise<string | und
 }
 
 /**
- * Removes what a killed process leaves behind (half-written checkpoint folders, temporary files,
- * a half-written final model) and says what was removed.
+ * Removes what a killed process leaves behind (half-written checkpoint folders, temporary files
+ * of atomic writes, a half-written final model) and says what was removed.
  */
 export async function removeStaleFiles(run: RunDirectory, output: CommandOutput): Promise<void> {
   const removed = await removeIncompleteCheckpoints(run.checkpointsDir);
+  // `.<name>.<pid>.<random>.tmp`: writeFileAtomic's temporary files (config, report, history).
+  for (const folder of [run.root, join(run.root, 'logs')]) {
+    for (const name of await readdir(folder).catch(() => [])) {
+      if (/^\..+\.tmp$/.test(name)) {
+        await rm(join(folder, name), { force: true });
+        removed.push(join(folder, name));
+      }
+    }
+  }
   const staging = finalSaveStagingDirectory(run);
   if (
     await rm(staging, { recursive: true }).then(

@@ -225,8 +225,8 @@ async function trainAndReport(options: {
       onEpoch: (epoch: number, logs: TrainLogs) => history.append({ epoch: epoch + 1, ...logs }),
     }),
     ...(best ? [best] : []),
-    // `last/` after every epoch is what `graft resume` and Ctrl-C rely on.
-    // Last so the checkpoint holds the other callbacks' state after this epoch (early stopping).
+    // A checkpoint after every epoch is what `graft resume` and Ctrl-C rely on. Last, so it
+    // holds the other callbacks' state after this epoch (early stopping).
     modelCheckpoint({
       directory: run.checkpointsDir,
       saveBestK: 0,
