@@ -14,7 +14,10 @@ import { latestCheckpointDirectory, writeLatestPointer } from './latest-checkpoi
 
 /** Options of {@link modelCheckpoint}. */
 export interface ModelCheckpointOptions {
-  /** Directory holding `epoch-NNNN/` folders, the `latest` pointer and `checkpoints.json`. */
+  /**
+   * Directory holding `epoch-NNNN/` folders, the `latest` pointer and `checkpoints.json`; it
+   * belongs to this run: folders past the epoch training starts at are deleted at its start.
+   */
   directory: string;
   /** Metric ranking checkpoints. Default `val_loss` (or `loss` when it is not logged). */
   monitor?: string;
