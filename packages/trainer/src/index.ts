@@ -30,6 +30,7 @@ export { type LearningRateLogger, learningRateLogger } from './callbacks/learnin
 export { improves, type MonitorMode, resolveMode } from './callbacks/monitor.js';
 export { type ProgressUpdate, progressTracker } from './callbacks/progress.js';
 export type {
+  CallbackState,
   TrainerCallback,
   TrainerCallbackContext,
   WeightSnapshot,
@@ -38,6 +39,7 @@ export { isTrainerContext } from './callbacks/trainer-context.js';
 export {
   type CheckpointManifest,
   captureCheckpoint,
+  readCallbackStates,
   restoreCheckpoint,
   type TrainingCheckpoint,
 } from './checkpoint/training-checkpoint.js';

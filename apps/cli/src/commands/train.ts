@@ -28,6 +28,7 @@ export interface TrainFlags {
   seed?: string;
   out?: string;
   keepBest?: boolean;
+  keepCheckpoints?: string;
   extractionWorkers?: string;
   coralTarget?: string;
   coralWeight?: string;
@@ -71,6 +72,10 @@ export function addTrainingFlags(command: Command): Command {
     )
     .option('--seed <n>', 'seed of splits, shuffling, augmentation and initialisation (default 0)')
     .option('--no-keep-best', 'keep the last epoch instead of the lowest-val_loss epoch')
+    .option(
+      '--keep-checkpoints <k>',
+      'checkpoints kept in <out>/checkpoints, newest first (default 2)',
+    )
     .option('--out <dir>', 'run directory (default runs/<data>-<backbone>)');
 }
 
@@ -107,6 +112,7 @@ export async function trainConfigFrom(
       out: flags.out,
       // commander sets keepBest true by default for --no-keep-best; only `false` is an override.
       keepBest: flags.keepBest === false ? false : undefined,
+      keepCheckpoints: flags.keepCheckpoints,
     },
     defaults: {
       backbone: defaultBackboneName,

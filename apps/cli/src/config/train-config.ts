@@ -55,6 +55,8 @@ export interface TrainConfig {
   out: string;
   /** Keep the best epoch's weights (by validation accuracy) rather than the last one. */
   keepBest: boolean;
+  /** Checkpoints kept in `checkpoints/` (the newest; older ones are deleted). At least 1. */
+  keepCheckpoints: number;
 }
 
 /** Defaults of optional fields. `backbone` and `out` are filled in by the command. */
@@ -68,6 +70,7 @@ export const trainDefaults = {
   earlyStop: 0,
   seed: 0,
   keepBest: true,
+  keepCheckpoints: 2,
 } as const satisfies Partial<TrainConfig>;
 
 /** Config-file keys and their flags, for error messages. `lr` is an alias of `learningRate`. */
@@ -90,6 +93,7 @@ const flagOf: Record<string, string> = {
   seed: '--seed',
   out: '--out',
   keepBest: '--keep-best',
+  keepCheckpoints: '--keep-checkpoints',
 };
 
 /** Names accepted in a config file (camelCase; kebab-case works too). */
@@ -218,5 +222,9 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
       pick('keepBest') === undefined
         ? trainDefaults.keepBest
         : parseBoolean(flag('keepBest'), pick('keepBest')),
+    keepCheckpoints:
+      pick('keepCheckpoints') === undefined
+        ? trainDefaults.keepCheckpoints
+        : parseInteger(flag('keepCheckpoints'), pick('keepCheckpoints'), { minimum: 1 }),
   };
 }

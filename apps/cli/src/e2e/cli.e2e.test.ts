@@ -89,7 +89,8 @@ describe('graft (built binary)', () => {
       'config.json',
       'report.json',
       'model/metadata.json',
-      'checkpoints/last/checkpoint.json',
+      'checkpoints/latest',
+      'checkpoints/epoch-0012/checkpoint.json',
     ]) {
       expect((await stat(join(run(), file))).isFile(), file).toBe(true);
     }
@@ -190,7 +191,15 @@ describe('graft (built binary)', () => {
     expect(result.code).toBe(exitCodes.interrupted);
     expect(result.stderr).toContain(`graft resume ${interruptedRun}`);
     const manifest = JSON.parse(
-      await readFile(join(interruptedRun, 'checkpoints', 'last', 'checkpoint.json'), 'utf8'),
+      await readFile(
+        join(
+          interruptedRun,
+          'checkpoints',
+          (await readFile(join(interruptedRun, 'checkpoints', 'latest'), 'utf8')).trim(),
+          'checkpoint.json',
+        ),
+        'utf8',
+      ),
     );
     expect(manifest.epoch).toBeGreaterThanOrEqual(3);
     const target = manifest.epoch + 2;

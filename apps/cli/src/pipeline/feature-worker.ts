@@ -4,6 +4,7 @@
 // Built as its own file (dist/feature-worker.js, see tsup.config.ts): workers load it by URL.
 import type { Backbone, JsonValue } from '@graft/core';
 import { initBackend } from '@graft/runtime';
+import { registerTestBackboneIfAsked } from '../testing/test-backbone.js';
 import { createTrainingBackbone, type TrainingBackboneSpec } from './training-backbone.js';
 
 /** What the main process sends each worker (JSON). */
@@ -19,5 +20,7 @@ export async function createFeatureBackbone(data: JsonValue): Promise<Backbone> 
   const spec = data as unknown as FeatureWorkerSpec;
   // Weights resolve through the same GRAFT_MIRROR / cache environment as the main thread.
   await initBackend({ prefer: spec.backend });
+  // Each thread has its own registry: the test-only backbone is registered here too.
+  await registerTestBackboneIfAsked();
   return createTrainingBackbone(spec.backbone);
 }

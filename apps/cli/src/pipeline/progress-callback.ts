@@ -1,5 +1,6 @@
 import type { CallbackContext, TrainLogs } from '@graft/core';
 import type { TrainerCallback } from '@graft/trainer';
+import { crashPoint } from '@graft/trainer/node';
 import { formatNumber, type ProgressRenderer } from '../progress/progress-renderer.js';
 
 /** Options of {@link progressCallback}. */
@@ -62,6 +63,7 @@ export function progressCallback(options: ProgressCallbackOptions): TrainerCallb
       });
     },
     onBatchEnd(_batch: number, logs: TrainLogs) {
+      crashPoint('batch-end');
       const size = logs.size ?? 0;
       images += size;
       lossSum += (logs.loss ?? 0) * size;

@@ -42,6 +42,7 @@ import {
   resolveExtractionWorkers,
   startExtractionWorkers,
 } from './extraction-workers.js';
+import { saveFinalResult } from './final-save.js';
 
 import { type LossTermSettings, loadLossTerms } from './load-loss-terms.js';
 import { isCifarName, loadTrainingData, type TrainingData } from './load-training-data.js';
@@ -244,7 +245,8 @@ async function trainAndReport(options: {
     ? buildAugmentation(config.augment, { imageSize: backbone.preprocessing.inputSize })
     : undefined;
   const history = new HistoryLog(run.historyFile);
-  if (options.resume) await history.load();
+  // Lines past the checkpoint's epoch were written before a crash and are trained again.
+  if (options.resume) await history.load(options.resume.manifest.epoch);
   // Best epoch by val_loss: with --early-stop it also stops the run; with keepBest its weights
   // are put back at the end (Keras's restore_best_weights).
   const best =
@@ -262,8 +264,14 @@ async function trainAndReport(options: {
       onEpoch: (epoch: number, logs: TrainLogs) => history.append({ epoch: epoch + 1, ...logs }),
     }),
     ...(best ? [best] : []),
-    // `last/` after every epoch is what `graft resume` and Ctrl-C rely on.
-    modelCheckpoint({ directory: run.checkpointsDir, saveBestK: 0, saveLast: true }),
+    // A checkpoint after every epoch is what `graft resume` and Ctrl-C rely on. Last, so it
+    // holds the other callbacks' state after this epoch (early stopping).
+    modelCheckpoint({
+      directory: run.checkpointsDir,
+      saveBestK: 0,
+      saveLast: true,
+      keepLast: config.keepCheckpoints,
+    }),
   ];
 
   let interrupted = false;
@@ -301,13 +309,17 @@ async function trainAndReport(options: {
     throw error;
   });
   if (result === undefined) {
-    const saved = await readFile(join(lastCheckpointDirectory(run), 'checkpoint.json'), 'utf8')
-      .then((text) => (JSON.parse(text) as { epoch?: number }).epoch)
-      .catch(() => undefined);
+    const last = await lastCheckpointDirectory(run).catch(() => undefined);
+    const saved =
+      last === undefined
+        ? undefined
+        : await readFile(join(last, 'checkpoint.json'), 'utf8')
+            .then((text) => (JSON.parse(text) as { epoch?: number }).epoch)
+            .catch(() => undefined);
     output.error(
       saved === undefined
         ? `graft: interrupted before the first epoch finished; nothing to resume. Run graft train again (${run.root}).`
-        : `graft: interrupted. Epoch ${saved} is saved in ${lastCheckpointDirectory(run)}; continue with: graft resume ${run.root}`,
+        : `graft: interrupted. Epoch ${saved} is saved in ${last}; continue with: graft resume ${run.root}`,
     );
     return exitCodes.interrupted;
   }
@@ -317,34 +329,42 @@ async function trainAndReport(options: {
   const bestEpoch = config.keepBest ? best?.bestEpoch : undefined;
   const validation = result.validation;
   const test = data.test ? await evaluate({ backbone, head, data: data.test }) : undefined;
-  await saveClassifier({
-    directory: run.modelDir,
-    backbone,
-    head,
-    classNames: data.classNames,
-    modelName: run.name,
-    ...(augmentation ? { augmentation } : {}),
-    schedule,
-    training: {
-      mode: config.mode,
+  // Model and report as one unit: report.json, written last, marks the run finished.
+  const writeModel = (directory: string) =>
+    saveClassifier({
+      directory,
+      backbone,
+      head,
+      classNames: data.classNames,
+      modelName: run.name,
+      ...(augmentation ? { augmentation } : {}),
+      schedule,
+      training: {
+        mode: config.mode,
+        epochs: result.epoch,
+        batchSize: config.batchSize,
+        learningRate: config.learningRate,
+        seed: config.seed,
+        // The folder's name, not its local path: the metadata travels with exported models.
+        data:
+          data.root === undefined ? data.description : `${basename(data.root)} (${data.layout})`,
+        ...withoutLocalPaths(options.lossTerms?.config),
+      },
+      ...(validation
+        ? { metrics: { validationAccuracy: validation.accuracy, validationLoss: validation.loss } }
+        : {}),
+    });
+  await saveFinalResult({
+    run,
+    writeModel,
+    report: {
       epochs: result.epoch,
-      batchSize: config.batchSize,
-      learningRate: config.learningRate,
-      seed: config.seed,
-      // The folder's name, not its local path: the metadata travels with exported models.
-      data: data.root === undefined ? data.description : `${basename(data.root)} (${data.layout})`,
-      ...withoutLocalPaths(options.lossTerms?.config),
+      validation,
+      test,
+      bestEpoch: bestEpoch === undefined ? undefined : bestEpoch + 1,
+      history: result.history,
+      stopReason: result.stopReason,
     },
-    ...(validation
-      ? { metrics: { validationAccuracy: validation.accuracy, validationLoss: validation.loss } }
-      : {}),
-  });
-  await writeJson(run.reportFile, {
-    validation,
-    test,
-    bestEpoch: bestEpoch === undefined ? undefined : bestEpoch + 1,
-    history: result.history,
-    stopReason: result.stopReason,
   });
 
   const pick = (report: EvaluationReport | undefined) =>

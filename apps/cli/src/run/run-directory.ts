@@ -99,9 +99,22 @@ export class HistoryLog {
     await writeFileAtomic(this.path, `${this.lines.join('\n')}\n`);
   }
 
-  /** Loads existing lines (on resume) so new epochs are appended after them. */
-  async load(): Promise<void> {
+  /**
+   * Loads existing lines (on resume) so new epochs are appended after them; with `upToEpoch`,
+   * drops (and rewrites the file without) lines of later epochs, which the resumed run redoes.
+   */
+  async load(upToEpoch?: number): Promise<void> {
     const text = await readFile(this.path, 'utf8').catch(() => '');
-    this.lines.splice(0, this.lines.length, ...text.split('\n').filter((line) => line !== ''));
+    const lines = text.split('\n').filter((line) => line !== '');
+    const kept =
+      upToEpoch === undefined
+        ? lines
+        : lines.filter(
+            (line) => ((JSON.parse(line) as { epoch?: number }).epoch ?? 0) <= upToEpoch,
+          );
+    this.lines.splice(0, this.lines.length, ...kept);
+    if (kept.length < lines.length) {
+      await writeFileAtomic(this.path, kept.length > 0 ? `${kept.join('\n')}\n` : '');
+    }
   }
 }

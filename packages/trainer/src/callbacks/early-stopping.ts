@@ -1,11 +1,12 @@
-import {
-  type Callback,
-  type CallbackContext,
-  InvalidArgumentError,
-  type TrainLogs,
-} from '@graft/core';
+import { type CallbackContext, InvalidArgumentError, type TrainLogs } from '@graft/core';
+import * as tf from '@tensorflow/tfjs-core';
 import { improves, type MonitorMode, resolveMode } from './monitor.js';
-import { isTrainerContext, type WeightSnapshot } from './trainer-context.js';
+import {
+  type CallbackState,
+  isTrainerContext,
+  type TrainerCallback,
+  type WeightSnapshot,
+} from './trainer-context.js';
 
 /** Options of {@link earlyStopping}. */
 export interface EarlyStoppingOptions {
@@ -22,7 +23,7 @@ export interface EarlyStoppingOptions {
 }
 
 /** The callback returned by {@link earlyStopping}, with what it found. */
-export interface EarlyStopping extends Callback {
+export interface EarlyStopping extends TrainerCallback {
   /** Best value seen. */
   readonly best: number | undefined;
   /** Epoch of the best value. */
@@ -33,7 +34,9 @@ export interface EarlyStopping extends Callback {
 
 /**
  * Stops training when `monitor` has not improved for `patience` epochs (Keras's
- * `EarlyStopping`), and optionally restores the best epoch's weights when training ends.
+ * `EarlyStopping`), and optionally restores the best epoch's weights when training ends. Its
+ * best value, best epoch, patience counter and best weights are saved in every checkpoint
+ * (`getState`), so a resumed run stops and restores exactly as an uninterrupted one.
  */
 export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping {
   const monitor = options.monitor ?? 'val_loss';
@@ -99,6 +102,47 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
         context.control.stop(
           `early stopping: ${monitor} did not improve for ${wait} epochs (best ${best} at epoch ${bestEpoch})`,
         );
+      }
+    },
+    getState(): CallbackState {
+      return {
+        values: {
+          monitor,
+          best: best ?? null,
+          bestEpoch: bestEpoch ?? null,
+          stoppedEpoch: stoppedEpoch ?? null,
+          wait,
+        },
+        ...(bestWeights ? { tensors: Object.fromEntries(bestWeights.tensors) } : {}),
+      };
+    },
+    setState(state: CallbackState) {
+      const { values } = state;
+      if (values.monitor !== monitor || typeof values.wait !== 'number') {
+        throw new InvalidArgumentError({
+          argument: 'state',
+          value: values,
+          expected: `must be the state of an early-stopping callback watching ${monitor}`,
+        });
+      }
+      const numberOrUndefined = (value: unknown) => (typeof value === 'number' ? value : undefined);
+      best = numberOrUndefined(values.best);
+      bestEpoch = numberOrUndefined(values.bestEpoch);
+      stoppedEpoch = numberOrUndefined(values.stoppedEpoch);
+      wait = values.wait;
+      release();
+      if (state.tensors && Object.keys(state.tensors).length > 0) {
+        // The trainer disposes the state's tensors after setState: keep clones.
+        const tensors = new Map(
+          Object.entries(state.tensors).map(([key, tensor]) => [key, tf.clone(tensor)]),
+        );
+        bestWeights = {
+          tensors,
+          dispose: () => {
+            tf.dispose([...tensors.values()]);
+            tensors.clear();
+          },
+        };
       }
     },
     onTrainEnd(_logs: TrainLogs, context: CallbackContext) {

@@ -1,4 +1,4 @@
-import type { Callback, CallbackContext, TrainLogs } from '@graft/core';
+import type { Callback, CallbackContext, JsonObject, TrainLogs } from '@graft/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { TrainingCheckpoint } from '../checkpoint/training-checkpoint.js';
 
@@ -32,8 +32,29 @@ export function isTrainerContext(context: CallbackContext): context is TrainerCa
   return typeof (context as Partial<TrainerCallbackContext>).snapshotWeights === 'function';
 }
 
-/** A core {@link Callback} that may also follow feature extraction. */
+/**
+ * What a callback remembers between epochs, saved in every training checkpoint so a resumed run
+ * continues exactly (Lightning's `state_dict`).
+ */
+export interface CallbackState {
+  /** Plain values: best metric, best epoch, patience counter, … */
+  values: JsonObject;
+  /** Tensors by name (e.g. the best epoch's weights). */
+  tensors?: Record<string, tf.Tensor>;
+}
+
+/** A core {@link Callback} that may also follow feature extraction and save its state. */
 export interface TrainerCallback extends Callback {
+  /**
+   * The callback's state, stored in each checkpoint under its `name` (names must then be
+   * unique). Tensors stay the callback's: the checkpoint copies them.
+   */
+  getState?(): CallbackState;
+  /**
+   * Restores {@link getState} on resume, after `onTrainBegin`. The trainer disposes the
+   * tensors after this returns: clone what you keep.
+   */
+  setState?(state: CallbackState): void;
   /**
    * Called while the frozen backbone featurises the data (feature-extraction mode):
    * `pass` is `validation` or the 0-based training pass.

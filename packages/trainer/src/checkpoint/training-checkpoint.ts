@@ -6,6 +6,7 @@ import {
   type TrainLogs,
 } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
+import type { CallbackState } from '../callbacks/trainer-context.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import type { KeyedWeight } from '../training/trainable-variables.js';
 
@@ -29,7 +30,17 @@ export interface CheckpointManifest {
   schedule?: { config: ScheduleConfig; state?: JsonObject };
   /** Logs of every completed epoch. */
   history: TrainLogs[];
-  /** Layout of {@link TrainingCheckpoint.data}: `weights/<key>` and `slots/<key>::<slot>`. */
+  /**
+   * Set when a callback stopped training (early stopping): a resumed run trains no further
+   * epochs and only finishes (restores best weights, saves).
+   */
+  stopReason?: string;
+  /** Each stateful callback's `getState().values`, by callback name. */
+  callbacks?: Record<string, JsonObject>;
+  /**
+   * Layout of {@link TrainingCheckpoint.data}: `weights/<key>`, `slots/<key>::<slot>` and
+   * `callbacks/<name>::<tensor>`.
+   */
   weightSpecs: tf.io.WeightsManifestEntry[];
   /** Free-form extras (e.g. the best metric of an early-stopping callback). */
   extra?: JsonObject;
@@ -55,14 +66,25 @@ export async function captureCheckpoint(options: {
   weights: readonly KeyedWeight[];
   /** The optimiser. */
   optimizer: Optimizer;
+  /** Callback states by callback name (tensors are copied, not taken). */
+  callbacks?: ReadonlyMap<string, CallbackState>;
 }): Promise<TrainingCheckpoint> {
   const optimizerState = options.optimizer.getState();
+  const callbackValues: Record<string, JsonObject> = {};
+  const callbackTensors: Array<{ name: string; tensor: tf.Tensor }> = [];
+  for (const [name, state] of options.callbacks ?? []) {
+    callbackValues[name] = state.values;
+    for (const [tensorName, tensor] of Object.entries(state.tensors ?? {})) {
+      callbackTensors.push({ name: `callbacks/${name}::${tensorName}`, tensor });
+    }
+  }
   const named: Array<{ name: string; tensor: tf.Tensor }> = [
     ...options.weights.map(({ key, weight }) => ({
       name: `weights/${key}`,
       tensor: weight.read(),
     })),
     ...optimizerState.slots.map(({ name, tensor }) => ({ name: `slots/${name}`, tensor })),
+    ...callbackTensors,
   ];
   try {
     const { data, specs } = await tf.io.encodeWeights(named);
@@ -71,6 +93,7 @@ export async function captureCheckpoint(options: {
         format: 'graft-training-checkpoint',
         formatVersion: 1,
         ...options.manifest,
+        ...(options.callbacks && options.callbacks.size > 0 ? { callbacks: callbackValues } : {}),
         optimizer: { config: options.optimizer.getConfig(), iterations: optimizerState.iterations },
         weightSpecs: specs,
       },
@@ -129,4 +152,30 @@ export function restoreCheckpoint(options: {
   } finally {
     tf.dispose(Object.values(decoded));
   }
+}
+
+/**
+ * The callback states stored in a checkpoint, by callback name; the caller disposes the
+ * tensors. Empty for checkpoints written before callbacks had state.
+ */
+export function readCallbackStates(checkpoint: TrainingCheckpoint): Map<string, CallbackState> {
+  const states = new Map<string, CallbackState>();
+  const { manifest, data } = checkpoint;
+  for (const [name, values] of Object.entries(manifest.callbacks ?? {})) {
+    states.set(name, { values });
+  }
+  const specs = manifest.weightSpecs.filter((spec) => spec.name.startsWith('callbacks/'));
+  if (specs.length === 0) return states;
+  // decodeWeights needs the byte offsets of the full layout: decode everything, keep ours.
+  const decoded = tf.io.decodeWeights(data, manifest.weightSpecs);
+  for (const [fullName, tensor] of Object.entries(decoded)) {
+    const match = /^callbacks\/(.+?)::(.+)$/.exec(fullName);
+    const state = match ? states.get(match[1] as string) : undefined;
+    if (!match || !state) {
+      tensor.dispose();
+      continue;
+    }
+    state.tensors = { ...state.tensors, [match[2] as string]: tensor };
+  }
+  return states;
 }

@@ -1,10 +1,16 @@
-export { checkpointFiles, readCheckpoint, writeCheckpoint } from './checkpoint-files.js';
+export {
+  checkpointFiles,
+  readCheckpoint,
+  removeIncompleteCheckpoints,
+  writeCheckpoint,
+} from './checkpoint-files.js';
 export {
   loadClassifier,
   type SaveClassifierOptions,
   saveClassifier,
   writeClassifierDirectory,
 } from './classifier-files.js';
+export { crashPoint, crashPointVariable } from './crash-point.js';
 export { DiskFeatureStore } from './disk-feature-store.js';
 export {
   createFeatureWorkerPool,
@@ -19,7 +25,14 @@ export {
   jsonLinesLogger,
 } from './file-loggers.js';
 export {
+  latestCheckpointDirectory,
+  latestPointerFile,
+  readLatestCheckpoint,
+  writeLatestPointer,
+} from './latest-checkpoint.js';
+export {
   type CheckpointRecord,
+  checkpointName,
   type ModelCheckpoint,
   type ModelCheckpointOptions,
   modelCheckpoint,

@@ -6,11 +6,13 @@ import type { ImageAugmentation, Schedule } from '@graft/core';
 import { tinyBackbone } from '@graft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { earlyStopping } from '../callbacks/early-stopping.js';
 import { adamw } from '../optimizers/adam.js';
 import { ColourDataset, denseHead } from '../testing/fixtures.js';
 import { type TrainingMode, train } from '../training/train.js';
-import { readCheckpoint } from './checkpoint-files.js';
+import { readCheckpoint, removeIncompleteCheckpoints } from './checkpoint-files.js';
 import { csvLogger, jsonLinesLogger } from './file-loggers.js';
+import { latestCheckpointDirectory, readLatestCheckpoint } from './latest-checkpoint.js';
 import { modelCheckpoint } from './model-checkpoint.js';
 
 /** Horizontal flip of every other image, chosen by the seed: exercises per-batch seeds. */
@@ -58,7 +60,9 @@ describe('checkpoints and resume', () => {
     directory?: string;
     resumeFrom?: string;
     logs?: string;
-  }): Promise<{ weights: number[]; history: number }> {
+    /** Early stopping that keeps epoch 0 as best (nothing improves by 1e9) and restores it. */
+    stopEarly?: boolean;
+  }): Promise<{ weights: number[]; history: number; epoch: number; stopReason?: string }> {
     const backbone = tinyBackbone({ featureDim: 8 });
     const head = denseHead({ featureDim: 8, numClasses: 3, hidden: 5 });
     const optimizer = adamw({ learningRate: 0.01, weightDecay: 0.05 });
@@ -83,6 +87,9 @@ describe('checkpoints and resume', () => {
       gradientClipNorm: 1,
       seed: 11,
       callbacks: [
+        ...(options.stopEarly
+          ? [earlyStopping({ patience: 3, minDelta: 1e9, restoreBestWeights: true })]
+          : []),
         ...(options.directory
           ? [modelCheckpoint({ directory: options.directory, saveBestK: 2 })]
           : []),
@@ -93,7 +100,7 @@ describe('checkpoints and resume', () => {
             ]
           : []),
       ],
-      ...(options.resumeFrom ? { resume: await readCheckpoint(options.resumeFrom) } : {}),
+      ...(options.resumeFrom ? { resume: await readLatestCheckpoint(options.resumeFrom) } : {}),
     });
     const weights = [...backbone.model.getWeights(), ...head.model.getWeights()].flatMap((tensor) =>
       Array.from(tensor.dataSync()),
@@ -101,7 +108,12 @@ describe('checkpoints and resume', () => {
     optimizer.dispose();
     backbone.dispose();
     head.dispose();
-    return { weights, history: result.history.length };
+    return {
+      weights,
+      history: result.history.length,
+      epoch: result.epoch,
+      ...(result.stopReason !== undefined ? { stopReason: result.stopReason } : {}),
+    };
   }
 
   for (const mode of ['fine-tune', 'feature-extraction'] as const) {
@@ -110,7 +122,7 @@ describe('checkpoints and resume', () => {
       const logs = await temporaryDirectory();
       const straight = await run({ mode, epochs: 4 });
       await run({ mode, epochs: 2, directory, logs });
-      const resumed = await run({ mode, epochs: 4, resumeFrom: join(directory, 'last'), logs });
+      const resumed = await run({ mode, epochs: 4, resumeFrom: directory, logs });
       const difference = Math.max(
         ...straight.weights.map((value, index) =>
           Math.abs(value - (resumed.weights[index] ?? Number.NaN)),
@@ -127,10 +139,11 @@ describe('checkpoints and resume', () => {
           ...fresh.weights.map((value, index) => Math.abs(value - (straight.weights[index] ?? 0))),
         ),
       ).toBeGreaterThan(1e-4);
-      // Best-2 checkpoints plus `last`, and logs appended across the two runs.
+      // The 2-epoch run's checkpoints (newest 2, best 2), `latest` naming the newest, nothing
+      // temporary; logs appended across the two runs.
       const entries = (await readdir(directory)).sort();
-      expect(entries.filter((name) => name.startsWith('epoch-'))).toHaveLength(2);
-      expect(entries).toContain('last');
+      expect(entries).toEqual(['checkpoints.json', 'epoch-0001', 'epoch-0002', 'latest']);
+      expect(await latestCheckpointDirectory(directory)).toBe(join(directory, 'epoch-0002'));
       const jsonl = (await readFile(join(logs, 'log.jsonl'), 'utf8'))
         .trim()
         .split('\n')
@@ -148,8 +161,61 @@ describe('checkpoints and resume', () => {
     const directory = await temporaryDirectory();
     await run({ mode: 'feature-extraction', epochs: 1, directory });
     const { writeFile } = await import('node:fs/promises');
-    const data = await readFile(join(directory, 'last', 'state.bin'));
-    await writeFile(join(directory, 'last', 'state.bin'), data.subarray(0, 10));
-    await expect(readCheckpoint(join(directory, 'last'))).rejects.toThrow(/truncated: 10 of/);
+    const data = await readFile(join(directory, 'epoch-0001', 'state.bin'));
+    await writeFile(join(directory, 'epoch-0001', 'state.bin'), data.subarray(0, 10));
+    await expect(readCheckpoint(join(directory, 'epoch-0001'))).rejects.toThrow(/truncated: 10 of/);
+  });
+
+  for (const mode of ['fine-tune', 'feature-extraction'] as const) {
+    it(`${mode}: early stopping and its best weights survive a resume (same final model)`, async () => {
+      const straight = await run({ mode, epochs: 8, stopEarly: true });
+      // Best epoch 0, patience 3: stops after 4 epochs and puts epoch 0's weights back.
+      expect(straight.epoch).toBe(4);
+      expect(straight.stopReason).toMatch(/early stopping/);
+      const directory = await temporaryDirectory();
+      await run({ mode, epochs: 2, directory, stopEarly: true });
+      const resumed = await run({ mode, epochs: 8, resumeFrom: directory, stopEarly: true });
+      expect(resumed.epoch).toBe(4);
+      expect(resumed.weights).toEqual(straight.weights);
+      // Resuming the stopped run trains nothing more and ends with the same model.
+      const again = await run({ mode, epochs: 8, resumeFrom: directory, stopEarly: true });
+      expect(again).toEqual(resumed);
+    });
+  }
+
+  it('keeps the newest 2 checkpoints and the best 2, and nothing else', async () => {
+    const directory = await temporaryDirectory();
+    await run({ mode: 'feature-extraction', epochs: 5, directory });
+    const index = JSON.parse(await readFile(join(directory, 'checkpoints.json'), 'utf8')) as {
+      best: { name: string }[];
+    };
+    const expected = new Set(['epoch-0004', 'epoch-0005', ...index.best.map(({ name }) => name)]);
+    const kept = (await readdir(directory)).filter((name) => name.startsWith('epoch-'));
+    expect(kept.sort()).toEqual([...expected].sort());
+  });
+
+  it('a checkpoint folder left half-written is ignored and removed; the previous one resumes', async () => {
+    const directory = await temporaryDirectory();
+    await run({ mode: 'feature-extraction', epochs: 2, directory });
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    // What a kill while epoch 3 is written leaves: a temporary folder and an atomic-write temp.
+    await mkdir(join(directory, 'epoch-0003.tmp'));
+    await writeFile(join(directory, 'epoch-0003.tmp', 'state.bin'), new Uint8Array(7));
+    await writeFile(join(directory, '.latest.123.abcd.tmp'), '');
+    expect((await readLatestCheckpoint(directory)).manifest.epoch).toBe(2);
+    expect(await removeIncompleteCheckpoints(directory)).toEqual([
+      join(directory, '.latest.123.abcd.tmp'),
+      join(directory, 'epoch-0003.tmp'),
+    ]);
+    expect((await readdir(directory)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('reads a checkpoint of the old layout (last/state.bin + checkpoint.json)', async () => {
+    const directory = await temporaryDirectory();
+    await run({ mode: 'feature-extraction', epochs: 1, directory });
+    const { rename, rm: remove } = await import('node:fs/promises');
+    await rename(join(directory, 'epoch-0001'), join(directory, 'last'));
+    await remove(join(directory, 'latest'));
+    expect((await readLatestCheckpoint(directory)).manifest.epoch).toBe(1);
   });
 });

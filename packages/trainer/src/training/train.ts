@@ -15,12 +15,14 @@ import {
 } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type {
+  CallbackState,
   TrainerCallback,
   TrainerCallbackContext,
   WeightSnapshot,
 } from '../callbacks/trainer-context.js';
 import {
   captureCheckpoint,
+  readCallbackStates,
   restoreCheckpoint,
   type TrainingCheckpoint,
 } from '../checkpoint/training-checkpoint.js';
@@ -232,9 +234,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     head,
     ...(options.discriminative ? { discriminative: options.discriminative } : {}),
   });
-  // Checkpoints hold the head and, when fine-tuning, every backbone weight (BatchNorm statistics too).
+  // Checkpoints hold the head and, when fine-tuning, every backbone weight (BatchNorm statistics
+  // too); the rest never changes, so snapshots of the best weights need no more either.
   const checkpointWeights = keyedWeights(mode === 'fine-tune' ? backbone : undefined, head);
-  const allWeights = keyedWeights(backbone, head);
+  const statefulCallbacks = statefulCallbacksByName(callbacks);
 
   if (options.resume) {
     const manifest = options.resume.manifest;
@@ -275,9 +278,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     control,
     mode,
     history,
-    snapshotWeights: () => snapshot(allWeights),
+    snapshotWeights: () => snapshot(checkpointWeights),
     restoreWeights: (saved) => {
-      restore(allWeights, saved);
+      restore(checkpointWeights, saved);
       validationStale = true;
     },
     checkpoint: (extra) =>
@@ -296,10 +299,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
               }
             : {}),
           history: history.map((logs) => ({ ...logs })),
+          ...(control.stopRequested
+            ? { stopReason: control.stopReason ?? 'stopped by a callback' }
+            : {}),
           ...(extra ? { extra } : {}),
         },
         weights: checkpointWeights,
         optimizer,
+        callbacks: new Map(
+          [...statefulCallbacks].map(([name, callback]) => [
+            name,
+            (callback.getState as () => CallbackState)(),
+          ]),
+        ),
       }),
   };
   const signal = options.signal;
@@ -387,6 +399,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let validation: EvaluationReport | undefined;
   try {
     for (const callback of callbacks) await callback.onTrainBegin?.(context);
+    if (options.resume) {
+      // After onTrainBegin, which resets callbacks: the checkpoint's state wins.
+      restoreCallbackStates(options.resume, statefulCallbacks);
+      // A run a callback stopped stays stopped: resuming it only finishes it.
+      if (options.resume.manifest.stopReason !== undefined) {
+        control.stop(options.resume.manifest.stopReason);
+      }
+    }
     while (epoch < options.epochs && !control.stopRequested) {
       throwIfAborted();
       context.epoch = epoch;
@@ -611,7 +631,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const finalLogs = history[history.length - 1] ?? {};
     context.epoch = epoch;
     for (const callback of callbacks) await callback.onTrainEnd?.(finalLogs, context);
-    if (validationStale && options.validationData) {
+    // `validation === undefined`: resumed at the end, no epoch ran to evaluate.
+    if ((validationStale || validation === undefined) && options.validationData) {
       validation = await evaluateValidation(options.validationData);
     }
   } finally {
@@ -633,6 +654,39 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     trainingSeconds: (now() - trainingStarted) / 1000,
     peakTensorBytes,
   };
+}
+
+/** Callbacks with `getState`, by name; names must be unique so each state finds its owner. */
+function statefulCallbacksByName(
+  callbacks: readonly (Callback | TrainerCallback)[],
+): Map<string, TrainerCallback> {
+  const byName = new Map<string, TrainerCallback>();
+  callbacks.forEach((callback: TrainerCallback, index) => {
+    if (callback.getState === undefined) return;
+    const name = callback.name ?? `callback-${index}`;
+    if (byName.has(name)) {
+      throw new InvalidArgumentError({
+        argument: 'callbacks',
+        value: name,
+        expected: 'stateful callbacks must have unique names (their state is saved by name)',
+      });
+    }
+    byName.set(name, callback);
+  });
+  return byName;
+}
+
+/** Hands each callback its saved state; the decoded tensors are disposed afterwards. */
+function restoreCallbackStates(
+  checkpoint: TrainingCheckpoint,
+  callbacks: ReadonlyMap<string, TrainerCallback>,
+): void {
+  const states = readCallbackStates(checkpoint);
+  try {
+    for (const [name, state] of states) callbacks.get(name)?.setState?.(state);
+  } finally {
+    for (const state of states.values()) tf.dispose(Object.values(state.tensors ?? {}));
+  }
 }
 
 /** One feature-extraction step's teacher logits and CORAL target features. */
