@@ -15,6 +15,7 @@ import { parseChoice, parseInteger } from '../config/parse-values.js';
 import type { CommandOutput } from '../output.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
 import { openRunDirectory, readJson, runDirectoryAt, writeJson } from '../run/run-directory.js';
+import { lockRun } from '../run/run-lock.js';
 
 const splitFolders = ['train', 'val', 'validation', 'test'] as const;
 
@@ -120,7 +121,15 @@ export function registerAdaptCommand(program: Command, output: CommandOutput): v
       }
       const seconds = (Date.now() - started) / 1000;
       const partial = `${outputRoot}.partial-${process.pid}`;
+      // Locked while written, so a graft train --out of the same folder cannot mix into it.
+      const lock = await lockRun({ root: outputRoot, command: 'graft adapt' }).catch(
+        (error: unknown) => {
+          adapted.classifier.dispose();
+          throw error;
+        },
+      );
       try {
+        await checkOutput(outputRoot, run.root);
         const target = runDirectoryAt(partial);
         await writeClassifierDirectory({
           classifier: adapted.classifier,
@@ -152,6 +161,7 @@ export function registerAdaptCommand(program: Command, output: CommandOutput): v
         throw error;
       } finally {
         adapted.classifier.dispose();
+        await lock.release();
       }
       const report = adapted.report as { layersAdapted?: number; imagesSeen?: number };
       if (output.json) {

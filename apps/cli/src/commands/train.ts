@@ -25,6 +25,7 @@ export interface TrainFlags {
   seed?: string;
   out?: string;
   keepBest?: boolean;
+  overwrite?: boolean;
   extractionWorkers?: string;
   coralTarget?: string;
   coralWeight?: string;
@@ -57,7 +58,11 @@ export function addTrainingFlags(command: Command): Command {
     )
     .option('--seed <n>', 'seed of splits, shuffling, augmentation and initialisation (default 0)')
     .option('--no-keep-best', 'keep the last epoch instead of the lowest-val_loss epoch')
-    .option('--out <dir>', 'run directory (default runs/<data>-<backbone>)');
+    .option('--out <dir>', 'run directory (default runs/<data>-<backbone>)')
+    .option(
+      '--overwrite',
+      'replace the run already in --out (it is kept until the new run is saved)',
+    );
 }
 
 /** Merges `--config` and flags into a validated {@link TrainConfig}. */
@@ -132,6 +137,7 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
       output,
       extractionWorkers,
       ...(lossTerms ? { lossTerms } : {}),
+      overwrite: flags.overwrite === true,
     });
   });
 }
