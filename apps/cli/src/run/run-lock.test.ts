@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LockedError } from '@graft/core';
+// The locks proper-lockfile holds (not re-exported by its index), to read the mtime it expects.
+import { getLocks } from 'proper-lockfile/lib/lockfile.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockRun, runLockPath } from './run-lock.js';
 
@@ -38,6 +40,15 @@ describe('lockRun', () => {
     expect(await readdir(join(directory, 'runs'))).toEqual([]);
     const third = await lockRun({ root, command: 'graft resume' });
     await third.release();
+  });
+
+  it('leaves the lock folder with the mtime proper-lockfile refreshes (or it gives the lock up)', async () => {
+    const root = join(directory, 'refreshed');
+    const lock = await lockRun({ root, command: 'graft train' });
+    // What proper-lockfile compares at each refresh; a difference means "compromised".
+    const held = (getLocks() as Record<string, { mtime: Date }>)[root];
+    expect((await stat(lock.path)).mtime.getTime()).toBe(held?.mtime.getTime());
+    await lock.release();
   });
 
   it('takes over at once the lock of a process that died (SIGKILL leaves its folder)', async () => {

@@ -82,9 +82,18 @@ export async function lockRun(options: RunLockOptions): Promise<RunLock> {
     command: options.command,
     since: new Date().toISOString(),
   };
-  await withStoragePath(path, () =>
-    writeFile(join(path, 'owner.json'), `${JSON.stringify(owner)}\n`),
-  );
+  try {
+    await withStoragePath(path, async () => {
+      // proper-lockfile takes a changed folder mtime for another process's refresh (and gives
+      // the lock up), and adding owner.json changes it: it is put back.
+      const { atime, mtime } = await fs.promises.stat(path);
+      await writeFile(join(path, 'owner.json'), `${JSON.stringify(owner)}\n`);
+      await fs.promises.utimes(path, atime, mtime);
+    });
+  } catch (error) {
+    await release().catch(() => undefined);
+    throw error;
+  }
   let released = false;
   return {
     path,
