@@ -135,6 +135,17 @@ describe('run directories are never shared, mixed or lost (built binary)', () =>
     ]);
   });
 
+  it('a run that failed before its first checkpoint does not block the next one', async () => {
+    const out = join(directory, 'failed-start');
+    const missing = join(directory, 'no-such-data');
+    for (const attempt of [1, 2]) {
+      const result = await runBinary(['train', missing, '--backbone', backbone, '--out', out], {
+        env,
+      });
+      expect(result.code, `attempt ${attempt}: ${result.stderr}`).toBe(exitCodes.input);
+    }
+  });
+
   it('SIGKILL during an overwrite leaves the old run whole beside the new one, never a mix', async () => {
     const out = join(directory, 'killed');
     expect((await train(out, '--epochs', '2')).code).toBe(exitCodes.success);

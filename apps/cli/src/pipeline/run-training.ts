@@ -123,6 +123,9 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
         `note: ${leftover} holds a run that an earlier --overwrite of ${root} moved aside and never finished replacing; move it back or delete it`,
       );
     }
+    if (replaced?.replacedUnstarted) {
+      output.info(`starting anew in ${root}: the run there never saved a checkpoint`);
+    }
     if (replaced?.previous) {
       output.info(
         `replacing the run in ${root} (kept in ${replaced.previous} until this one is saved)`,

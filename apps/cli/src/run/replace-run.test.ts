@@ -16,7 +16,7 @@ describe('prepareRunOutput', () => {
   async function oldRun(name: string): Promise<string> {
     const root = join(directory, name);
     await mkdir(join(root, 'model'), { recursive: true });
-    await writeFile(join(root, 'config.json'), '{"old":true}\n');
+    await writeFile(join(root, 'config.json'), '{"graftVersion":"0.0.0","old":true}\n');
     await writeFile(join(root, 'model', 'weights.bin'), 'old weights');
     return root;
   }
@@ -35,7 +35,9 @@ describe('prepareRunOutput', () => {
       `Argument \`--out\` already holds a run: pass --overwrite to replace it`,
     );
     await expect(prepareRunOutput({ root, overwrite: false })).rejects.toThrow(root);
-    expect(await readFile(join(root, 'config.json'), 'utf8')).toBe('{"old":true}\n');
+    expect(await readFile(join(root, 'config.json'), 'utf8')).toBe(
+      '{"graftVersion":"0.0.0","old":true}\n',
+    );
   });
 
   it('never replaces a folder that is not a run, even with --overwrite', async () => {
@@ -45,6 +47,26 @@ describe('prepareRunOutput', () => {
     await expect(prepareRunOutput({ root, overwrite: true })).rejects.toThrow(
       'is a non-empty folder that is not a graft run',
     );
+  });
+
+  it('starts anew over a run that never saved a checkpoint (nothing to resume)', async () => {
+    const root = join(directory, 'unstarted');
+    await mkdir(join(root, 'checkpoints'), { recursive: true });
+    await mkdir(join(root, 'logs'));
+    await writeFile(join(root, 'config.json'), '{"graftVersion":"0.0.0"}\n');
+    const output = await prepareRunOutput({ root, overwrite: false });
+    expect(output.replacedUnstarted).toBe(true);
+    expect(await readdir(directory)).not.toContain('unstarted');
+  });
+
+  it("never replaces another tool's folder with a config.json, even with --overwrite", async () => {
+    const root = join(directory, 'project');
+    await mkdir(join(root, 'checkpoints'), { recursive: true });
+    await writeFile(join(root, 'config.json'), '{"name":"my project"}\n');
+    await expect(prepareRunOutput({ root, overwrite: true })).rejects.toThrow(
+      'is a non-empty folder that is not a graft run',
+    );
+    expect(await readdir(root)).toEqual(['checkpoints', 'config.json']);
   });
 
   it('moves the old run aside whole and deletes it only on commit', async () => {
@@ -72,7 +94,9 @@ describe('prepareRunOutput', () => {
     await mkdir(root);
     await writeFile(join(root, 'config.json'), '{"new":true}\n');
     await output.restore();
-    expect(await readFile(join(root, 'config.json'), 'utf8')).toBe('{"old":true}\n');
+    expect(await readFile(join(root, 'config.json'), 'utf8')).toBe(
+      '{"graftVersion":"0.0.0","old":true}\n',
+    );
     expect(await readFile(join(root, 'model', 'weights.bin'), 'utf8')).toBe('old weights');
   });
 });
