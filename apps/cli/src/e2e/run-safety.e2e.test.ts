@@ -236,5 +236,6 @@ describe('full and read-only disks, SIGTERM (built binary)', () => {
     expect(result.stderr).toContain('interrupted (SIGTERM): stopping after the current batch');
     expect(result.stderr).toContain(`graft: interrupted by SIGTERM. Epoch`);
     expect(result.stderr).not.toContain('Ctrl-C');
+    expect(await readdir(directory)).not.toContain('.terminated.lock');
   });
 });
