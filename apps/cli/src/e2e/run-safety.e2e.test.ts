@@ -124,6 +124,23 @@ describe('run directories are never shared, mixed or lost (built binary)', () =>
     expect(refused.stderr).toContain('pass --overwrite to replace it');
     expect(await fileHashes(out)).toEqual(before);
 
+    // A replacement that fails puts the old run back, byte for byte.
+    const failed = await runBinary(
+      [
+        'train',
+        join(directory, 'no-such-data'),
+        '--backbone',
+        backbone,
+        '--out',
+        out,
+        '--overwrite',
+      ],
+      { env },
+    );
+    expect(failed.code, failed.stderr).toBe(exitCodes.input);
+    expect(failed.stderr).toContain(`graft: the previous run is back in ${out}.`);
+    expect(await fileHashes(out)).toEqual(before);
+
     const replaced = await train(out, '--epochs', '3', '--overwrite');
     expect(replaced.code, replaced.stderr).toBe(exitCodes.success);
     expect(await readConfig(out)).toMatchObject({ epochs: 3 });
