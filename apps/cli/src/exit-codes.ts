@@ -12,6 +12,10 @@ export const exitCodes = {
   outOfMemory: 4,
   /** Not available yet in this version. */
   notImplemented: 69,
+  /** A write was refused: disk full, read-only file system, no permission (sysexits EX_IOERR). */
+  storage: 74,
+  /** The run directory is in use by another graft process; retry later (sysexits EX_TEMPFAIL). */
+  busy: 75,
   /** Interrupted (Ctrl-C) after cleaning up. */
   interrupted: 130,
 } as const;
@@ -29,6 +33,10 @@ export function exitCodeForErrorCode(code: string | undefined): number {
       return exitCodes.input;
     case 'OUT_OF_MEMORY':
       return exitCodes.outOfMemory;
+    case 'STORAGE':
+      return exitCodes.storage;
+    case 'LOCKED':
+      return exitCodes.busy;
     case 'ABORTED':
       return exitCodes.interrupted;
     default:

@@ -17,6 +17,7 @@ import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
 import { isCifarName } from '../pipeline/load-training-data.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
 import { readJson, runDirectoryAt, writeJson } from '../run/run-directory.js';
+import { lockRun } from '../run/run-lock.js';
 
 const splitFolders = ['train', 'val', 'validation', 'test'] as const;
 
@@ -126,7 +127,15 @@ export function registerAdaptCommand(program: Command, output: CommandOutput): v
       }
       const seconds = (Date.now() - started) / 1000;
       const partial = `${outputRoot}.partial-${process.pid}`;
+      // Locked while written, so a graft train --out of the same folder cannot mix into it.
+      const lock = await lockRun({ root: outputRoot, command: 'graft adapt' }).catch(
+        (error: unknown) => {
+          adapted.classifier.dispose();
+          throw error;
+        },
+      );
       try {
+        await checkOutput(outputRoot, source.root);
         const target = runDirectoryAt(partial);
         await writeClassifierDirectory({
           classifier: adapted.classifier,
@@ -165,6 +174,7 @@ export function registerAdaptCommand(program: Command, output: CommandOutput): v
         throw error;
       } finally {
         adapted.classifier.dispose();
+        await lock.release();
       }
       const report = adapted.report as { layersAdapted?: number; imagesSeen?: number };
       if (output.json) {

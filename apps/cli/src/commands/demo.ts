@@ -55,6 +55,11 @@ export function registerDemoCommand(program: Command, output: CommandOutput): vo
     if (downloading) progress.stop('downloaded the ants/bees archive');
     output.info(`ants/bees data: ${data.path} (${data.origin})`);
     const config = await demoConfigFrom(data.path, flags);
-    process.exitCode = await runTraining({ config, output });
+    process.exitCode = await runTraining({
+      config,
+      output,
+      overwrite: flags.overwrite === true,
+      command: 'graft demo',
+    });
   });
 }

@@ -61,6 +61,8 @@ export function registerDistillCommand(program: Command, output: CommandOutput):
       config,
       output,
       extractionWorkers: parseExtractionWorkers(flags.extractionWorkers),
+      overwrite: flags.overwrite === true,
+      command: 'graft distill',
       lossTerms: {
         teacher: flags.teacher,
         ...(temperature !== undefined ? { temperature } : {}),

@@ -29,6 +29,7 @@ export interface TrainFlags {
   out?: string;
   keepBest?: boolean;
   keepCheckpoints?: string;
+  overwrite?: boolean;
   extractionWorkers?: string;
   coralTarget?: string;
   coralWeight?: string;
@@ -76,7 +77,11 @@ export function addTrainingFlags(command: Command): Command {
       '--keep-checkpoints <k>',
       'checkpoints kept in <out>/checkpoints, newest first (default 2)',
     )
-    .option('--out <dir>', 'run directory (default runs/<data>-<backbone>)');
+    .option('--out <dir>', 'run directory (default runs/<data>-<backbone>)')
+    .option(
+      '--overwrite',
+      'replace the run already in --out (it is kept until the new run is saved)',
+    );
 }
 
 /** A backbone's short name for run folders: a model file's folder name, else the registered name. */
@@ -160,6 +165,7 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
       output,
       extractionWorkers,
       ...(lossTerms ? { lossTerms } : {}),
+      overwrite: flags.overwrite === true,
     });
   });
 }

@@ -19,4 +19,21 @@ describe('withInterruptSignal', () => {
     expect(target.listenerCount('SIGINT')).toBe(0);
     expect(target.listenerCount('SIGTERM')).toBe(0);
   });
+
+  it('tells which signal arrived, so SIGTERM is not reported as Ctrl-C', async () => {
+    const target = new EventEmitter();
+    const told: string[] = [];
+    const reason = await withInterruptSignal(
+      async (signal) => {
+        target.emit('SIGTERM');
+        return (signal.reason as Error).message;
+      },
+      {
+        target: target as unknown as NodeJS.Process,
+        onInterrupt: (signal) => told.push(signal),
+      },
+    );
+    expect(told).toEqual(['SIGTERM']);
+    expect(reason).toBe('interrupted (SIGTERM)');
+  });
 });

@@ -23,15 +23,23 @@ import { isModelFileReference } from '../config/backbone-reference.js';
 import type { TrainConfig } from '../config/train-config.js';
 import { exitCodes } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
-import { withInterruptSignal } from '../interrupt/interrupt-signal.js';
+import {
+  describeInterruptSignal,
+  type InterruptSignalName,
+  withInterruptSignal,
+} from '../interrupt/interrupt-signal.js';
 import type { CommandOutput } from '../output.js';
 import { formatNumber } from '../progress/progress-renderer.js';
+import { estimateRunBytes } from '../run/estimate-run-bytes.js';
+import { prepareRunOutput } from '../run/replace-run.js';
 import {
   createRunDirectory,
   HistoryLog,
   type RunDirectory,
   writeJson,
 } from '../run/run-directory.js';
+import { lockRun } from '../run/run-lock.js';
+import { checkFreeSpace, toStorageError } from '../run/storage-errors.js';
 import { version } from '../version.js';
 import { buildAugmentation } from './build-augmentation.js';
 import { buildSchedule, scheduleConfigFor } from './build-schedule.js';
@@ -51,6 +59,7 @@ import { selectBackend } from './select-backend.js';
 import {
   checkTrainingBackbone,
   createTrainingBackbone,
+  type TrainingBackboneSpec,
   trainingBackboneSpec,
   weightProvenanceOf,
 } from './training-backbone.js';
@@ -72,6 +81,10 @@ export interface RunTrainingOptions {
   extractionWorkers?: ExtractionWorkers;
   /** Extra loss terms: `--teacher` (graft distill), `--coral-target` (graft train). */
   lossTerms?: LossTermSettings;
+  /** `--overwrite`: replace an existing run at `config.out` (kept until the new one is saved). */
+  overwrite?: boolean;
+  /** The command, named to a second process that finds the run locked. Default `graft train`. */
+  command?: string;
 }
 
 /** What a finished run reports (printed as a table, or as JSON with --json). */
@@ -94,16 +107,94 @@ export interface TrainingSummary {
 /**
  * Trains as `config` says and writes the run directory: config.json once the backbone is loaded
  * (with the weights actually loaded, and so that an interrupted run can be resumed), logs and
- * checkpoints each epoch, then the model and report.json. Returns the
- * exit code (130 after Ctrl-C, with a resumable checkpoint on disk).
+ * checkpoints each epoch, then the model and report.json. Returns the exit code (130 after
+ * Ctrl-C or SIGTERM, with a resumable checkpoint on disk).
+ *
+ * The run is locked for the whole process (a second one fails at once naming this pid); a new
+ * run refuses an existing one unless `overwrite`, and then the old run is only deleted once the
+ * new one is saved (put back if it fails); free space is checked first, and a refused write
+ * (disk full, read-only, no permission) is an error naming the path.
  */
 export async function runTraining(options: RunTrainingOptions): Promise<number> {
   const { config, output } = options;
   const started = performance.now();
   const backboneSpec = trainingBackboneSpec(config);
-  // Check names, files and inputs before anything is loaded or written, so a typo, a wrong file
-  // or a missing folder fails at once (no weights, no workers, no run directory).
+  // Check names and files before anything is locked, loaded or written, so a typo or a wrong
+  // file fails at once.
   await checkTrainingBackbone(backboneSpec);
+  const parameterCount = isModelFileReference(backboneSpec.backbone)
+    ? undefined
+    : getBackboneDescriptor(backboneSpec.backbone).parameterCount;
+  const root = resolve(config.out);
+  const lock = await lockRun({
+    root,
+    command: options.command ?? (options.resume ? 'graft resume' : 'graft train'),
+    onLost: (error) =>
+      output.error(
+        `graft: warning: lost the lock of ${root} (${error.message}); another process may write into this run.`,
+      ),
+  });
+  try {
+    const replaced = options.resume
+      ? undefined
+      : await prepareRunOutput({ root, overwrite: options.overwrite ?? false });
+    for (const leftover of replaced?.leftovers ?? []) {
+      output.info(
+        `note: ${leftover} holds a run that an earlier --overwrite of ${root} moved aside and never finished replacing; move it back or delete it`,
+      );
+    }
+    if (replaced?.replacedUnstarted) {
+      output.info(`starting anew in ${root}: the run there never saved a checkpoint`);
+    }
+    if (replaced?.previous) {
+      output.info(
+        `replacing the run in ${root} (kept in ${replaced.previous} until this one is saved)`,
+      );
+    }
+    let code: number;
+    try {
+      await checkFreeSpace({
+        directory: root,
+        requiredBytes: estimateRunBytes({
+          parameterCount,
+          mode: config.mode,
+        }),
+        what: `this run (${config.backbone} ${config.mode}: model and checkpoints)`,
+      });
+      code = await trainIntoRun(options, started, backboneSpec);
+    } catch (error) {
+      if (replaced?.previous) {
+        await replaced.restore().then(
+          () => output.error(`graft: the previous run is back in ${root}.`),
+          () =>
+            output.error(
+              `graft: the previous run could not be moved back; it is in ${replaced.previous}.`,
+            ),
+        );
+      }
+      throw toStorageError(error, root);
+    }
+    if (replaced?.previous) {
+      if (code === exitCodes.success) {
+        await replaced.commit();
+      } else {
+        output.error(
+          `graft: the run this one replaces is kept in ${replaced.previous}; delete it once you no longer need it.`,
+        );
+      }
+    }
+    return code;
+  } finally {
+    await lock.release();
+  }
+}
+
+async function trainIntoRun(
+  options: RunTrainingOptions,
+  started: number,
+  backboneSpec: TrainingBackboneSpec,
+): Promise<number> {
+  const { config, output } = options;
   scheduleConfigFor({
     schedule: config.schedule,
     learningRate: config.learningRate,
@@ -274,7 +365,7 @@ async function trainAndReport(options: {
     }),
   ];
 
-  let interrupted = false;
+  let interrupted: InterruptSignalName | undefined;
   const result = await withInterruptSignal(
     (signal) =>
       train({
@@ -297,16 +388,18 @@ async function trainAndReport(options: {
         ...(options.lossTerms ? { lossTerms: options.lossTerms.terms } : {}),
       }),
     {
-      onInterrupt: () => {
-        interrupted = true;
+      onInterrupt: (signal) => {
+        interrupted = signal;
+        const name = describeInterruptSignal(signal);
         output.info(
-          '\ninterrupted: stopping after the current batch (Ctrl-C again to quit at once)…',
+          `\ninterrupted (${name}): stopping after the current batch (${name} again to quit at once)…`,
         );
       },
     },
   ).catch((error: unknown) => {
     if (interrupted) return undefined;
-    throw error;
+    // A checkpoint write that failed names its folder (Node's `write` errors name no file).
+    throw toStorageError(error, run.checkpointsDir);
   });
   if (result === undefined) {
     const last = await lastCheckpointDirectory(run).catch(() => undefined);
@@ -316,10 +409,11 @@ async function trainAndReport(options: {
         : await readFile(join(last, 'checkpoint.json'), 'utf8')
             .then((text) => (JSON.parse(text) as { epoch?: number }).epoch)
             .catch(() => undefined);
+    const by = interrupted ? ` by ${describeInterruptSignal(interrupted)}` : '';
     output.error(
       saved === undefined
-        ? `graft: interrupted before the first epoch finished; nothing to resume. Run graft train again (${run.root}).`
-        : `graft: interrupted. Epoch ${saved} is saved in ${last}; continue with: graft resume ${run.root}`,
+        ? `graft: interrupted${by} before the first epoch finished; nothing to resume. Run graft train again (${run.root}).`
+        : `graft: interrupted${by}. Epoch ${saved} is saved in ${last}; continue with: graft resume ${run.root}`,
     );
     return exitCodes.interrupted;
   }
@@ -365,6 +459,8 @@ async function trainAndReport(options: {
       history: result.history,
       stopReason: result.stopReason,
     },
+  }).catch((error: unknown) => {
+    throw toStorageError(error, run.root);
   });
 
   const pick = (report: EvaluationReport | undefined) =>

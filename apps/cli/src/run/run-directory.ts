@@ -1,7 +1,8 @@
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { AssetNotFoundError, FileFormatError } from '@graft/core';
 import { writeFileAtomic } from '@graft/core/node';
+import { makeDirectory, withStoragePath } from './storage-errors.js';
 
 /**
  * The files of one training run, `runs/<name>/`:
@@ -37,17 +38,17 @@ export function runDirectoryAt(path: string): RunDirectory {
   };
 }
 
-/** Creates the folders of a new run. */
+/** Creates the folders of a new run (a refused write is an error naming the folder). */
 export async function createRunDirectory(path: string): Promise<RunDirectory> {
   const run = runDirectoryAt(path);
-  await mkdir(join(run.root, 'logs'), { recursive: true });
-  await mkdir(run.checkpointsDir, { recursive: true });
+  await makeDirectory(join(run.root, 'logs'));
+  await makeDirectory(run.checkpointsDir);
   return run;
 }
 
-/** Writes `value` as pretty JSON, atomically. */
+/** Writes `value` as pretty JSON, atomically (a refused write is an error naming `path`). */
 export async function writeJson(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+  await withStoragePath(path, () => writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`));
 }
 
 /** Reads a JSON file of a run, with an error naming the file when it is missing or broken. */
@@ -96,7 +97,9 @@ export class HistoryLog {
   /** Appends one record and rewrites the file. */
   async append(record: Record<string, unknown>): Promise<void> {
     this.lines.push(JSON.stringify(record));
-    await writeFileAtomic(this.path, `${this.lines.join('\n')}\n`);
+    await withStoragePath(this.path, () =>
+      writeFileAtomic(this.path, `${this.lines.join('\n')}\n`),
+    );
   }
 
   /**

@@ -3,7 +3,9 @@ import { AssetNotFoundError } from './asset-not-found-error.js';
 import { FileFormatError } from './file-format-error.js';
 import { GraftError } from './graft-error.js';
 import { InvalidArgumentError } from './invalid-argument-error.js';
+import { LockedError } from './locked-error.js';
 import { OutOfMemoryError } from './out-of-memory-error.js';
+import { StorageError } from './storage-error.js';
 
 describe('errors', () => {
   it('formats an invalid argument Keras-style with a stable code', () => {
@@ -60,5 +62,37 @@ describe('errors', () => {
     expect(error.message).toBe(
       'The wasm backend ran out of memory during a step. Use micro-batches.',
     );
+  });
+
+  it('names the path, the reason and the remedy of a refused write', () => {
+    const cause = Object.assign(new Error('ENOSPC: no space left on device, write'), {
+      code: 'ENOSPC',
+    });
+    const error = new StorageError({
+      path: '/runs/a/model',
+      reason: 'no space left on the device',
+      advice: 'Free up space.',
+      cause,
+    });
+    expect(error.message).toBe(
+      'Cannot write /runs/a/model: no space left on the device. Free up space.',
+    );
+    expect(error.code).toBe('STORAGE');
+    expect(error.path).toBe('/runs/a/model');
+    expect(StorageError.isInstance(error)).toBe(true);
+    expect(error.cause).toBe(cause);
+  });
+
+  it('names the locked resource and its holder', () => {
+    const error = new LockedError({
+      resource: '/runs/a',
+      holder: 'graft train (pid 42)',
+      holderPid: 42,
+      advice: 'Wait for it to finish.',
+    });
+    expect(error.message).toBe('/runs/a is in use by graft train (pid 42). Wait for it to finish.');
+    expect(error.code).toBe('LOCKED');
+    expect(error.holderPid).toBe(42);
+    expect(LockedError.isInstance(error)).toBe(true);
   });
 });

@@ -11,6 +11,8 @@ export type GraftErrorCode =
   | 'DATA'
   | 'BACKEND_UNAVAILABLE'
   | 'OUT_OF_MEMORY'
+  | 'STORAGE'
+  | 'LOCKED'
   | 'ABORTED'
   | 'INTERNAL';
 
