@@ -71,6 +71,23 @@ async function checkFolder(argument: string, path: string, expected: string): Pr
 
 /** `--out` must be a folder or not exist yet, under a folder this process can write to. */
 async function checkOutput(out: string): Promise<void> {
+  const path = await checkOutputPath(out);
+  await access(path, constants.W_OK).catch((error: unknown) => {
+    throw new InvalidArgumentError({
+      argument: '--out',
+      value: out,
+      expected: `must be writable; ${path} is not (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      cause: error,
+    });
+  });
+}
+
+/**
+ * `--out` is a folder or does not exist yet, and no file stands where one of its parent folders
+ * must be. Returns the nearest existing folder (where the run's folders will be created). Cheap:
+ * `runTraining` calls it before taking the run's lock, which lives beside the run.
+ */
+export async function checkOutputPath(out: string): Promise<string> {
   let path = resolve(out);
   const existing = await stat(path).catch(() => undefined);
   if (existing !== undefined && !existing.isDirectory()) {
@@ -80,7 +97,6 @@ async function checkOutput(out: string): Promise<void> {
       expected: `must be a run directory; ${path} is a file`,
     });
   }
-  // The nearest existing ancestor is where the run's folders will be created.
   let current = existing;
   while (current === undefined && dirname(path) !== path) {
     path = dirname(path);
@@ -93,12 +109,5 @@ async function checkOutput(out: string): Promise<void> {
       expected: `must be a directory path; ${path} is a file`,
     });
   }
-  await access(path, constants.W_OK).catch((error: unknown) => {
-    throw new InvalidArgumentError({
-      argument: '--out',
-      value: out,
-      expected: `must be writable; ${path} is not (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-      cause: error,
-    });
-  });
+  return path;
 }

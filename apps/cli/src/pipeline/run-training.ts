@@ -43,7 +43,7 @@ import { checkFreeSpace, toStorageError } from '../run/storage-errors.js';
 import { version } from '../version.js';
 import { buildAugmentation } from './build-augmentation.js';
 import { buildSchedule, scheduleConfigFor } from './build-schedule.js';
-import { checkTrainingInputs } from './check-training-inputs.js';
+import { checkOutputPath, checkTrainingInputs } from './check-training-inputs.js';
 import { lastCheckpointDirectory } from './checkpoints.js';
 import {
   type ExtractionWorkers,
@@ -126,6 +126,8 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
     ? undefined
     : getBackboneDescriptor(backboneSpec.backbone).parameterCount;
   const root = resolve(config.out);
+  // A file where the run (or its lock, beside it) must go is a usage error, not a failed mkdir.
+  await checkOutputPath(config.out);
   const lock = await lockRun({
     root,
     command: options.command ?? (options.resume ? 'graft resume' : 'graft train'),
