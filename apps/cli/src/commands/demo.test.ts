@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { demoConfigFrom } from './demo.js';
+import { demoConfigFrom, demoReplacesRun } from './demo.js';
 
 describe('demoConfigFrom', () => {
   it('uses the demo recipe and reports the last epoch despite commander defaults', async () => {
@@ -22,5 +22,13 @@ describe('demoConfigFrom', () => {
     });
     expect(config.epochs).toBe(5);
     expect(config.backbone).toBe('mobilenet_v2_0.35_224');
+  });
+});
+
+describe('demoReplacesRun', () => {
+  it('replaces its own runs/demo (pnpm demo works every time), a chosen --out only with --overwrite', () => {
+    expect(demoReplacesRun({ keepBest: true })).toBe(true);
+    expect(demoReplacesRun({ out: 'runs/mine' })).toBe(false);
+    expect(demoReplacesRun({ out: 'runs/mine', overwrite: true })).toBe(true);
   });
 });

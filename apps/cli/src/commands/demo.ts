@@ -33,6 +33,15 @@ export function demoConfigFrom(
   return trainConfigFrom(dataPath, { ...demoDefaults, ...Object.fromEntries(given) });
 }
 
+/**
+ * Whether the demo replaces the run already in its output folder: its own `runs/demo` yes (the
+ * README's main command must work every time; the old run is kept until the new one is saved),
+ * a folder the user chose with `--out` only with `--overwrite`, as for `graft train`.
+ */
+export function demoReplacesRun(flags: Record<string, string | boolean | undefined>): boolean {
+  return flags.overwrite === true || flags.out === undefined;
+}
+
 /** `graft demo`: the README's main job. */
 export function registerDemoCommand(program: Command, output: CommandOutput): void {
   const command = program
@@ -58,7 +67,7 @@ export function registerDemoCommand(program: Command, output: CommandOutput): vo
     process.exitCode = await runTraining({
       config,
       output,
-      overwrite: flags.overwrite === true,
+      overwrite: demoReplacesRun(flags),
       command: 'graft demo',
     });
   });
