@@ -4,6 +4,7 @@ export { formatValue } from './errors/format-value.js';
 export { GraftError, type GraftErrorCode } from './errors/graft-error.js';
 export { InvalidArgumentError } from './errors/invalid-argument-error.js';
 export { LockedError } from './errors/locked-error.js';
+export { nearestNames } from './errors/nearest-names.js';
 export { OutOfMemoryError } from './errors/out-of-memory-error.js';
 export { StorageError } from './errors/storage-error.js';
 export { UnknownNameError } from './errors/unknown-name-error.js';

@@ -1,4 +1,5 @@
 import { GraftError } from './graft-error.js';
+import { editDistance } from './nearest-names.js';
 
 const marker = 'graft.error.UnknownNameError';
 const symbol = Symbol.for(marker);
@@ -54,17 +55,4 @@ function closestName(name: string, validNames: readonly string[]): string | unde
     }
   }
   return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
