@@ -7,6 +7,7 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { mobileNetV2Stages } from '../mobilenet-v2/build-mobilenet-v2.js';
+import { sha256Hex } from '../weights/weight-resolution.js';
 import { backboneFromModel, type GraftBackbone } from './backbone-from-model.js';
 
 /** Options of {@link teachableMachineBackbone}. */
@@ -54,8 +55,7 @@ export async function teachableMachineBackbone(
   const bytes = Array.isArray(weightData)
     ? tf.io.concatenateArrayBuffers(weightData)
     : (weightData ?? new ArrayBuffer(0));
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  const sha256 = Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  const sha256 = await sha256Hex(bytes);
   const copy = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
   const [, height] = copy.inputs[0]?.shape ?? [];
   const layerNames = new Set(copy.layers.map((layer) => layer.name));
