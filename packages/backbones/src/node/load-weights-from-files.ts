@@ -50,26 +50,28 @@ export async function loadWeightsFromFiles(options: LoadWeightsOptions): Promise
     sha256: options.weightsPath === undefined ? source.sha256 : undefined,
     explicitPath: explicit?.path,
   });
-  const provenanceOf = (sha256: string) =>
-    weightProvenance({
-      location: resolved.path,
-      origin: resolved.origin,
-      format: source.format,
-      sha256,
-      source,
-    });
-  if (source.format === 'keras-h5') {
-    const data = await readFile(resolved.path);
-    const { tensors } = await readKerasH5Weights({ data, file: resolved.path });
-    const sha256 = createHash('sha256').update(data).digest('hex');
+  // What both formats return: the tensors, and what was loaded (sha256 of the weight bytes).
+  const loaded = (tensors: LoadedWeights['tensors'], bytes: Uint8Array) => {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
     return {
       tensors,
       sha256,
       location: resolved.path,
       origin: resolved.origin,
       source,
-      provenance: provenanceOf(sha256),
+      provenance: weightProvenance({
+        location: resolved.path,
+        origin: resolved.origin,
+        format: source.format,
+        sha256,
+        source,
+      }),
     };
+  };
+  if (source.format === 'keras-h5') {
+    const data = await readFile(resolved.path);
+    const { tensors } = await readKerasH5Weights({ data, file: resolved.path });
+    return loaded(tensors, data);
   }
   // Shards sit beside model.json: beside the resolved file when explicit or found locally,
   // else under the same relative folder in the cache/mirror, downloaded beside the URL.
@@ -87,14 +89,8 @@ export async function loadWeightsFromFiles(options: LoadWeightsOptions): Promise
   });
   const artifacts = await handler.load();
   const tensors = decodeTfjsLayersWeights({ artifacts, file: resolved.path });
-  const joined = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? []);
-  const sha256 = createHash('sha256').update(new Uint8Array(joined)).digest('hex');
-  return {
+  return loaded(
     tensors,
-    sha256,
-    location: resolved.path,
-    origin: resolved.origin,
-    source,
-    provenance: provenanceOf(sha256),
-  };
+    new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? [])),
+  );
 }
