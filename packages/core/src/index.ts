@@ -26,7 +26,11 @@ export {
   type ResolvedResizePolicy,
   resolvePreprocessing,
 } from './preprocessing/resolve-preprocessing.js';
-export { teachableMachinePreprocessing } from './preprocessing/teachable-machine-preprocessing.js';
+export {
+  hasTeachableMachineMarks,
+  teachableMachinePackageName,
+  teachableMachinePreprocessing,
+} from './preprocessing/teachable-machine-preprocessing.js';
 export { type RandomState, SeededRandom } from './random/seeded-random.js';
 export { type RegisterOptions, Registry } from './registry/registry.js';
 export { specificationVersion } from './specification-version.js';

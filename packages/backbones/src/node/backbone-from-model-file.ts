@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { FileFormatError, type Preprocessing, teachableMachinePreprocessing } from '@graft/core';
+import {
+  FileFormatError,
+  hasTeachableMachineMarks,
+  type Preprocessing,
+  teachableMachinePreprocessing,
+} from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
@@ -132,14 +137,12 @@ export async function backboneFromModelFile(
  * `tmVersion` or `packageName: '@teachablemachine/image'` marks it), else undefined.
  */
 async function teachableMachineImageSize(modelJsonPath: string): Promise<number | undefined> {
-  let metadata: { tmVersion?: unknown; packageName?: unknown; imageSize?: unknown };
+  let metadata: unknown;
   try {
     metadata = JSON.parse(await readFile(join(dirname(modelJsonPath), 'metadata.json'), 'utf8'));
   } catch {
     return undefined;
   }
-  const isTeachableMachine =
-    typeof metadata?.tmVersion === 'string' || metadata?.packageName === '@teachablemachine/image';
-  if (!isTeachableMachine) return undefined;
+  if (!hasTeachableMachineMarks(metadata)) return undefined;
   return typeof metadata.imageSize === 'number' ? metadata.imageSize : 224;
 }

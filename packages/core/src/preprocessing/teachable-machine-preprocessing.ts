@@ -24,3 +24,20 @@ export function teachableMachinePreprocessing(imageSize = 224): Preprocessing {
     },
   };
 }
+
+/** `@teachablemachine/image`'s package name, as its `metadata.json` records it. */
+export const teachableMachinePackageName = '@teachablemachine/image';
+
+/**
+ * Whether a parsed `metadata.json` carries Teachable Machine's marks (`tmVersion`, or TM's
+ * `packageName`): an export of the TM site or library, or a copy Graft re-exported from one.
+ */
+export function hasTeachableMachineMarks(value: unknown): value is {
+  tmVersion?: string;
+  packageName?: string;
+  imageSize?: unknown;
+} {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return typeof record.tmVersion === 'string' || record.packageName === teachableMachinePackageName;
+}

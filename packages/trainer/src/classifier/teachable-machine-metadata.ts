@@ -1,13 +1,15 @@
 import {
   FileFormatError,
+  hasTeachableMachineMarks,
   type JsonObject,
   type Preprocessing,
+  teachableMachinePackageName,
   teachableMachinePreprocessing,
 } from '@graft/core';
 import { type ClassifierMetadata, classifierFormatVersion } from './classifier-metadata.js';
 
-/** `@teachablemachine/image`'s package name, as its `metadata.json` records it. */
-export const teachableMachinePackageName = '@teachablemachine/image';
+// Re-exported: the trainer's public API has offered it since TM classifiers became first-class.
+export { teachableMachinePackageName };
 
 /**
  * The `metadata.json` Teachable Machine writes beside an image model (`Metadata` and
@@ -38,12 +40,7 @@ export interface TeachableMachineMetadata {
 
 /** Whether `value` is a Teachable Machine image-model `metadata.json` (and not Graft's own). */
 export function isTeachableMachineMetadata(value: unknown): value is TeachableMachineMetadata {
-  if (typeof value !== 'object' || value === null) return false;
-  const record = value as Record<string, unknown>;
-  return (
-    record.graft === undefined &&
-    (typeof record.tmVersion === 'string' || record.packageName === teachableMachinePackageName)
-  );
+  return hasTeachableMachineMarks(value) && (value as { graft?: unknown }).graft === undefined;
 }
 
 /**
