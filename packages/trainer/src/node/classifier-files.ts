@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { FileFormatError } from '@graft/core';
+import { FileFormatError, type JsonObject } from '@graft/core';
 import { writeFileAtomic } from '@graft/core/node';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -45,10 +45,13 @@ export function writeClassifierDirectory(options: {
   return writeModelDirectory({ model: classifier.model, metadata: classifier.metadata, directory });
 }
 
-/** Weights first, `model.json` and `metadata.json` last, each written atomically. */
-async function writeModelDirectory(options: {
+/**
+ * Weights first, `model.json` and `metadata.json` last, each written atomically. Internal (also
+ * used by the Teachable Machine test fixture, whose metadata is TM's, not Graft's).
+ */
+export async function writeModelDirectory(options: {
   model: tfl.LayersModel;
-  metadata: ClassifierMetadata;
+  metadata: ClassifierMetadata | JsonObject;
   directory: string;
 }): Promise<{ directory: string; bytes: number }> {
   const { model, metadata, directory } = options;

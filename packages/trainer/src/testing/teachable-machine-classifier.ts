@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@graft/core/node';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { writeModelDirectory } from '../node/classifier-files.js';
 
 /** Folder of the Teachable Machine MobileNetV2 α=0.35 base under the shared weights mirror. */
 export const teachableMachineBaseName =
@@ -78,35 +78,6 @@ export async function writeTeachableMachineClassifier(
       }),
     ],
   });
-  const jointModel = tfl.sequential();
-  jointModel.add(truncated);
-  jointModel.add(trainingModel);
-  try {
-    await jointModel.save(
-      tf.io.withSaveHandler(async (artifacts) => {
-        const weightData = artifacts.weightData;
-        const weights = Array.isArray(weightData)
-          ? tf.io.concatenateArrayBuffers(weightData)
-          : (weightData ?? new ArrayBuffer(0));
-        await writeFileAtomic(join(directory, 'weights.bin'), new Uint8Array(weights));
-        const modelJson = {
-          modelTopology: artifacts.modelTopology,
-          format: 'layers-model',
-          generatedBy: `TensorFlow.js tfjs-layers v${tf.version_core}`,
-          convertedBy: null,
-          // TM's download names the one weight file `weights.bin`.
-          weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
-        };
-        await writeFileAtomic(join(directory, 'model.json'), JSON.stringify(modelJson));
-        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
-      }),
-    );
-  } finally {
-    // tfjs reference-counts nested models: the joint model's dispose releases the base (added
-    // as the first layer) but leaves the head, which was also counted when it was built.
-    jointModel.dispose();
-    trainingModel.dispose();
-  }
   // custom-mobilenet.ts, fillMetadata, plus the fields the Teachable Machine site adds.
   const metadata = {
     tfjsVersion: '1.3.1',
@@ -119,6 +90,17 @@ export async function writeTeachableMachineClassifier(
     labels: [...labels],
     imageSize: 224,
   };
-  await writeFileAtomic(join(directory, 'metadata.json'), JSON.stringify(metadata));
+  const jointModel = tfl.sequential();
+  jointModel.add(truncated);
+  jointModel.add(trainingModel);
+  try {
+    // TM's download names the one weight file `weights.bin`, as Graft's writer does.
+    await writeModelDirectory({ model: jointModel, metadata, directory });
+  } finally {
+    // tfjs reference-counts nested models: the joint model's dispose releases the base (added
+    // as the first layer) but leaves the head, which was also counted when it was built.
+    jointModel.dispose();
+    trainingModel.dispose();
+  }
   return { directory, metadata };
 }
