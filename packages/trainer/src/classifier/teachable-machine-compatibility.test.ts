@@ -1,20 +1,9 @@
-import type { Preprocessing } from '@graft/core';
+import { teachableMachinePreprocessing } from '@graft/core';
 import { describe, expect, it } from 'vitest';
 import { teachableMachineCompatibility } from './teachable-machine-compatibility.js';
 
-const teachableMachine: Preprocessing = {
-  inputSize: [224, 224],
-  channelOrder: 'rgb',
-  inputRange: [-1, 128 / 127],
-  mean: [0, 0, 0],
-  std: [1, 1, 1],
-  resize: {
-    mode: 'center-crop',
-    cropFraction: 1,
-    interpolation: 'bilinear',
-    rounding: 'teachable-machine',
-  },
-};
+// Exactly what @teachablemachine/image applies (the definition the loader records for TM models).
+const teachableMachine = teachableMachinePreprocessing(224);
 
 describe('teachableMachineCompatibility', () => {
   it("accepts exactly Teachable Machine's own preprocessing", () => {

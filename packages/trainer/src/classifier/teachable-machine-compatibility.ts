@@ -1,4 +1,9 @@
-import { normalizationConstants, type Preprocessing, resolvePreprocessing } from '@graft/core';
+import {
+  normalizationConstants,
+  type Preprocessing,
+  resolvePreprocessing,
+  teachableMachinePreprocessing,
+} from '@graft/core';
 
 /** What `@teachablemachine/image` would do differently from a model's own preprocessing. */
 export interface TeachableMachineCompatibility {
@@ -8,9 +13,8 @@ export interface TeachableMachineCompatibility {
   differences: string[];
 }
 
-// @teachablemachine/image 0.8.5 (utils/tf.ts `capture`): fromPixels, then x / 127 - 1.
-const teachableMachineMultiplier = 1 / 127;
-const teachableMachineOffset = -1;
+// @teachablemachine/image 0.8.5 (utils/tf.ts `capture`): x / 127 - 1, as core defines it.
+const teachableMachine = normalizationConstants(teachableMachinePreprocessing());
 
 /**
  * Compares `preprocessing` with what `@teachablemachine/image` 0.8.5 applies to every image it
@@ -37,8 +41,8 @@ export function teachableMachineCompatibility(
   const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
   const sameNormalisation = [0, 1, 2].every(
     (channel) =>
-      close(multiplier[channel] as number, teachableMachineMultiplier) &&
-      close(offset[channel] as number, teachableMachineOffset),
+      close(multiplier[channel] as number, teachableMachine.multiplier[channel] as number) &&
+      close(offset[channel] as number, teachableMachine.offset[channel] as number),
   );
   if (!sameNormalisation) {
     differences.push(
