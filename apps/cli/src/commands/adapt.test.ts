@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
-import { runCli } from '../program.js';
+import { runInProcess as run } from '../testing/run-in-process.js';
 
 // In-process `graft train` then `graft adapt --method adabn` on a few real ants/bees images with
 // MobileNetV2 0.35 from the shared mirror (seconds on wasm).
@@ -11,21 +11,6 @@ const shared = process.env.GRAFT_SHARED_DIR ?? '';
 let directory: string;
 let data: string;
 let sourceRun: string;
-
-async function run(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli({
-    arguments: ['--backend', 'wasm', ...args],
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-  });
-  return { code, stdout, stderr };
-}
 
 async function snapshot(root: string): Promise<Record<string, string>> {
   const result: Record<string, string> = {};

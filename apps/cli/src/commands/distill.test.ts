@@ -3,28 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
-import { runCli } from '../program.js';
+import { runInProcess as run } from '../testing/run-in-process.js';
 
 // In-process runs of `graft distill` and `graft train --coral-target` on a few real ants/bees
 // images with MobileNetV2 0.35 from the shared mirror (features of 16 images: seconds on wasm).
 const shared = process.env.GRAFT_SHARED_DIR ?? '';
 let directory: string;
 let data: string;
-
-async function run(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli({
-    arguments: ['--backend', 'wasm', ...args],
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-  });
-  return { code, stdout, stderr };
-}
 
 const common = [
   '--backbone',

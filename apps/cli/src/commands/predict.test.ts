@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { imageExtensions } from '@graft/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
-import { runCli } from '../program.js';
 import { writeOversizedImages } from '../testing/oversized-images.js';
+import { runInProcess as run } from '../testing/run-in-process.js';
 
 // In-process `graft train` (MobileNetV2 0.35, 1 epoch, a few real ants/bees) then `graft
 // predict` over good and bad files.
@@ -13,21 +13,6 @@ const shared = process.env.GRAFT_SHARED_DIR ?? '';
 let directory: string;
 let runRoot: string;
 let images: Record<'ant' | 'bee' | 'corrupt' | 'missing' | 'gif' | 'bmp' | 'pgm' | 'ppm', string>;
-
-async function run(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli({
-    arguments: ['--backend', 'wasm', ...args],
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-  });
-  return { code, stdout, stderr };
-}
 
 beforeAll(async () => {
   process.env.GRAFT_MIRROR = join(shared, 'weights');

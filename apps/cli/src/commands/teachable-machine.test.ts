@@ -22,7 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
-import { runCli } from '../program.js';
+import { runInProcess as run } from '../testing/run-in-process.js';
 
 // In-process predict / eval / adapt / export of a genuine Teachable Machine export (built from
 // the shared TM MobileNetV2 0.35 base exactly as @teachablemachine/image builds it), given as a
@@ -32,21 +32,6 @@ const labels = ['ants', 'bees'];
 let directory: string;
 let tmDirectory: string;
 let data: string;
-
-async function run(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli({
-    arguments: ['--backend', 'wasm', ...args],
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-  });
-  return { code, stdout, stderr };
-}
 
 /** A 24-bit BMP of `pixels` (RGB rows, top first), so the test knows every pixel exactly. */
 function bmp(width: number, height: number, pixels: Uint8Array): Uint8Array {

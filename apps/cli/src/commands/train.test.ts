@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { createBackbone } from '@graft/backbones';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
-import { runCli } from '../program.js';
 import { oversizedNames, writeOversizedImages } from '../testing/oversized-images.js';
+import { runInProcess as run } from '../testing/run-in-process.js';
 
 // Counts backbone loads, to check that bad inputs fail before any (the real one still runs).
 vi.mock('@graft/backbones', async (importOriginal) => {
@@ -25,21 +25,6 @@ vi.mock('@graft/backbones', async (importOriginal) => {
 
 const shared = process.env.GRAFT_SHARED_DIR ?? '';
 let directory: string;
-
-async function run(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli({
-    arguments: ['--backend', 'wasm', ...args],
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-  });
-  return { code, stdout, stderr };
-}
 
 /** A few real ants/bees images per class and split, plus three oversized headers in train/ants. */
 async function makeData(root: string): Promise<void> {
