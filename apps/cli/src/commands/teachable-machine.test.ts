@@ -23,6 +23,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
 import { runInProcess as run } from '../testing/run-in-process.js';
+import { encodeBmp } from '../testing/write-test-images.js';
 
 // In-process predict / eval / adapt / export of a genuine Teachable Machine export (built from
 // the shared TM MobileNetV2 0.35 base exactly as @teachablemachine/image builds it), given as a
@@ -32,31 +33,6 @@ const labels = ['ants', 'bees'];
 let directory: string;
 let tmDirectory: string;
 let data: string;
-
-/** A 24-bit BMP of `pixels` (RGB rows, top first), so the test knows every pixel exactly. */
-function bmp(width: number, height: number, pixels: Uint8Array): Uint8Array {
-  const rowBytes = Math.ceil((width * 3) / 4) * 4;
-  const file = new Uint8Array(54 + rowBytes * height);
-  const view = new DataView(file.buffer);
-  file.set([0x42, 0x4d]);
-  view.setUint32(2, file.length, true);
-  view.setUint32(10, 54, true);
-  view.setUint32(14, 40, true);
-  view.setInt32(18, width, true);
-  view.setInt32(22, height, true);
-  view.setUint16(26, 1, true);
-  view.setUint16(28, 24, true);
-  for (let y = 0; y < height; y++) {
-    const row = 54 + (height - 1 - y) * rowBytes;
-    for (let x = 0; x < width; x++) {
-      const source = (y * width + x) * 3;
-      file[row + x * 3] = pixels[source + 2] ?? 0;
-      file[row + x * 3 + 1] = pixels[source + 1] ?? 0;
-      file[row + x * 3 + 2] = pixels[source] ?? 0;
-    }
-  }
-  return file;
-}
 
 beforeAll(async () => {
   process.env.GRAFT_MIRROR = join(shared, 'weights');
@@ -87,7 +63,7 @@ describe('Teachable Machine exports in the CLI', () => {
     const random = new SeededRandom(11);
     const pixels = new Uint8Array(224 * 224 * 3).map(() => Math.floor(random.next() * 256));
     const image = join(directory, 'noise.bmp');
-    await writeFile(image, bmp(224, 224, pixels));
+    await writeFile(image, encodeBmp(pixels, 224, 224));
     const result = await run('--json', 'predict', tmDirectory, image, '--top', '2');
     expect(result.code, result.stderr).toBe(exitCodes.success);
     const [prediction] = JSON.parse(result.stdout) as {

@@ -1,22 +1,25 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** A 24-bit bottom-up BMP of `size`×`size` RGB pixels. */
-function encodeBmp24(rgb: Uint8Array, size: number): Uint8Array {
-  const stride = Math.ceil((size * 3) / 4) * 4;
-  const bytes = new Uint8Array(54 + stride * size);
+/**
+ * A 24-bit bottom-up BMP of `width`×`height` RGB pixels (rows top first), so a test knows every
+ * decoded pixel exactly.
+ */
+export function encodeBmp(rgb: Uint8Array, width: number, height: number): Uint8Array {
+  const stride = Math.ceil((width * 3) / 4) * 4;
+  const bytes = new Uint8Array(54 + stride * height);
   const view = new DataView(bytes.buffer);
   bytes.set([0x42, 0x4d]);
   view.setUint32(2, bytes.length, true);
   view.setUint32(10, 54, true);
   view.setUint32(14, 40, true);
-  view.setInt32(18, size, true);
-  view.setInt32(22, size, true);
+  view.setInt32(18, width, true);
+  view.setInt32(22, height, true);
   view.setUint16(26, 1, true);
   view.setUint16(28, 24, true);
-  for (let row = 0; row < size; row++) {
-    for (let column = 0; column < size; column++) {
-      const from = ((size - 1 - row) * size + column) * 3;
+  for (let row = 0; row < height; row++) {
+    for (let column = 0; column < width; column++) {
+      const from = ((height - 1 - row) * width + column) * 3;
       const to = 54 + row * stride + column * 3;
       bytes[to] = rgb[from + 2] as number;
       bytes[to + 1] = rgb[from + 1] as number;
@@ -52,7 +55,7 @@ export async function writeColourImages(
             rgb[pixel * 3 + channel] = Math.round(base + (next() - 0.5) * 200);
           }
         }
-        await writeFile(join(root, split, name, `${image}.bmp`), encodeBmp24(rgb, 16));
+        await writeFile(join(root, split, name, `${image}.bmp`), encodeBmp(rgb, 16, 16));
       }
     }
   }
