@@ -19,9 +19,9 @@ import { adam, train } from '@graft/trainer';
 import { loadClassifier, saveClassifier } from '@graft/trainer/node';
 import { teachableMachineBaseName, writeTeachableMachineClassifier } from '@graft/trainer/testing';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
+import { loadPlainModel } from '../testing/load-plain-model.js';
 import { runInProcess as run } from '../testing/run-in-process.js';
 import { encodeBmp } from '../testing/write-test-images.js';
 
@@ -74,18 +74,7 @@ describe('Teachable Machine exports in the CLI', () => {
     );
 
     // By hand: plain tfjs on TM's files, and TM's capture() formula on the 224x224 pixels.
-    const modelJson = JSON.parse(await readFile(join(tmDirectory, 'model.json'), 'utf8'));
-    const weights = await readFile(join(tmDirectory, 'weights.bin'));
-    const model = await tfl.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: modelJson.modelTopology,
-        weightSpecs: modelJson.weightsManifest[0].weights,
-        weightData: weights.buffer.slice(
-          weights.byteOffset,
-          weights.byteOffset + weights.byteLength,
-        ),
-      }),
-    );
+    const model = await loadPlainModel(tmDirectory);
     const expected = tf.tidy(() => {
       const input = tf.sub(tf.div(tf.tensor4d(pixels, [1, 224, 224, 3], 'float32'), 127), 1);
       return model.predict(input) as tf.Tensor;

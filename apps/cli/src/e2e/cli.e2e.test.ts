@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
+import { loadPlainModel } from '../testing/load-plain-model.js';
 import { binary, requireBinary, runBinary } from './run-binary.js';
 
 // The real binary, as a subprocess, on the real ants/bees set and MobileNetV2 weights from the
@@ -137,19 +137,8 @@ describe('graft (built binary)', () => {
     expect(result.stdout).toMatch(/warning: Teachable Machine's loader .* will not feed/);
     expect(result.stdout).toMatch(/x \/ 127 - 1/);
     expect(result.stdout).toMatch(/centre 87\.5 %/);
-    const modelJson = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
-    const weights = await readFile(join(out, 'weights.bin'));
     await tf.setBackend('cpu');
-    const model = await tfl.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: modelJson.modelTopology,
-        weightSpecs: modelJson.weightsManifest[0].weights,
-        weightData: weights.buffer.slice(
-          weights.byteOffset,
-          weights.byteOffset + weights.byteLength,
-        ),
-      }),
-    );
+    const model = await loadPlainModel(out);
     const probabilities = tf.tidy(() => model.predict(tf.zeros([1, 224, 224, 3])) as tf.Tensor);
     expect(probabilities.shape).toEqual([1, 2]);
     expect(

@@ -9,7 +9,7 @@ import { initBackend } from '@graft/runtime';
 import { adam, evaluate, extractFeatures, train } from '@graft/trainer';
 import { loadClassifier, saveClassifier } from '@graft/trainer/node';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
@@ -18,6 +18,7 @@ import {
   createTrainingBackbone,
   type TrainingBackboneSpec,
 } from '../pipeline/training-backbone.js';
+import { loadPlainModel } from '../testing/load-plain-model.js';
 import { requireBinary, runBinary } from './run-binary.js';
 
 // Issue "one model everywhere": one image set through every entry point that can run a Graft
@@ -247,18 +248,7 @@ describe('one image set, every entry point, the same probabilities', () => {
     const pixelsDirectory = join(directory, 'pillow');
     const preprocessing = await runPillowClient(context, pixelsDirectory);
     if (preprocessing === undefined) return;
-    const modelJson = JSON.parse(await readFile(join(classifierDirectory, 'model.json'), 'utf8'));
-    const weights = await readFile(join(classifierDirectory, 'weights.bin'));
-    const model = await tfl.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: modelJson.modelTopology,
-        weightSpecs: modelJson.weightsManifest[0].weights,
-        weightData: weights.buffer.slice(
-          weights.byteOffset,
-          weights.byteOffset + weights.byteLength,
-        ),
-      }),
-    );
+    const model = await loadPlainModel(classifierDirectory);
     try {
       const [low, high] = preprocessing.inputRange as [number, number];
       const [height, width] = preprocessing.inputSize as [number, number];
