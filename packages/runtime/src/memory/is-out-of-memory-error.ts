@@ -3,10 +3,14 @@ import { OutOfMemoryError } from '@graft/core';
 /**
  * How backends report running out of memory: emscripten aborts of the wasm heap (capped at
  * 4 GiB), failed `WebAssembly.Memory` growth, typed-array views past the heap (a >4 GiB request
- * wraps around in wasm32), TensorFlow's native OOM, and WebGL/WebGPU allocation failures.
+ * wraps around in wasm32), TensorFlow's native OOM, and WebGL/WebGPU allocation failures. A bare
+ * `Aborted()` or a `memory access out of bounds` trap of the wasm module is how tfjs-backend-wasm
+ * fails when an allocation of its own code (not a tensor's) finds the heap full.
  */
 const patterns: RegExp[] = [
   /Aborted\(OOM\)/i,
+  /Aborted\(\)/,
+  /memory access out of bounds/i,
   /Cannot enlarge memory/i,
   /WebAssembly\.Memory/i,
   /could not allocate memory/i,
