@@ -126,11 +126,24 @@ export {
   optimizerRegistry,
 } from './optimizers/optimizer-registry.js';
 export { type SgdOptions, sgd } from './optimizers/sgd.js';
+export {
+  type ChooseMicroBatchSizeOptions,
+  chooseMicroBatchSize,
+  defaultMicroBatchSize,
+  type MicroBatchChoice,
+  microBatchHeapShare,
+  wasmHeapLimitBytes,
+} from './training/choose-micro-batch-size.js';
 export { type FineTuneOptions, type FineTuneResult, fineTune } from './training/fine-tune.js';
+export {
+  estimateFineTuneMemory,
+  type FineTuneMemoryEstimate,
+  type FineTuneMemoryOptions,
+  fineTuneStepBytes,
+} from './training/fine-tune-memory.js';
 export { computeGradients, type LossBatch, type StepGradients } from './training/gradients.js';
 export { classificationLoss, toTargets } from './training/loss.js';
 export {
-  defaultMicroBatchSize,
   type TrainingMode,
   type TrainOptions,
   type TrainResult,

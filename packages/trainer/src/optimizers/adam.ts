@@ -58,10 +58,12 @@ function createAdam(name: 'adam' | 'adamw', options: AdamOptions, weightDecay: n
       const t = iterations + 1;
       const correction1 = 1 - beta1 ** t;
       const correction2 = 1 - beta2 ** t;
-      tf.tidy(() => {
-        variables.forEach((entry, index) => {
-          const gradient = gradients[index];
-          if (gradient === undefined) return;
+      variables.forEach((entry, index) => {
+        const gradient = gradients[index];
+        if (gradient === undefined) return;
+        // One tidy per weight: an update's temporaries are freed before the next one, so the peak
+        // is a few copies of the largest weight, not of all of them (Adam: ~12x the weights before).
+        tf.tidy(() => {
           const lr = rate * (entry.learningRateMultiplier ?? 1);
           const decays = weightDecay > 0 && entry.decay !== false;
           const g =

@@ -1,5 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
-import type { ImageAugmentation } from '@graft/core';
+import { type ImageAugmentation, OutOfMemoryError } from '@graft/core';
 import { expectNoTensorLeaks, tinyBackbone } from '@graft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -7,7 +7,7 @@ import { MemoryFeatureStore } from '../features/feature-store.js';
 import { adam } from '../optimizers/adam.js';
 import { sgd } from '../optimizers/sgd.js';
 import { ColourDataset, denseHead, plainBackbone } from '../testing/fixtures.js';
-import { defaultMicroBatchSize, train } from './train.js';
+import { train } from './train.js';
 
 /** Brightness jitter; deterministic in its seed. */
 const jitter: ImageAugmentation = {
@@ -87,6 +87,67 @@ describe('train', () => {
     head.dispose();
   });
 
+  it('turns an allocation failure into an OutOfMemoryError naming the micro-batch to use', async () => {
+    const trainData = new ColourDataset({ count: 8, seed: 1 });
+    const backbone = plainBackbone({ featureDim: 8 });
+    const head = denseHead({ featureDim: 8, numClasses: 3 });
+    const apply = backbone.model.apply.bind(backbone.model);
+    // What the runtime's wasm allocation guard throws when a tensor does not fit.
+    const allocationFailure = new OutOfMemoryError({
+      backend: 'wasm',
+      during: 'an allocation of 1.00 GiB (heap now 3.88 GiB, capped at 4 GiB)',
+      advice: 'Use smaller micro-batches.',
+    });
+    backbone.model.apply = () => {
+      throw allocationFailure;
+    };
+    const choices: string[] = [];
+    const error = await train({
+      backbone,
+      head,
+      trainData,
+      mode: 'fine-tune',
+      epochs: 1,
+      batchSize: 8,
+      microBatchSize: 8,
+      onMicroBatchSize: (choice) => choices.push(choice.reason),
+    }).catch((caught: unknown) => caught);
+    expect(OutOfMemoryError.isInstance(error)).toBe(true);
+    const message = (error as Error).message;
+    expect(message).toContain(
+      'during a training step of plain (micro-batch 8, 16x16). Use micro-batches of 4',
+    );
+    // The guard stopped the allocation before the wasm module was touched: it is still usable.
+    expect(message).not.toContain('cannot be used again');
+    expect((error as Error).cause).toBe(allocationFailure);
+    expect(choices).toEqual([
+      expect.stringMatching(/^micro-batch 8 of 8: as requested, estimated/),
+    ]);
+    backbone.model.apply = apply;
+    backbone.dispose();
+    head.dispose();
+  });
+
+  it('tells the chosen micro-batch and why before fine-tuning', async () => {
+    const trainData = new ColourDataset({ count: 8, seed: 1 });
+    const backbone = plainBackbone({ featureDim: 8 });
+    const head = denseHead({ featureDim: 8, numClasses: 3 });
+    const choices: { microBatchSize: number; source: string }[] = [];
+    await train({
+      backbone,
+      head,
+      trainData,
+      mode: 'fine-tune',
+      epochs: 1,
+      batchSize: 4,
+      onMicroBatchSize: (choice) => choices.push(choice),
+    });
+    // A 16x16 network fits whole batches.
+    expect(choices).toEqual([expect.objectContaining({ microBatchSize: 4, source: 'estimate' })]);
+    backbone.dispose();
+    head.dispose();
+  });
+
   it('turns a heap abort into an OutOfMemoryError with advice', async () => {
     const trainData = new ColourDataset({ count: 8, seed: 1 });
     const backbone = plainBackbone({ featureDim: 8 });
@@ -106,7 +167,7 @@ describe('train', () => {
         microBatchSize: 4,
       }),
     ).rejects.toThrow(
-      /ran out of memory during a training step \(micro-batch 4, 16x16\)\. Lower microBatchSize \(e\.g\. 2\)/,
+      /ran out of memory during a training step of plain \(micro-batch 4, 16x16\)\. Use micro-batches of 2 \(microBatchSize, or --micro-batch 2 with graft train\); the batch size can stay\. The wasm module aborted and cannot be used again in this process/,
     );
     backbone.model.apply = apply;
     backbone.dispose();
@@ -258,12 +319,6 @@ describe('train', () => {
     expect(frozen?.(layer('BatchNormalization'))).toBe(false);
     expect(frozen?.(layer('Conv2D'))).toBe(true);
     expect(trained).toBeUndefined();
-  });
-
-  it('chooses a micro-batch by input size', () => {
-    expect(defaultMicroBatchSize([224, 224], 32)).toBe(8);
-    expect(defaultMicroBatchSize([112, 112], 16)).toBe(16);
-    expect(defaultMicroBatchSize([448, 448], 16)).toBe(2);
   });
 
   it('stops on abort with the signal reason', async () => {

@@ -8,7 +8,6 @@ import {
   type ImageDataset,
   InvalidArgumentError,
   normalizeImages,
-  OutOfMemoryError,
   type Schedule,
   SeededRandom,
   type TrainLogs,
@@ -39,6 +38,7 @@ import { type FeatureStore, MemoryFeatureStore } from '../features/feature-store
 import type { LossTerm } from '../losses/loss-term.js';
 import { adam } from '../optimizers/adam.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
+import { chooseMicroBatchSize, type MicroBatchChoice } from './choose-micro-batch-size.js';
 import { computeGradients } from './gradients.js';
 import { toTargets } from './loss.js';
 import {
@@ -58,6 +58,7 @@ import {
   trainableVariables,
 } from './trainable-variables.js';
 import { StopControl } from './training-control.js';
+import { trainingOutOfMemory } from './training-out-of-memory.js';
 
 /** Training mode. */
 export type TrainingMode = 'feature-extraction' | 'fine-tune';
@@ -86,10 +87,13 @@ export interface TrainOptions {
   batchSize?: number;
   /**
    * Fine-tuning: images per forward/backward pass; gradients of the micro-batches are summed
-   * into one step, so a batch fits the 4 GiB wasm heap. Default: `8 × 224²` pixels' worth
-   * (8 at 224×224, 32 at 112×112), at most `batchSize`.
+   * into one step, so a batch fits the 4 GiB wasm heap. Default: the largest (at most
+   * `batchSize`) whose estimated step fits 60 % of the heap, from what is trainable and the
+   * layers' output sizes (`chooseMicroBatchSize`).
    */
   microBatchSize?: number;
+  /** Fine-tuning: told the micro-batch used and why, once, before the first step. */
+  onMicroBatchSize?: (choice: MicroBatchChoice) => void;
   /** The optimiser. Default `adam({ learningRate: 1e-3 })`. */
   optimizer?: Optimizer;
   /** Learning rate per step (0-based optimiser step); overrides the optimiser's learning rate. */
@@ -185,15 +189,6 @@ export interface TrainResult {
   peakTensorBytes: number;
 }
 
-/** Default micro-batch: 8 images at 224×224, scaled by pixel count, at most the batch. */
-export function defaultMicroBatchSize(
-  inputSize: readonly [number, number],
-  batchSize: number,
-): number {
-  const pixels = inputSize[0] * inputSize[1];
-  return Math.max(1, Math.min(batchSize, Math.floor((8 * 224 * 224) / pixels)));
-}
-
 /**
  * Trains `head` (and, when fine-tuning, part of `backbone`) on `trainData`.
  *
@@ -258,14 +253,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
   }
 
-  const microBatchSize =
+  const microBatchChoice =
     mode === 'fine-tune'
-      ? Math.min(
-          options.microBatchSize ??
-            defaultMicroBatchSize(backbone.preprocessing.inputSize, batchSize),
+      ? chooseMicroBatchSize({
+          model: backbone.model,
+          inputSize: backbone.preprocessing.inputSize,
           batchSize,
-        )
-      : batchSize;
+          extraTrainableParameters: head.model.countParams(),
+          ...(options.microBatchSize !== undefined ? { requested: options.microBatchSize } : {}),
+        })
+      : undefined;
+  if (microBatchChoice) options.onMicroBatchSize?.(microBatchChoice);
+  const microBatchSize = microBatchChoice?.microBatchSize ?? batchSize;
   const stepsPerEpoch = Math.ceil(trainData.size / batchSize);
   // Set when a callback writes other weights back (restoreBestWeights): the last epoch's
   // validation report no longer describes the model train() returns.
@@ -460,7 +459,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           });
         } catch (error) {
           tf.dispose(recorded.map((component) => component.value));
-          throw asOutOfMemory(error, inputs.shape, microBatchSize);
+          throw trainingOutOfMemory(error, {
+            microBatchSize,
+            inputShape: inputs.shape,
+            ...(microBatchChoice ? { backbone: backbone.name, choice: microBatchChoice } : {}),
+          });
         }
         peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
         optimizer.applyGradients({ variables, gradients: result.gradients, learningRate });
@@ -830,26 +833,6 @@ function restore(weights: readonly KeyedWeight[], saved: WeightSnapshot): void {
     // `write` shares the snapshot's data (reference counted), so the snapshot stays disposable.
     if (tensor !== undefined) weight.write(tensor);
   }
-}
-
-/** A wasm heap abort or allocation failure becomes an `OutOfMemoryError` with advice. */
-function asOutOfMemory(error: unknown, shape: readonly number[], microBatchSize: number): unknown {
-  const message = error instanceof Error ? error.message : String(error);
-  if (
-    !/out of memory|Aborted\(|Cannot enlarge memory|Array buffer allocation failed/i.test(message)
-  ) {
-    return error;
-  }
-  const size = shape.length === 4 ? `, ${shape[1]}x${shape[2]}` : '';
-  return new OutOfMemoryError({
-    backend: tf.getBackend(),
-    during: `a training step (micro-batch ${microBatchSize}${size})`,
-    advice:
-      microBatchSize > 1
-        ? `Lower microBatchSize (e.g. ${Math.max(1, Math.floor(microBatchSize / 2))}); the batch size can stay.`
-        : 'Unfreeze fewer layers (a later unfreezeFrom) or use a smaller input size.',
-    cause: error,
-  });
 }
 
 function now(): number {
