@@ -24,6 +24,7 @@ export interface TrainFlags {
   schedule?: string;
   augment?: string;
   unfreezeFrom?: string;
+  microBatch?: string;
   earlyStop?: string;
   seed?: string;
   out?: string;
@@ -67,6 +68,10 @@ export function addTrainingFlags(command: Command): Command {
       'augmentation ops, e.g. randomFlip,randomRotation:degrees=15 (or a JSON pipeline)',
     )
     .option('--unfreeze-from <layer>', 'fine-tune: first stage or layer to train, e.g. block_13')
+    .option(
+      '--micro-batch <n>',
+      'fine-tune: images per forward/backward pass (default: the largest whose estimated memory fits 60 % of the 4 GiB wasm heap)',
+    )
     .option(
       '--early-stop <patience>',
       'stop after this many epochs without val_loss improvement (0 = off)',
@@ -112,6 +117,7 @@ export async function trainConfigFrom(
       schedule: flags.schedule,
       augment: flags.augment,
       unfreezeFrom: flags.unfreezeFrom,
+      microBatch: flags.microBatch,
       earlyStop: flags.earlyStop,
       seed: flags.seed,
       out: flags.out,

@@ -38,6 +38,16 @@ describe('resolveTrainConfig', () => {
     expect(config.seed).toBe(7);
   });
 
+  it('leaves the micro-batch to the trainer unless --micro-batch (or microBatch) gives it', () => {
+    expect(resolveTrainConfig({ flags: { data: 'd' }, defaults }).microBatch).toBeUndefined();
+    expect(resolveTrainConfig({ flags: { data: 'd', microBatch: '4' }, defaults }).microBatch).toBe(
+      4,
+    );
+    expect(
+      resolveTrainConfig({ file: { data: 'd', microBatch: 2 }, flags: {}, defaults }).microBatch,
+    ).toBe(2);
+  });
+
   it('names the flag, the value and the valid choices on a bad mode', () => {
     expect(() => resolveTrainConfig({ flags: { data: 'd', mode: 'finetune' }, defaults })).toThrow(
       'Argument `--mode` must be one of: feature-extraction, fine-tune. Received: --mode="finetune"',
@@ -51,6 +61,7 @@ describe('resolveTrainConfig', () => {
     [{ lr: '-1' }, '--lr'],
     [{ split: '0.8,0.3' }, '--split'],
     [{ earlyStop: '-2' }, '--early-stop'],
+    [{ microBatch: '0' }, '--micro-batch'],
   ])('rejects %o naming %s', (flags, flag) => {
     expect(() => resolveTrainConfig({ flags: { data: 'd', ...flags }, defaults })).toThrow(
       `Argument \`${flag}\``,

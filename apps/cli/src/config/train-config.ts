@@ -47,6 +47,11 @@ export interface TrainConfig {
   augment: string | undefined;
   /** Fine-tuning: first backbone layer (name or index) to train; earlier layers stay frozen. */
   unfreezeFrom: string | undefined;
+  /**
+   * Fine-tuning: images per forward/backward pass (gradients are summed over the batch);
+   * undefined for the trainer's choice from a memory estimate.
+   */
+  microBatch: number | undefined;
   /** Early-stopping patience in epochs on validation loss; 0 turns it off. */
   earlyStop: number;
   /** Seed of every random choice (split, shuffling, augmentation, head initialisation). */
@@ -89,6 +94,7 @@ const flagOf: Record<string, string> = {
   schedule: '--schedule',
   augment: '--augment',
   unfreezeFrom: '--unfreeze-from',
+  microBatch: '--micro-batch',
   earlyStop: '--early-stop',
   seed: '--seed',
   out: '--out',
@@ -206,6 +212,10 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
           ? parseText(flag('augment'), pick('augment'))
           : JSON.stringify(pick('augment')),
     unfreezeFrom: optionalText('unfreezeFrom'),
+    microBatch:
+      pick('microBatch') === undefined
+        ? undefined
+        : parseInteger(flag('microBatch'), pick('microBatch'), { minimum: 1, maximum: 4096 }),
     earlyStop:
       pick('earlyStop') === undefined
         ? trainDefaults.earlyStop

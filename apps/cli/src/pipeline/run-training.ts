@@ -382,6 +382,8 @@ async function trainAndReport(options: {
         schedule,
         ...(augmentation ? { augmentation } : {}),
         ...(config.unfreezeFrom ? { unfreezeFrom: config.unfreezeFrom } : {}),
+        ...(config.microBatch !== undefined ? { microBatchSize: config.microBatch } : {}),
+        onMicroBatchSize: (choice) => output.info(choice.reason),
         callbacks,
         seed: config.seed,
         signal,
