@@ -143,6 +143,7 @@ export {
 } from './training/fine-tune-memory.js';
 export { computeGradients, type LossBatch, type StepGradients } from './training/gradients.js';
 export { classificationLoss, toTargets } from './training/loss.js';
+export { releaseGradientTape } from './training/release-gradient-tape.js';
 export {
   type TrainingMode,
   type TrainOptions,

@@ -3,11 +3,21 @@
 // heap only grows. Usage (from the repo root):
 //   node --conditions=@graft/source --import tsx tooling/bench/memory/measure-fine-tune-heap.ts \
 //     <backbone> <microBatch> [unfreezeFrom|-] [frozen|training]
-// Prints one JSON line: heap bytes before and after, peak live tfjs bytes, seconds.
+// Prints one JSON line: heap before and after, peak live tensor bytes (after the gradients and
+// overall), the trainer's estimate for this configuration and its default micro-batch at batch 32,
+// seconds. ESTIMATE_ONLY=1 prints the estimate without running the step.
 import { createBackbone } from '@graft/backbones';
 import { linearHead } from '@graft/heads';
 import { initBackend } from '@graft/runtime';
-import { adam, computeGradients, type OptimizedVariable } from '@graft/trainer';
+import {
+  adam,
+  chooseMicroBatchSize,
+  computeGradients,
+  estimateFineTuneMemory,
+  fineTuneStepBytes,
+  type OptimizedVariable,
+  releaseGradientTape,
+} from '@graft/trainer';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -72,6 +82,26 @@ const forward = (x: tf.Tensor) =>
   head.model.apply(backbone.model.apply(x, { training: true }) as tf.Tensor, {
     training: true,
   }) as tf.Tensor;
+const estimate = estimateFineTuneMemory({
+  model: backbone.model,
+  extraTrainableParameters: head.model.countParams(),
+});
+const choice = chooseMicroBatchSize({
+  model: backbone.model,
+  inputSize: backbone.preprocessing.inputSize,
+  batchSize: 32,
+  extraTrainableParameters: head.model.countParams(),
+});
+const estimated = {
+  estimatedMiB: estimate ? Math.round(fineTuneStepBytes(estimate, microBatch) / 2 ** 20) : null,
+  defaultMicroBatch: choice.microBatchSize,
+};
+if (process.env.ESTIMATE_ONLY === '1') {
+  console.log(
+    JSON.stringify({ name, microBatch, unfreezeFrom: fromText, batchNorm, ...estimated }),
+  );
+  process.exit(0);
+}
 const before = heap();
 const liveBefore = live;
 peakLive = live;
@@ -94,6 +124,27 @@ try {
 } catch (error) {
   outcome = `${(error as Error).name}: ${(error as Error).message.slice(0, 300)}`;
   if (process.env.SHOW_STACK) console.error((error as Error).stack);
+  // RETRY_AT=n: after a failure, the same step at micro-batch n, to show the backend still works.
+  const retry = Number(process.env.RETRY_AT ?? 0);
+  if (retry > 0) {
+    releaseGradientTape();
+    outcome += ` | after failure: ${tf.memory().numTensors} tensors, ${Math.round(tf.memory().numBytes / 2 ** 20)} MiB, live ${Math.round(live / 2 ** 20)} MiB`;
+    try {
+      const step = computeGradients({
+        forward,
+        inputs,
+        targets,
+        activation: 'softmax',
+        variables,
+        microBatchSize: retry,
+      });
+      const loss = (await step.loss.data())[0];
+      tf.dispose([step.loss, step.correct, step.globalNorm, ...step.gradients]);
+      outcome += ` | retry at micro-batch ${retry}: ok, loss ${loss?.toFixed(4)}`;
+    } catch (retryError) {
+      outcome += ` | retry at micro-batch ${retry}: ${(retryError as Error).message.slice(0, 200)}`;
+    }
+  }
 }
 console.log(
   JSON.stringify({
@@ -108,6 +159,7 @@ console.log(
     liveBeforeMiB: Math.round(liveBefore / 2 ** 20),
     peakLiveMiB: Math.round(peakLive / 2 ** 20),
     peakGradientsMiB,
+    ...estimated,
     seconds: Math.round((performance.now() - started) / 100) / 10,
   }),
 );

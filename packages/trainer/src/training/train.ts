@@ -51,6 +51,7 @@ import {
   termSeed,
 } from './loss-terms.js';
 import { type FeatureLossData, prepareFeatureLossData } from './prepare-loss-terms.js';
+import { releaseGradientTape } from './release-gradient-tape.js';
 import {
   type DiscriminativeLearningRates,
   type KeyedWeight,
@@ -459,6 +460,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           });
         } catch (error) {
           tf.dispose(recorded.map((component) => component.value));
+          releaseGradientTape();
           throw trainingOutOfMemory(error, {
             microBatchSize,
             inputShape: inputs.shape,
