@@ -1,7 +1,8 @@
 // Workload 2: one full fine-tuning step (every layer trainable, SGD momentum 0.9 as the PyTorch
 // side), batch 16 at 224 as micro-batches of 4 with summed gradients, on wasm with the runtime's
-// training kernels (initBackend registers them). Micro-batches of 8 (the trainer's default at 224)
-// abort the wasm module (heap) on MobileNetV2 1.0 full fine-tuning; GRAFT_BENCH_MICRO_BATCH sets it.
+// training kernels (initBackend registers them). With trainable BatchNorm, micro-batches of 8 need
+// ~4.4 GiB on MobileNetV2 1.0 (over the 4 GiB wasm heap: an OutOfMemoryError; the trainer's
+// default for this configuration is 4, see the trainer README); GRAFT_BENCH_MICRO_BATCH sets it.
 import { type BenchRow, measure } from '@graft/bench-kit';
 import { normalizeImages } from '@graft/core';
 import { linearHead } from '@graft/heads';

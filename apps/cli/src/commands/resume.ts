@@ -11,6 +11,9 @@ import { isCifarName } from '../pipeline/load-training-data.js';
 import { type RecordedWeights, runTraining } from '../pipeline/run-training.js';
 import { openRunDirectory, readJson, writeJson } from '../run/run-directory.js';
 
+/** Flags of `graft resume`, as commander gives them. */
+type ResumeFlags = { epochs?: string; extractionWorkers?: string; microBatch?: string };
+
 /** `graft resume <run>`: continues an interrupted run from its last checkpoint. */
 export function registerResumeCommand(program: Command, output: CommandOutput): void {
   program
@@ -22,7 +25,11 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
       '--extraction-workers <n>',
       'feature-extraction threads: a number or auto (default auto)',
     )
-    .action(async (runPath: string, flags: { epochs?: string; extractionWorkers?: string }) => {
+    .option(
+      '--micro-batch <n>',
+      'fine-tune: images per forward/backward pass (e.g. after running out of memory)',
+    )
+    .action(async (runPath: string, flags: ResumeFlags) => {
       const run = await openRunDirectory(runPath);
       const saved = await readJson<
         TrainConfig & {
@@ -52,7 +59,7 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
             : {}),
           out: run.root,
         },
-        flags: { epochs: flags.epochs },
+        flags: { epochs: flags.epochs, microBatch: flags.microBatch },
         defaults: { backbone: saved.backbone, out: () => run.root },
       });
       await removeStaleFiles(run, output);

@@ -10,8 +10,8 @@ const forwardCopies = 3.2;
 const backwardCopies = 1.0;
 /** BatchNorm layers computing batch statistics (trainable ones): their extra ops and gradients. */
 const batchNormTrainingCopies = 8;
-/** Per trainable weight: gradient, running sum over micro-batches, two Adam slots, a temporary. */
-const trainableWeightCopies = 5;
+/** Per trainable weight: gradient, running sum over micro-batches, two Adam slots. */
+const trainableWeightCopies = 4;
 const bytesPerValue = 4;
 
 /** Options of {@link estimateFineTuneMemory}. */
