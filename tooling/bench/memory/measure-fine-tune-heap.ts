@@ -2,7 +2,7 @@
 // accumulation + one optimizer update), in a fresh process per configuration because the wasm
 // heap only grows. Usage (from the repo root):
 //   node --conditions=@graft/source --import tsx tooling/bench/memory/measure-fine-tune-heap.ts \
-//     <backbone> <microBatch> [unfreezeFrom|-] [frozen|training]
+//     <backbone> <microBatch|default> [unfreezeFrom|-] [frozen|training]
 // Prints one JSON line: heap before and after, peak live tensor bytes (after the gradients and
 // overall), the trainer's estimate for this configuration and its default micro-batch at batch 32,
 // seconds. ESTIMATE_ONLY=1 prints the estimate without running the step.
@@ -23,7 +23,6 @@ import * as tf from '@tensorflow/tfjs-core';
 
 const [name = 'mobilenet_v2_1.0_224', microText = '4', fromText = '-', batchNorm = 'frozen'] =
   process.argv.slice(2);
-const microBatch = Number(microText);
 await initBackend({ prefer: 'wasm' });
 const wasm = (tf.backend() as unknown as { wasm: { HEAP8: Int8Array; _malloc: unknown } }).wasm;
 const heap = () => wasm.HEAP8.buffer.byteLength;
@@ -69,14 +68,6 @@ const variables: OptimizedVariable[] = [
   variable: weight.read() as tf.Variable,
 }));
 const [height, width] = backbone.preprocessing.inputSize;
-const inputs = tf.randomUniform([microBatch, height, width, 3], -1, 1, 'float32', 1);
-const targets = tf.oneHot(
-  tf.tensor1d(
-    Array.from({ length: microBatch }, (_, i) => i % 2),
-    'int32',
-  ),
-  2,
-);
 const optimizer = adam({ learningRate: 1e-4 });
 const forward = (x: tf.Tensor) =>
   head.model.apply(backbone.model.apply(x, { training: true }) as tf.Tensor, {
@@ -92,6 +83,16 @@ const choice = chooseMicroBatchSize({
   batchSize: 32,
   extraTrainableParameters: head.model.countParams(),
 });
+// `default`: the micro-batch the trainer chooses at batch 32.
+const microBatch = microText === 'default' ? choice.microBatchSize : Number(microText);
+const inputs = tf.randomUniform([microBatch, height, width, 3], -1, 1, 'float32', 1);
+const targets = tf.oneHot(
+  tf.tensor1d(
+    Array.from({ length: microBatch }, (_, i) => i % 2),
+    'int32',
+  ),
+  2,
+);
 const estimated = {
   estimatedMiB: estimate ? Math.round(fineTuneStepBytes(estimate, microBatch) / 2 ** 20) : null,
   defaultMicroBatch: choice.microBatchSize,
@@ -108,19 +109,23 @@ peakLive = live;
 const started = performance.now();
 let outcome = 'ok';
 let peakGradientsMiB = 0;
+// STEPS=2: a second step, whose gradients meet the Adam slots the first one created (steady state).
+const steps = Number(process.env.STEPS ?? 1);
 try {
-  const step = computeGradients({
-    forward,
-    inputs,
-    targets,
-    activation: 'softmax',
-    variables,
-    microBatchSize: microBatch,
-  });
-  peakGradientsMiB = Math.round(peakLive / 2 ** 20);
-  optimizer.applyGradients({ variables, gradients: step.gradients, learningRate: 1e-4 });
-  await step.loss.data();
-  tf.dispose([step.loss, step.correct, step.globalNorm, ...step.gradients]);
+  for (let index = 0; index < steps; index++) {
+    const step = computeGradients({
+      forward,
+      inputs,
+      targets,
+      activation: 'softmax',
+      variables,
+      microBatchSize: microBatch,
+    });
+    peakGradientsMiB = Math.round(peakLive / 2 ** 20);
+    optimizer.applyGradients({ variables, gradients: step.gradients, learningRate: 1e-4 });
+    await step.loss.data();
+    tf.dispose([step.loss, step.correct, step.globalNorm, ...step.gradients]);
+  }
 } catch (error) {
   outcome = `${(error as Error).name}: ${(error as Error).message.slice(0, 300)}`;
   if (process.env.SHOW_STACK) console.error((error as Error).stack);
@@ -150,6 +155,7 @@ console.log(
   JSON.stringify({
     name,
     microBatch,
+    steps,
     unfreezeFrom: fromText,
     batchNorm,
     outcome,
