@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInput } from './conv2d-backprop-input.js';
-import { depthwiseConv2dBackpropFilter } from './depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropInput } from './depthwise-conv2d-backprop-input.js';
+import { directDepthwiseBackpropFilter } from './direct-depthwise-backprop-filter.js';
 
 /** The kernels the wasm backend of tfjs 4.22 lacks for training convnets, and ours for them. */
 const trainingKernels: tf.KernelConfig[] = [
@@ -33,12 +33,13 @@ const trainingKernels: tf.KernelConfig[] = [
   {
     kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
     backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs }) => {
+    kernelFunc: ({ inputs, attrs, backend }) => {
       const { x, dy } = inputs as unknown as { x: tf.Tensor4D; dy: tf.Tensor4D };
-      return depthwiseConv2dBackpropFilter({
+      return directDepthwiseBackpropFilter({
         x,
         dy,
         attrs: attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs,
+        backend,
       });
     },
   },
