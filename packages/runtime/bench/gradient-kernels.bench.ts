@@ -1,12 +1,14 @@
 // The fused gradient kernels against the compositions they replace, on wasm, in one process:
-// every depthwise layer of MobileNetV2 1.0 at 224x224 for one micro-batch of 4.
+// MobileNetV2 1.0's layer shapes at 224x224 for one micro-batch of 4.
 import '@tensorflow/tfjs-backend-wasm';
+// Registers tfjs-core's gradients, as in any training program.
+import '@tensorflow/tfjs-layers';
 import { loadavg } from 'node:os';
 import { type BenchRow, measure } from '@graft/bench-kit';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/index.js';
+import { withOriginalGradients } from '../src/testing/with-original-gradients.js';
 import { depthwiseConv2dBackpropFilter } from '../src/wasm-kernels/depthwise-conv2d-backprop-filter.js';
-import { depthwiseConv2dBackpropInput } from '../src/wasm-kernels/depthwise-conv2d-backprop-input.js';
 
 const microBatch = 4;
 /** [input size, channels, stride] of MobileNetV2 1.0's 17 depthwise convolutions at 224². */
@@ -61,42 +63,66 @@ function depthwiseRows(): Array<() => Promise<BenchRow>> {
       result.dispose();
     }
   };
-  const inputGradient = (variant: Variant) => () => {
-    for (const { x, dy, filter, stride } of layers) {
-      const attrs = {
-        strides: stride,
-        dilations: 1,
-        pad: 'same',
-        inputShape: x.shape,
-      } as tf.DepthwiseConv2dNativeBackpropInputAttrs;
-      const result =
-        variant === 'direct'
-          ? (tf
-              .engine()
-              .runKernel(
-                tf.DepthwiseConv2dNativeBackpropInput,
-                { dy, filter },
-                attrs as unknown as tf.NamedAttrMap,
-              ) as tf.Tensor)
-          : depthwiseConv2dBackpropInput({ dy, filter, attrs });
-      result.dispose();
+  const rows: Array<() => Promise<BenchRow>> = [];
+  for (const variant of ['composition', 'direct'] as const) {
+    rows.push(() =>
+      kernelRow(
+        `DepthwiseConv2dNativeBackpropFilter, 17 MobileNetV2 layers b${microBatch}, ${variant}`,
+        filterGradient(variant),
+      ),
+    );
+  }
+  return rows;
+}
+
+/** [size, channels] of a sample of MobileNetV2 1.0's BatchNormalization + ReLU6 activations. */
+const activationShapes: Array<[number, number]> = [
+  [112, 32],
+  [112, 96],
+  [56, 144],
+  [28, 192],
+  [14, 384],
+  [14, 576],
+  [7, 960],
+];
+
+/** Backward of BatchNormalization (training or frozen) followed by ReLU6, fused or composed. */
+function normalizationRows(): Array<() => Promise<BenchRow>> {
+  const layers = activationShapes.map(([size, channels]) => ({
+    x: tf.randomNormal([microBatch, size, size, channels]),
+    gamma: tf.randomNormal([channels]),
+    beta: tf.randomNormal([channels]),
+    movingMean: tf.randomNormal([channels]),
+    movingVariance: tf.randomUniform([channels], 0.5, 2),
+  }));
+  const backward = (training: boolean) => () => {
+    for (const { x, gamma, beta, movingMean, movingVariance } of layers) {
+      const gradients = tf.tidy(() =>
+        tf.grads((input: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor) => {
+          const { mean, variance } = training
+            ? tf.moments(input, [0, 1, 2])
+            : { mean: movingMean, variance: movingVariance };
+          const y = tf.clipByValue(tf.batchNorm(input, mean, variance, offset, scale, 1e-3), 0, 6);
+          return tf.sum(tf.mul(y, input));
+        })([x, gamma, beta]),
+      );
+      tf.dispose(gradients);
     }
   };
   const rows: Array<() => Promise<BenchRow>> = [];
-  for (const [kernel, make] of [
-    ['DepthwiseConv2dNativeBackpropFilter', filterGradient],
-    ['DepthwiseConv2dNativeBackpropInput', inputGradient],
-  ] as const) {
-    for (const variant of ['composition', 'direct'] as const) {
-      rows.push(() =>
-        kernelRow(`${kernel}, 17 MobileNetV2 layers b${microBatch}, ${variant}`, make(variant)),
-      );
-    }
+  for (const training of [true, false]) {
+    const mode = training ? 'training' : 'frozen';
+    const name = `BatchNormalization (${mode}) + ReLU6 backward, 7 MobileNetV2 shapes b${microBatch}`;
+    rows.push(() =>
+      withOriginalGradients('wasm', () => kernelRow(`${name}, composition`, backward(training))),
+    );
+    rows.push(() => kernelRow(`${name}, fused`, backward(training)));
   }
   return rows;
 }
 
 async function kernelRow(name: string, run: () => void): Promise<BenchRow> {
+  const cpuBefore = process.cpuUsage();
   const row = await measure({
     suite: 'runtime gradient kernels',
     name,
@@ -107,13 +133,16 @@ async function kernelRow(name: string, run: () => void): Promise<BenchRow> {
     runs: 5,
     run,
   });
-  row.notes = `${(row.medianSeconds * 1000).toFixed(0)} ms per pass; load average ${loadavg()[0]?.toFixed(1)}`;
+  // Shared machine: process CPU time per pass is less sensitive to other load than wall time.
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMilliseconds = (cpu.user + cpu.system) / 1000 / 6;
+  row.notes = `${(row.medianSeconds * 1000).toFixed(0)} ms per pass, ${cpuMilliseconds.toFixed(0)} CPU-ms per pass; load average ${loadavg()[0]?.toFixed(1)}`;
   return row;
 }
 
 export default async function gradientKernelsBenchmark(): Promise<BenchRow[]> {
   await initBackend({ prefer: 'wasm' });
   const rows: BenchRow[] = [];
-  for (const row of depthwiseRows()) rows.push(await row());
+  for (const row of [...depthwiseRows(), ...normalizationRows()]) rows.push(await row());
   return rows;
 }

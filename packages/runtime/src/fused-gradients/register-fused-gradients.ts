@@ -41,8 +41,11 @@ const gradients: Array<{
  * single fused kernel, registered here for the wasm and cpu backends. On any other backend
  * (webgl, webgpu) or for shapes the kernels do not cover they run tfjs-core's original
  * gradient, so registering is safe everywhere. Gradients are global in tfjs, so this speeds up
- * any model, Graft's backbones and users' own tfjs-layers models alike. Idempotent; returns the
- * kernel names whose gradient it replaced now.
+ * any model, Graft's backbones and users' own tfjs-layers models alike. Call it after tfjs-core's
+ * gradients are registered (importing `@tensorflow/tfjs-layers` or `@tensorflow/tfjs` does
+ * that; initBackend runs after the imports): a kernel without a gradient yet is skipped, since
+ * tfjs-core's later registration would replace ours. Idempotent; returns the kernel names whose
+ * gradient it replaced now.
  */
 export function registerFusedGradients(): string[] {
   const replaced: string[] = [];

@@ -3,6 +3,7 @@ import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInput } from './conv2d-backprop-input.js';
 import { depthwiseConv2dBackpropInput } from './depthwise-conv2d-backprop-input.js';
 import { directDepthwiseBackpropFilter } from './direct-depthwise-backprop-filter.js';
+import { leadingAxesReduction } from './leading-axes-reduction.js';
 
 /** The kernels the wasm backend of tfjs 4.22 lacks for training convnets, and ours for them. */
 const trainingKernels: tf.KernelConfig[] = [
@@ -51,6 +52,8 @@ export const wasmTrainingKernelNames: readonly string[] = [
   tf.DepthwiseConv2dNativeBackpropInput,
   tf.DepthwiseConv2dNativeBackpropFilter,
   tf.Conv2DBackpropInput,
+  tf.Sum,
+  tf.Mean,
   tf.Tile,
 ];
 
@@ -79,6 +82,20 @@ const acceleratedKernels: Array<{
       });
     },
   },
+  ...[tf.Sum, tf.Mean].map((kernelName) => ({
+    kernelName,
+    kernelFunc: (args: Parameters<tf.KernelFunc>[0], original: tf.KernelFunc) => {
+      const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
+      return (
+        leadingAxesReduction({
+          x: args.inputs.x as tf.Tensor,
+          axis,
+          keepDims,
+          mean: kernelName === tf.Mean,
+        }) ?? original(args)
+      );
+    },
+  })),
   {
     // BatchNormalization's gradient tiles [1, 1, 1, C] to the activation shape; a broadcasting
     // multiply by ones gives the same values several times faster.

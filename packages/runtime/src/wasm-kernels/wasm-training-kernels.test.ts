@@ -143,6 +143,28 @@ describe('wasm training kernels', () => {
     }
   });
 
+  it('sums and averages over the leading axes like the native kernels, other axes too', async () => {
+    const x = randomHost([3, 5, 4, 6], 21);
+    for (const [axis, keepDims] of [
+      [[0, 1, 2], false],
+      [[2, 0, 1], true],
+      [[0, 1], false],
+      [-1, false],
+      [[1, 2], true],
+      [undefined, false],
+    ] as Array<[number | number[] | undefined, boolean]>) {
+      for (const reduce of [tf.sum, tf.mean]) {
+        const compute = (tensor: tf.Tensor4D) => reduce(tensor, axis, keepDims);
+        const expected = await runOn('cpu', [x], compute);
+        const actual = await runOn('wasm', [x], compute);
+        expect(actual.shape).toEqual(expected.shape);
+        expect(maxRelativeError(actual, expected), JSON.stringify(axis)).toBeLessThanOrEqual(
+          tolerance,
+        );
+      }
+    }
+  });
+
   it.each(named)('DepthwiseConv2dNativeBackpropInput matches cpu: %s', async (_name, c) => {
     const channels = 3;
     const inputShape: [number, number, number, number] = [c.batch, c.size, c.size, channels];
