@@ -3,6 +3,7 @@ import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInput } from './conv2d-backprop-input.js';
 import { depthwiseConv2dBackpropInput } from './depthwise-conv2d-backprop-input.js';
 import { directDepthwiseBackpropFilter } from './direct-depthwise-backprop-filter.js';
+import { heapSlice, sharedIdentity } from './heap-slice.js';
 import { leadingAxesReduction } from './leading-axes-reduction.js';
 
 /** The kernels the wasm backend of tfjs 4.22 lacks for training convnets, and ours for them. */
@@ -52,6 +53,8 @@ export const wasmTrainingKernelNames: readonly string[] = [
   tf.DepthwiseConv2dNativeBackpropInput,
   tf.DepthwiseConv2dNativeBackpropFilter,
   tf.Conv2DBackpropInput,
+  tf.Identity,
+  tf.Slice,
   tf.Sum,
   tf.Mean,
   tf.Tile,
@@ -80,6 +83,22 @@ const acceleratedKernels: Array<{
         filter,
         attrs: attrs as unknown as tf.Conv2DBackpropInputAttrs,
       });
+    },
+  },
+  {
+    kernelName: tf.Identity,
+    kernelFunc: (args, original) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      return x.dtype === 'string' ? original(args) : sharedIdentity(x, args.backend);
+    },
+  },
+  {
+    kernelName: tf.Slice,
+    kernelFunc: (args, original) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      if (x.dtype === 'string') return original(args);
+      const { begin, size } = args.attrs as unknown as tf.SliceAttrs;
+      return heapSlice({ x, begin, size, backend: args.backend });
     },
   },
   ...[tf.Sum, tf.Mean].map((kernelName) => ({
