@@ -107,10 +107,11 @@ const acceleratedKernels: Array<{
       const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
       return (
         leadingAxesReduction({
-          x: args.inputs.x as tf.Tensor,
+          x: args.inputs.x as tf.TensorInfo,
           axis,
           keepDims,
           mean: kernelName === tf.Mean,
+          backend: args.backend,
         }) ?? original(args)
       );
     },
