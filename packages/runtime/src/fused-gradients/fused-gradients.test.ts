@@ -14,7 +14,9 @@ import {
 import { withOriginalGradients } from '../testing/with-original-gradients.js';
 import { batchNormGradientKernelName } from './batch-norm-gradient.js';
 import { clipByValueGradientKernelName } from './clip-by-value-gradient.js';
+import { meanGradientKernelName } from './mean-gradient.js';
 import { registerFusedGradients } from './register-fused-gradients.js';
+import { squareGradientKernelName } from './square-gradient.js';
 
 const tolerance = 1e-4;
 
@@ -121,6 +123,20 @@ describe('fused gradients', () => {
     );
   });
 
+  it('Mean over the leading axes and Square match, other means fall back', async () => {
+    const x = randomHost([3, 4, 5, 6], 17);
+    for (const [axis, keepDims] of [
+      [[0, 1, 2], false],
+      [[0, 1, 2], true],
+      [[1, 2], false],
+      [undefined, false],
+    ] as Array<[number[] | undefined, boolean]>) {
+      await expectMatchesComposition([x], (input) =>
+        weightedSum(tf.mean(tf.square(input as tf.Tensor), axis, keepDims), 18),
+      );
+    }
+  });
+
   it('falls back to the composition for statistics that are not per channel', async () => {
     const x = randomHost([2, 3, 3, 4], 14);
     const mean = randomHost([2, 3, 3, 4], 15);
@@ -143,18 +159,20 @@ describe('fused gradients', () => {
     const x = tf.randomNormal([2, 5, 5, 3]);
     const info = await tf.profile(() =>
       tf.tidy(() => {
-        const { mean, variance } = tf.moments(x, [0, 1, 2]);
-        return tf.grad((input: tf.Tensor) =>
-          tf.sum(
+        return tf.grad((input: tf.Tensor) => {
+          const { mean, variance } = tf.moments(input, [0, 1, 2]);
+          return tf.sum(
             tf.clipByValue(tf.batchNorm(input, mean, variance, tf.zeros([3]), tf.ones([3])), 0, 6),
-          ),
-        )(x);
+          );
+        })(x);
       }),
     );
     const names = info.kernels.map((kernel) => kernel.name);
     expect(names).toContain(clipByValueGradientKernelName);
     expect(names).toContain(batchNormGradientKernelName);
     expect(names).not.toContain('LogicalAnd');
+    expect(names).toContain(meanGradientKernelName);
+    expect(names).toContain(squareGradientKernelName);
     tf.dispose([x, info.result as tf.Tensor]);
   });
 

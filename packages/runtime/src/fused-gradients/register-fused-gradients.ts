@@ -9,6 +9,12 @@ import {
   clipByValueGradientKernel,
   clipByValueGradientKernelName,
 } from './clip-by-value-gradient.js';
+import { meanGradient, meanGradientKernel, meanGradientKernelName } from './mean-gradient.js';
+import {
+  squareGradient,
+  squareGradientKernel,
+  squareGradientKernelName,
+} from './square-gradient.js';
 
 /** Backends whose tensor memory the fused kernels read directly. */
 const backendNames = ['wasm', 'cpu'];
@@ -28,6 +34,18 @@ const gradients: Array<{
     gradient: clipByValueGradient,
   },
   {
+    kernelName: tf.Mean,
+    fusedKernelName: meanGradientKernelName,
+    kernel: meanGradientKernel,
+    gradient: meanGradient,
+  },
+  {
+    kernelName: tf.Square,
+    fusedKernelName: squareGradientKernelName,
+    kernel: squareGradientKernel,
+    gradient: squareGradient,
+  },
+  {
     kernelName: tf.FusedBatchNorm,
     fusedKernelName: batchNormGradientKernelName,
     kernel: batchNormGradientKernel,
@@ -36,9 +54,10 @@ const gradients: Array<{
 ];
 
 /**
- * Replaces the gradients of `ClipByValue` (tfjs-layers' ReLU with `maxValue`, e.g. ReLU6) and
- * `FusedBatchNorm` (BatchNormalization, training and inference mode) with ones that call a
- * single fused kernel, registered here for the wasm and cpu backends. On any other backend
+ * Replaces the gradients of `ClipByValue` (tfjs-layers' ReLU with `maxValue`, e.g. ReLU6),
+ * `FusedBatchNorm` (BatchNormalization, training and inference mode), and `Mean` over the
+ * leading axes and `Square` (the batch moments of training-mode BatchNormalization) with ones
+ * that call a single fused kernel, registered here for the wasm and cpu backends. On any other backend
  * (webgl, webgpu) or for shapes the kernels do not cover they run tfjs-core's original
  * gradient, so registering is safe everywhere. Gradients are global in tfjs, so this speeds up
  * any model, Graft's backbones and users' own tfjs-layers models alike. Call it after tfjs-core's

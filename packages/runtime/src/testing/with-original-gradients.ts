@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNormGradientKernelName } from '../fused-gradients/batch-norm-gradient.js';
 import { clipByValueGradientKernelName } from '../fused-gradients/clip-by-value-gradient.js';
+import { meanGradientKernelName } from '../fused-gradients/mean-gradient.js';
+import { squareGradientKernelName } from '../fused-gradients/square-gradient.js';
 
 /**
  * Runs `action` with the fused gradient kernels of `backendName` unregistered, so the overridden
@@ -12,7 +14,12 @@ export async function withOriginalGradients<T>(
   action: () => T | Promise<T>,
 ): Promise<T> {
   const removed: tf.KernelConfig[] = [];
-  for (const name of [clipByValueGradientKernelName, batchNormGradientKernelName]) {
+  for (const name of [
+    clipByValueGradientKernelName,
+    batchNormGradientKernelName,
+    meanGradientKernelName,
+    squareGradientKernelName,
+  ]) {
     const kernel = tf.getKernel(name, backendName);
     if (kernel === undefined) continue;
     tf.unregisterKernel(name, backendName);
