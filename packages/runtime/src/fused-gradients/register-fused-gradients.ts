@@ -10,11 +10,6 @@ import {
   clipByValueGradientKernelName,
 } from './clip-by-value-gradient.js';
 import { meanGradient, meanGradientKernel, meanGradientKernelName } from './mean-gradient.js';
-import {
-  squareGradient,
-  squareGradientKernel,
-  squareGradientKernelName,
-} from './square-gradient.js';
 
 /** Backends whose tensor memory the fused kernels read directly. */
 const backendNames = ['wasm', 'cpu'];
@@ -40,12 +35,6 @@ const gradients: Array<{
     gradient: meanGradient,
   },
   {
-    kernelName: tf.Square,
-    fusedKernelName: squareGradientKernelName,
-    kernel: squareGradientKernel,
-    gradient: squareGradient,
-  },
-  {
     kernelName: tf.FusedBatchNorm,
     fusedKernelName: batchNormGradientKernelName,
     kernel: batchNormGradientKernel,
@@ -55,9 +44,9 @@ const gradients: Array<{
 
 /**
  * Replaces the gradients of `ClipByValue` (tfjs-layers' ReLU with `maxValue`, e.g. ReLU6),
- * `FusedBatchNorm` (BatchNormalization, training and inference mode), and `Mean` over the
- * leading axes and `Square` (the batch moments of training-mode BatchNormalization) with ones
- * that call a single fused kernel, registered here for the wasm and cpu backends. On any other backend
+ * `FusedBatchNorm` (BatchNormalization, training and inference mode) and `Mean` over the
+ * leading axes (the batch moments of training-mode BatchNormalization) with ones that call a
+ * single fused kernel, registered here for the wasm and cpu backends. On any other backend
  * (webgl, webgpu) or for shapes the kernels do not cover they run tfjs-core's original
  * gradient, so registering is safe everywhere. Gradients are global in tfjs, so this speeds up
  * any model, Graft's backbones and users' own tfjs-layers models alike. Call it after tfjs-core's

@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batchNormGradientKernelName } from '../fused-gradients/batch-norm-gradient.js';
 import { clipByValueGradientKernelName } from '../fused-gradients/clip-by-value-gradient.js';
 import { meanGradientKernelName } from '../fused-gradients/mean-gradient.js';
-import { squareGradientKernelName } from '../fused-gradients/square-gradient.js';
 
 /**
  * Runs `action` with the fused gradient kernels of `backendName` unregistered, so the overridden
@@ -18,7 +17,6 @@ export async function withOriginalGradients<T>(
     clipByValueGradientKernelName,
     batchNormGradientKernelName,
     meanGradientKernelName,
-    squareGradientKernelName,
   ]) {
     const kernel = tf.getKernel(name, backendName);
     if (kernel === undefined) continue;
