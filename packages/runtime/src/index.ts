@@ -14,6 +14,7 @@ export { BackendUnavailableError } from './backends/backend-unavailable-error.js
 export { classifyLoadError, type LoadFailure } from './backends/classify-load-error.js';
 export { formatBackendReport } from './backends/format-backend-report.js';
 export { type InitBackendOptions, initBackend } from './backends/init-backend.js';
+export { registerFusedGradients } from './fused-gradients/register-fused-gradients.js';
 export { guardWasmAllocations } from './memory/guard-wasm-allocations.js';
 export { isOutOfMemoryError } from './memory/is-out-of-memory-error.js';
 export {

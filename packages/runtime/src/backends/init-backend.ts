@@ -1,5 +1,6 @@
 import { UnknownNameError } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { registerFusedGradients } from '../fused-gradients/register-fused-gradients.js';
 import { guardWasmAllocations } from '../memory/guard-wasm-allocations.js';
 import { registerWasmTrainingKernels } from '../wasm-kernels/register-wasm-training-kernels.js';
 import {
@@ -90,6 +91,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     if (outcome.status === 'chosen') {
       report.chosen = candidate.name;
       report.tfjsBackend = tf.getBackend();
+      // Global and backend-checked: falls back to tfjs-core's gradients on webgl/webgpu.
+      registerFusedGradients();
       if (candidate.tfjsBackend === 'wasm') {
         report.wasmTrainingKernels = registerWasmTrainingKernels();
         guardWasmAllocations();

@@ -27,6 +27,11 @@ export function modelGradients(options: {
   images: HostTensor;
   /** One-hot labels `[N, classes]`. */
   labels: HostTensor;
+  /**
+   * Training mode (BatchNormalization normalises with the batch statistics). `false` gives
+   * frozen BatchNormalization (moving statistics), as the trainer's default. Default true.
+   */
+  training?: boolean;
 }): HostGradients {
   return tidyHost(() => {
     const images = fromHost(options.images);
@@ -34,7 +39,9 @@ export function modelGradients(options: {
     const weights = options.model.trainableWeights;
     const variables = weights.map((weight) => weight.read() as tf.Variable);
     const { value, grads } = tf.variableGrads(() => {
-      const probabilities = options.model.apply(images, { training: true }) as tf.Tensor;
+      const probabilities = options.model.apply(images, {
+        training: options.training ?? true,
+      }) as tf.Tensor;
       const logLikelihood = tf.sum(tf.mul(labels, tf.log(tf.add(probabilities, 1e-7))), 1);
       return tf.neg(tf.mean(logLikelihood)) as tf.Scalar;
     }, variables);

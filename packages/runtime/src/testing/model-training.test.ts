@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerFusedGradients } from '../fused-gradients/register-fused-gradients.js';
 import { registerWasmTrainingKernels } from '../wasm-kernels/register-wasm-training-kernels.js';
 import { fromHost, randomHost } from './compare-backends.js';
 import { mobileNetV2 } from './mobilenet-v2.js';
@@ -13,6 +14,7 @@ import {
   modelGradients,
 } from './model-gradients.js';
 import { resNet } from './resnet.js';
+import { withOriginalGradients } from './with-original-gradients.js';
 
 const tolerance = 1e-4;
 const worst: Record<string, GradientComparison> = {};
@@ -39,6 +41,7 @@ describe.each(architectures)('$name on wasm', ({ name, build }) => {
 
   beforeAll(async () => {
     registerWasmTrainingKernels();
+    registerFusedGradients();
     await tf.setBackend('cpu');
     model = build();
   });
@@ -46,7 +49,10 @@ describe.each(architectures)('$name on wasm', ({ name, build }) => {
 
   it('has the same gradients as on cpu for every trainable weight', async () => {
     await tf.setBackend('cpu');
-    const expected = modelGradients({ model, images, labels });
+    // The reference: tfjs-core's own gradients on the JS CPU backend.
+    const expected = await withOriginalGradients('cpu', () =>
+      modelGradients({ model, images, labels }),
+    );
     await tf.setBackend('wasm');
     const actual = modelGradients({ model, images, labels });
     expect(actual.loss).toBeCloseTo(expected.loss, 4);
@@ -58,6 +64,21 @@ describe.each(architectures)('$name on wasm', ({ name, build }) => {
     expect(comparison.vanishingError).toBeLessThanOrEqual(1e-6);
     // Only BatchNormalization betas may vanish; a vanishing conv gradient would hide a bug.
     for (const weight of comparison.vanishingWeights) expect(weight).toMatch(/BN\/beta$/);
+  });
+
+  it('has the same gradients as on cpu with BatchNormalization frozen (inference mode)', async () => {
+    await tf.setBackend('cpu');
+    const expected = await withOriginalGradients('cpu', () =>
+      modelGradients({ model, images, labels, training: false }),
+    );
+    await tf.setBackend('wasm');
+    const actual = modelGradients({ model, images, labels, training: false });
+    expect(actual.loss).toBeCloseTo(expected.loss, 4);
+    const comparison = compareGradients(actual, expected);
+    worst[`${name}, frozen BatchNormalization`] = comparison;
+    expect(comparison.worstError, `worst weight ${comparison.worstWeight}`).toBeLessThanOrEqual(
+      tolerance,
+    );
   });
 
   it('takes fit and trainOnBatch steps', async () => {

@@ -1,15 +1,18 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, expect, it } from 'vitest';
+import { registerFusedGradients } from '../fused-gradients/register-fused-gradients.js';
 import { randomHost } from '../testing/compare-backends.js';
 import { mobileNetV2 } from '../testing/mobilenet-v2.js';
 import { compareGradients, cyclicLabels, modelGradients } from '../testing/model-gradients.js';
+import { withOriginalGradients } from '../testing/with-original-gradients.js';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
-import { depthwiseConv2dBackpropFilter } from './depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropInput } from './depthwise-conv2d-backprop-input.js';
+import { directDepthwiseBackpropFilter } from './direct-depthwise-backprop-filter.js';
 
-// Runs the composed kernels in place of the cpu backend's own, everything else unchanged, so a
-// full-depth MobileNetV2 isolates their numerics from the wasm backend's forward kernels.
+// Runs the composed kernels (and the fused ReLU6/BatchNormalization gradients) in place of the
+// cpu backend's own, everything else unchanged, so a full-depth MobileNetV2 isolates their
+// numerics from the wasm backend's forward kernels.
 const composed: tf.KernelConfig[] = [
   {
     kernelName: tf.Conv2DBackpropFilter,
@@ -34,11 +37,13 @@ const composed: tf.KernelConfig[] = [
   {
     kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
     backendName: 'cpu',
-    kernelFunc: ({ inputs, attrs }) =>
-      depthwiseConv2dBackpropFilter({
-        x: inputs.x as tf.Tensor4D,
-        dy: inputs.dy as tf.Tensor4D,
+    // The direct loop the wasm backend registers (it runs on cpu memory too).
+    kernelFunc: ({ inputs, attrs, backend }) =>
+      directDepthwiseBackpropFilter({
+        x: inputs.x as tf.TensorInfo,
+        dy: inputs.dy as tf.TensorInfo,
         attrs: attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs,
+        backend,
       }),
   },
 ];
@@ -52,12 +57,15 @@ afterAll(() => {
   }
 });
 
-it('composed kernels give full MobileNetV2 gradients equal to the native cpu kernels', async () => {
+it('composed kernels and fused gradients give full MobileNetV2 gradients equal to the native cpu kernels', async () => {
   await tf.setBackend('cpu');
+  registerFusedGradients();
   const model = mobileNetV2({ alpha: 0.5, inputSize: 64, classes: 5 });
   const images = randomHost([2, 64, 64, 3], 11);
   const labels = cyclicLabels(2, 5);
-  const expected = modelGradients({ model, images, labels });
+  const expected = await withOriginalGradients('cpu', () =>
+    modelGradients({ model, images, labels }),
+  );
   for (const kernel of composed) {
     tf.unregisterKernel(kernel.kernelName, 'cpu');
     tf.registerKernel(kernel);

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInput } from './conv2d-backprop-input.js';
-import { depthwiseConv2dBackpropFilter } from './depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropInput } from './depthwise-conv2d-backprop-input.js';
+import { directDepthwiseBackpropFilter } from './direct-depthwise-backprop-filter.js';
+import { heapSlice, sharedIdentity } from './heap-slice.js';
+import { leadingAxesReduction } from './leading-axes-reduction.js';
 
 /** The kernels the wasm backend of tfjs 4.22 lacks for training convnets, and ours for them. */
 const trainingKernels: tf.KernelConfig[] = [
@@ -33,12 +35,13 @@ const trainingKernels: tf.KernelConfig[] = [
   {
     kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
     backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs }) => {
+    kernelFunc: ({ inputs, attrs, backend }) => {
       const { x, dy } = inputs as unknown as { x: tf.Tensor4D; dy: tf.Tensor4D };
-      return depthwiseConv2dBackpropFilter({
+      return directDepthwiseBackpropFilter({
         x,
         dy,
         attrs: attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs,
+        backend,
       });
     },
   },
@@ -50,6 +53,10 @@ export const wasmTrainingKernelNames: readonly string[] = [
   tf.DepthwiseConv2dNativeBackpropInput,
   tf.DepthwiseConv2dNativeBackpropFilter,
   tf.Conv2DBackpropInput,
+  tf.Identity,
+  tf.Slice,
+  tf.Sum,
+  tf.Mean,
   tf.Tile,
 ];
 
@@ -78,6 +85,37 @@ const acceleratedKernels: Array<{
       });
     },
   },
+  {
+    kernelName: tf.Identity,
+    kernelFunc: (args, original) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      return x.dtype === 'string' ? original(args) : sharedIdentity(x, args.backend);
+    },
+  },
+  {
+    kernelName: tf.Slice,
+    kernelFunc: (args, original) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      if (x.dtype === 'string') return original(args);
+      const { begin, size } = args.attrs as unknown as tf.SliceAttrs;
+      return heapSlice({ x, begin, size, backend: args.backend });
+    },
+  },
+  ...[tf.Sum, tf.Mean].map((kernelName) => ({
+    kernelName,
+    kernelFunc: (args: Parameters<tf.KernelFunc>[0], original: tf.KernelFunc) => {
+      const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
+      return (
+        leadingAxesReduction({
+          x: args.inputs.x as tf.TensorInfo,
+          axis,
+          keepDims,
+          mean: kernelName === tf.Mean,
+          backend: args.backend,
+        }) ?? original(args)
+      );
+    },
+  })),
   {
     // BatchNormalization's gradient tiles [1, 1, 1, C] to the activation shape; a broadcasting
     // multiply by ones gives the same values several times faster.

@@ -143,6 +143,86 @@ describe('wasm training kernels', () => {
     }
   });
 
+  it('slices like the native kernel: contiguous, strided, whole, int32, any rank', async () => {
+    const x = randomHost([3, 5, 4, 6], 22);
+    for (const [begin, size] of [
+      [
+        [1, 0, 0, 0],
+        [2, 5, 4, 6],
+      ],
+      [
+        [0, 1, 2, 3],
+        [3, 3, 2, 2],
+      ],
+      [
+        [0, 0, 0, 0],
+        [3, 5, 4, 6],
+      ],
+      [
+        [2, 4, 3, 5],
+        [1, 1, 1, 1],
+      ],
+    ] as Array<[number[], number[]]>) {
+      const compute = (tensor: tf.Tensor4D) => tf.slice(tensor, begin, size);
+      const expected = await runOn('cpu', [x], compute);
+      const actual = await runOn('wasm', [x], compute);
+      expect(actual.shape).toEqual(expected.shape);
+      expect(Array.from(actual.values)).toEqual(Array.from(expected.values));
+    }
+    await tf.setBackend('wasm');
+    const [integers, vector, fiveD] = tf.tidy(() => [
+      tf.slice(tf.reshape(tf.range(0, 24, 1, 'int32'), [4, 6]), [1, 2], [2, 3]).arraySync(),
+      tf.slice(tf.range(0, 10), [3], [4]).arraySync(),
+      tf
+        .slice(tf.reshape(tf.range(0, 32), [2, 2, 2, 2, 2]), [1, 0, 1, 0, 1], [1, 2, 1, 2, 1])
+        .arraySync(),
+    ]);
+    expect(integers).toEqual([
+      [8, 9, 10],
+      [14, 15, 16],
+    ]);
+    expect(vector).toEqual([3, 4, 5, 6]);
+    expect(fiveD).toEqual([[[[[21], [23]]], [[[29], [31]]]]]);
+  });
+
+  it('clones and slices whole tensors without copying, and frees the memory once', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory();
+    const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const clone = tf.clone(x);
+    const whole = tf.slice(x, [0, 0], [2, 2]);
+    expect(clone.dataId).toBe(x.dataId);
+    expect(whole.dataId).toBe(x.dataId);
+    x.dispose();
+    expect(Array.from(clone.dataSync())).toEqual([1, 2, 3, 4]);
+    expect(Array.from(whole.dataSync())).toEqual([1, 2, 3, 4]);
+    tf.dispose([clone, whole]);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+  });
+
+  it('sums and averages over the leading axes like the native kernels, other axes too', async () => {
+    const x = randomHost([3, 5, 4, 6], 21);
+    for (const [axis, keepDims] of [
+      [[0, 1, 2], false],
+      [[2, 0, 1], true],
+      [[0, 1], false],
+      [-1, false],
+      [[1, 2], true],
+      [undefined, false],
+    ] as Array<[number | number[] | undefined, boolean]>) {
+      for (const reduce of [tf.sum, tf.mean]) {
+        const compute = (tensor: tf.Tensor4D) => reduce(tensor, axis, keepDims);
+        const expected = await runOn('cpu', [x], compute);
+        const actual = await runOn('wasm', [x], compute);
+        expect(actual.shape).toEqual(expected.shape);
+        expect(maxRelativeError(actual, expected), JSON.stringify(axis)).toBeLessThanOrEqual(
+          tolerance,
+        );
+      }
+    }
+  });
+
   it.each(named)('DepthwiseConv2dNativeBackpropInput matches cpu: %s', async (_name, c) => {
     const channels = 3;
     const inputShape: [number, number, number, number] = [c.batch, c.size, c.size, channels];
