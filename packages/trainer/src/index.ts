@@ -127,6 +127,7 @@ export {
 } from './optimizers/optimizer-registry.js';
 export { type SgdOptions, sgd } from './optimizers/sgd.js';
 export { type FineTuneOptions, type FineTuneResult, fineTune } from './training/fine-tune.js';
+export type { GradientComputer, GradientRequest } from './training/gradient-computer.js';
 export { computeGradients, type LossBatch, type StepGradients } from './training/gradients.js';
 export { classificationLoss, toTargets } from './training/loss.js';
 export {
@@ -136,4 +137,4 @@ export {
   type TrainResult,
   train,
 } from './training/train.js';
-export type { DiscriminativeLearningRates } from './training/trainable-variables.js';
+export type { DiscriminativeLearningRates, KeyedWeight } from './training/trainable-variables.js';
