@@ -9,7 +9,15 @@ import { isFinished } from '../pipeline/final-save.js';
 import type { LossTermSettings } from '../pipeline/load-loss-terms.js';
 import { isCifarName } from '../pipeline/load-training-data.js';
 import { type RecordedWeights, runTraining } from '../pipeline/run-training.js';
+import { parseTrainingWorkers } from '../pipeline/training-workers.js';
 import { openRunDirectory, readJson, writeJson } from '../run/run-directory.js';
+
+/** Flags of `graft resume`, as commander gives them. */
+interface ResumeFlags {
+  epochs?: string;
+  extractionWorkers?: string;
+  trainingWorkers?: string;
+}
 
 /** `graft resume <run>`: continues an interrupted run from its last checkpoint. */
 export function registerResumeCommand(program: Command, output: CommandOutput): void {
@@ -22,7 +30,11 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
       '--extraction-workers <n>',
       'feature-extraction threads: a number or auto (default auto)',
     )
-    .action(async (runPath: string, flags: { epochs?: string; extractionWorkers?: string }) => {
+    .option(
+      '--training-workers <n>',
+      'fine-tuning gradient threads: a number or auto (default auto)',
+    )
+    .action(async (runPath: string, flags: ResumeFlags) => {
       const run = await openRunDirectory(runPath);
       const saved = await readJson<
         TrainConfig & {
@@ -85,6 +97,9 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
         resume,
         ...(flags.extractionWorkers !== undefined
           ? { extractionWorkers: parseExtractionWorkers(flags.extractionWorkers) }
+          : {}),
+        ...(flags.trainingWorkers !== undefined
+          ? { trainingWorkers: parseTrainingWorkers(flags.trainingWorkers) }
           : {}),
         ...(backboneWeights !== undefined ? { recordedWeights: backboneWeights } : {}),
         ...(lossTerms
