@@ -54,6 +54,7 @@ export async function trainWorkersRow(
   const tensorsBefore = liveTensors();
   // CPU time of the whole process (main thread and workers) per timed step.
   const cpuSeconds: number[] = [];
+  const phases: string[] = [];
   try {
     const row = await measure({
       suite: 'train (suites)',
@@ -79,11 +80,17 @@ export async function trainWorkersRow(
         tf.dispose([step.loss, step.correct, step.globalNorm, ...step.gradients]);
         const cpu = process.cpuUsage(cpuBefore);
         cpuSeconds.push((cpu.user + cpu.system) / 1e6);
+        const last = pool.lastStepSeconds;
+        if (last) {
+          phases.push(
+            `${last.prepare.toFixed(2)}/${last.compute.toFixed(1)}/${last.combine.toFixed(2)}`,
+          );
+        }
       },
     });
     const timed = cpuSeconds.slice(1);
     const meanCpu = timed.reduce((sum, value) => sum + value, 0) / Math.max(timed.length, 1);
-    row.notes = `${workers} worker_threads, one wasm replica each (createTrainingWorkerPool), SGD momentum 0.9 in the main thread; CPU-seconds per step (all threads): ${meanCpu.toFixed(1)} (${timed.map((value) => value.toFixed(1)).join(', ')}); main-thread live tensors ${tensorsBefore} before, ${liveTensors()} after ${runs + 1} steps (optimizer slots included); worker live tensors ${pool.workerTensors.join('/')}; process RSS ${rssMiB()} MiB`;
+    row.notes = `${workers} worker_threads, one wasm replica each (createTrainingWorkerPool), SGD momentum 0.9 in the main thread; CPU-seconds per step (all threads): ${meanCpu.toFixed(1)} (${timed.map((value) => value.toFixed(1)).join(', ')}); wall seconds per step prepare/compute/combine (main thread serial, workers parallel, main thread serial): ${phases.slice(1).join(', ')}; main-thread live tensors ${tensorsBefore} before, ${liveTensors()} after ${runs + 1} steps (optimizer slots included); worker live tensors ${pool.workerTensors.join('/')}; process RSS ${rssMiB()} MiB`;
     return row;
   } finally {
     await pool.close();

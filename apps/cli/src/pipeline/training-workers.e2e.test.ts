@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,16 +43,17 @@ afterAll(async () => {
   if (directory) await rm(directory, { recursive: true, force: true });
 });
 
-interface Summary {
+interface Report {
   validation: { accuracy: number; loss: number };
+  history: Array<{ loss: number }>;
 }
 
 describe('graft train --mode fine-tune --training-workers (built binary)', () => {
   it('2 workers train the same model as this thread', async () => {
-    const train = async (workers: number): Promise<{ summary: Summary; stderr: string }> => {
+    const train = async (workers: number): Promise<{ report: Report; output: string }> => {
+      const out = join(directory, `run-${workers}`);
       const result = await runBinary(
         [
-          '--json',
           'train',
           subset,
           '--backbone',
@@ -70,16 +71,22 @@ describe('graft train --mode fine-tune --training-workers (built binary)', () =>
           '--training-workers',
           String(workers),
           '--out',
-          join(directory, `run-${workers}`),
+          out,
         ],
         { env },
       );
       expect(result.code, result.stderr).toBe(exitCodes.success);
-      return { summary: JSON.parse(result.stdout) as Summary, stderr: result.stderr };
+      const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report;
+      return { report, output: result.stdout + result.stderr };
     };
     const one = await train(1);
     const two = await train(2);
-    expect(two.summary.validation.accuracy).toBe(one.summary.validation.accuracy);
-    expect(two.summary.validation.loss).toBeCloseTo(one.summary.validation.loss, 5);
+    expect(two.output).toMatch(/starting 2 training workers/);
+    expect(one.output).not.toMatch(/training workers/);
+    expect(two.report.validation.accuracy).toBe(one.report.validation.accuracy);
+    expect(two.report.validation.loss).toBeCloseTo(one.report.validation.loss, 5);
+    for (const [epoch, logs] of one.report.history.entries()) {
+      expect(two.report.history[epoch]?.loss).toBeCloseTo(logs.loss, 5);
+    }
   });
 });

@@ -114,6 +114,7 @@ describe('createTrainingWorkerPool', () => {
       expect(pooledLosses[index]).toBeCloseTo(value, 5);
     }
     expect(pooled.result.step).toBe(inProcess.result.step);
+    expect(workers.lastStepSeconds?.compute).toBeGreaterThan(0);
     // Workers free every step's tensors: a second run leaves them where the first did.
     const workerTensors = [...workers.workerTensors];
     await fineTune({ workers, epochs: 1 });

@@ -44,6 +44,12 @@ export interface TrainingWorkerPool extends GradientComputer {
   readonly workers: number;
   /** Live tensors in each worker after its last answer (for leak checks). */
   readonly workerTensors: readonly number[];
+  /**
+   * Wall-clock seconds of the last step's phases: `prepare` (master weights into the shared
+   * buffer, inputs read) and `combine` (gradients summed, BatchNorm statistics, tensors made) run
+   * in this thread, serially; `compute` is the workers' parallel part.
+   */
+  readonly lastStepSeconds: { prepare: number; compute: number; combine: number } | undefined;
   /** Terminates the workers (freeing their models and heaps). Idempotent. */
   close(): Promise<void>;
 }
@@ -187,7 +193,9 @@ export async function createTrainingWorkerPool(
   let weightBuffer = new SharedArrayBuffer(0);
   let gradientBuffer = new SharedArrayBuffer(0);
 
+  let lastStepSeconds: TrainingWorkerPool['lastStepSeconds'];
   const computeGradients = async (request: GradientRequest): Promise<StepGradients> => {
+    const started = performance.now();
     if (closed) throw new Error('The training worker pool is closed.');
     if (failure) throw failure;
     const rows = request.inputs.shape[0] ?? 0;
@@ -261,6 +269,7 @@ export async function createTrainingWorkerPool(
     ].map((layer) => layer.trainable);
 
     // 2. Each worker's rows.
+    const prepared = performance.now();
     const [inputValues, targetValues] = (await Promise.all([
       request.inputs.data(),
       request.targets.data(),
@@ -311,6 +320,7 @@ export async function createTrainingWorkerPool(
     );
 
     // 3. Sum the workers' gradients in worker order.
+    const computed = performance.now();
     const all = new Float32Array(gradientBuffer);
     const firstOffset = (shares[0] as (typeof shares)[number]).slot.index * gradientFloats;
     const sum = all.slice(firstOffset, firstOffset + gradientFloats);
@@ -348,7 +358,7 @@ export async function createTrainingWorkerPool(
       tensor.dispose();
     });
 
-    return tf.tidy(() => {
+    const result = tf.tidy(() => {
       let offset = 0;
       let gradients = request.variables.map(({ variable }) => {
         const values = sum.subarray(offset, offset + variable.size);
@@ -367,10 +377,19 @@ export async function createTrainingWorkerPool(
       }
       return { loss: tf.scalar(loss), correct: tf.scalar(correct), gradients, globalNorm };
     });
+    lastStepSeconds = {
+      prepare: (prepared - started) / 1000,
+      compute: (computed - prepared) / 1000,
+      combine: (performance.now() - computed) / 1000,
+    };
+    return result;
   };
 
   return {
     workers: count,
+    get lastStepSeconds() {
+      return lastStepSeconds;
+    },
     get workerTensors() {
       return slots.map((slot) => slot.tensors);
     },
