@@ -12,6 +12,7 @@ import { type OptimizedVariable, sgd } from '@graft/trainer';
 import { createTrainingWorkerPool } from '@graft/trainer/node';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
+import { threadCpuSeconds, threadCpuSince } from './thread-cpu.js';
 import { type BackboneKey, createRandomBackbone, liveTensors, rssMiB } from './workloads.js';
 
 const batchSize = 16;
@@ -55,6 +56,7 @@ export async function trainWorkersRow(
   // CPU time of the whole process (main thread and workers) per timed step.
   const cpuSeconds: number[] = [];
   const phases: string[] = [];
+  const busiest: number[] = [];
   try {
     const row = await measure({
       suite: 'train (suites)',
@@ -66,6 +68,7 @@ export async function trainWorkersRow(
       compare: `train/${key}/b${batchSize}`,
       run: async () => {
         const cpuBefore = process.cpuUsage();
+        const threadsBefore = threadCpuSeconds();
         const step = await pool.computeGradients({
           inputs: images,
           targets,
@@ -80,6 +83,7 @@ export async function trainWorkersRow(
         tf.dispose([step.loss, step.correct, step.globalNorm, ...step.gradients]);
         const cpu = process.cpuUsage(cpuBefore);
         cpuSeconds.push((cpu.user + cpu.system) / 1e6);
+        busiest.push(threadCpuSince(threadsBefore)[0] ?? Number.NaN);
         const last = pool.lastStepSeconds;
         if (last) {
           phases.push(
@@ -89,8 +93,11 @@ export async function trainWorkersRow(
       },
     });
     const timed = cpuSeconds.slice(1);
-    const meanCpu = timed.reduce((sum, value) => sum + value, 0) / Math.max(timed.length, 1);
-    row.notes = `${workers} worker_threads, one wasm replica each (createTrainingWorkerPool), SGD momentum 0.9 in the main thread; CPU-seconds per step (all threads): ${meanCpu.toFixed(1)} (${timed.map((value) => value.toFixed(1)).join(', ')}); wall seconds per step prepare/compute/combine (main thread serial, workers parallel, main thread serial): ${phases.slice(1).join(', ')}; main-thread live tensors ${tensorsBefore} before, ${liveTensors()} after ${runs + 1} steps (optimizer slots included); worker live tensors ${pool.workerTensors.join('/')}; process RSS ${rssMiB()} MiB`;
+    const mean = (values: number[]) =>
+      values.reduce((sum, value) => sum + value, 0) / Math.max(values.length, 1);
+    const meanCpu = mean(timed);
+    const meanBusiest = mean(busiest.slice(1));
+    row.notes = `${workers} worker_threads, one wasm replica each (createTrainingWorkerPool), SGD momentum 0.9 in the main thread; CPU-seconds per step (all threads): ${meanCpu.toFixed(1)} (${timed.map((value) => value.toFixed(1)).join(', ')}), of the busiest thread: ${meanBusiest.toFixed(1)} (the step's critical path on free cores: ${(meanCpu / meanBusiest).toFixed(2)}x parallelism); wall seconds per step prepare/compute/combine (main thread serial, workers parallel, main thread serial): ${phases.slice(1).join(', ')}; main-thread live tensors ${tensorsBefore} before, ${liveTensors()} after ${runs + 1} steps (optimizer slots included); worker live tensors ${pool.workerTensors.join('/')}; process RSS ${rssMiB()} MiB`;
     return row;
   } finally {
     await pool.close();
