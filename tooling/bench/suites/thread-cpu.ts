@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Clock ticks per second of /proc's utime/stime (USER_HZ, 100 on Linux). */
 const ticksPerSecond = 100;
 
-/** CPU seconds (user + system) of every thread, by thread id; empty where /proc is missing. */
+/** CPU seconds (user + system) of every thread, by `<thread id> <name>`; empty without /proc. */
 export function threadCpuSeconds(): Map<string, number> {
   const seconds = new Map<string, number>();
   let tasks: string[];
@@ -20,7 +20,8 @@ export function threadCpuSeconds(): Map<string, number> {
       const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
       // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      seconds.set(task, (Number(fields[11]) + Number(fields[12])) / ticksPerSecond);
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      seconds.set(`${task} ${name}`, (Number(fields[11]) + Number(fields[12])) / ticksPerSecond);
     } catch {
       // The thread ended between the listing and the read.
     }
@@ -28,8 +29,12 @@ export function threadCpuSeconds(): Map<string, number> {
   return seconds;
 }
 
-/** Per-thread CPU seconds spent since `before`, largest first. */
-export function threadCpuSince(before: Map<string, number>): number[] {
+/** Per-thread CPU seconds spent since `before`, largest first, with the thread's name. */
+export function threadCpuSince(
+  before: Map<string, number>,
+): Array<{ thread: string; seconds: number }> {
   const after = threadCpuSeconds();
-  return [...after].map(([task, value]) => value - (before.get(task) ?? 0)).sort((a, b) => b - a);
+  return [...after]
+    .map(([thread, value]) => ({ thread, seconds: value - (before.get(thread) ?? 0) }))
+    .sort((a, b) => b.seconds - a.seconds);
 }

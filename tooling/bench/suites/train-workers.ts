@@ -57,6 +57,7 @@ export async function trainWorkersRow(
   const cpuSeconds: number[] = [];
   const phases: string[] = [];
   const busiest: number[] = [];
+  let threads = '';
   try {
     const row = await measure({
       suite: 'train (suites)',
@@ -83,7 +84,14 @@ export async function trainWorkersRow(
         tf.dispose([step.loss, step.correct, step.globalNorm, ...step.gradients]);
         const cpu = process.cpuUsage(cpuBefore);
         cpuSeconds.push((cpu.user + cpu.system) / 1e6);
-        busiest.push(threadCpuSince(threadsBefore)[0] ?? Number.NaN);
+        const spent = threadCpuSince(threadsBefore);
+        busiest.push(spent[0]?.seconds ?? Number.NaN);
+        threads = spent
+          .filter((entry) => entry.seconds >= 0.05)
+          .map(
+            (entry) => `${entry.thread.split(' ').slice(1).join(' ')} ${entry.seconds.toFixed(2)}`,
+          )
+          .join(', ');
         const last = pool.lastStepSeconds;
         if (last) {
           phases.push(
@@ -97,7 +105,7 @@ export async function trainWorkersRow(
       values.reduce((sum, value) => sum + value, 0) / Math.max(values.length, 1);
     const meanCpu = mean(timed);
     const meanBusiest = mean(busiest.slice(1));
-    row.notes = `${workers} worker_threads, one wasm replica each (createTrainingWorkerPool), SGD momentum 0.9 in the main thread; CPU-seconds per step (all threads): ${meanCpu.toFixed(1)} (${timed.map((value) => value.toFixed(1)).join(', ')}), of the busiest thread: ${meanBusiest.toFixed(1)} (the step's critical path on free cores: ${(meanCpu / meanBusiest).toFixed(2)}x parallelism); wall seconds per step prepare/compute/combine (main thread serial, workers parallel, main thread serial): ${phases.slice(1).join(', ')}; main-thread live tensors ${tensorsBefore} before, ${liveTensors()} after ${runs + 1} steps (optimizer slots included); worker live tensors ${pool.workerTensors.join('/')}; process RSS ${rssMiB()} MiB`;
+    row.notes = `${workers} worker_threads, one wasm replica each (createTrainingWorkerPool), SGD momentum 0.9 in the main thread; CPU-seconds per step (all threads): ${meanCpu.toFixed(1)} (${timed.map((value) => value.toFixed(1)).join(', ')}), of the busiest thread: ${meanBusiest.toFixed(1)}; last step's CPU-seconds by thread (≥ 0.05): ${threads}; wall seconds per step prepare/compute/combine (main thread serial, workers parallel, main thread serial): ${phases.slice(1).join(', ')}; main-thread live tensors ${tensorsBefore} before, ${liveTensors()} after ${runs + 1} steps (optimizer slots included); worker live tensors ${pool.workerTensors.join('/')}; process RSS ${rssMiB()} MiB`;
     return row;
   } finally {
     await pool.close();
