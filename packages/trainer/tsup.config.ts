@@ -5,6 +5,7 @@ export default defineConfig({
     'src/index.ts',
     'src/node/index.ts',
     'src/node/feature-worker-thread.ts',
+    'src/node/training-worker-thread.ts',
     'src/testing/index.ts',
   ],
   format: ['esm'],

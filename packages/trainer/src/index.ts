@@ -141,6 +141,7 @@ export {
   type FineTuneMemoryOptions,
   fineTuneStepBytes,
 } from './training/fine-tune-memory.js';
+export type { GradientComputer, GradientRequest } from './training/gradient-computer.js';
 export { computeGradients, type LossBatch, type StepGradients } from './training/gradients.js';
 export { classificationLoss, toTargets } from './training/loss.js';
 export { releaseGradientTape } from './training/release-gradient-tape.js';
@@ -150,4 +151,4 @@ export {
   type TrainResult,
   train,
 } from './training/train.js';
-export type { DiscriminativeLearningRates } from './training/trainable-variables.js';
+export type { DiscriminativeLearningRates, KeyedWeight } from './training/trainable-variables.js';

@@ -9,10 +9,16 @@ import { isFinished } from '../pipeline/final-save.js';
 import type { LossTermSettings } from '../pipeline/load-loss-terms.js';
 import { isCifarName } from '../pipeline/load-training-data.js';
 import { type RecordedWeights, runTraining } from '../pipeline/run-training.js';
+import { parseTrainingWorkers } from '../pipeline/training-workers.js';
 import { openRunDirectory, readJson, writeJson } from '../run/run-directory.js';
 
 /** Flags of `graft resume`, as commander gives them. */
-type ResumeFlags = { epochs?: string; extractionWorkers?: string; microBatch?: string };
+interface ResumeFlags {
+  epochs?: string;
+  extractionWorkers?: string;
+  microBatch?: string;
+  trainingWorkers?: string;
+}
 
 /** `graft resume <run>`: continues an interrupted run from its last checkpoint. */
 export function registerResumeCommand(program: Command, output: CommandOutput): void {
@@ -28,6 +34,10 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
     .option(
       '--micro-batch <n>',
       'fine-tune: images per forward/backward pass (e.g. after running out of memory)',
+    )
+    .option(
+      '--training-workers <n>',
+      'fine-tuning gradient threads: a number or auto (default auto)',
     )
     .action(async (runPath: string, flags: ResumeFlags) => {
       const run = await openRunDirectory(runPath);
@@ -92,6 +102,9 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
         resume,
         ...(flags.extractionWorkers !== undefined
           ? { extractionWorkers: parseExtractionWorkers(flags.extractionWorkers) }
+          : {}),
+        ...(flags.trainingWorkers !== undefined
+          ? { trainingWorkers: parseTrainingWorkers(flags.trainingWorkers) }
           : {}),
         ...(backboneWeights !== undefined ? { recordedWeights: backboneWeights } : {}),
         ...(lossTerms

@@ -8,6 +8,7 @@ import { defaultBackboneName } from '../pipeline/defaults.js';
 import { parseExtractionWorkers } from '../pipeline/extraction-workers.js';
 import { parseNumberFlag } from '../pipeline/load-loss-terms.js';
 import { runTraining } from '../pipeline/run-training.js';
+import { parseTrainingWorkers } from '../pipeline/training-workers.js';
 
 /** Flags of `graft train`, as commander gives them (strings; validated by resolveTrainConfig). */
 export interface TrainFlags {
@@ -32,6 +33,7 @@ export interface TrainFlags {
   keepCheckpoints?: string;
   overwrite?: boolean;
   extractionWorkers?: string;
+  trainingWorkers?: string;
   coralTarget?: string;
   coralWeight?: string;
 }
@@ -151,6 +153,10 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
       'threads computing frozen features, each with its own backbone and memory (default auto: one per CPU on wasm/cpu; 1 = this thread)',
     )
     .option(
+      '--training-workers <n>',
+      'fine-tuning: threads computing gradients, each with a replica of the model and its own memory (default auto: one per CPU on wasm/cpu; 1 = this thread)',
+    )
+    .option(
       '--coral-target <dir>',
       'Deep CORAL: folder of unlabelled target-domain images whose statistics the head aligns to',
     )
@@ -158,6 +164,7 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
   addTrainingFlags(command).action(async (data: string | undefined, flags: TrainFlags) => {
     const config = await trainConfigFrom(data, flags);
     const extractionWorkers = parseExtractionWorkers(flags.extractionWorkers);
+    const trainingWorkers = parseTrainingWorkers(flags.trainingWorkers);
     const coralWeight = parseNumberFlag('--coral-weight', flags.coralWeight);
     const lossTerms =
       flags.coralTarget !== undefined || coralWeight !== undefined
@@ -170,6 +177,7 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
       config,
       output,
       extractionWorkers,
+      trainingWorkers,
       ...(lossTerms ? { lossTerms } : {}),
       overwrite: flags.overwrite === true,
     });

@@ -1,6 +1,7 @@
-// Worker module of the feature-extraction pool (`--extraction-workers`): each worker thread
-// initialises the same tfjs backend as the main process and builds the same backbone from the
-// same spec (registered name or model file, weights file, feature layer).
+// Worker module of the feature-extraction pool (`--extraction-workers`) and of the training
+// pool (`--training-workers`, which copies the main thread's weights in before every step): each
+// worker thread initialises the same tfjs backend as the main process and builds the same
+// backbone from the same spec (registered name or model file, weights file, feature layer).
 // Built as its own file (dist/feature-worker.js, see tsup.config.ts): workers load it by URL.
 import type { Backbone, JsonValue } from '@graft/core';
 import { initBackend } from '@graft/runtime';

@@ -15,6 +15,7 @@ import {
   earlyStopping,
   evaluate,
   type FeatureComputer,
+  type GradientComputer,
   type TrainingCheckpoint,
   train,
 } from '@graft/trainer';
@@ -51,7 +52,6 @@ import {
   startExtractionWorkers,
 } from './extraction-workers.js';
 import { saveFinalResult } from './final-save.js';
-
 import { type LossTermSettings, loadLossTerms } from './load-loss-terms.js';
 import { isCifarName, loadTrainingData, type TrainingData } from './load-training-data.js';
 import { progressCallback } from './progress-callback.js';
@@ -63,6 +63,7 @@ import {
   trainingBackboneSpec,
   weightProvenanceOf,
 } from './training-backbone.js';
+import { startTrainingWorkersFor, type TrainingWorkers } from './training-workers.js';
 
 /** Options of {@link runTraining}. */
 export interface RunTrainingOptions {
@@ -79,6 +80,8 @@ export interface RunTrainingOptions {
   recordedWeights?: RecordedWeights | null;
   /** `--extraction-workers`: threads computing frozen features. Default `auto`. */
   extractionWorkers?: ExtractionWorkers;
+  /** `--training-workers`: threads computing fine-tuning gradients. Default `auto`. */
+  trainingWorkers?: TrainingWorkers;
   /** Extra loss terms: `--teacher` (graft distill), `--coral-target` (graft train). */
   lossTerms?: LossTermSettings;
   /** `--overwrite`: replace an existing run at `config.out` (kept until the new one is saved). */
@@ -272,6 +275,7 @@ async function trainIntoRun(
   if (startingWorkers) {
     output.info(`starting ${workerCount} feature-extraction workers (one backbone each)…`);
   }
+  const startingTrainingWorkers = startTrainingWorkersFor(options, backend.chosen, backboneSpec);
   try {
     const data = await loadTrainingData({
       data: config.data,
@@ -304,9 +308,11 @@ async function trainIntoRun(
       ...(options.resume ? { resume: options.resume } : {}),
       ...(workers ? { featureComputer: workers } : {}),
       ...(lossTerms ? { lossTerms } : {}),
+      gradientComputer: await startingTrainingWorkers,
     });
   } finally {
     await (await startingWorkers?.catch(() => undefined))?.close();
+    await (await startingTrainingWorkers?.catch(() => undefined))?.close();
     lossTerms?.dispose();
     head?.dispose();
     backbone.dispose();
@@ -325,6 +331,7 @@ async function trainAndReport(options: {
   resume?: TrainingCheckpoint;
   featureComputer?: FeatureComputer;
   lossTerms?: Awaited<ReturnType<typeof loadLossTerms>>;
+  gradientComputer?: GradientComputer | undefined;
 }): Promise<number> {
   const { config, output, run, backbone, head, data } = options;
   const stepsPerEpoch = Math.ceil(data.train.size / config.batchSize);
@@ -389,6 +396,7 @@ async function trainAndReport(options: {
         signal,
         ...(options.resume ? { resume: options.resume } : {}),
         ...(options.featureComputer ? { featureComputer: options.featureComputer } : {}),
+        ...(options.gradientComputer ? { gradientComputer: options.gradientComputer } : {}),
         ...(options.lossTerms ? { lossTerms: options.lossTerms.terms } : {}),
       }),
     {

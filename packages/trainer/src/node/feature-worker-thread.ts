@@ -9,36 +9,14 @@ import type {
   FromWorkerMessage,
   ToWorkerMessage,
 } from './feature-worker-protocol.js';
+import { workerErrorMessage } from './worker-error-message.js';
 
 const port = parentPort;
 if (port === null) throw new Error('feature-worker-thread must run in a worker thread');
 const { module, data } = workerData as FeatureWorkerData;
 
-/** How wasm/native backends report running out of memory (see @graft/runtime's full list). */
-const outOfMemoryPattern =
-  /Aborted\(OOM\)|Cannot enlarge memory|out of memory|OOM when allocating|Array buffer allocation failed|Invalid typed array length|failed to grow memory|WebAssembly\.Memory/i;
-
 function post(message: FromWorkerMessage, transfer: ArrayBuffer[] = []): void {
   (port as NonNullable<typeof port>).postMessage(message, transfer);
-}
-
-function errorMessage(error: unknown, id?: number): FromWorkerMessage {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  let backend: string | undefined;
-  try {
-    backend = tf.getBackend();
-  } catch {
-    backend = undefined;
-  }
-  return {
-    type: 'error',
-    ...(id === undefined ? {} : { id }),
-    name: error instanceof Error ? error.name : 'Error',
-    message: error instanceof Error ? error.message : String(error),
-    ...(error instanceof Error && error.stack ? { stack: error.stack } : {}),
-    outOfMemory: outOfMemoryPattern.test(text),
-    ...(backend ? { backend } : {}),
-  };
 }
 
 try {
@@ -74,7 +52,7 @@ try {
         owned.buffer as ArrayBuffer,
       ]);
     } catch (error) {
-      post(errorMessage(error, message.id));
+      post(workerErrorMessage(error, message.id));
     }
   });
   post({
@@ -86,5 +64,5 @@ try {
     tensors: tf.memory().numTensors,
   });
 } catch (error) {
-  post(errorMessage(error));
+  post(workerErrorMessage(error));
 }

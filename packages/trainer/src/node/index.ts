@@ -38,3 +38,8 @@ export {
   modelCheckpoint,
 } from './model-checkpoint.js';
 export { type ProgressBarOptions, progressBar } from './progress-bar.js';
+export {
+  createTrainingWorkerPool,
+  type TrainingWorkerPool,
+  type TrainingWorkerPoolOptions,
+} from './training-worker-pool.js';

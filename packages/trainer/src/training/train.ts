@@ -39,7 +39,8 @@ import type { LossTerm } from '../losses/loss-term.js';
 import { adam } from '../optimizers/adam.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { chooseMicroBatchSize, type MicroBatchChoice } from './choose-micro-batch-size.js';
-import { computeGradients } from './gradients.js';
+import type { GradientComputer } from './gradient-computer.js';
+import { computeGradients, type StepGradients } from './gradients.js';
 import { toTargets } from './loss.js';
 import {
   type RecordedComponent,
@@ -120,6 +121,12 @@ export interface TrainOptions {
    * (`createFeatureWorkerPool` in `@graft/trainer/node`). Default: `backbone`, in this thread.
    */
   featureComputer?: FeatureComputer;
+  /**
+   * Fine-tuning: computes each step's gradients elsewhere, e.g. worker threads each holding a
+   * replica (`createTrainingWorkerPool` in `@graft/trainer/node`); the optimiser, callbacks and
+   * validation stay here on the master weights. Not used with `lossTerms`. Default: this thread.
+   */
+  gradientComputer?: GradientComputer;
   /** Fine-tuning: unfreeze this stage or layer and everything after it. Default: the whole backbone. */
   unfreezeFrom?: string;
   /**
@@ -321,6 +328,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const wantsBatchLogs = callbacks.some((callback) => callback.onBatchEnd !== undefined);
   const learningRateAt = (at: number) =>
     options.schedule ? options.schedule(at) : optimizer.learningRate;
+  // Fine-tuning steps without extra loss terms may run on the gradient computer's replicas.
+  const gradientComputer = mode === 'fine-tune' ? options.gradientComputer : undefined;
+  const stepGradients = async (
+    request: Parameters<typeof computeGradients>[0],
+  ): Promise<StepGradients> =>
+    gradientComputer && request.loss === undefined
+      ? gradientComputer.computeGradients({
+          ...request,
+          microBatchSize: request.microBatchSize ?? (request.inputs.shape[0] as number),
+          backbone,
+          head,
+        })
+      : computeGradients(request);
 
   // Feature extraction: featurise once, before any epoch.
   let trainTables: FeatureTable[] = [];
@@ -431,10 +451,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         context.step = step;
         for (const callback of callbacks) await callback.onBatchBegin?.(batchIndex, context);
         const learningRate = learningRateAt(step);
-        let result: ReturnType<typeof computeGradients>;
+        let result: StepGradients;
         const recorded: RecordedComponent[] = [];
         try {
-          result = computeGradients({
+          result = await stepGradients({
             forward,
             inputs,
             targets,
