@@ -11,6 +11,8 @@ export class OutOfMemoryError extends GraftError {
   protected readonly [symbol] = true;
   /** The backend that ran out, e.g. `wasm`. */
   readonly backend: string;
+  /** What was running when memory ran out (the constructor's `during`). */
+  readonly during: string;
 
   constructor(options: {
     /** The backend that ran out, e.g. `wasm`. */
@@ -29,6 +31,7 @@ export class OutOfMemoryError extends GraftError {
     });
     this.name = 'OutOfMemoryError';
     this.backend = options.backend;
+    this.during = options.during;
   }
 
   static override isInstance(error: unknown): error is OutOfMemoryError {

@@ -157,7 +157,7 @@ describe('createTrainingWorkerPool', () => {
     const error = await fineTune({ workers }).catch((caught: unknown) => caught);
     expect(OutOfMemoryError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(
-      /training worker 0 \(a step on rows 0–7 of 8 \(micro-batch 3\)\).*lower microBatchSize/,
+      /micro-batch 3, 16x16\): fine-tuning in training worker 0 \(a step on rows 0–7 of 8 \(micro-batch 3\)\)\. Use micro-batches of 1/,
     );
   });
 

@@ -40,9 +40,11 @@ export function trainingOutOfMemory(error: unknown, context: TrainingOutOfMemory
   const aborted = clean
     ? ''
     : ' The wasm module aborted and cannot be used again in this process: start a new one.';
+  // A clean error from elsewhere (a training worker, the allocation guard) keeps saying where.
+  const where = clean && error.during !== undefined ? `: ${error.during}` : '';
   return new OutOfMemoryError({
-    backend: tf.getBackend(),
-    during: `a training step${backbone} (micro-batch ${microBatchSize}${size})`,
+    backend: clean ? error.backend : tf.getBackend(),
+    during: `a training step${backbone} (micro-batch ${microBatchSize}${size})${where}`,
     advice: `${change}${aborted}`,
     cause: error,
   });
