@@ -13,7 +13,8 @@ import { machine } from './index.js';
 import { runOnnxruntime } from './onnxruntime/side.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
-const filter = process.argv[2];
+// Comma-separated: a file runs when its `<group>/<file>` contains any of them.
+const filters = (process.argv[2] ?? '').split(',').filter((part) => part !== '');
 const files = [];
 const benchDirectories = [];
 for (const group of ['packages', 'apps']) {
@@ -25,7 +26,10 @@ benchDirectories.push({ name: 'suites', directory: join(import.meta.dirname, 'su
 for (const { name, directory } of benchDirectories) {
   if (!existsSync(directory)) continue;
   for (const file of readdirSync(directory)) {
-    if (file.endsWith('.bench.ts') && (!filter || `${name}/${file}`.includes(filter)))
+    if (
+      file.endsWith('.bench.ts') &&
+      (filters.length === 0 || filters.some((part) => `${name}/${file}`.includes(part)))
+    )
       files.push(join(directory, file));
   }
 }
