@@ -9,6 +9,7 @@ import {
 import * as tfl from '@tensorflow/tfjs-layers';
 import { applyFrozenBatchNormPolicy } from '../freezing/batch-norm-policy.js';
 import { freezeAllLayers, setTrainableLayers } from '../freezing/layer-freezing.js';
+import { splitAtBoundary } from '../freezing/split-at-boundary.js';
 import { foldBatchNorm } from '../inference/fold-batch-norm.js';
 
 /** How a 4-D feature map becomes a feature vector. */
@@ -122,6 +123,9 @@ export function backboneFromModel(options: BackboneFromModelOptions): GraftBackb
       inference?.dispose();
       inference = next;
       return next;
+    },
+    split(splitOptions) {
+      return splitAtBoundary(model, { before: splitOptions.before, stages });
     },
     freeze() {
       freezeAllLayers(model);
