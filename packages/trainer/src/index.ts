@@ -127,6 +127,11 @@ export {
 } from './optimizers/optimizer-registry.js';
 export { type SgdOptions, sgd } from './optimizers/sgd.js';
 export { type FineTuneOptions, type FineTuneResult, fineTune } from './training/fine-tune.js';
+export {
+  defaultFrozenPrefixCacheBytes,
+  type FrozenPrefixCacheReport,
+  type FrozenPrefixCacheSetting,
+} from './training/frozen-prefix-cache.js';
 export { computeGradients, type LossBatch, type StepGradients } from './training/gradients.js';
 export { classificationLoss, toTargets } from './training/loss.js';
 export {

@@ -24,6 +24,9 @@ export interface TrainFlags {
   schedule?: string;
   augment?: string;
   unfreezeFrom?: string;
+  freezeEpochs?: string;
+  headLr?: string;
+  frozenPrefixCache?: string;
   earlyStop?: string;
   seed?: string;
   out?: string;
@@ -67,6 +70,18 @@ export function addTrainingFlags(command: Command): Command {
       'augmentation ops, e.g. randomFlip,randomRotation:degrees=15 (or a JSON pipeline)',
     )
     .option('--unfreeze-from <layer>', 'fine-tune: first stage or layer to train, e.g. block_13')
+    .option(
+      '--freeze-epochs <n>',
+      'fine-tune, staged unfreeze: head-only epochs on cached features first, then --epochs unfrozen (default 0)',
+    )
+    .option(
+      '--head-lr <rate>',
+      'staged unfreeze: head learning rate of the frozen epochs (default 0.003)',
+    )
+    .option(
+      '--frozen-prefix-cache <auto|off>',
+      'fine-tune: compute the frozen layers once and train the rest on their output (default auto)',
+    )
     .option(
       '--early-stop <patience>',
       'stop after this many epochs without val_loss improvement (0 = off)',
@@ -112,6 +127,9 @@ export async function trainConfigFrom(
       schedule: flags.schedule,
       augment: flags.augment,
       unfreezeFrom: flags.unfreezeFrom,
+      freezeEpochs: flags.freezeEpochs,
+      headLearningRate: flags.headLr,
+      frozenPrefixCache: flags.frozenPrefixCache,
       earlyStop: flags.earlyStop,
       seed: flags.seed,
       out: flags.out,

@@ -16,7 +16,6 @@ import {
   evaluate,
   type FeatureComputer,
   type TrainingCheckpoint,
-  train,
 } from '@graft/trainer';
 import { type FeatureWorkerPool, modelCheckpoint, saveClassifier } from '@graft/trainer/node';
 import { isModelFileReference } from '../config/backbone-reference.js';
@@ -56,6 +55,7 @@ import { type LossTermSettings, loadLossTerms } from './load-loss-terms.js';
 import { isCifarName, loadTrainingData, type TrainingData } from './load-training-data.js';
 import { progressCallback } from './progress-callback.js';
 import { selectBackend } from './select-backend.js';
+import { trainWithStages } from './staged-unfreeze.js';
 import {
   checkTrainingBackbone,
   createTrainingBackbone,
@@ -258,7 +258,8 @@ async function trainIntoRun(
   const workerCount = resolveExtractionWorkers({
     requested: options.extractionWorkers ?? 'auto',
     backend: backend.chosen,
-    mode: config.mode,
+    // A staged unfreeze featurises for its frozen epochs first.
+    mode: config.freezeEpochs > 0 ? 'feature-extraction' : config.mode,
   });
   const startingWorkers: Promise<FeatureWorkerPool> | undefined =
     workerCount > 1
@@ -354,6 +355,7 @@ async function trainAndReport(options: {
     progressCallback({
       progress: output.progress(),
       trainImages: data.train.size,
+      onNotice: (message: string) => output.info(message),
       onEpoch: (epoch: number, logs: TrainLogs) => history.append({ epoch: epoch + 1, ...logs }),
     }),
     ...(best ? [best] : []),
@@ -370,25 +372,29 @@ async function trainAndReport(options: {
   let interrupted: InterruptSignalName | undefined;
   const result = await withInterruptSignal(
     (signal) =>
-      train({
-        backbone,
-        head,
-        trainData: data.train,
-        ...(data.validation ? { validationData: data.validation } : {}),
-        mode: config.mode,
-        epochs: config.epochs,
-        batchSize: config.batchSize,
-        optimizer: adam({ learningRate: config.learningRate }),
-        schedule,
-        ...(augmentation ? { augmentation } : {}),
-        ...(config.unfreezeFrom ? { unfreezeFrom: config.unfreezeFrom } : {}),
-        callbacks,
-        seed: config.seed,
-        signal,
-        ...(options.resume ? { resume: options.resume } : {}),
-        ...(options.featureComputer ? { featureComputer: options.featureComputer } : {}),
-        ...(options.lossTerms ? { lossTerms: options.lossTerms.terms } : {}),
-      }),
+      trainWithStages(
+        {
+          backbone,
+          head,
+          trainData: data.train,
+          ...(data.validation ? { validationData: data.validation } : {}),
+          mode: config.mode,
+          epochs: config.epochs,
+          batchSize: config.batchSize,
+          optimizer: adam({ learningRate: config.learningRate }),
+          schedule,
+          ...(augmentation ? { augmentation } : {}),
+          ...(config.unfreezeFrom ? { unfreezeFrom: config.unfreezeFrom } : {}),
+          callbacks,
+          seed: config.seed,
+          signal,
+          ...(options.resume ? { resume: options.resume } : {}),
+          ...(options.featureComputer ? { featureComputer: options.featureComputer } : {}),
+          ...(options.lossTerms ? { lossTerms: options.lossTerms.terms } : {}),
+          frozenPrefixCache: config.frozenPrefixCache,
+        },
+        { freezeEpochs: config.freezeEpochs, headLearningRate: config.headLearningRate },
+      ),
     {
       onInterrupt: (signal) => {
         interrupted = signal;
