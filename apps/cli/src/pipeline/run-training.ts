@@ -258,8 +258,12 @@ async function trainIntoRun(
   const workerCount = resolveExtractionWorkers({
     requested: options.extractionWorkers ?? 'auto',
     backend: backend.chosen,
-    // A staged unfreeze featurises for its frozen epochs first.
-    mode: config.freezeEpochs > 0 ? 'feature-extraction' : config.mode,
+    // A staged unfreeze without the frozen-prefix cache featurises for its frozen epochs first
+    // (with the cache, both stages train on activations computed in this thread).
+    mode:
+      config.freezeEpochs > 0 && config.frozenPrefixCache === 'off'
+        ? 'feature-extraction'
+        : config.mode,
   });
   const startingWorkers: Promise<FeatureWorkerPool> | undefined =
     workerCount > 1

@@ -64,6 +64,8 @@ export interface PrepareFrozenPrefixCacheOptions {
 /** Cached activations of a frozen prefix and the suffix that trains on them. */
 export interface FrozenPrefixCache {
   readonly split: BackboneSplit;
+  /** How it was made (for the logs of every run that uses it). */
+  readonly report: FrozenPrefixCacheReport;
   /** One table per augmented view (one without augmentation); rows in dataset order. */
   readonly trainTables: readonly FeatureTable[];
   readonly validationTable?: FeatureTable;
@@ -195,8 +197,16 @@ export async function prepareFrozenPrefixCache(
       targets: tf.tensor2d(targets, [rowsWanted.length, table.numClasses]),
     };
   };
+  const report: FrozenPrefixCacheReport = {
+    used: true,
+    message: `frozen-prefix cache: backbone cut before ${split.before}, ${views} view${views === 1 ? '' : 's'} of ${rows} activations ${JSON.stringify(shape)} cached (${mebibytes(bytes)} MiB, ${seconds.toFixed(1)} s); epochs train ${split.before} onwards and the head`,
+    before: split.before,
+    bytes,
+    seconds,
+  };
   const cache: FrozenPrefixCache = {
     split,
+    report,
     trainTables,
     ...(validationTable ? { validationTable } : {}),
     forward(activations) {
@@ -251,16 +261,12 @@ export async function prepareFrozenPrefixCache(
       trainTables.length = 0;
     },
   };
-  return {
-    cache,
-    report: {
-      used: true,
-      message: `frozen-prefix cache: backbone cut before ${split.before}, ${views} view${views === 1 ? '' : 's'} of ${rows} activations ${JSON.stringify(shape)} cached (${mebibytes(bytes)} MiB, ${seconds.toFixed(1)} s); epochs train ${split.before} onwards and the head`,
-      before: split.before,
-      bytes,
-      seconds,
-    },
-  };
+  return { cache, report };
+}
+
+/** Whether `value` is a cache made by {@link prepareFrozenPrefixCache} (not a setting). */
+export function isFrozenPrefixCache(value: unknown): value is FrozenPrefixCache {
+  return typeof value === 'object' && value !== null && 'split' in value && 'batches' in value;
 }
 
 /** Runs the frozen prefix (inference mode) once over `data`, in dataset order. */

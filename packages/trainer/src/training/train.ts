@@ -44,6 +44,7 @@ import {
   type FrozenPrefixCache,
   type FrozenPrefixCacheReport,
   type FrozenPrefixCacheSetting,
+  isFrozenPrefixCache,
   prepareFrozenPrefixCache,
 } from './frozen-prefix-cache.js';
 import { computeGradients } from './gradients.js';
@@ -162,9 +163,10 @@ export interface TrainOptions {
    * and trains the rest on it (exact; needs no augmentation or `augmentedViews`, a backbone with
    * `split`, and activations within `frozenPrefixCacheBytes`, else it says why in the result and
    * `onNotice` and trains on pixels). The cached epochs visit rows in the trainer's seeded order.
-   * Default `auto`.
+   * Default `auto`. A cache from `prepareFrozenPrefixCache` (made for this backbone, head and
+   * data; owned by the caller) is used as is, e.g. by both stages of `fineTune`.
    */
-  frozenPrefixCache?: FrozenPrefixCacheSetting;
+  frozenPrefixCache?: FrozenPrefixCacheSetting | FrozenPrefixCache;
   /** Frozen-prefix cache with augmentation: augmented views per image cached (epoch e uses view e mod K). */
   augmentedViews?: number;
   /** Memory budget of the frozen-prefix cache, in bytes. Default 1 GiB. */
@@ -407,13 +409,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // Fine-tuning behind a frozen prefix: its activations are computed once (frozen-prefix-cache.ts).
   let prefixCache: FrozenPrefixCache | undefined;
   let prefixCacheReport: FrozenPrefixCacheReport | undefined;
-  if (mode === 'fine-tune') {
+  const sharedPrefixCache = isFrozenPrefixCache(options.frozenPrefixCache)
+    ? options.frozenPrefixCache
+    : undefined;
+  if (mode === 'fine-tune' && sharedPrefixCache) {
+    prefixCache = sharedPrefixCache;
+    prefixCacheReport = sharedPrefixCache.report;
+    for (const callback of callbacks) {
+      await (callback as TrainerCallback).onNotice?.(prefixCacheReport.message);
+    }
+  } else if (mode === 'fine-tune') {
     ({ cache: prefixCache, report: prefixCacheReport } = await prepareFrozenPrefixCache(
       {
         backbone,
         trainData,
         ...(options.validationData ? { validationData: options.validationData } : {}),
-        setting: options.frozenPrefixCache ?? 'auto',
+        setting: (options.frozenPrefixCache as FrozenPrefixCacheSetting | undefined) ?? 'auto',
         ...(options.keepBackboneFrozen === true ? {} : { unfreezeFrom: options.unfreezeFrom }),
         ...(options.augmentation ? { augmentation: options.augmentation } : {}),
         ...(options.augmentedViews !== undefined ? { augmentedViews: options.augmentedViews } : {}),
@@ -703,7 +714,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
   } finally {
     trainTables = [];
-    prefixCache?.dispose();
+    if (prefixCache !== sharedPrefixCache) prefixCache?.dispose();
   }
   return {
     history,
