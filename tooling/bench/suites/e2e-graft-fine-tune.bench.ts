@@ -121,7 +121,8 @@ function runGraftTrain(cache: 'auto' | 'off', seconds: number): RunOutcome {
     );
     const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
     process.stdout.write(child.stdout ?? '');
-    if (child.status !== 0) throw new Error(`graft train (cache ${cache}) exited with ${child.status}`);
+    if (child.status !== 0)
+      throw new Error(`graft train (cache ${cache}) exited with ${child.status}`);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
       validation: { accuracy: number };
       history: Array<{ val_accuracy?: number }>;
@@ -136,7 +137,8 @@ function runGraftTrain(cache: 'auto' | 'off', seconds: number): RunOutcome {
       firstEpoch: accuracies.findIndex((value) => value >= target) + 1,
       accuracies,
       finalAccuracy: report.validation.accuracy,
-      cacheNotice: (child.stdout ?? '').match(/frozen-prefix cache[^\n]*/)?.[0] ?? 'no cache notice',
+      cacheNotice:
+        (child.stdout ?? '').match(/frozen-prefix cache[^\n]*/)?.[0] ?? 'no cache notice',
     };
   } finally {
     rmSync(out, { recursive: true, force: true });
