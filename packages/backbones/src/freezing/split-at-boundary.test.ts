@@ -19,6 +19,7 @@ describe('splitAtBoundary through Backbone.split', () => {
       seed: 5,
       inputSize: [64, 64],
     });
+    const baseline = tf.memory().numTensors;
     const input = tf.randomUniform([2, 64, 64, 3], -1, 1, 'float32', 1);
     const split = backbone.split?.({ before: 'block_13' });
     if (split === undefined) throw new Error('MobileNetV2 backbones implement split');
@@ -35,6 +36,12 @@ describe('splitAtBoundary through Backbone.split', () => {
     expect(activation.shape).toEqual([2, 4, 4, 32]);
     const composed = split.suffix.predict(activation) as tf.Tensor;
     expect(maxDifference(whole, composed)).toBeLessThan(1e-5);
+    // The folded prefix (inference only) computes the same activation up to float32 rounding.
+    const folded = split.inferencePrefix?.().predict(input) as tf.Tensor;
+    expect(folded.shape).toEqual([2, 4, 4, 32]);
+    expect(maxDifference(folded, activation)).toBeLessThan(1e-4);
+    expect(maxDifference(folded, activation)).toBeGreaterThanOrEqual(0);
+    folded.dispose();
     // A weight changed through the backbone is seen by the suffix (BatchNorm's beta + 1).
     const batchNorm = backbone.model.getLayer('Conv_1_bn');
     const [gamma, beta, mean, variance] = batchNorm.getWeights() as tf.Tensor[];
@@ -47,9 +54,9 @@ describe('splitAtBoundary through Backbone.split', () => {
     expect(maxDifference(changedWhole, changedComposed)).toBeLessThan(1e-5);
     tf.dispose([input, whole, activation, composed, changedWhole, changedComposed]);
 
-    const before = tf.memory().numTensors;
+    // Disposing the split releases the folded prefix's own weights and nothing else.
     split.dispose();
-    expect(tf.memory().numTensors).toBe(before);
+    expect(tf.memory().numTensors).toBe(baseline);
     // Disposing the split released none of the shared weights: the backbone still runs.
     const again = tf.tidy(() => backbone.model.predict(tf.zeros([1, 64, 64, 3])) as tf.Tensor);
     expect(again.shape).toEqual([1, 1280]);

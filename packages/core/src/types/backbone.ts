@@ -55,6 +55,12 @@ export interface BackboneSplit {
   readonly prefix: tfl.LayersModel;
   /** The boundary activation → `[N, featureDim]` pooled features. */
   readonly suffix: tfl.LayersModel;
+  /**
+   * Optional: a network equal to `prefix` in inference mode up to float32 rounding but faster
+   * (e.g. BatchNorm folded into the convolutions), built from the current weights; owned by the
+   * split. For computing a frozen prefix's output, never for training.
+   */
+  inferencePrefix?(): tfl.LayersModel;
   /** Shape of one boundary activation, without the batch dimension, e.g. `[14, 14, 96]`. */
   readonly activationShape: readonly number[];
   /** Releases what the split added (never the shared weights, which stay the backbone's). */

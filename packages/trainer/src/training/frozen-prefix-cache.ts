@@ -10,6 +10,7 @@ import {
   SeededRandom,
 } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import type { EvaluationReport } from '../evaluation/metrics.js';
 import { computeMetrics } from '../evaluation/metrics.js';
 import { augmentationSeed, type FeatureTable } from '../features/extract-features.js';
@@ -157,19 +158,21 @@ export async function prepareFrozenPrefixCache(
   }
 
   const started = now();
+  // The prefix is frozen: its inference form (BatchNorm folded) computes the same activations.
+  const prefix = split.inferencePrefix?.() ?? split.prefix;
   const trainTables: FeatureTable[] = [];
   let validationTable: FeatureTable | undefined;
   try {
     for (let view = 0; view < views; view++) {
       trainTables.push(
-        await activationTable(options, split, options.trainData, {
+        await activationTable(options, prefix, options.trainData, {
           pass: view,
           ...(options.augmentation ? { augmentation: options.augmentation } : {}),
         }),
       );
     }
     if (options.validationData) {
-      validationTable = await activationTable(options, split, options.validationData, {
+      validationTable = await activationTable(options, prefix, options.validationData, {
         pass: 'validation',
       });
     }
@@ -272,12 +275,14 @@ export function isFrozenPrefixCache(value: unknown): value is FrozenPrefixCache 
 /** Runs the frozen prefix (inference mode) once over `data`, in dataset order. */
 async function activationTable(
   options: PrepareFrozenPrefixCacheOptions,
-  split: BackboneSplit,
+  prefix: tfl.LayersModel,
   data: ImageDataset,
   pass: { pass: number | 'validation'; augmentation?: ImageAugmentation },
 ): Promise<FeatureTable> {
   const numClasses = data.classNames.length;
-  const featureDim = split.activationShape.reduce((product, size) => product * size, 1);
+  const featureDim = (prefix.outputs[0]?.shape ?? [])
+    .slice(1)
+    .reduce((product: number, size) => product * (size ?? 1), 1);
   const features = new Float32Array(data.size * featureDim);
   const targets = new Float32Array(data.size * numClasses);
   const labels = new Int32Array(data.size);
@@ -299,7 +304,7 @@ async function activationTable(
       }
       const [activations, target] = tf.tidy(() => {
         const input = normalizeImages(batch.images, options.backbone.preprocessing);
-        return [split.prefix.predict(input) as tf.Tensor, toTargets(batch.labels, numClasses)];
+        return [prefix.predict(input) as tf.Tensor, toTargets(batch.labels, numClasses)];
       });
       const size = batch.images.shape[0];
       features.set((await activations.data()) as Float32Array, row * featureDim);
