@@ -107,7 +107,8 @@ function runGraftTrain(cache: 'auto' | 'off', seconds: number): RunOutcome {
       {
         cwd: root,
         encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
+        // Piped (and echoed after) to find the trainer's cache notice, which the CLI logs to stderr.
+        stdio: ['ignore', 'pipe', 'pipe'],
         ...(seconds > 10 ? { timeout: (seconds - 10) * 1000 } : {}),
         killSignal: 'SIGKILL',
         env: {
@@ -121,6 +122,7 @@ function runGraftTrain(cache: 'auto' | 'off', seconds: number): RunOutcome {
     );
     const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
     process.stdout.write(child.stdout ?? '');
+    process.stderr.write(child.stderr ?? '');
     if (child.status !== 0)
       throw new Error(`graft train (cache ${cache}) exited with ${child.status}`);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
@@ -138,7 +140,8 @@ function runGraftTrain(cache: 'auto' | 'off', seconds: number): RunOutcome {
       accuracies,
       finalAccuracy: report.validation.accuracy,
       cacheNotice:
-        (child.stdout ?? '').match(/frozen-prefix cache[^\n]*/)?.[0] ?? 'no cache notice',
+        `${child.stdout ?? ''}\n${child.stderr ?? ''}`.match(/frozen-prefix cache[^\n]*/)?.[0] ??
+        'no cache notice',
     };
   } finally {
     rmSync(out, { recursive: true, force: true });
