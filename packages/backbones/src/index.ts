@@ -48,6 +48,11 @@ export {
   setTrainableLayers,
 } from './freezing/layer-freezing.js';
 export {
+  type SplitAtBoundaryOptions,
+  splitAtBoundary,
+  splitBoundaries,
+} from './freezing/split-at-boundary.js';
+export {
   type FoldBatchNormOptions,
   type FoldBatchNormReport,
   type FoldBatchNormResult,

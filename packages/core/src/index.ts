@@ -38,8 +38,10 @@ export type { AugmentOptions, ImageAugmentation } from './types/augmentation.js'
 export type {
   Backbone,
   BackboneDescriptor,
+  BackboneSplit,
   CreateBackboneOptions,
   LayerSelector,
+  SplitOptions,
   UnfreezeOptions,
   WeightSource,
 } from './types/backbone.js';

@@ -141,6 +141,11 @@ export {
   type FineTuneMemoryOptions,
   fineTuneStepBytes,
 } from './training/fine-tune-memory.js';
+export {
+  defaultFrozenPrefixCacheBytes,
+  type FrozenPrefixCacheReport,
+  type FrozenPrefixCacheSetting,
+} from './training/frozen-prefix-cache.js';
 export type { GradientComputer, GradientRequest } from './training/gradient-computer.js';
 export { computeGradients, type LossBatch, type StepGradients } from './training/gradients.js';
 export { classificationLoss, toTargets } from './training/loss.js';

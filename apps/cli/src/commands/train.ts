@@ -26,6 +26,9 @@ export interface TrainFlags {
   augment?: string;
   unfreezeFrom?: string;
   microBatch?: string;
+  freezeEpochs?: string;
+  headLr?: string;
+  frozenPrefixCache?: string;
   earlyStop?: string;
   seed?: string;
   out?: string;
@@ -75,6 +78,18 @@ export function addTrainingFlags(command: Command): Command {
       'fine-tune: images per forward/backward pass (default: the largest whose estimated memory fits 60 % of the 4 GiB wasm heap)',
     )
     .option(
+      '--freeze-epochs <n>',
+      'fine-tune, staged unfreeze: head-only epochs on cached features first, then --epochs unfrozen (default 0)',
+    )
+    .option(
+      '--head-lr <rate>',
+      'staged unfreeze: head learning rate of the frozen epochs (default 0.003)',
+    )
+    .option(
+      '--frozen-prefix-cache <auto|off>',
+      'fine-tune: compute the frozen layers once and train the rest on their output (default auto)',
+    )
+    .option(
       '--early-stop <patience>',
       'stop after this many epochs without val_loss improvement (0 = off)',
     )
@@ -120,6 +135,9 @@ export async function trainConfigFrom(
       augment: flags.augment,
       unfreezeFrom: flags.unfreezeFrom,
       microBatch: flags.microBatch,
+      freezeEpochs: flags.freezeEpochs,
+      headLearningRate: flags.headLr,
+      frozenPrefixCache: flags.frozenPrefixCache,
       earlyStop: flags.earlyStop,
       seed: flags.seed,
       out: flags.out,

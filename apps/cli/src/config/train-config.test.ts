@@ -25,6 +25,30 @@ describe('resolveTrainConfig', () => {
     });
   });
 
+  it('parses the staged-unfreeze and frozen-prefix-cache settings, with defaults', () => {
+    expect(resolveTrainConfig({ flags: { data: 'images' }, defaults })).toMatchObject({
+      freezeEpochs: 0,
+      headLearningRate: 0.003,
+      frozenPrefixCache: 'auto',
+    });
+    const config = resolveTrainConfig({
+      file: { freezeEpochs: 4, frozenPrefixCache: 'off' },
+      flags: { data: 'images', headLearningRate: '0.01' },
+      defaults,
+    });
+    expect(config).toMatchObject({
+      freezeEpochs: 4,
+      headLearningRate: 0.01,
+      frozenPrefixCache: 'off',
+    });
+    expect(() =>
+      resolveTrainConfig({ flags: { data: 'images', frozenPrefixCache: 'on' }, defaults }),
+    ).toThrow(/--frozen-prefix-cache.*auto, off|auto, off.*--frozen-prefix-cache/s);
+    expect(() =>
+      resolveTrainConfig({ flags: { data: 'images', freezeEpochs: '-1' }, defaults }),
+    ).toThrow(/--freeze-epochs/);
+  });
+
   it('lets flags override the config file, and keeps file values flags do not give', () => {
     const config = resolveTrainConfig({
       file: { data: 'from-file', epochs: 20, mode: 'fine-tune', lr: 0.5, seed: 7 },

@@ -52,6 +52,15 @@ export interface TrainConfig {
    * undefined for the trainer's choice from a memory estimate.
    */
   microBatch: number | undefined;
+  /**
+   * Fine-tuning, staged unfreeze: epochs training only the head on cached features before
+   * unfreezing (then `epochs` more from `unfreezeFrom`). 0 unfreezes at once.
+   */
+  freezeEpochs: number;
+  /** Staged unfreeze: the head's learning rate in the frozen epochs. */
+  headLearningRate: number;
+  /** Fine-tuning: `auto` trains on cached activations of the frozen layers when exact, `off` never. */
+  frozenPrefixCache: 'auto' | 'off';
   /** Early-stopping patience in epochs on validation loss; 0 turns it off. */
   earlyStop: number;
   /** Seed of every random choice (split, shuffling, augmentation, head initialisation). */
@@ -76,6 +85,9 @@ export const trainDefaults = {
   seed: 0,
   keepBest: true,
   keepCheckpoints: 2,
+  freezeEpochs: 0,
+  headLearningRate: 0.003,
+  frozenPrefixCache: 'auto',
 } as const satisfies Partial<TrainConfig>;
 
 /** Config-file keys and their flags, for error messages. `lr` is an alias of `learningRate`. */
@@ -95,6 +107,9 @@ const flagOf: Record<string, string> = {
   augment: '--augment',
   unfreezeFrom: '--unfreeze-from',
   microBatch: '--micro-batch',
+  freezeEpochs: '--freeze-epochs',
+  headLearningRate: '--head-lr',
+  frozenPrefixCache: '--frozen-prefix-cache',
   earlyStop: '--early-stop',
   seed: '--seed',
   out: '--out',
@@ -216,6 +231,21 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
       pick('microBatch') === undefined
         ? undefined
         : parseInteger(flag('microBatch'), pick('microBatch'), { minimum: 1, maximum: 4096 }),
+    freezeEpochs:
+      pick('freezeEpochs') === undefined
+        ? trainDefaults.freezeEpochs
+        : parseInteger(flag('freezeEpochs'), pick('freezeEpochs'), { minimum: 0 }),
+    headLearningRate:
+      pick('headLearningRate') === undefined
+        ? trainDefaults.headLearningRate
+        : parsePositiveNumber(flag('headLearningRate'), pick('headLearningRate')),
+    frozenPrefixCache:
+      pick('frozenPrefixCache') === undefined
+        ? trainDefaults.frozenPrefixCache
+        : parseChoice(flag('frozenPrefixCache'), pick('frozenPrefixCache'), [
+            'auto',
+            'off',
+          ] as const),
     earlyStop:
       pick('earlyStop') === undefined
         ? trainDefaults.earlyStop

@@ -11,6 +11,8 @@ export interface ProgressCallbackOptions {
   trainImages: number;
   /** Told each finished epoch's logs (for the run log). */
   onEpoch?: (epoch: number, logs: TrainLogs) => void | Promise<void>;
+  /** Told the trainer's one-line notices (e.g. whether the frozen-prefix cache is used). */
+  onNotice?: (message: string) => void;
   /** Clock in ms. Default `performance.now`. */
   now?: () => number;
 }
@@ -40,6 +42,9 @@ export function progressCallback(options: ProgressCallbackOptions): TrainerCallb
   };
   return {
     name: 'progress',
+    onNotice(message) {
+      options.onNotice?.(message);
+    },
     onExtractionProgress({ pass, done, total }) {
       const label = pass === 'validation' ? 'features val' : `features pass ${pass + 1}`;
       if (extraction?.label !== label) {

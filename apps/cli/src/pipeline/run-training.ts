@@ -17,7 +17,6 @@ import {
   type FeatureComputer,
   type GradientComputer,
   type TrainingCheckpoint,
-  train,
 } from '@graft/trainer';
 import { type FeatureWorkerPool, modelCheckpoint, saveClassifier } from '@graft/trainer/node';
 import { isModelFileReference } from '../config/backbone-reference.js';
@@ -56,6 +55,7 @@ import { type LossTermSettings, loadLossTerms } from './load-loss-terms.js';
 import { isCifarName, loadTrainingData, type TrainingData } from './load-training-data.js';
 import { progressCallback } from './progress-callback.js';
 import { selectBackend } from './select-backend.js';
+import { trainWithStages } from './staged-unfreeze.js';
 import {
   checkTrainingBackbone,
   createTrainingBackbone,
@@ -261,7 +261,12 @@ async function trainIntoRun(
   const workerCount = resolveExtractionWorkers({
     requested: options.extractionWorkers ?? 'auto',
     backend: backend.chosen,
-    mode: config.mode,
+    // A staged unfreeze without the frozen-prefix cache featurises for its frozen epochs first
+    // (with the cache, both stages train on activations computed in this thread).
+    mode:
+      config.freezeEpochs > 0 && config.frozenPrefixCache === 'off'
+        ? 'feature-extraction'
+        : config.mode,
   });
   const startingWorkers: Promise<FeatureWorkerPool> | undefined =
     workerCount > 1
@@ -361,6 +366,7 @@ async function trainAndReport(options: {
     progressCallback({
       progress: output.progress(),
       trainImages: data.train.size,
+      onNotice: (message: string) => output.info(message),
       onEpoch: (epoch: number, logs: TrainLogs) => history.append({ epoch: epoch + 1, ...logs }),
     }),
     ...(best ? [best] : []),
@@ -377,28 +383,32 @@ async function trainAndReport(options: {
   let interrupted: InterruptSignalName | undefined;
   const result = await withInterruptSignal(
     (signal) =>
-      train({
-        backbone,
-        head,
-        trainData: data.train,
-        ...(data.validation ? { validationData: data.validation } : {}),
-        mode: config.mode,
-        epochs: config.epochs,
-        batchSize: config.batchSize,
-        optimizer: adam({ learningRate: config.learningRate }),
-        schedule,
-        ...(augmentation ? { augmentation } : {}),
-        ...(config.unfreezeFrom ? { unfreezeFrom: config.unfreezeFrom } : {}),
-        ...(config.microBatch !== undefined ? { microBatchSize: config.microBatch } : {}),
-        onMicroBatchSize: (choice) => output.info(choice.reason),
-        callbacks,
-        seed: config.seed,
-        signal,
-        ...(options.resume ? { resume: options.resume } : {}),
-        ...(options.featureComputer ? { featureComputer: options.featureComputer } : {}),
-        ...(options.gradientComputer ? { gradientComputer: options.gradientComputer } : {}),
-        ...(options.lossTerms ? { lossTerms: options.lossTerms.terms } : {}),
-      }),
+      trainWithStages(
+        {
+          backbone,
+          head,
+          trainData: data.train,
+          ...(data.validation ? { validationData: data.validation } : {}),
+          mode: config.mode,
+          epochs: config.epochs,
+          batchSize: config.batchSize,
+          optimizer: adam({ learningRate: config.learningRate }),
+          schedule,
+          ...(augmentation ? { augmentation } : {}),
+          ...(config.unfreezeFrom ? { unfreezeFrom: config.unfreezeFrom } : {}),
+          ...(config.microBatch !== undefined ? { microBatchSize: config.microBatch } : {}),
+          onMicroBatchSize: (choice) => output.info(choice.reason),
+          callbacks,
+          seed: config.seed,
+          signal,
+          ...(options.resume ? { resume: options.resume } : {}),
+          ...(options.featureComputer ? { featureComputer: options.featureComputer } : {}),
+          ...(options.gradientComputer ? { gradientComputer: options.gradientComputer } : {}),
+          ...(options.lossTerms ? { lossTerms: options.lossTerms.terms } : {}),
+          frozenPrefixCache: config.frozenPrefixCache,
+        },
+        { freezeEpochs: config.freezeEpochs, headLearningRate: config.headLearningRate },
+      ),
     {
       onInterrupt: (signal) => {
         interrupted = signal;

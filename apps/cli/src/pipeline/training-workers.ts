@@ -70,7 +70,12 @@ export function startTrainingWorkers(options: {
  */
 export function startTrainingWorkersFor(
   options: {
-    config: { mode: TrainingMode };
+    config: {
+      mode: TrainingMode;
+      unfreezeFrom?: string | undefined;
+      frozenPrefixCache?: 'auto' | 'off';
+      augment?: string | undefined;
+    };
     output: { info(message: string): void };
     trainingWorkers?: TrainingWorkers;
     lossTerms?: unknown;
@@ -85,6 +90,21 @@ export function startTrainingWorkersFor(
     hasLossTerms: options.lossTerms !== undefined,
   });
   if (workers <= 1) return undefined;
+  const { config } = options;
+  if (
+    config.unfreezeFrom !== undefined &&
+    config.frozenPrefixCache !== 'off' &&
+    config.augment === undefined &&
+    options.lossTerms === undefined
+  ) {
+    // The trainer will train only the layers after the boundary on cached activations in this
+    // thread (replicas run the whole backbone on pixels): starting replicas would only cost
+    // their start-up and memory. If the cache falls back, the trainer says why.
+    options.output.info(
+      `training workers not started: the frozen-prefix cache trains the layers from ${config.unfreezeFrom} on in this thread`,
+    );
+    return undefined;
+  }
   options.output.info(`starting ${workers} training workers (one replica of the model each)…`);
   const starting = startTrainingWorkers({ workers, backend, backbone });
   // Awaited later; a failure to start surfaces there, not as an unhandled rejection.

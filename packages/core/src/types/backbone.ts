@@ -35,6 +35,38 @@ export interface UnfreezeOptions {
   layers?: LayerSelector;
 }
 
+/** Options of {@link Backbone.split}. */
+export interface SplitOptions {
+  /**
+   * The stage or layer the suffix starts with, e.g. `block_13` (MobileNetV2) or `layer4`
+   * (ResNet): the prefix ends with the single tensor that feeds it.
+   */
+  before: string;
+}
+
+/**
+ * A backbone cut at a single-tensor boundary into two networks that share the backbone's layers
+ * (and so its weights): `suffix.apply(prefix.apply(x))` equals `model.apply(x)`.
+ */
+export interface BackboneSplit {
+  /** The stage or layer the suffix starts with. */
+  readonly before: string;
+  /** Input `[N, H, W, 3]` preprocessed → the boundary activation `[N, h, w, c]`. */
+  readonly prefix: tfl.LayersModel;
+  /** The boundary activation → `[N, featureDim]` pooled features. */
+  readonly suffix: tfl.LayersModel;
+  /**
+   * Optional: a network equal to `prefix` in inference mode up to float32 rounding but faster
+   * (e.g. BatchNorm folded into the convolutions), built from the current weights; owned by the
+   * split. For computing a frozen prefix's output, never for training.
+   */
+  inferencePrefix?(): tfl.LayersModel;
+  /** Shape of one boundary activation, without the batch dimension, e.g. `[14, 14, 96]`. */
+  readonly activationShape: readonly number[];
+  /** Releases what the split added (never the shared weights, which stay the backbone's). */
+  dispose(): void;
+}
+
 /**
  * A feature extractor with pretrained weights: the contract every built-in and user-plugged
  * backbone fulfils, and all the trainer knows about backbones.
@@ -71,6 +103,12 @@ export interface Backbone {
   inferenceModel?(): tfl.LayersModel;
   /** Named stages in order (e.g. `block_1` … `block_16`, or `layer1` … `layer4`) usable as `from`. */
   readonly stages: readonly string[];
+  /**
+   * Optional: cuts `model` before a stage or layer (see {@link BackboneSplit}). Throws an
+   * `InvalidArgumentError` listing the valid boundaries when `before` is inside a block whose
+   * input is needed again later (a residual connection). The caller disposes the split.
+   */
+  split?(options: SplitOptions): BackboneSplit;
   /** Freezes every layer (feature extraction). */
   freeze(): void;
   /** Makes layers trainable (fine-tuning); see {@link UnfreezeOptions}. */

@@ -55,6 +55,8 @@ export interface TrainerCallback extends Callback {
    * tensors after this returns: clone what you keep.
    */
   setState?(state: CallbackState): void;
+  /** A one-line message about how training runs (e.g. whether the frozen-prefix cache is used). */
+  onNotice?(message: string): void | Promise<void>;
   /**
    * Called while the frozen backbone featurises the data (feature-extraction mode):
    * `pass` is `validation` or the 0-based training pass.

@@ -7,7 +7,7 @@ import type {
   ImageDataset,
   JsonObject,
 } from '@graft/core';
-import { SeededRandom } from '@graft/core';
+import { InvalidArgumentError, SeededRandom } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
@@ -154,9 +154,13 @@ export function denseHead(options: {
 
 /**
  * Like core's `tinyBackbone` but without BatchNorm (conv → relu, twice, then average pooling),
- * so training-mode and inference-mode outputs agree and micro-batching is exact.
+ * so training-mode and inference-mode outputs agree and micro-batching is exact. With
+ * `splittable`, it implements `split({ before: 'stage2' })` by hand (the backbones package's
+ * `splitAtBoundary` does this for real backbones; the trainer cannot depend on it).
  */
-export function plainBackbone(options: { featureDim?: number; seed?: number } = {}): Backbone {
+export function plainBackbone(
+  options: { featureDim?: number; seed?: number; splittable?: boolean } = {},
+): Backbone {
   const featureDim = options.featureDim ?? 8;
   const seed = options.seed ?? 1;
   const input = tfl.input({ shape: [16, 16, 3], name: 'input' });
@@ -171,6 +175,7 @@ export function plainBackbone(options: { featureDim?: number; seed?: number } = 
       kernelInitializer: tfl.initializers.glorotUniform({ seed }),
     })
     .apply(input) as tfl.SymbolicTensor;
+  const boundary = x;
   x = tfl.layers
     .conv2d({
       filters: featureDim,
@@ -184,7 +189,29 @@ export function plainBackbone(options: { featureDim?: number; seed?: number } = 
     .apply(x) as tfl.SymbolicTensor;
   const output = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as tfl.SymbolicTensor;
   const model = tfl.model({ inputs: input, outputs: output, name: 'plain_backbone' });
+  const split = (splitOptions: { before: string }) => {
+    if (splitOptions.before !== 'stage2') {
+      throw new InvalidArgumentError({
+        argument: 'before',
+        value: splitOptions.before,
+        expected: 'valid boundaries: stages stage2',
+      });
+    }
+    const suffixInput = tfl.input({ shape: [8, 8, 6], name: 'stage2_input' });
+    const features = model
+      .getLayer('pool')
+      .apply(model.getLayer('stage2_conv').apply(suffixInput)) as tfl.SymbolicTensor;
+    const suffix = tfl.model({ inputs: suffixInput, outputs: features, name: 'plain_suffix' });
+    return {
+      before: 'stage2',
+      prefix: tfl.model({ inputs: input, outputs: boundary, name: 'plain_prefix' }),
+      suffix,
+      activationShape: [8, 8, 6],
+      dispose: () => suffix.dispose(),
+    };
+  };
   return {
+    ...(options.splittable ? { split } : {}),
     name: 'plain',
     preprocessing: {
       inputSize: [16, 16],

@@ -1,6 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
+import { expectNoTensorLeaks } from '@graft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { adam } from '../optimizers/adam.js';
 import { ColourDataset, denseHead, plainBackbone } from '../testing/fixtures.js';
 import { fineTune } from './fine-tune.js';
@@ -52,6 +53,64 @@ describe('fineTune', () => {
     expect(stage2()).not.toEqual(stage2Before);
     expect(stage1()).toEqual(stage1Before);
     expect(result.unfrozen?.validation?.accuracy).toBeGreaterThan(0.8);
+    optimizer.dispose();
+    backbone.dispose();
+    head.dispose();
+  });
+
+  it('with a splittable backbone, runs the frozen layers once for both stages', async () => {
+    const trainData = new ColourDataset({ count: 36, seed: 3, noise: 60 });
+    const validationData = new ColourDataset({ count: 18, seed: 4, noise: 60 });
+    const backbone = plainBackbone({ featureDim: 8, splittable: true });
+    const head = denseHead({ featureDim: 8, numClasses: 3 });
+    const split = vi.spyOn(backbone, 'split');
+    const wholeBackbone = vi.spyOn(backbone.model, 'apply');
+    const wholePredict = vi.spyOn(backbone.model, 'predict');
+    const stage1 = () =>
+      Array.from(backbone.model.getLayer('stage1_conv').getWeights()[0]?.dataSync() ?? []);
+    const stage2 = () =>
+      Array.from(backbone.model.getLayer('stage2_conv').getWeights()[0]?.dataSync() ?? []);
+    const [stage1Before, stage2Before] = [stage1(), stage2()];
+    let stage2AfterFrozen: number[] = [];
+    const notices: string[] = [];
+    const optimizer = adam({ learningRate: 0.005 });
+    const headOptimizer = adam({ learningRate: 0.05 });
+    const run = () =>
+      fineTune({
+        backbone,
+        head,
+        trainData,
+        validationData,
+        freezeEpochs: 3,
+        epochs: 3,
+        batchSize: 6,
+        headOptimizer,
+        optimizer,
+        unfreezeFrom: 'stage2',
+        callbacks: [
+          {
+            onEpochEnd(epoch) {
+              if (epoch === 2) stage2AfterFrozen = stage2();
+            },
+            onNotice: (message: string) => void notices.push(message),
+          },
+        ],
+      });
+    const result = await run();
+    expect(split).toHaveBeenCalledTimes(1);
+    // Neither stage ran the whole backbone on pixels.
+    expect(wholeBackbone).not.toHaveBeenCalled();
+    expect(wholePredict).not.toHaveBeenCalled();
+    expect(notices).toHaveLength(2);
+    expect(notices[0]).toMatch(/cut before stage2, 1 view of 54 activations/);
+    expect(result.frozen.frozenPrefixCache?.used).toBe(true);
+    expect(result.unfrozen?.frozenPrefixCache?.used).toBe(true);
+    expect(stage2AfterFrozen).toEqual(stage2Before);
+    expect(stage2()).not.toEqual(stage2Before);
+    expect(stage1()).toEqual(stage1Before);
+    expect(result.unfrozen?.validation?.accuracy).toBeGreaterThan(0.8);
+    await expectNoTensorLeaks(() => run().then(() => undefined), { repeats: 1 });
+    headOptimizer.dispose();
     optimizer.dispose();
     backbone.dispose();
     head.dispose();

@@ -1,6 +1,13 @@
 import type { Schedule, TrainLogs } from '@graft/core';
+import type { TrainerCallback } from '../callbacks/trainer-context.js';
 import { adam } from '../optimizers/adam.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
+import {
+  defaultFrozenPrefixCacheBytes,
+  type FrozenPrefixCache,
+  isFrozenPrefixCache,
+  prepareFrozenPrefixCache,
+} from './frozen-prefix-cache.js';
 import { type TrainOptions, type TrainResult, train } from './train.js';
 
 /** Options of {@link fineTune}: {@link TrainOptions} without `mode`, plus the two stages. */
@@ -11,7 +18,9 @@ export interface FineTuneOptions
   /**
    * Stage 1 mode: `feature-extraction` (cached features, fast; augmentation through
    * `augmentedPasses`) or `fine-tune` with nothing unfrozen (pixels every epoch). Default
-   * `feature-extraction`.
+   * `feature-extraction`. With `unfreezeFrom` and the frozen-prefix cache (`frozenPrefixCache`
+   * not `off`, see `train`), `feature-extraction` runs the frozen layers once for both stages:
+   * stage 1 trains the head through the frozen suffix on the cached activations.
    */
   freezeMode?: 'feature-extraction' | 'frozen-pixels';
   /** Stage 1 optimiser. Default `adam({ learningRate: 1e-3 })`. */
@@ -53,6 +62,7 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
     headOptimizer: _headOptimizer,
     ...shared
   } = options;
+  let cache: FrozenPrefixCache | undefined;
   let frozen: TrainResult = {
     history: [],
     epoch: 0,
@@ -71,14 +81,31 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
             epochs: freezeEpochs,
             optimizer: headOptimizer,
           };
-    frozen = await train({ ...stageOne, ...(headSchedule ? { schedule: headSchedule } : {}) });
+    cache = await sharedCache(options);
+    frozen = await train({
+      ...(cache
+        ? {
+            ...shared,
+            mode: 'fine-tune',
+            keepBackboneFrozen: true,
+            frozenPrefixCache: cache,
+            epochs: freezeEpochs,
+            optimizer: headOptimizer,
+          }
+        : stageOne),
+      ...(headSchedule ? { schedule: headSchedule } : {}),
+    });
     if (options.headOptimizer === undefined) headOptimizer.dispose();
-    if (frozen.stopReason !== undefined) return { frozen, history: [...frozen.history] };
+    if (frozen.stopReason !== undefined) {
+      cache?.dispose();
+      return { frozen, history: [...frozen.history] };
+    }
   }
   const stageTwoOptimizer = optimizer ?? adam({ learningRate: 1e-4 });
   try {
     const unfrozen = await train({
       ...shared,
+      ...(cache ? { frozenPrefixCache: cache } : {}),
       mode: 'fine-tune',
       initialEpoch: freezeEpochs,
       epochs: freezeEpochs + options.epochs,
@@ -88,5 +115,43 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
     return { frozen, unfrozen, history: [...frozen.history, ...unfrozen.history] };
   } finally {
     if (optimizer === undefined) stageTwoOptimizer.dispose();
+    cache?.dispose();
   }
+}
+
+/** One frozen-prefix cache for both stages, when stage 1 would featurise and the cache applies. */
+async function sharedCache(options: FineTuneOptions): Promise<FrozenPrefixCache | undefined> {
+  if (
+    (options.freezeMode ?? 'feature-extraction') !== 'feature-extraction' ||
+    options.unfreezeFrom === undefined ||
+    options.frozenPrefixCache === 'off' ||
+    isFrozenPrefixCache(options.frozenPrefixCache) ||
+    (options.lossTerms?.length ?? 0) > 0
+  ) {
+    return undefined;
+  }
+  // Frozen, so the prefix check sees the state both stages train in (the prefix stays frozen).
+  options.backbone.freeze();
+  const { cache } = await prepareFrozenPrefixCache(
+    {
+      backbone: options.backbone,
+      trainData: options.trainData,
+      ...(options.validationData ? { validationData: options.validationData } : {}),
+      setting: 'auto',
+      unfreezeFrom: options.unfreezeFrom,
+      ...(options.augmentation ? { augmentation: options.augmentation } : {}),
+      ...(options.augmentedViews !== undefined ? { augmentedViews: options.augmentedViews } : {}),
+      budgetBytes: options.frozenPrefixCacheBytes ?? defaultFrozenPrefixCacheBytes,
+      batchSize: options.extractionBatchSize ?? 32,
+      seed: options.seed ?? 0,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (progress) => {
+        for (const callback of options.callbacks ?? []) {
+          void (callback as TrainerCallback).onExtractionProgress?.(progress);
+        }
+      },
+    },
+    options.head,
+  );
+  return cache;
 }

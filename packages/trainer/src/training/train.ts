@@ -39,6 +39,14 @@ import type { LossTerm } from '../losses/loss-term.js';
 import { adam } from '../optimizers/adam.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { chooseMicroBatchSize, type MicroBatchChoice } from './choose-micro-batch-size.js';
+import {
+  defaultFrozenPrefixCacheBytes,
+  type FrozenPrefixCache,
+  type FrozenPrefixCacheReport,
+  type FrozenPrefixCacheSetting,
+  isFrozenPrefixCache,
+  prepareFrozenPrefixCache,
+} from './frozen-prefix-cache.js';
 import type { GradientComputer } from './gradient-computer.js';
 import { computeGradients, type StepGradients } from './gradients.js';
 import { toTargets } from './loss.js';
@@ -124,7 +132,8 @@ export interface TrainOptions {
   /**
    * Fine-tuning: computes each step's gradients elsewhere, e.g. worker threads each holding a
    * replica (`createTrainingWorkerPool` in `@graft/trainer/node`); the optimiser, callbacks and
-   * validation stay here on the master weights. Not used with `lossTerms`. Default: this thread.
+   * validation stay here on the master weights. Not used with `lossTerms`, nor when the
+   * frozen-prefix cache trains the suffix on cached activations. Default: this thread.
    */
   gradientComputer?: GradientComputer;
   /** Fine-tuning: unfreeze this stage or layer and everything after it. Default: the whole backbone. */
@@ -162,6 +171,19 @@ export interface TrainOptions {
    * appear in the epoch logs (`hard_loss`, `distillation_loss`, `coral_loss`).
    */
   lossTerms?: readonly LossTerm[];
+  /**
+   * Fine-tuning with `unfreezeFrom`: `auto` computes the frozen layers' output once per image
+   * and trains the rest on it (exact; needs no augmentation or `augmentedViews`, a backbone with
+   * `split`, and activations within `frozenPrefixCacheBytes`, else it says why in the result and
+   * `onNotice` and trains on pixels). The cached epochs visit rows in the trainer's seeded order.
+   * Default `auto`. A cache from `prepareFrozenPrefixCache` (made for this backbone, head and
+   * data; owned by the caller) is used as is, e.g. by both stages of `fineTune`.
+   */
+  frozenPrefixCache?: FrozenPrefixCacheSetting | FrozenPrefixCache;
+  /** Frozen-prefix cache with augmentation: augmented views per image cached (epoch e uses view e mod K). */
+  augmentedViews?: number;
+  /** Memory budget of the frozen-prefix cache, in bytes. Default 1 GiB. */
+  frozenPrefixCacheBytes?: number;
 }
 
 /** What {@link train} returns. */
@@ -188,6 +210,8 @@ export interface TrainResult {
    * from the feature store.
    */
   teacher?: { images: number; cacheHits: number };
+  /** Fine-tuning: whether the frozen-prefix cache was used, or why not. */
+  frozenPrefixCache?: FrozenPrefixCacheReport;
   /** Seconds spent in the epochs. */
   trainingSeconds: number;
   /**
@@ -333,7 +357,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const stepGradients = async (
     request: Parameters<typeof computeGradients>[0],
   ): Promise<StepGradients> =>
-    gradientComputer && request.loss === undefined
+    // The frozen-prefix cache trains the suffix on cached activations, which the computer's
+    // replicas (whole backbone on pixels) cannot take: those steps stay in this thread.
+    gradientComputer && request.loss === undefined && prefixCache === undefined
       ? gradientComputer.computeGradients({
           ...request,
           microBatchSize: request.microBatchSize ?? (request.inputs.shape[0] as number),
@@ -403,17 +429,55 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     extractionSeconds = (now() - started) / 1000;
   }
 
+  // Fine-tuning behind a frozen prefix: its activations are computed once (frozen-prefix-cache.ts).
+  let prefixCache: FrozenPrefixCache | undefined;
+  let prefixCacheReport: FrozenPrefixCacheReport | undefined;
+  const sharedPrefixCache = isFrozenPrefixCache(options.frozenPrefixCache)
+    ? options.frozenPrefixCache
+    : undefined;
+  if (mode === 'fine-tune' && sharedPrefixCache) {
+    prefixCache = sharedPrefixCache;
+    prefixCacheReport = sharedPrefixCache.report;
+    for (const callback of callbacks) {
+      await (callback as TrainerCallback).onNotice?.(prefixCacheReport.message);
+    }
+  } else if (mode === 'fine-tune') {
+    ({ cache: prefixCache, report: prefixCacheReport } = await prepareFrozenPrefixCache(
+      {
+        backbone,
+        trainData,
+        ...(options.validationData ? { validationData: options.validationData } : {}),
+        setting: (options.frozenPrefixCache as FrozenPrefixCacheSetting | undefined) ?? 'auto',
+        ...(options.keepBackboneFrozen === true ? {} : { unfreezeFrom: options.unfreezeFrom }),
+        ...(options.augmentation ? { augmentation: options.augmentation } : {}),
+        ...(options.augmentedViews !== undefined ? { augmentedViews: options.augmentedViews } : {}),
+        ...(hasLossTerms ? { blockedBy: 'loss terms need the images' } : {}),
+        budgetBytes: options.frozenPrefixCacheBytes ?? defaultFrozenPrefixCacheBytes,
+        batchSize: options.extractionBatchSize ?? 32,
+        seed: options.seed ?? 0,
+        ...(signal ? { signal } : {}),
+        onProgress: (progress) => notifyExtraction(callbacks, progress),
+      },
+      head,
+    ));
+    for (const callback of callbacks) {
+      await (callback as TrainerCallback).onNotice?.(prefixCacheReport.message);
+    }
+  }
+
   // On cached features in feature-extraction mode, through the backbone when fine-tuning.
   const evaluateValidation = (data: ImageDataset) =>
-    validationTable
-      ? evaluateFeatures({ head, table: validationTable, classNames: trainData.classNames })
-      : evaluate({
-          backbone,
-          head,
-          data,
-          batchSize: microBatchSize * 2,
-          ...(signal ? { signal } : {}),
-        });
+    prefixCache?.validationTable
+      ? prefixCache.evaluate(head, trainData.classNames)
+      : validationTable
+        ? evaluateFeatures({ head, table: validationTable, classNames: trainData.classNames })
+        : evaluate({
+            backbone,
+            head,
+            data,
+            batchSize: microBatchSize * 2,
+            ...(signal ? { signal } : {}),
+          });
   const trainingStarted = now();
   let peakTensorBytes = tf.memory().numBytes;
   let validation: EvaluationReport | undefined;
@@ -549,6 +613,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             if (stepData) disposeStepData(stepData);
           }
         }
+      } else if (prefixCache) {
+        const cached = prefixCache.batches({
+          epoch,
+          epochSeed,
+          batchSize,
+          shuffle: options.shuffle ?? true,
+        });
+        for (const { inputs, targets } of cached) {
+          try {
+            throwIfAborted();
+            await runStep(inputs, targets, prefixCache.forward);
+          } finally {
+            tf.dispose([inputs, targets]);
+          }
+          if (control.stopRequested) break;
+        }
       } else {
         const targetStreams = lossTerms.corals.map(
           (term, index) =>
@@ -662,6 +742,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
   } finally {
     trainTables = [];
+    if (prefixCache !== sharedPrefixCache) prefixCache?.dispose();
   }
   return {
     history,
@@ -673,6 +754,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ...(validation ? { validation } : {}),
     ...(extraction ? { extraction } : {}),
     ...(extractionSeconds !== undefined ? { extractionSeconds } : {}),
+    ...(prefixCacheReport ? { frozenPrefixCache: prefixCacheReport } : {}),
     ...(lossData && lossTerms.distillation
       ? { teacher: { images: lossData.teacherImages, cacheHits: lossData.teacherCacheHits } }
       : {}),
@@ -773,6 +855,7 @@ function validateOptions(options: TrainOptions): void {
     ['microBatchSize', options.microBatchSize],
     ['augmentedPasses', options.augmentedPasses],
     ['extractionBatchSize', options.extractionBatchSize],
+    ['augmentedViews', options.augmentedViews],
   ];
   for (const [argument, value] of positiveIntegers) {
     if (value === undefined && argument !== 'epochs') continue;
