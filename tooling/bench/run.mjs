@@ -110,6 +110,10 @@ const result = {
   pytorch: pytorch.versions ?? pytorch.reason,
   onnxruntime: onnxruntime.versions ?? onnxruntime.reason,
   rows,
+  // PyTorch rows no Graft row shares a key with (e.g. a target it did not reach).
+  pytorchOnlyRows: (pytorch.rows ?? []).filter(
+    (row) => !rows.some((graftRow) => graftRow.compare === row.compare),
+  ),
   onnxruntimeRows,
   failures,
 };
