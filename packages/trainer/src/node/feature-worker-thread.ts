@@ -4,11 +4,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { backboneCacheIdentity } from '../features/backbone-cache-identity.js';
 import type {
-  FeatureBackboneFactory,
   FeatureWorkerData,
   FromWorkerMessage,
   ToWorkerMessage,
 } from './feature-worker-protocol.js';
+import { importBackboneFactory } from './import-backbone-factory.js';
 import { workerErrorMessage } from './worker-error-message.js';
 
 const port = parentPort;
@@ -20,16 +20,7 @@ function post(message: FromWorkerMessage, transfer: ArrayBuffer[] = []): void {
 }
 
 try {
-  const imported = (await import(module)) as {
-    createFeatureBackbone?: FeatureBackboneFactory;
-    default?: FeatureBackboneFactory;
-  };
-  const create = imported.createFeatureBackbone ?? imported.default;
-  if (typeof create !== 'function') {
-    throw new TypeError(
-      `${module} exports neither createFeatureBackbone nor a default function building the backbone.`,
-    );
-  }
+  const create = await importBackboneFactory(module);
   const backbone = await create(data);
   // Hashed before any batch: the main thread compares it with its own backbone's.
   const cacheIdentity = await backboneCacheIdentity(backbone);

@@ -9,7 +9,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { computeGradients } from '../training/gradients.js';
 import { classificationLoss } from '../training/loss.js';
 import { canonicalWeights } from './canonical-weights.js';
-import type { FeatureBackboneFactory } from './feature-worker-protocol.js';
+import { importBackboneFactory } from './import-backbone-factory.js';
 import { preorderLayers } from './preorder-layers.js';
 import type {
   FromTrainingWorkerMessage,
@@ -151,16 +151,7 @@ class Replica {
 }
 
 try {
-  const imported = (await import(module)) as {
-    createFeatureBackbone?: FeatureBackboneFactory;
-    default?: FeatureBackboneFactory;
-  };
-  const create = imported.createFeatureBackbone ?? imported.default;
-  if (typeof create !== 'function') {
-    throw new TypeError(
-      `${module} exports neither createFeatureBackbone nor a default function building the backbone.`,
-    );
-  }
+  const create = await importBackboneFactory(module);
   const replica = new Replica(await create(data as never));
   // One step at a time: the main thread sends the next step only after this one's answer.
   port.on('message', async (message: StepMessage) => {
