@@ -76,7 +76,9 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
       const resume = await loadLastCheckpoint(run);
       const done = resume.manifest.epoch;
       const stopped = resume.manifest.stopReason;
-      const moreEpochs = stopped === undefined && config.epochs > done;
+      // A staged unfreeze (--freeze-epochs) numbers its head epochs first, then `epochs` more.
+      const totalEpochs = config.epochs + (config.mode === 'fine-tune' ? config.freezeEpochs : 0);
+      const moreEpochs = stopped === undefined && totalEpochs > done;
       if (!moreEpochs && (await isFinished(run, done))) {
         // A finished run is left exactly as it is: resuming must never replace its model.
         output.info(
@@ -92,9 +94,9 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
         await writeJson(run.configFile, { ...saved, epochs: config.epochs });
       }
       output.info(
-        done >= config.epochs || stopped !== undefined
+        done >= totalEpochs || stopped !== undefined
           ? `resuming ${run.name}: all ${done} epochs are done; finishing the final save`
-          : `resuming ${run.name} after epoch ${done} of ${config.epochs}`,
+          : `resuming ${run.name} after epoch ${done} of ${totalEpochs}`,
       );
       process.exitCode = await runTraining({
         config,

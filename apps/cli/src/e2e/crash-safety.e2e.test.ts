@@ -187,6 +187,44 @@ describe('a killed graft train resumes into the same run', () => {
     expect(await readRun(run)).toEqual(expected);
   });
 
+  it.each([
+    ['in the head epochs', 2],
+    ['at the end of the head epochs', 3],
+    ['after unfreezing', 5],
+  ])('staged unfreeze: SIGKILL %s resumes that stage into the same run', async (_moment, epoch) => {
+    // 3 head epochs on cached features (Adam at --head-lr), then 3 from stage2 (SGD at --lr).
+    const staged = (out: string) => {
+      const arguments_ = trainArguments(out);
+      arguments_[arguments_.indexOf('--lr') + 1] = '0.03';
+      arguments_[arguments_.indexOf('--epochs') + 1] = '3';
+      arguments_[arguments_.indexOf('--early-stop') + 1] = '0';
+      return [
+        ...arguments_,
+        ...['--mode', 'fine-tune', '--freeze-epochs', '3', '--head-lr', '0.3'],
+        ...['--unfreeze-from', 'stage2'],
+      ];
+    };
+    const straight = runFolder('staged reference');
+    if (!(await stat(join(straight, 'report.json')).catch(() => undefined))) {
+      const result = await runBinary(staged(straight), { env });
+      expect(result.code, result.stderr).toBe(exitCodes.success);
+    }
+    const expected = await readRun(straight);
+    expect(expected.history).toHaveLength(6);
+    const run = runFolder(`staged killed ${epoch}`);
+    const killed = await runBinary(staged(run), {
+      env: { ...env, GRAFT_TEST_CRASH_AT: `checkpoint-renamed:${epoch + 1}` },
+    });
+    expect(killed.code).toBeNull();
+    const resumed = await runBinary(
+      ['--backend', 'cpu', 'resume', run, '--extraction-workers', '1'],
+      { env },
+    );
+    expect(resumed.code, resumed.stderr).toBe(exitCodes.success);
+    expect(resumed.stderr).toMatch(new RegExp(`after epoch ${epoch} of 6`));
+    expect(await readRun(run)).toEqual(expected);
+  });
+
   it('resuming a finished run says so and changes nothing; --epochs extends a full run', async () => {
     const run = runFolder('finished');
     const arguments_ = trainArguments(run);

@@ -407,7 +407,11 @@ async function trainAndReport(options: {
           ...(options.lossTerms ? { lossTerms: options.lossTerms.terms } : {}),
           frozenPrefixCache: config.frozenPrefixCache,
         },
-        { freezeEpochs: config.freezeEpochs, headLearningRate: config.headLearningRate },
+        {
+          freezeEpochs: config.freezeEpochs,
+          headLearningRate: config.headLearningRate,
+          earlierHistory: history.records().map(({ epoch: _epoch, ...logs }) => logs as TrainLogs),
+        },
       ),
     {
       onInterrupt: (signal) => {

@@ -1,3 +1,4 @@
+import type { TrainLogs } from '@graft/core';
 import { adam, fineTune, type TrainOptions, type TrainResult, train } from '@graft/trainer';
 
 /** Options of {@link trainWithStages}. */
@@ -6,24 +7,27 @@ export interface StagedUnfreezeOptions {
   freezeEpochs: number;
   /** The head's learning rate in those epochs. */
   headLearningRate: number;
+  /**
+   * When resuming: the run's logs of the epochs its checkpoint holds (the history file). A
+   * checkpoint of the unfrozen stage holds that stage's epochs only, so the head epochs' logs
+   * come from here.
+   */
+  earlierHistory?: readonly TrainLogs[];
 }
 
 /**
  * `graft train --mode fine-tune --freeze-epochs n`: fastai-style staged unfreeze through the
  * trainer's `fineTune` (head on cached features for `freezeEpochs`, then `options.epochs` more
- * from `unfreezeFrom`, on the frozen-prefix cache when it applies). Otherwise, or when resuming
- * (a checkpoint of the unfrozen stage continues it), a single `train` call. The result merges
- * both stages: the last stage's state, both stages' history and seconds.
+ * from `unfreezeFrom`, on the frozen-prefix cache when it applies; a resumed run continues the
+ * stage its checkpoint was written in). Otherwise a single `train` call. The result merges both
+ * stages: the last stage's state, both stages' history and seconds.
  */
 export async function trainWithStages(
   options: TrainOptions,
   staged: StagedUnfreezeOptions,
 ): Promise<TrainResult> {
   if (options.mode !== 'fine-tune' || staged.freezeEpochs === 0) return train(options);
-  if (options.resume) {
-    return train({ ...options, epochs: staged.freezeEpochs + options.epochs });
-  }
-  const { mode: _mode, initialEpoch: _initialEpoch, resume: _resume, ...shared } = options;
+  const { mode: _mode, initialEpoch: _initialEpoch, ...shared } = options;
   const headOptimizer = adam({ learningRate: staged.headLearningRate });
   try {
     const result = await fineTune({
@@ -32,9 +36,13 @@ export async function trainWithStages(
       headOptimizer,
     });
     const last = result.unfrozen ?? result.frozen;
+    const headEpochs =
+      result.frozen.history.length === 0 && options.resume
+        ? (staged.earlierHistory ?? []).slice(0, staged.freezeEpochs)
+        : [];
     return {
       ...last,
-      history: result.history,
+      history: [...headEpochs, ...result.history],
       trainingSeconds: result.frozen.trainingSeconds + (result.unfrozen?.trainingSeconds ?? 0),
       ...(result.frozen.extractionSeconds !== undefined
         ? { extractionSeconds: result.frozen.extractionSeconds }

@@ -102,6 +102,11 @@ export class HistoryLog {
     );
   }
 
+  /** The records so far, oldest first. */
+  records(): Array<Record<string, unknown>> {
+    return this.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
   /**
    * Loads existing lines (on resume) so new epochs are appended after them; with `upToEpoch`,
    * drops (and rewrites the file without) lines of later epochs, which the resumed run redoes.

@@ -1,5 +1,6 @@
-import type { Schedule, TrainLogs } from '@graft/core';
+import { InvalidArgumentError, type Schedule, type TrainLogs } from '@graft/core';
 import type { TrainerCallback } from '../callbacks/trainer-context.js';
+import type { TrainingCheckpoint } from '../checkpoint/training-checkpoint.js';
 import { adam } from '../optimizers/adam.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import {
@@ -13,6 +14,13 @@ import { type TrainOptions, type TrainResult, train } from './train.js';
 /** Options of {@link fineTune}: {@link TrainOptions} without `mode`, plus the two stages. */
 export interface FineTuneOptions
   extends Omit<TrainOptions, 'mode' | 'epochs' | 'initialEpoch' | 'resume'> {
+  /**
+   * A checkpoint written during either stage of a `fineTune` with the same `freezeEpochs`: one
+   * taken at or before epoch `freezeEpochs` resumes stage 1 (head optimiser state, frozen
+   * backbone) and then runs stage 2; a later one skips stage 1 and resumes stage 2. After a
+   * stage-2 resume `frozen.history` is empty (the checkpoint holds stage 2's epochs only).
+   */
+  resume?: TrainingCheckpoint;
   /** Stage 1: epochs training the head on the frozen backbone. Default 1. */
   freezeEpochs?: number;
   /**
@@ -52,6 +60,20 @@ export interface FineTuneResult {
  */
 export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult> {
   const freezeEpochs = options.freezeEpochs ?? 1;
+  // Epoch numbers run on across the stages, so the checkpoint's epoch says which stage wrote it.
+  const resumeStage =
+    options.resume === undefined
+      ? undefined
+      : freezeEpochs > 0 && options.resume.manifest.epoch <= freezeEpochs
+        ? 1
+        : 2;
+  if (resumeStage === 2 && (options.resume?.manifest.epoch ?? 0) > freezeEpochs + options.epochs) {
+    throw new InvalidArgumentError({
+      argument: 'resume',
+      value: options.resume?.manifest.epoch,
+      expected: `a checkpoint at epoch ≤ ${freezeEpochs + options.epochs} (freezeEpochs + epochs)`,
+    });
+  }
   const headOptimizer = options.headOptimizer ?? adam({ learningRate: 1e-3 });
   const {
     freezeMode,
@@ -60,6 +82,7 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
     optimizer,
     freezeEpochs: _freezeEpochs,
     headOptimizer: _headOptimizer,
+    resume,
     ...shared
   } = options;
   let cache: FrozenPrefixCache | undefined;
@@ -70,7 +93,9 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
     trainingSeconds: 0,
     peakTensorBytes: 0,
   };
-  if (freezeEpochs > 0) {
+  if (freezeEpochs > 0 && resumeStage === 2) {
+    cache = await sharedCache(options);
+  } else if (freezeEpochs > 0) {
     const stageOne: TrainOptions =
       (freezeMode ?? 'feature-extraction') === 'feature-extraction'
         ? { ...shared, mode: 'feature-extraction', epochs: freezeEpochs, optimizer: headOptimizer }
@@ -94,6 +119,7 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
           }
         : stageOne),
       ...(headSchedule ? { schedule: headSchedule } : {}),
+      ...(resume ? { resume } : {}),
     });
     if (options.headOptimizer === undefined) headOptimizer.dispose();
     if (frozen.stopReason !== undefined) {
@@ -111,6 +137,7 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
       epochs: freezeEpochs + options.epochs,
       optimizer: stageTwoOptimizer,
       ...(schedule ? { schedule } : {}),
+      ...(resume && resumeStage === 2 ? { resume } : {}),
     });
     return { frozen, unfrozen, history: [...frozen.history, ...unfrozen.history] };
   } finally {
