@@ -9,6 +9,7 @@ import { isFinished } from '../pipeline/final-save.js';
 import type { LossTermSettings } from '../pipeline/load-loss-terms.js';
 import { isCifarName } from '../pipeline/load-training-data.js';
 import { type RecordedWeights, runTraining } from '../pipeline/run-training.js';
+import { hasPreferredBackend, setPreferredBackend } from '../pipeline/select-backend.js';
 import { parseTrainingWorkers } from '../pipeline/training-workers.js';
 import { openRunDirectory, readJson, writeJson } from '../run/run-directory.js';
 
@@ -47,8 +48,15 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
           createdAt?: string;
           lossTerms?: LossTermSettings;
           backboneWeights?: RecordedWeights | null;
+          backend?: string;
         }
       >(run.configFile, 'config.json');
+      // The backend the run trained on (its kernels round differently), unless --backend or
+      // GRAFT_BACKEND says otherwise; runs written before it was recorded pick as train does.
+      if (saved.backend !== undefined && !hasPreferredBackend()) {
+        setPreferredBackend(saved.backend);
+        output.info(`backend ${saved.backend}, as the run was trained (--backend to change)`);
+      }
       // Loss terms (teacher, CORAL target) are rebuilt from config.json: resuming a distilled
       // run without its teacher would silently train a different objective. The same holds for
       // the backbone weights: runTraining checks the file still has the recorded sha256.
@@ -57,6 +65,7 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
         createdAt: _created,
         lossTerms,
         backboneWeights,
+        backend: _backend,
         ...file
       } = saved;
       // Paths are recorded relative to the run directory (older runs: absolute, unchanged here).

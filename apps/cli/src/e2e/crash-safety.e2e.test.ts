@@ -21,7 +21,7 @@ let reference: RunFiles;
  * epoch 7 and keeps epoch 5.
  */
 const trainArguments = (out: string) => [
-  // Global: `graft resume` does not store the backend, and results depend on it.
+  // Global. Results depend on the backend; `graft resume` reuses the one config.json records.
   '--backend',
   'cpu',
   'train',
@@ -179,11 +179,10 @@ describe('a killed graft train resumes into the same run', () => {
       env: { ...env, GRAFT_TEST_CRASH_AT: 'checkpoint-data-written:5' },
     });
     expect(killed.code).toBeNull();
-    const resumed = await runBinary(
-      ['--backend', 'cpu', 'resume', run, '--extraction-workers', '1'],
-      { env },
-    );
+    // No --backend: wasm would be picked first and round differently from the run's cpu.
+    const resumed = await runBinary(['resume', run, '--extraction-workers', '1'], { env });
     expect(resumed.code, resumed.stderr).toBe(exitCodes.success);
+    expect(resumed.stderr).toContain('backend cpu, as the run was trained');
     expect(await readRun(run)).toEqual(expected);
   });
 

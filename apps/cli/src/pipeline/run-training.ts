@@ -238,6 +238,8 @@ async function trainIntoRun(
         graftVersion: version,
         createdAt: new Date().toISOString(),
         ...config,
+        // Kernels differ in float rounding: `graft resume` continues on the same backend.
+        backend: backend.chosen,
         // Relative to the run directory (graft resume resolves it there), so config.json names
         // no absolute local data path and a run moved together with its data still resumes.
         data: isCifarName(config.data) ? config.data : pathFromRun(run, config.data),

@@ -8,6 +8,11 @@ export function setPreferredBackend(name: string | undefined): void {
   preferred = name;
 }
 
+/** Whether `--backend` or `GRAFT_BACKEND` names a backend for this process. */
+export function hasPreferredBackend(): boolean {
+  return (preferred ?? (process.env.GRAFT_BACKEND || undefined)) !== undefined;
+}
+
 /**
  * Picks the tfjs backend through @graft/runtime, once per process: `--backend` (or
  * `GRAFT_BACKEND`) when given, else the first that works of tfjs-node-gpu → tfjs-node → wasm → cpu.
