@@ -38,6 +38,7 @@ import { type FeatureStore, MemoryFeatureStore } from '../features/feature-store
 import type { LossTerm } from '../losses/loss-term.js';
 import { adam } from '../optimizers/adam.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
+import { assertGradientKernels } from './assert-gradient-kernels.js';
 import { chooseMicroBatchSize, type MicroBatchChoice } from './choose-micro-batch-size.js';
 import {
   defaultFrozenPrefixCacheBytes,
@@ -255,6 +256,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ...(options.unfreezeFrom === undefined ? {} : { from: options.unfreezeFrom }),
       ...((options.batchNorm ?? 'frozen') === 'frozen' ? { layers: isNotBatchNorm } : {}),
     });
+  }
+  // With a gradientComputer the gradients run in its workers, which select their own backend.
+  if (mode === 'fine-tune' && options.gradientComputer === undefined) {
+    assertGradientKernels(backbone.model);
   }
   const variables = trainableVariables({
     ...(mode === 'fine-tune' ? { backbone } : {}),
