@@ -86,6 +86,21 @@ describe('graft train: inputs are checked before any backbone loads', () => {
         exitCodes.usage,
         /randomFlip/,
       ],
+      [
+        ['train', data, '--head', 'mlpp:hiddenUnits=64', '--out', join(directory, 'x')],
+        exitCodes.usage,
+        /Argument `--head` must be one of: linear, mlp, multi-label\. Received: --head="mlpp"/,
+      ],
+      [
+        ['train', data, '--head', 'mlp:seed=3', '--out', join(directory, 'x')],
+        exitCodes.usage,
+        /Argument `--head` must not set seed: the run sets it/,
+      ],
+      [
+        ['train', data, '--head', 'mlp:hiddenUnits', '--out', join(directory, 'x')],
+        exitCodes.usage,
+        /--head.*name:key=value,key=value \(e\.g\. mlp:hiddenUnits=\[1024\],dropout=0\.2\)/,
+      ],
     ];
     for (const [args, code, message] of cases) {
       const result = await run(...args);
@@ -159,5 +174,57 @@ describe('graft train on a folder with oversized images and --augment randomResi
       .trim()
       .split('\n');
     expect(history).toHaveLength(2);
+  });
+});
+
+describe('graft train --head', () => {
+  it('trains the registered head it names, with its options, and the run loads back', async () => {
+    const data = join(directory, 'head-data');
+    await makeData(data);
+    const out = join(directory, 'head-run');
+    const trained = await run(
+      'train',
+      data,
+      '--backbone',
+      'mobilenet_v2_0.35_224',
+      '--head',
+      'mlp:hiddenUnits=[16,8],dropout=0',
+      '--epochs',
+      '2',
+      '--out',
+      out,
+    );
+    expect(trained.code, trained.stderr).toBe(exitCodes.success);
+    const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'));
+    expect(config.head).toBe('mlp:hiddenUnits=[16,8],dropout=0');
+    const model = JSON.parse(await readFile(join(out, 'model', 'model.json'), 'utf8'));
+    const hiddenUnits: number[] = [];
+    const walk = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(walk);
+      else if (value !== null && typeof value === 'object') {
+        const entry = value as { class_name?: string; config?: { name?: string; units?: number } };
+        if (entry.class_name === 'Dense' && entry.config?.name?.startsWith('head_dense_')) {
+          hiddenUnits.push(entry.config.units ?? 0);
+        }
+        Object.values(value).forEach(walk);
+      }
+    };
+    walk(model.modelTopology);
+    expect(hiddenUnits).toEqual([16, 8]);
+    const evaluated = await run('eval', out, data);
+    expect(evaluated.code, evaluated.stderr).toBe(exitCodes.success);
+    const unknownOption = await run(
+      'train',
+      data,
+      '--backbone',
+      'mobilenet_v2_0.35_224',
+      '--head',
+      'mlp:hiddenUnitz=16',
+      '--out',
+      join(directory, 'head-bad'),
+    );
+    expect(unknownOption.code).toBe(exitCodes.usage);
+    expect(unknownOption.stderr).toMatch(/hiddenUnitz/);
+    expect(unknownOption.stderr).toMatch(/hiddenUnits/);
   });
 });

@@ -24,6 +24,7 @@ export interface TrainFlags {
   lr?: string;
   schedule?: string;
   augment?: string;
+  head?: string;
   unfreezeFrom?: string;
   microBatch?: string;
   freezeEpochs?: string;
@@ -71,6 +72,10 @@ export function addTrainingFlags(command: Command): Command {
     .option(
       '--augment <ops>',
       'augmentation ops, e.g. randomFlip,randomRotation:degrees=15 (or a JSON pipeline)',
+    )
+    .option(
+      '--head <head>',
+      'classifier head: linear, mlp, multi-label, or name:key=value,… e.g. mlp:hiddenUnits=[1024],dropout=0.2 (default linear)',
     )
     .option('--unfreeze-from <layer>', 'fine-tune: first stage or layer to train, e.g. block_13')
     .option(
@@ -133,6 +138,7 @@ export async function trainConfigFrom(
       lr: flags.lr,
       schedule: flags.schedule,
       augment: flags.augment,
+      head: flags.head,
       unfreezeFrom: flags.unfreezeFrom,
       microBatch: flags.microBatch,
       freezeEpochs: flags.freezeEpochs,

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@graft/core';
 import { isModelFileReference, modelFileWeights } from './backbone-reference.js';
+import { parseHeadSpecification } from './head-specification.js';
 import {
   parseBoolean,
   parseChoice,
@@ -45,6 +46,11 @@ export interface TrainConfig {
   schedule: string;
   /** Augmentation: comma-separated op names, or a JSON pipeline config; undefined for none. */
   augment: string | undefined;
+  /**
+   * The classifier head: a registered name with options (`mlp:hiddenUnits=[1024],dropout=0.2`) or
+   * a JSON object with a `name`; see `parseHeadSpecification`.
+   */
+  head: string;
   /** Fine-tuning: first backbone layer (name or index) to train; earlier layers stay frozen. */
   unfreezeFrom: string | undefined;
   /**
@@ -81,6 +87,7 @@ export const trainDefaults = {
   batchSize: 32,
   learningRate: 0.001,
   schedule: 'constant',
+  head: 'linear',
   earlyStop: 0,
   seed: 0,
   keepBest: true,
@@ -105,6 +112,7 @@ const flagOf: Record<string, string> = {
   lr: '--lr',
   schedule: '--schedule',
   augment: '--augment',
+  head: '--head',
   unfreezeFrom: '--unfreeze-from',
   microBatch: '--micro-batch',
   freezeEpochs: '--freeze-epochs',
@@ -226,6 +234,13 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
         : typeof pick('augment') === 'string'
           ? parseText(flag('augment'), pick('augment'))
           : JSON.stringify(pick('augment')),
+    head: parseHeadSpecification(
+      pick('head') === undefined
+        ? trainDefaults.head
+        : typeof pick('head') === 'string'
+          ? parseText(flag('head'), pick('head'))
+          : JSON.stringify(pick('head')),
+    ).text,
     unfreezeFrom: optionalText('unfreezeFrom'),
     microBatch:
       pick('microBatch') === undefined

@@ -1,6 +1,7 @@
 import { fromConfig, type ImageOp } from '@graft/augmentation';
 import type { JsonObject, JsonValue } from '@graft/core';
 import { InvalidArgumentError } from '@graft/core';
+import { parseValue, splitTopLevel } from '../config/parse-named-options.js';
 
 /**
  * Parses `--augment`: a JSON config (`{"name":"compose","options":{...}}` or a list of op
@@ -87,31 +88,4 @@ function withDefaultSize(config: JsonObject, size: JsonValue): JsonObject {
 
 function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function parseValue(text: string): JsonValue {
-  try {
-    return JSON.parse(text) as JsonValue;
-  } catch {
-    return text;
-  }
-}
-
-/** Splits on `separator` outside brackets, so `scale=[0.8,1]` stays whole. */
-function splitTopLevel(text: string, separator: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let current = '';
-  for (const character of text) {
-    if (character === '[' || character === '{') depth += 1;
-    if (character === ']' || character === '}') depth -= 1;
-    if (character === separator && depth === 0) {
-      parts.push(current);
-      current = '';
-    } else {
-      current += character;
-    }
-  }
-  parts.push(current);
-  return parts.filter((part) => part.trim() !== '');
 }

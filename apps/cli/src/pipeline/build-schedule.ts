@@ -1,6 +1,7 @@
 import type { Schedule, ScheduleConfig } from '@graft/core';
 import { InvalidArgumentError } from '@graft/core';
 import { createSchedule, listSchedules } from '@graft/schedulers';
+import { parseNamedOptions } from '../config/parse-named-options.js';
 
 /** Options of {@link scheduleConfigFor}. */
 export interface ScheduleConfigOptions {
@@ -24,38 +25,11 @@ export interface ScheduleConfigOptions {
  */
 export function scheduleConfigFor(options: ScheduleConfigOptions): ScheduleConfig {
   const { learningRate, stepsPerEpoch, epochs } = options;
-  const text = options.schedule.trim();
-  let name: string;
-  let overrides: Record<string, unknown> = {};
-  if (text.startsWith('{')) {
-    try {
-      const parsed = JSON.parse(text) as Record<string, unknown>;
-      name = String(parsed.name);
-      overrides = parsed;
-    } catch (error) {
-      throw new InvalidArgumentError({
-        argument: '--schedule',
-        value: text,
-        expected: 'must be a schedule name, name:key=value,…, or a JSON object with a "name"',
-        cause: error,
-      });
-    }
-  } else {
-    const [head = '', rest] = text.split(/:(.*)/s);
-    name = head;
-    for (const pair of rest ? rest.split(',') : []) {
-      const [key, value] = pair.split('=');
-      if (!key || value === undefined) {
-        throw new InvalidArgumentError({
-          argument: '--schedule',
-          value: text,
-          expected: 'must look like name:key=value,key=value (e.g. cosine:minLearningRate=1e-5)',
-        });
-      }
-      const number = Number(value);
-      overrides[key.trim()] = Number.isFinite(number) ? number : value.trim();
-    }
-  }
+  const { name, options: overrides } = parseNamedOptions({
+    argument: '--schedule',
+    text: options.schedule,
+    example: 'cosine:minLearningRate=1e-5',
+  });
   const valid = listSchedules();
   if (!valid.includes(name)) {
     throw new InvalidArgumentError({

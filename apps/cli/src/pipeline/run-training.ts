@@ -8,7 +8,6 @@ import {
   type JsonObject,
   type TrainLogs,
 } from '@graft/core';
-import { createHead } from '@graft/heads';
 import {
   adam,
   type EvaluationReport,
@@ -20,6 +19,7 @@ import {
 } from '@graft/trainer';
 import { type FeatureWorkerPool, modelCheckpoint, saveClassifier } from '@graft/trainer/node';
 import { isModelFileReference } from '../config/backbone-reference.js';
+import { createHeadFromSpecification } from '../config/head-specification.js';
 import type { TrainConfig } from '../config/train-config.js';
 import { exitCodes } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
@@ -298,7 +298,7 @@ async function trainIntoRun(
     lossTerms = options.lossTerms
       ? await loadLossTerms({ settings: options.lossTerms, preprocessing: backbone.preprocessing })
       : undefined;
-    head = createHead('linear', {
+    head = createHeadFromSpecification(config.head, {
       featureDim: backbone.featureDim,
       numClasses: data.classNames.length,
       seed: config.seed,
