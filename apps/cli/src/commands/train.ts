@@ -29,6 +29,8 @@ export interface TrainFlags {
   microBatch?: string;
   freezeEpochs?: string;
   headLr?: string;
+  backboneLrFactor?: string;
+  layerDecay?: string;
   frozenPrefixCache?: string;
   earlyStop?: string;
   seed?: string;
@@ -91,6 +93,14 @@ export function addTrainingFlags(command: Command): Command {
       'staged unfreeze: head learning rate of the frozen epochs (default 0.003)',
     )
     .option(
+      '--backbone-lr-factor <f>',
+      'fine-tune: backbone learning rate = --lr × f, in (0, 1] (discriminative rates, e.g. 0.1)',
+    )
+    .option(
+      '--layer-decay <d>',
+      'fine-tune: the backbone stage k from the top trains at --lr × d^k, in (0, 1] (e.g. 0.7)',
+    )
+    .option(
       '--frozen-prefix-cache <auto|off>',
       'fine-tune: compute the frozen layers once and train the rest on their output (default auto)',
     )
@@ -143,6 +153,8 @@ export async function trainConfigFrom(
       microBatch: flags.microBatch,
       freezeEpochs: flags.freezeEpochs,
       headLearningRate: flags.headLr,
+      backboneLearningRateFactor: flags.backboneLrFactor,
+      layerDecay: flags.layerDecay,
       frozenPrefixCache: flags.frozenPrefixCache,
       earlyStop: flags.earlyStop,
       seed: flags.seed,

@@ -65,6 +65,10 @@ export interface TrainConfig {
   freezeEpochs: number;
   /** Staged unfreeze: the head's learning rate in the frozen epochs. */
   headLearningRate: number;
+  /** Fine-tuning: multiplies the backbone's learning rate (discriminative rates, e.g. 0.1). */
+  backboneLearningRateFactor: number | undefined;
+  /** Fine-tuning: per-stage decay of the backbone's learning rate from the top (e.g. 0.7). */
+  layerDecay: number | undefined;
   /** Fine-tuning: `auto` trains on cached activations of the frozen layers when exact, `off` never. */
   frozenPrefixCache: 'auto' | 'off';
   /** Early-stopping patience in epochs on validation loss; 0 turns it off. */
@@ -117,6 +121,8 @@ const flagOf: Record<string, string> = {
   microBatch: '--micro-batch',
   freezeEpochs: '--freeze-epochs',
   headLearningRate: '--head-lr',
+  backboneLearningRateFactor: '--backbone-lr-factor',
+  layerDecay: '--layer-decay',
   frozenPrefixCache: '--frozen-prefix-cache',
   earlyStop: '--early-stop',
   seed: '--seed',
@@ -201,6 +207,19 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
       });
     }
   }
+  const mode =
+    pick('mode') === undefined
+      ? trainDefaults.mode
+      : parseChoice(flag('mode'), pick('mode'), trainingModes);
+  for (const key of ['backboneLearningRateFactor', 'layerDecay'] as const) {
+    if (mode !== 'fine-tune' && pick(key) !== undefined) {
+      throw new InvalidArgumentError({
+        argument: flag(key),
+        value: pick(key),
+        expected: 'applies only to --mode fine-tune (feature extraction trains the head alone)',
+      });
+    }
+  }
   return {
     data,
     split: pick('split') === undefined ? undefined : parseSplit(flag('split'), pick('split')),
@@ -211,10 +230,7 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
       pick('inputRange') === undefined
         ? undefined
         : parseRange(flag('inputRange'), pick('inputRange')),
-    mode:
-      pick('mode') === undefined
-        ? trainDefaults.mode
-        : parseChoice(flag('mode'), pick('mode'), trainingModes),
+    mode,
     epochs:
       pick('epochs') === undefined
         ? trainDefaults.epochs
@@ -254,6 +270,14 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
       pick('headLearningRate') === undefined
         ? trainDefaults.headLearningRate
         : parsePositiveNumber(flag('headLearningRate'), pick('headLearningRate')),
+    backboneLearningRateFactor:
+      pick('backboneLearningRateFactor') === undefined
+        ? undefined
+        : parseUnitFactor(flag('backboneLearningRateFactor'), pick('backboneLearningRateFactor')),
+    layerDecay:
+      pick('layerDecay') === undefined
+        ? undefined
+        : parseUnitFactor(flag('layerDecay'), pick('layerDecay')),
     frozenPrefixCache:
       pick('frozenPrefixCache') === undefined
         ? trainDefaults.frozenPrefixCache
@@ -282,4 +306,13 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
         ? trainDefaults.keepCheckpoints
         : parseInteger(flag('keepCheckpoints'), pick('keepCheckpoints'), { minimum: 1 }),
   };
+}
+
+/** A learning-rate factor in (0, 1]: larger would train the backbone faster than the head. */
+function parseUnitFactor(name: string, value: unknown): number {
+  const factor = parsePositiveNumber(name, value);
+  if (factor > 1) {
+    throw new InvalidArgumentError({ argument: name, value, expected: 'must be in (0, 1]' });
+  }
+  return factor;
 }

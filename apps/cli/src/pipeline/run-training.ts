@@ -398,6 +398,16 @@ async function trainAndReport(options: {
           schedule,
           ...(augmentation ? { augmentation } : {}),
           ...(config.unfreezeFrom ? { unfreezeFrom: config.unfreezeFrom } : {}),
+          ...(config.backboneLearningRateFactor !== undefined || config.layerDecay !== undefined
+            ? {
+                discriminative: {
+                  ...(config.backboneLearningRateFactor !== undefined
+                    ? { backboneMultiplier: config.backboneLearningRateFactor }
+                    : {}),
+                  ...(config.layerDecay !== undefined ? { layerDecay: config.layerDecay } : {}),
+                },
+              }
+            : {}),
           ...(config.microBatch !== undefined ? { microBatchSize: config.microBatch } : {}),
           onMicroBatchSize: (choice) => output.info(choice.reason),
           callbacks,

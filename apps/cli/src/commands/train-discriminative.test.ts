@@ -1,0 +1,96 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exitCodes } from '../exit-codes.js';
+import { runInProcess as run } from '../testing/run-in-process.js';
+import {
+  registerTestBackboneIfAsked,
+  testBackboneName,
+  testBackboneVariable,
+} from '../testing/test-backbone.js';
+import { writeColourImages } from '../testing/write-test-images.js';
+
+let directory: string;
+let data: string;
+
+beforeAll(async () => {
+  process.env[testBackboneVariable] = '1';
+  await registerTestBackboneIfAsked();
+  directory = await mkdtemp(join(tmpdir(), 'graft-discriminative-'));
+  data = join(directory, 'data');
+  await writeColourImages(data, { train: 8, val: 4 });
+});
+afterAll(async () => {
+  if (directory) await rm(directory, { recursive: true, force: true });
+});
+
+/** The saved model's weight `name` (from model.json's manifest and weights.bin). */
+async function savedWeight(runDirectory: string, name: string): Promise<Float32Array> {
+  const model = JSON.parse(await readFile(join(runDirectory, 'model', 'model.json'), 'utf8')) as {
+    weightsManifest: Array<{ weights: Array<{ name: string; shape: number[] }> }>;
+  };
+  const bytes = await readFile(join(runDirectory, 'model', 'weights.bin'));
+  let offset = 0;
+  for (const entry of model.weightsManifest.flatMap((group) => group.weights)) {
+    const length = entry.shape.reduce((product, size) => product * size, 1);
+    if (entry.name.endsWith(name)) {
+      return new Float32Array(
+        bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + length * 4),
+      );
+    }
+    offset += length * 4;
+  }
+  throw new Error(`no weight ${name} in ${runDirectory}`);
+}
+
+function maxDifference(a: Float32Array, b: Float32Array): number {
+  return a.reduce(
+    (largest, value, index) => Math.max(largest, Math.abs(value - (b[index] ?? 0))),
+    0,
+  );
+}
+
+describe('graft train --backbone-lr-factor / --layer-decay', () => {
+  it('scale the backbone learning rate, and only apply to fine-tuning', async () => {
+    const train = async (name: string, ...extra: string[]) => {
+      const out = join(directory, name);
+      const result = await run(
+        'train',
+        data,
+        ...['--backbone', testBackboneName, '--weights', 'none', '--epochs', '2'],
+        ...['--batch-size', '4', '--lr', '0.05', '--extraction-workers', '1'],
+        ...['--out', out, ...extra],
+      );
+      expect(result.code, result.stderr).toBe(exitCodes.success);
+      return savedWeight(out, 'stage1_conv/kernel');
+    };
+    // Feature extraction leaves the (seeded, random) backbone as it was initialised.
+    const initial = await train('frozen');
+    const full = await train('full', '--mode', 'fine-tune');
+    const scaled = await train('scaled', '--mode', 'fine-tune', '--backbone-lr-factor', '1e-6');
+    const decayed = await train('decayed', '--mode', 'fine-tune', '--layer-decay', '1e-3');
+    const moved = maxDifference(full, initial);
+    expect(moved).toBeGreaterThan(1e-3);
+    expect(maxDifference(scaled, initial)).toBeLessThan(moved * 1e-4);
+    // stage1 is two stages from the top: d² = 1e-6.
+    expect(maxDifference(decayed, initial)).toBeLessThan(moved * 1e-4);
+
+    const refused = await run(
+      'train',
+      data,
+      '--backbone',
+      testBackboneName,
+      '--layer-decay',
+      '0.5',
+    );
+    expect(refused.code).toBe(exitCodes.usage);
+    expect(refused.stderr).toMatch(/--layer-decay.*applies only to --mode fine-tune/);
+    const outOfRange = await run(
+      'train',
+      data,
+      ...['--backbone', testBackboneName, '--mode', 'fine-tune', '--backbone-lr-factor', '2'],
+    );
+    expect(outOfRange.stderr).toMatch(/--backbone-lr-factor.*must be in \(0, 1\]/);
+  });
+});
