@@ -14,6 +14,7 @@ import { parseTrainingWorkers } from '../pipeline/training-workers.js';
 export interface TrainFlags {
   config?: string;
   split?: string;
+  splitManifest?: string;
   backbone?: string;
   weights?: string;
   featureLayer?: string;
@@ -138,6 +139,7 @@ export async function trainConfigFrom(
     flags: {
       data,
       split: flags.split,
+      splitManifest: flags.splitManifest,
       backbone: flags.backbone,
       weights: flags.weights,
       featureLayer: flags.featureLayer,
@@ -183,6 +185,10 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
     .option(
       '--split <fractions>',
       'train,val[,test] fractions for a folder without val/ (default 0.8,0.1,0.1)',
+    )
+    .option(
+      '--split-manifest <file>',
+      "train on exactly the files of a split manifest (a run's split-manifest.json), resolved against <data>",
     )
     .option(
       '--extraction-workers <n>',

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { InvalidArgumentError } from '@graft/core';
 import { isModelFileReference, modelFileWeights } from './backbone-reference.js';
 import { parseHeadSpecification } from './head-specification.js';
@@ -22,6 +23,8 @@ export interface TrainConfig {
   data: string;
   /** Fractions train/val/test used to split a flat class folder. */
   split: [number, number, number] | undefined;
+  /** A split manifest (an earlier run's `split-manifest.json`) to train on instead of splitting. */
+  splitManifest: string | undefined;
   /** Registered backbone name, or the path of a TF.js LayersModel `model.json` (or its folder). */
   backbone: string;
   /**
@@ -105,6 +108,7 @@ export const trainDefaults = {
 const flagOf: Record<string, string> = {
   data: '<data>',
   split: '--split',
+  splitManifest: '--split-manifest',
   backbone: '--backbone',
   weights: '--weights',
   featureLayer: '--feature-layer',
@@ -211,6 +215,13 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
     pick('mode') === undefined
       ? trainDefaults.mode
       : parseChoice(flag('mode'), pick('mode'), trainingModes);
+  if (pick('split') !== undefined && pick('splitManifest') !== undefined) {
+    throw new InvalidArgumentError({
+      argument: flag('splitManifest'),
+      value: pick('splitManifest'),
+      expected: `cannot be combined with ${flag('split')}: the manifest already says which file is in which split`,
+    });
+  }
   for (const key of ['backboneLearningRateFactor', 'layerDecay'] as const) {
     if (mode !== 'fine-tune' && pick(key) !== undefined) {
       throw new InvalidArgumentError({
@@ -223,6 +234,10 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
   return {
     data,
     split: pick('split') === undefined ? undefined : parseSplit(flag('split'), pick('split')),
+    splitManifest:
+      pick('splitManifest') === undefined
+        ? undefined
+        : resolve(parseText(flag('splitManifest'), pick('splitManifest'))),
     backbone,
     weights,
     featureLayer: optionalText('featureLayer'),

@@ -37,6 +37,7 @@ export async function checkTrainingInputs(options: CheckTrainingInputsOptions): 
       split: config.split,
       seed: config.seed,
       preprocessing: options.preprocessing,
+      ...(config.splitManifest !== undefined ? { splitManifest: config.splitManifest } : {}),
     });
   }
   if (config.augment) {

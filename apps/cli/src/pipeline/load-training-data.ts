@@ -1,7 +1,15 @@
+import { resolve } from 'node:path';
 import type { ImageDataset, Preprocessing } from '@graft/core';
 import { InvalidArgumentError } from '@graft/core';
-import { stratifiedSplit } from '@graft/datasets';
-import { openCifar, openImageFolder } from '@graft/datasets/node';
+import { type SplitManifest, stratifiedSplit } from '@graft/datasets';
+import {
+  createSplitManifest,
+  datasetsFromManifest,
+  FileImageDataset,
+  loadSplitManifest,
+  openCifar,
+  openImageFolder,
+} from '@graft/datasets/node';
 
 /** The datasets of a run. */
 export interface TrainingData {
@@ -19,6 +27,8 @@ export interface TrainingData {
   skipped: readonly { path: string; reason: string }[];
   /** Images that failed to decode while streaming (filled in as training reads them). */
   unreadable: readonly { path: string; reason: string }[];
+  /** The files of each split (paths relative to the folder), for a folder; not for CIFAR. */
+  manifest?: SplitManifest;
 }
 
 /** Options of {@link loadTrainingData}. */
@@ -31,7 +41,15 @@ export interface LoadTrainingDataOptions {
   seed: number;
   /** The backbone's preprocessing: images are decoded and resized to its input size. */
   preprocessing: Preprocessing;
+  /**
+   * A split manifest (`split-manifest.json` of an earlier run): exactly its files and labels,
+   * resolved against `data` (so the folder may have moved), instead of splitting.
+   */
+  splitManifest?: string;
 }
+
+/** The run directory's record of which file went to which split. */
+export const splitManifestFileName = 'split-manifest.json';
 
 /** True for the dataset names `graft train` reads instead of a folder. */
 export function isCifarName(data: string): data is 'cifar10' | 'cifar100' {
@@ -48,6 +66,12 @@ export const defaultCifarSplit = [0.9, 0.1, 0] as const;
  * `--split` (stratified, seeded), or a CIFAR set by name.
  */
 export async function loadTrainingData(options: LoadTrainingDataOptions): Promise<TrainingData> {
+  if (options.splitManifest !== undefined) return loadFromManifest(options, options.splitManifest);
+  const data = await loadWithoutManifest(options);
+  return data.root === undefined ? data : { ...data, manifest: manifestOf(data, options.seed) };
+}
+
+async function loadWithoutManifest(options: LoadTrainingDataOptions): Promise<TrainingData> {
   if (isCifarName(options.data)) {
     // Resolved like weights (cache → mirror → download); images are upscaled to the backbone's size.
     const open = (split: 'train' | 'test') =>
@@ -119,6 +143,68 @@ export async function loadTrainingData(options: LoadTrainingDataOptions): Promis
     ...described(folder.root, `class folders, split ${formatSplit(split)}, seed ${options.seed}`),
     skipped,
     unreadable,
+  };
+}
+
+/** The splits' files as a manifest, when every split is a file dataset. */
+function manifestOf(data: TrainingData, seed: number): SplitManifest | undefined {
+  const parts = { train: data.train, validation: data.validation, test: data.test };
+  const splits: Record<string, FileImageDataset> = {};
+  for (const [name, dataset] of Object.entries(parts)) {
+    if (dataset === undefined) continue;
+    if (!(dataset instanceof FileImageDataset)) return undefined;
+    splits[name] = dataset;
+  }
+  const manifests = Object.entries(splits).map(([name, dataset]) =>
+    createSplitManifest({
+      dataset,
+      splits: { [name]: dataset.files.map((_, index) => index) },
+      root: data.root as string,
+      seed,
+    }),
+  );
+  const [first] = manifests;
+  if (first === undefined) return undefined;
+  return { ...first, splits: Object.assign({}, ...manifests.map((manifest) => manifest.splits)) };
+}
+
+/** `--split-manifest`: the datasets a manifest lists, resolved against `<data>`. */
+async function loadFromManifest(
+  options: LoadTrainingDataOptions,
+  path: string,
+): Promise<TrainingData> {
+  if (isCifarName(options.data)) {
+    throw new InvalidArgumentError({
+      argument: '--split-manifest',
+      value: path,
+      expected: `applies to an image folder, not to ${options.data}`,
+    });
+  }
+  const manifest = await loadSplitManifest(path);
+  const datasets = datasetsFromManifest({
+    manifest,
+    root: options.data,
+    imageSize: options.preprocessing.inputSize,
+    resize: options.preprocessing.resize,
+    onBadImage: 'skip',
+  });
+  const train = datasets.train;
+  if (train === undefined) {
+    throw new InvalidArgumentError({
+      argument: '--split-manifest',
+      value: path,
+      expected: `must list a train split (it has: ${Object.keys(manifest.splits).join(', ')})`,
+    });
+  }
+  return {
+    train,
+    validation: datasets.validation ?? datasets.val,
+    test: datasets.test,
+    classNames: manifest.classNames,
+    ...described(resolve(options.data), `split manifest ${path}`),
+    skipped: [],
+    unreadable: train.badFiles,
+    manifest: { ...manifest, root: resolve(options.data) },
   };
 }
 

@@ -8,6 +8,7 @@ import {
   type JsonObject,
   type TrainLogs,
 } from '@graft/core';
+import { saveSplitManifest } from '@graft/datasets/node';
 import {
   adam,
   type EvaluationReport,
@@ -52,7 +53,12 @@ import {
 } from './extraction-workers.js';
 import { saveFinalResult } from './final-save.js';
 import { type LossTermSettings, loadLossTerms } from './load-loss-terms.js';
-import { isCifarName, loadTrainingData, type TrainingData } from './load-training-data.js';
+import {
+  isCifarName,
+  loadTrainingData,
+  splitManifestFileName,
+  type TrainingData,
+} from './load-training-data.js';
 import { progressCallback } from './progress-callback.js';
 import { selectBackend } from './select-backend.js';
 import { trainWithStages } from './staged-unfreeze.js';
@@ -289,8 +295,17 @@ async function trainIntoRun(
       split: config.split,
       seed: config.seed,
       preprocessing: backbone.preprocessing,
+      ...(config.splitManifest !== undefined ? { splitManifest: config.splitManifest } : {}),
     });
     reportFiles(output, 'skipped', data.skipped);
+    // Which file went to which split: `--split-manifest` reuses it, `graft eval` can check it.
+    if (data.manifest) {
+      await saveSplitManifest(join(run.root, splitManifestFileName), data.manifest).catch(
+        (error: unknown) => {
+          throw toStorageError(error, run.root);
+        },
+      );
+    }
     output.info(
       `data ${data.description}: ${data.classNames.length} classes, ${data.train.size} train / ${data.validation?.size ?? 0} val / ${data.test?.size ?? 0} test images`,
     );
