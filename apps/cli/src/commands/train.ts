@@ -36,7 +36,7 @@ export interface TrainFlags {
   earlyStop?: string;
   seed?: string;
   out?: string;
-  keepBest?: boolean;
+  keepBest?: boolean | string;
   keepCheckpoints?: string;
   overwrite?: boolean;
   extractionWorkers?: string;
@@ -110,6 +110,10 @@ export function addTrainingFlags(command: Command): Command {
       'stop after this many epochs without val_loss improvement (0 = off)',
     )
     .option('--seed <n>', 'seed of splits, shuffling, augmentation and initialisation (default 0)')
+    .option(
+      '--keep-best [k]',
+      'restore the lowest-val_loss epoch at the end (default on); with k, also keep its k best checkpoints',
+    )
     .option('--no-keep-best', 'keep the last epoch instead of the lowest-val_loss epoch')
     .option(
       '--keep-checkpoints <k>',
@@ -163,6 +167,8 @@ export async function trainConfigFrom(
       out: flags.out,
       // commander sets keepBest true by default for --no-keep-best; only `false` is an override.
       keepBest: flags.keepBest === false ? false : undefined,
+      // `--keep-best <k>`: the best epoch is restored, and its k best checkpoints kept.
+      keepBestCheckpoints: typeof flags.keepBest === 'string' ? flags.keepBest : undefined,
       keepCheckpoints: flags.keepCheckpoints,
     },
     defaults: {

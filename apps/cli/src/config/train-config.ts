@@ -84,6 +84,8 @@ export interface TrainConfig {
   keepBest: boolean;
   /** Checkpoints kept in `checkpoints/` (the newest; older ones are deleted). At least 1. */
   keepCheckpoints: number;
+  /** The best checkpoints (by val_loss) kept in `checkpoints/` besides the newest. Default 0. */
+  keepBestCheckpoints: number;
 }
 
 /** Defaults of optional fields. `backbone` and `out` are filled in by the command. */
@@ -99,6 +101,7 @@ export const trainDefaults = {
   seed: 0,
   keepBest: true,
   keepCheckpoints: 2,
+  keepBestCheckpoints: 0,
   freezeEpochs: 0,
   headLearningRate: 0.003,
   frozenPrefixCache: 'auto',
@@ -133,6 +136,7 @@ const flagOf: Record<string, string> = {
   out: '--out',
   keepBest: '--keep-best',
   keepCheckpoints: '--keep-checkpoints',
+  keepBestCheckpoints: '--keep-best <k>',
 };
 
 /** Names accepted in a config file (camelCase; kebab-case works too). */
@@ -320,6 +324,10 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
       pick('keepCheckpoints') === undefined
         ? trainDefaults.keepCheckpoints
         : parseInteger(flag('keepCheckpoints'), pick('keepCheckpoints'), { minimum: 1 }),
+    keepBestCheckpoints:
+      pick('keepBestCheckpoints') === undefined
+        ? trainDefaults.keepBestCheckpoints
+        : parseInteger(flag('keepBestCheckpoints'), pick('keepBestCheckpoints'), { minimum: 0 }),
   };
 }
 

@@ -169,6 +169,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
         requiredBytes: estimateRunBytes({
           parameterCount,
           mode: config.mode,
+          checkpointsKept: config.keepCheckpoints + config.keepBestCheckpoints,
         }),
         what: `this run (${config.backbone} ${config.mode}: model and checkpoints)`,
       });
@@ -391,7 +392,8 @@ async function trainAndReport(options: {
     // holds the other callbacks' state after this epoch (early stopping).
     modelCheckpoint({
       directory: run.checkpointsDir,
-      saveBestK: 0,
+      // By val_loss (loss without validation data), like the best epoch --keep-best restores.
+      saveBestK: config.keepBestCheckpoints,
       saveLast: true,
       keepLast: config.keepCheckpoints,
     }),

@@ -4,6 +4,8 @@ export interface RunSizeOptions {
   parameterCount: number | undefined;
   /** `feature-extraction` (frozen backbone) or `fine-tune`. */
   mode: string;
+  /** Checkpoints kept at once: the newest (`--keep-checkpoints`) plus the best (`--keep-best k`). */
+  checkpointsKept: number;
 }
 
 /** Float32 weights and optimiser moments. */
@@ -16,7 +18,8 @@ const allowanceBytes = 16 * 1024 * 1024;
  * - `model/`: the whole backbone and head, 4 bytes per parameter;
  * - a checkpoint: in fine-tuning the weights and Adam's two moments, 3 × 4 bytes per parameter
  *   (MobileNetV2 0.35, 410k parameters: 4.7 MB measured); in feature extraction only the head;
- * - twice that, since the previous checkpoint stays until the next one is complete;
+ * - that times the checkpoints kept, plus one: the oldest is pruned only after the next one is
+ *   complete;
  * - 16 MiB for the head, JSON files, history and temp files.
  * Unknown parameter counts count as 0 (only the allowance is checked).
  */
@@ -24,5 +27,5 @@ export function estimateRunBytes(options: RunSizeOptions): number {
   const parameters = options.parameterCount ?? 0;
   const model = parameters * bytesPerValue;
   const checkpoint = options.mode === 'fine-tune' ? 3 * parameters * bytesPerValue : 0;
-  return model + 2 * checkpoint + allowanceBytes;
+  return model + (options.checkpointsKept + 1) * checkpoint + allowanceBytes;
 }
