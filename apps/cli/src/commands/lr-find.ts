@@ -1,9 +1,11 @@
+import { resolve } from 'node:path';
 import { SeededRandom } from '@graft/core';
-import { createHead } from '@graft/heads';
+import { writeFileAtomic } from '@graft/core/node';
 import { findLearningRate, renderLearningRateCurveText } from '@graft/schedulers';
 import { extractFeatures } from '@graft/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
+import { createHeadFromSpecification } from '../config/head-specification.js';
 import { parseInteger, parsePositiveNumber } from '../config/parse-values.js';
 import type { CommandOutput } from '../output.js';
 import { loadTrainingData } from '../pipeline/load-training-data.js';
@@ -13,12 +15,16 @@ import {
   createTrainingBackbone,
   trainingBackboneSpec,
 } from '../pipeline/training-backbone.js';
+import { learningRateCurveSpec } from '../plots/learning-rate-plot.js';
+import { renderChart } from '../plots/render-chart.js';
+import { toStorageError } from '../run/storage-errors.js';
 import { addTrainingFlags, type TrainFlags, trainConfigFrom } from './train.js';
 
 interface LrFindFlags extends TrainFlags {
   steps?: string;
   start?: string;
   end?: string;
+  plot?: string;
 }
 
 /**
@@ -37,7 +43,8 @@ export function registerLrFindCommand(program: Command, output: CommandOutput): 
     .option('--split <fractions>', 'train,val[,test] fractions for a folder without val/')
     .option('--steps <n>', 'steps of the ramp', '100')
     .option('--start <rate>', 'first learning rate', '1e-6')
-    .option('--end <rate>', 'last learning rate', '1');
+    .option('--end <rate>', 'last learning rate', '1')
+    .option('--plot <file.svg>', 'also write the curve as an SVG chart');
   addTrainingFlags(command).action(async (dataPath: string | undefined, flags: LrFindFlags) => {
     const steps = parseInteger('--steps', flags.steps, { minimum: 3 });
     const start = parsePositiveNumber('--start', flags.start);
@@ -63,7 +70,7 @@ export function registerLrFindCommand(program: Command, output: CommandOutput): 
         onProgress: (done) => progress.update(done),
       });
       progress.stop();
-      const head = createHead('linear', {
+      const head = createHeadFromSpecification(config.head, {
         featureDim: table.featureDim,
         numClasses: table.numClasses,
         seed: config.seed,
@@ -102,6 +109,15 @@ export function registerLrFindCommand(program: Command, output: CommandOutput): 
           endLearningRate: end,
           steps,
         });
+        if (flags.plot !== undefined) {
+          const file = resolve(flags.plot);
+          await writeFileAtomic(file, await renderChart(learningRateCurveSpec(result))).catch(
+            (error: unknown) => {
+              throw toStorageError(error, file);
+            },
+          );
+          output.info(`plot ${file}`);
+        }
         if (output.json) {
           output.result(JSON.stringify(result, null, 2));
           return;

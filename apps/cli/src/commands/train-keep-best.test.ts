@@ -50,5 +50,12 @@ describe('graft train --keep-best <k>', () => {
     expect(kept).toEqual([...new Set([...bestTwo, 8])].sort((a, b) => a - b));
     const index = JSON.parse(await readFile(join(out, 'checkpoints', 'checkpoints.json'), 'utf8'));
     expect(index.monitor).toBe('val_loss');
+    // Every run directory gets its charts.
+    expect((await readdir(join(out, 'plots'))).sort()).toEqual([
+      'accuracy.svg',
+      'confusion-matrix.svg',
+      'learning-rate.svg',
+      'loss.svg',
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { getBackboneDescriptor, type WeightProvenance } from '@graft/backbones';
 import {
@@ -30,6 +30,7 @@ import {
   withInterruptSignal,
 } from '../interrupt/interrupt-signal.js';
 import type { CommandOutput } from '../output.js';
+import { writeTrainingPlots } from '../plots/training-plots.js';
 import { formatNumber } from '../progress/progress-renderer.js';
 import { estimateRunBytes } from '../run/estimate-run-bytes.js';
 import { prepareRunOutput } from '../run/replace-run.js';
@@ -517,6 +518,20 @@ async function trainAndReport(options: {
   }).catch((error: unknown) => {
     throw toStorageError(error, run.root);
   });
+  // After the model and report are safe: a chart that cannot be drawn costs only the chart.
+  const plots = join(run.root, 'plots');
+  await mkdir(plots, { recursive: true })
+    .then(() =>
+      writeTrainingPlots({
+        directory: plots,
+        history: result.history,
+        ...(validation ? { validation } : {}),
+      }),
+    )
+    .then(
+      (files) => output.verbose(`plots: ${files.map((file) => basename(file)).join(', ')}`),
+      (error: unknown) => output.info(`graft: plots not written (${(error as Error).message})`),
+    );
 
   const pick = (report: EvaluationReport | undefined) =>
     report ? { accuracy: report.accuracy, loss: report.loss, macroF1: report.macroF1 } : undefined;
