@@ -1,20 +1,26 @@
+import { resolve } from 'node:path';
 import { InvalidArgumentError } from '@graft/core';
+import { writeFileAtomic } from '@graft/core/node';
 import { type FileImageDataset, openImageFolder, type SplitName } from '@graft/datasets/node';
 import { computeMetrics } from '@graft/trainer';
 import type { Command } from 'commander';
-import { parseChoice } from '../config/parse-values.js';
+import { parseChoice, parseInteger } from '../config/parse-values.js';
 import { formatTable } from '../format-table.js';
 import type { CommandOutput } from '../output.js';
 import { classifyDataset } from '../pipeline/classify-dataset.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
+import { renderTopLosses } from '../plots/top-losses.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
 import { writeJson } from '../run/run-directory.js';
+import { toStorageError } from '../run/storage-errors.js';
 
 const splits = ['train', 'val', 'test'] as const;
 
 interface EvalFlags {
   split?: string;
   save?: string;
+  topLosses?: string;
+  topLossesFile?: string;
 }
 
 /** `graft eval <run> <data>`: accuracy, loss, per-class metrics and confusion matrix. */
@@ -34,9 +40,18 @@ export function registerEvalCommand(program: Command, output: CommandOutput): vo
       `split of a train/val/test folder: ${splits.join(', ')} (default: test if present, else val)`,
     )
     .option('--save <file>', 'also write the full report as JSON')
+    .option(
+      '--top-losses <n>',
+      'also draw the n most confidently wrong images with true/predicted class (an SVG grid)',
+    )
+    .option('--top-losses-file <file.svg>', 'where --top-losses writes (default top-losses.svg)')
     .action(async (runPath: string, dataPath: string, options: EvalFlags) => {
       const split =
         options.split === undefined ? undefined : parseChoice('--split', options.split, splits);
+      const topLosses =
+        options.topLosses === undefined
+          ? undefined
+          : parseInteger('--top-losses', options.topLosses, { minimum: 1 });
       const classifier = await loadRunClassifier(await openClassifierSource(runPath));
       const preprocessing = classifier.metadata.graft.preprocessing;
       try {
@@ -74,6 +89,20 @@ export function registerEvalCommand(program: Command, output: CommandOutput): vo
           sources,
         });
         if (options.save) await writeJson(options.save, report);
+        if (topLosses !== undefined) {
+          const file = resolve(options.topLossesFile ?? 'top-losses.svg');
+          const svg = await renderTopLosses({
+            misclassified: report.misclassified,
+            classNames: trained,
+            count: topLosses,
+          });
+          await writeFileAtomic(file, svg).catch((error: unknown) => {
+            throw toStorageError(error, file);
+          });
+          output.info(
+            `top losses: ${Math.min(topLosses, report.misclassified.length)} of ${report.misclassified.length} misclassified images in ${file}`,
+          );
+        }
         if (output.json) {
           output.result(JSON.stringify(report, null, 2));
           return;
