@@ -66,7 +66,10 @@ describe('callbacks', () => {
     expect(stopper.bestEpoch).toBe(1);
     expect(stopper.stoppedEpoch).toBe(3);
     expect(result.history).toHaveLength(4);
-    expect(result.stopReason).toMatch(/early stopping: score/);
+    // The message counts epochs from 1, like the logs: the 0-based epoch 1 is the 2nd.
+    expect(result.stopReason).toBe(
+      'early stopping: score did not improve for 2 epochs (best 0.9 at epoch 2)',
+    );
     expect(headWeights()).toEqual(weightsAtBest);
     // The returned validation report describes the restored (epoch 1) weights, not the last epoch's.
     const bestLoss = result.history[1]?.val_loss ?? Number.NaN;

@@ -100,7 +100,8 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
       if (wait >= patience) {
         stoppedEpoch = epoch;
         context.control.stop(
-          `early stopping: ${monitor} did not improve for ${wait} epochs (best ${best} at epoch ${bestEpoch})`,
+          // Epochs counted from 1, as logs, checkpoints (epoch-NNNN) and reports number them.
+          `early stopping: ${monitor} did not improve for ${wait} epochs (best ${formatValue(best)} at epoch ${bestEpoch + 1})`,
         );
       }
     },
@@ -152,4 +153,9 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
       release();
     },
   };
+}
+
+/** Four significant digits: enough to tell epochs apart, short enough to read. */
+function formatValue(value: number): string {
+  return Number.isFinite(value) ? String(Number(value.toPrecision(4))) : String(value);
 }
