@@ -74,7 +74,7 @@ export function addTrainingFlags(command: Command): Command {
     )
     .option(
       '--augment <ops>',
-      'augmentation ops, e.g. randomFlip,randomRotation:degrees=15 (or a JSON pipeline)',
+      'augmentation ops joined by +, e.g. randomFlip+randomRotation:degrees=15,fill=0 (or a JSON pipeline)',
     )
     .option(
       '--head <head>',

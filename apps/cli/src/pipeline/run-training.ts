@@ -366,7 +366,10 @@ async function trainAndReport(options: {
     epochs: config.epochs,
   });
   const augmentation = config.augment
-    ? buildAugmentation(config.augment, { imageSize: backbone.preprocessing.inputSize })
+    ? buildAugmentation(config.augment, {
+        imageSize: backbone.preprocessing.inputSize,
+        onDeprecation: (message) => output.info(`graft: ${message}`),
+      })
     : undefined;
   const history = new HistoryLog(run.historyFile);
   // Lines past the checkpoint's epoch were written before a crash and are trained again.
