@@ -22,6 +22,7 @@ import { type FeatureWorkerPool, modelCheckpoint, saveClassifier } from '@graft/
 import { isModelFileReference } from '../config/backbone-reference.js';
 import { createHeadFromSpecification } from '../config/head-specification.js';
 import type { TrainConfig } from '../config/train-config.js';
+import { parseUnfreezeStages } from '../config/unfreeze-stages.js';
 import { exitCodes } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
 import {
@@ -443,6 +444,9 @@ async function trainAndReport(options: {
         {
           freezeEpochs: config.freezeEpochs,
           headLearningRate: config.headLearningRate,
+          ...(config.unfreezeStages !== undefined
+            ? { stages: parseUnfreezeStages(config.unfreezeStages, config.epochs) }
+            : {}),
           earlierHistory: history.records().map(({ epoch: _epoch, ...logs }) => logs as TrainLogs),
         },
       ),
