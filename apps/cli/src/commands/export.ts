@@ -3,16 +3,22 @@ import type { JsonObject } from '@graft/core';
 import { Classifier, type ClassifierMetadata, teachableMachineCompatibility } from '@graft/trainer';
 import { writeClassifierDirectory } from '@graft/trainer/node';
 import type { Command } from 'commander';
+import { parseChoice } from '../config/parse-values.js';
 import type { CommandOutput } from '../output.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
+import { writeOnnxExport } from './export-onnx.js';
+
+/** `--format` values: tfjs (the default, Teachable Machine's layout) or onnx. */
+const exportFormats = ['tfjs', 'onnx'] as const;
 
 /**
  * `graft export <run>`: a self-contained tfjs model directory: `model.json` + `weights.bin`
  * (backbone and head as one LayersModel) and `metadata.json` (TM's `labels`, `imageSize`, …, and
  * Graft's preprocessing). The classifier is loaded and written again, so a broken one is never
  * shipped and any classifier directory (a Teachable Machine export too, whose TM fields are kept
- * and whose preprocessing is recorded) comes out in the same layout.
+ * and whose preprocessing is recorded) comes out in the same layout. `--format onnx` writes
+ * `model.onnx` + `metadata.json` instead (see export-onnx.ts).
  */
 export function registerExportCommand(program: Command, output: CommandOutput): void {
   program
@@ -24,11 +30,23 @@ export function registerExportCommand(program: Command, output: CommandOutput): 
       '<run>',
       'run directory written by graft train, or a classifier directory (model.json, weights.bin, metadata.json: graft export, Teachable Machine)',
     )
-    .option('--out <dir>', 'output directory (default <run>/export)')
-    .action(async (runPath: string, options: { out?: string }) => {
+    .option('--out <dir>', 'output directory (default <run>/export, <run>/export-onnx for onnx)')
+    .option(
+      '--format <format>',
+      `tfjs (model.json + weights.bin) or onnx (model.onnx); both with metadata.json`,
+      'tfjs',
+    )
+    .action(async (runPath: string, options: { out?: string; format?: string }) => {
+      const format = parseChoice('--format', options.format, exportFormats);
       const source = await openClassifierSource(runPath);
-      const directory = resolve(options.out ?? join(source.root, 'export'));
+      const directory = resolve(
+        options.out ?? join(source.root, format === 'onnx' ? 'export-onnx' : 'export'),
+      );
       const classifier = await loadRunClassifier(source);
+      if (format === 'onnx') {
+        await reportOnnxExport({ classifier, directory, name: source.name, output });
+        return;
+      }
       const inputShape = classifier.model.inputs[0]?.shape;
       const outputShape = classifier.model.outputs[0]?.shape;
       // Teachable Machine's loader applies its own preprocessing whatever the metadata says: the
@@ -78,4 +96,38 @@ export function registerExportCommand(program: Command, output: CommandOutput): 
         ].join('\n'),
       );
     });
+}
+
+/** `--format onnx`: writes the ONNX export and prints what a downstream app needs to know. */
+async function reportOnnxExport(options: {
+  classifier: Classifier;
+  directory: string;
+  name: string;
+  output: CommandOutput;
+}): Promise<void> {
+  const { classifier, directory, name, output } = options;
+  let summary: Awaited<ReturnType<typeof writeOnnxExport>>;
+  try {
+    summary = await writeOnnxExport({ classifier, directory });
+  } finally {
+    classifier.dispose();
+  }
+  const preprocessing = classifier.metadata.graft.preprocessing;
+  if (output.json) {
+    output.result(
+      JSON.stringify(
+        { format: 'onnx', ...summary, labels: classifier.labels, preprocessing },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+  output.result(
+    [
+      `exported ${name} to ${directory}`,
+      `  model.onnx (${(summary.modelBytes / 2 ** 20).toFixed(1)} MiB): input ${JSON.stringify(summary.inputShape)} float32 NHWC → [null, ${classifier.labels.length}] probabilities`,
+      `  metadata.json (and the model's metadata_props): labels ${classifier.labels.join(', ')}; input is preprocessed pixels (see graft.preprocessing, docs/preprocessing.md)`,
+    ].join('\n'),
+  );
 }
