@@ -4,11 +4,20 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { normalizePixels, type Preprocessing, resizeImage } from '@graft/core';
+import {
+  InvalidArgumentError,
+  normalizePixels,
+  type Preprocessing,
+  resizeImage,
+} from '@graft/core';
 import { decodePixels } from '@graft/datasets/node';
+import { Classifier } from '@graft/trainer';
+import { teachableMachineBaseName, writeTeachableMachineClassifier } from '@graft/trainer/testing';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
 import { runInProcess as run } from '../testing/run-in-process.js';
+import { writeOnnxExport } from './export-onnx.js';
 
 // In-process `graft train` (MobileNetV2 0.35, 1 epoch, 3 + 3 ants/bees per split), `graft export --format
 // onnx`, then the exported model run by onnxruntime-node on real photos against `graft predict`.
@@ -67,6 +76,56 @@ afterAll(async () => {
   if (directory) await rm(directory, { recursive: true, force: true });
 });
 
+/**
+ * Largest |onnxruntime-node − graft predict| over {@link photos}: predict on `source` (a run or
+ * classifier directory); the ONNX side is a downstream app with only the exported files,
+ * preprocessing as metadata.json describes it (docs/preprocessing.md: Pillow-exact resize, then
+ * the float32 multiply-add).
+ */
+async function largestDifferenceFromPredict(source: string, exported: string): Promise<number> {
+  const predicted = await run('--json', 'predict', source, ...photos, '--top', '2');
+  expect(predicted.code, predicted.stderr).toBe(exitCodes.success);
+  const expected = (
+    JSON.parse(predicted.stdout) as { top: { className: string; probability: number }[] }[]
+  ).map((row) => Object.fromEntries(row.top.map((entry) => [entry.className, entry.probability])));
+  const metadata = JSON.parse(await readFile(join(exported, 'metadata.json'), 'utf8')) as {
+    labels: string[];
+    graft: { preprocessing: Preprocessing };
+  };
+  const preprocessing = metadata.graft.preprocessing;
+  const [height, width] = preprocessing.inputSize;
+  const input = new Float32Array(photos.length * height * width * 3);
+  for (const [index, photo] of photos.entries()) {
+    const decoded = await decodePixels(await readFile(photo), photo);
+    const pixels = resizeImage(decoded, {
+      imageSize: preprocessing.inputSize,
+      resize: preprocessing.resize,
+    });
+    input.set(normalizePixels(pixels, preprocessing), index * height * width * 3);
+  }
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(join(exported, 'model.onnx'));
+  const outputs = await session.run({
+    [session.inputNames[0] as string]: new ort.Tensor('float32', input, [
+      photos.length,
+      height,
+      width,
+      3,
+    ]),
+  });
+  const probabilities = outputs[session.outputNames[0] as string]?.data as Float32Array;
+  await session.release();
+  expect(probabilities).toHaveLength(photos.length * metadata.labels.length);
+  let largest = 0;
+  for (const [index, row] of expected.entries()) {
+    for (const [column, label] of metadata.labels.entries()) {
+      const value = probabilities[index * metadata.labels.length + column] as number;
+      largest = Math.max(largest, Math.abs(value - (row[label] as number)));
+    }
+  }
+  return largest;
+}
+
 describe('graft export --format onnx', () => {
   it('writes model.onnx and metadata.json with the labels and preprocessing graft predict uses', async () => {
     expect((await readdir(exportDir)).sort()).toEqual(['metadata.json', 'model.onnx']);
@@ -82,55 +141,30 @@ describe('graft export --format onnx', () => {
   });
 
   it('gives the probabilities graft predict gives, run by onnxruntime-node (within 1e-4)', async () => {
-    const predicted = await run('--json', 'predict', runRoot, ...photos, '--top', '2');
-    expect(predicted.code, predicted.stderr).toBe(exitCodes.success);
-    const expected = (
-      JSON.parse(predicted.stdout) as { top: { className: string; probability: number }[] }[]
-    ).map((row) =>
-      Object.fromEntries(row.top.map((entry) => [entry.className, entry.probability])),
-    );
-
-    // A downstream app: only the exported files, preprocessing as metadata.json describes it
-    // (docs/preprocessing.md: Pillow-exact resize, then the float32 multiply-add).
-    const metadata = JSON.parse(await readFile(join(exportDir, 'metadata.json'), 'utf8')) as {
-      labels: string[];
-      graft: { preprocessing: Preprocessing };
-    };
-    const preprocessing = metadata.graft.preprocessing;
-    const [height, width] = preprocessing.inputSize;
-    const input = new Float32Array(photos.length * height * width * 3);
-    for (const [index, photo] of photos.entries()) {
-      const decoded = await decodePixels(await readFile(photo), photo);
-      const pixels = resizeImage(decoded, {
-        imageSize: preprocessing.inputSize,
-        resize: preprocessing.resize,
-      });
-      input.set(normalizePixels(pixels, preprocessing), index * height * width * 3);
-    }
-    const ort = await import('onnxruntime-node');
-    const session = await ort.InferenceSession.create(join(exportDir, 'model.onnx'));
-    const outputs = await session.run({
-      [session.inputNames[0] as string]: new ort.Tensor('float32', input, [
-        photos.length,
-        height,
-        width,
-        3,
-      ]),
-    });
-    const probabilities = outputs[session.outputNames[0] as string]?.data as Float32Array;
-    await session.release();
-    expect(probabilities).toHaveLength(photos.length * 2);
-    let largest = 0;
-    for (const [index, row] of expected.entries()) {
-      for (const [column, label] of metadata.labels.entries()) {
-        const difference = Math.abs(
-          (probabilities[index * 2 + column] as number) - (row[label] as number),
-        );
-        largest = Math.max(largest, difference);
-      }
-    }
+    const largest = await largestDifferenceFromPredict(runRoot, exportDir);
     console.log(
       `onnxruntime-node vs graft predict, ${photos.length} photos: largest probability difference ${largest}`,
+    );
+    expect(largest).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('exports a genuine Teachable Machine classifier directory with its preprocessing (within 1e-4)', async () => {
+    const tmDirectory = join(directory, 'my-tm-model');
+    await writeTeachableMachineClassifier({
+      directory: tmDirectory,
+      baseDirectory: join(shared, 'weights', 'teachable-machine', teachableMachineBaseName),
+      labels: ['ants', 'bees'],
+    });
+    const out = join(directory, 'tm-onnx');
+    const exported = await run('export', tmDirectory, '--format', 'onnx', '--out', out);
+    expect(exported.code, exported.stderr).toBe(exitCodes.success);
+    expect(exported.stdout).toContain('model.onnx');
+    const metadata = JSON.parse(await readFile(join(out, 'metadata.json'), 'utf8'));
+    // Teachable Machine's x / 127 - 1, recorded when the directory was read.
+    expect(metadata.graft.preprocessing.inputRange).toEqual([-1, 128 / 127]);
+    const largest = await largestDifferenceFromPredict(tmDirectory, out);
+    console.log(
+      `Teachable Machine classifier, onnxruntime-node vs graft predict, ${photos.length} photos: largest probability difference ${largest}`,
     );
     expect(largest).toBeLessThanOrEqual(1e-4);
   });
@@ -150,6 +184,34 @@ describe('graft export --format onnx', () => {
     const result = await run('export', runRoot, '--out', out);
     expect(result.code, result.stderr).toBe(exitCodes.success);
     expect((await readdir(out)).sort()).toEqual(['metadata.json', 'model.json', 'weights.bin']);
+  });
+});
+
+describe('writeOnnxExport', () => {
+  it('refuses a classifier with a layer the converter lacks, naming it, and writes nothing', async () => {
+    const input = tfl.input({ shape: [8, 3] });
+    const convolved = tfl.layers
+      .conv1d({ filters: 2, kernelSize: 3, name: 'my_conv1d' })
+      .apply(input) as tfl.SymbolicTensor;
+    const flat = tfl.layers.flatten().apply(convolved) as tfl.SymbolicTensor;
+    const probabilities = tfl.layers
+      .dense({ units: 2, activation: 'softmax' })
+      .apply(flat) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: probabilities });
+    const trained = JSON.parse(await readFile(join(runRoot, 'model', 'metadata.json'), 'utf8'));
+    const classifier = new Classifier({ model, metadata: trained });
+    const out = join(directory, 'refused');
+    try {
+      await expect(writeOnnxExport({ classifier, directory: out })).rejects.toThrow(
+        /--format.*my_conv1d.*--format tfjs exports any classifier/s,
+      );
+      await expect(writeOnnxExport({ classifier, directory: out })).rejects.toBeInstanceOf(
+        InvalidArgumentError,
+      );
+    } finally {
+      classifier.dispose();
+    }
+    expect(existsSync(out)).toBe(false);
   });
 });
 

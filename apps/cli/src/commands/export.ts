@@ -24,7 +24,7 @@ export function registerExportCommand(program: Command, output: CommandOutput): 
   program
     .command('export')
     .description(
-      'write a tfjs model directory (Teachable Machine layout: model.json, weights.bin, metadata.json)',
+      'write a tfjs model directory (Teachable Machine layout: model.json, weights.bin, metadata.json), or with --format onnx model.onnx + metadata.json',
     )
     .argument(
       '<run>',
