@@ -65,7 +65,11 @@ describe.runIf(browserTestsEnabled)('playground with an ONNX model in Debian Chr
       for await (const batch of dataset.batches({ batchSize: 3 })) {
         const probabilities = classifier.predictProbabilities(batch.images);
         for (const row of (await probabilities.array()) as number[][]) {
-          expected.push(Object.fromEntries(classifier.labels.map((label, i) => [label, row[i]])));
+          expected.push(
+            Object.fromEntries(
+              classifier.labels.map((label, column) => [label, row[column] as number]),
+            ),
+          );
         }
         probabilities.dispose();
         disposeBatch(batch);
