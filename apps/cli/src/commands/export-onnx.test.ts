@@ -158,7 +158,10 @@ describe('graft export --format onnx', () => {
     const out = join(directory, 'tm-onnx');
     const exported = await run('export', tmDirectory, '--format', 'onnx', '--out', out);
     expect(exported.code, exported.stderr).toBe(exitCodes.success);
-    expect(exported.stdout).toContain('model.onnx');
+    expect(exported.stdout).toMatch(
+      /model\.onnx \([\d.]+ MiB\): input \[null,224,224,3\] float32 NHWC → \[null, 2\] probabilities/,
+    );
+    expect(exported.stdout).toContain('labels ants, bees');
     const metadata = JSON.parse(await readFile(join(out, 'metadata.json'), 'utf8'));
     // Teachable Machine's x / 127 - 1, recorded when the directory was read.
     expect(metadata.graft.preprocessing.inputRange).toEqual([-1, 128 / 127]);

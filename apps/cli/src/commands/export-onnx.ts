@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '@graft/core';
 import { writeFileAtomic } from '@graft/core/node';
 import { exportClassifierToOnnx, onnxSupport } from '@graft/onnx';
 import type { Classifier } from '@graft/trainer';
+import type { CommandOutput } from '../output.js';
 
 /** What `graft export --format onnx` wrote, for the summary. */
 export interface OnnxExportSummary {
@@ -45,4 +46,42 @@ export async function writeOnnxExport(options: {
   );
   const [height, width] = classifier.metadata.graft.preprocessing.inputSize;
   return { directory, modelBytes: files.model.byteLength, inputShape: [null, height, width, 3] };
+}
+
+/** `--format onnx`: writes the ONNX export and prints what a downstream app needs to know. */
+export async function reportOnnxExport(options: {
+  /** The loaded classifier; disposed here. */
+  classifier: Classifier;
+  /** Output directory (created). */
+  directory: string;
+  /** The run's name, for the summary. */
+  name: string;
+  /** Where the summary goes (text or --json). */
+  output: CommandOutput;
+}): Promise<void> {
+  const { classifier, directory, name, output } = options;
+  let summary: Awaited<ReturnType<typeof writeOnnxExport>>;
+  try {
+    summary = await writeOnnxExport({ classifier, directory });
+  } finally {
+    classifier.dispose();
+  }
+  const preprocessing = classifier.metadata.graft.preprocessing;
+  if (output.json) {
+    output.result(
+      JSON.stringify(
+        { format: 'onnx', ...summary, labels: classifier.labels, preprocessing },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+  output.result(
+    [
+      `exported ${name} to ${directory}`,
+      `  model.onnx (${(summary.modelBytes / 2 ** 20).toFixed(1)} MiB): input ${JSON.stringify(summary.inputShape)} float32 NHWC → [null, ${classifier.labels.length}] probabilities`,
+      `  metadata.json (and the model's metadata_props): labels ${classifier.labels.join(', ')}; input is preprocessed pixels (see graft.preprocessing, docs/preprocessing.md)`,
+    ].join('\n'),
+  );
 }

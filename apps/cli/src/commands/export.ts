@@ -7,7 +7,7 @@ import { parseChoice } from '../config/parse-values.js';
 import type { CommandOutput } from '../output.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
-import { writeOnnxExport } from './export-onnx.js';
+import { reportOnnxExport } from './export-onnx.js';
 
 /** `--format` values: tfjs (the default, Teachable Machine's layout) or onnx. */
 const exportFormats = ['tfjs', 'onnx'] as const;
@@ -33,7 +33,7 @@ export function registerExportCommand(program: Command, output: CommandOutput): 
     .option('--out <dir>', 'output directory (default <run>/export, <run>/export-onnx for onnx)')
     .option(
       '--format <format>',
-      `tfjs (model.json + weights.bin) or onnx (model.onnx); both with metadata.json`,
+      'tfjs (model.json + weights.bin) or onnx (model.onnx); both with metadata.json',
       'tfjs',
     )
     .action(async (runPath: string, options: { out?: string; format?: string }) => {
@@ -96,38 +96,4 @@ export function registerExportCommand(program: Command, output: CommandOutput): 
         ].join('\n'),
       );
     });
-}
-
-/** `--format onnx`: writes the ONNX export and prints what a downstream app needs to know. */
-async function reportOnnxExport(options: {
-  classifier: Classifier;
-  directory: string;
-  name: string;
-  output: CommandOutput;
-}): Promise<void> {
-  const { classifier, directory, name, output } = options;
-  let summary: Awaited<ReturnType<typeof writeOnnxExport>>;
-  try {
-    summary = await writeOnnxExport({ classifier, directory });
-  } finally {
-    classifier.dispose();
-  }
-  const preprocessing = classifier.metadata.graft.preprocessing;
-  if (output.json) {
-    output.result(
-      JSON.stringify(
-        { format: 'onnx', ...summary, labels: classifier.labels, preprocessing },
-        null,
-        2,
-      ),
-    );
-    return;
-  }
-  output.result(
-    [
-      `exported ${name} to ${directory}`,
-      `  model.onnx (${(summary.modelBytes / 2 ** 20).toFixed(1)} MiB): input ${JSON.stringify(summary.inputShape)} float32 NHWC → [null, ${classifier.labels.length}] probabilities`,
-      `  metadata.json (and the model's metadata_props): labels ${classifier.labels.join(', ')}; input is preprocessed pixels (see graft.preprocessing, docs/preprocessing.md)`,
-    ].join('\n'),
-  );
 }
