@@ -101,6 +101,35 @@ describe('convertToOnnx', () => {
     },
   );
 
+  it('converts a top-level Sequential model', async () => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({
+          inputShape: [6, 6, 2],
+          filters: 3,
+          kernelSize: 3,
+          kernelInitializer: tfl.initializers.glorotUniform({ seed: 6 }),
+        }),
+        tfl.layers.flatten({}),
+        tfl.layers.dense({
+          units: 4,
+          activation: 'softmax',
+          kernelInitializer: tfl.initializers.glorotUniform({ seed: 7 }),
+        }),
+      ],
+    });
+    const input = tf.randomUniform([3, 6, 6, 2], -1, 1, 'float32', 8);
+    const agreement = await compareWithOnnxRuntime({
+      model,
+      bytes: convertToOnnx({ model }),
+      input,
+    });
+    expect(agreement.onnxShape).toEqual([3, 4]);
+    expect(agreement.maxAbsolute).toBeLessThan(1e-6);
+    input.dispose();
+    model.dispose();
+  });
+
   it('rejects an unknown opset and non-string metadata, naming the argument', () => {
     const model = smallConvNet();
     expect(() => convertToOnnx({ model, opsetVersion: 9 })).toThrow(InvalidArgumentError);
