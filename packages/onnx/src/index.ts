@@ -29,6 +29,13 @@ export {
 } from './describe-onnx-model.js';
 export { UnsupportedLayerError } from './errors/unsupported-layer-error.js';
 export {
+  type ExportClassifierToOnnxOptions,
+  exportClassifierToOnnx,
+  type OnnxClassifierFiles,
+  type OnnxClassifierMetadata,
+  onnxMetadataKeys,
+} from './export-classifier-to-onnx.js';
+export {
   type OnnxAttributeValue,
   OnnxGraphBuilder,
   type OnnxNodeOptions,
