@@ -1,8 +1,4 @@
-import {
-  defaultCropFraction,
-  type ImageView,
-  type ResizePolicy,
-} from '@graft/core';
+import { defaultCropFraction, type ImageView, type ResizePolicy } from '@graft/core';
 import sharp, { type Sharp } from 'sharp';
 import { decodeBmp, isBmp } from '../decoders/decode-bmp.js';
 import { decodeNetpbm, isNetpbm } from '../decoders/decode-netpbm.js';
