@@ -104,7 +104,8 @@ export class PixelCache {
     const states = await Promise.all(
       this.sources.map((path) =>
         stat(path).then(
-          (info): SourceState => ({ size: info.size, mtimeMs: info.mtimeMs }),
+          // Whole milliseconds, as `stats.mtime` rounds them (sub-ms digits do not survive `utimes`).
+          (info): SourceState => ({ size: info.size, mtimeMs: Math.round(info.mtimeMs) }),
           () => undefined,
         ),
       ),

@@ -1,3 +1,4 @@
+import type { ViewPlannableAugmentation } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { knownFields, oneOf, probability } from '../../validate.js';
 import { defineImageOp } from '../define-image-op.js';
@@ -28,7 +29,7 @@ function flipUpDown(images: tf.Tensor4D): tf.Tensor4D {
 }
 
 /** Mirrors each image with the given probability. */
-export function randomFlip(options: RandomFlipOptions = {}): ImageOp {
+export function randomFlip(options: RandomFlipOptions = {}): ImageOp & ViewPlannableAugmentation {
   knownFields(name, options as never, ['mode', 'probability']);
   const mode = oneOf(`${name}.mode`, options.mode ?? 'horizontal', [
     'horizontal',

@@ -1,4 +1,4 @@
-import type { SeededRandom } from '@graft/core';
+import type { SeededRandom, ViewPlannableAugmentation } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { knownFields, range, size } from '../../validate.js';
 import { defineImageOp } from '../define-image-op.js';
@@ -22,7 +22,9 @@ const name = 'randomResizedCrop';
  * `RandomResizedCrop` (10 tries, then a centre crop at the nearest valid ratio). One
  * `cropAndResize` call with one box per image.
  */
-export function randomResizedCrop(options: RandomResizedCropOptions): ImageOp {
+export function randomResizedCrop(
+  options: RandomResizedCropOptions,
+): ImageOp & ViewPlannableAugmentation {
   knownFields(name, options as never, ['size', 'scale', 'ratio']);
   const outputSize = size(`${name}.size`, options.size);
   const scale = range(`${name}.scale`, options.scale ?? [0.08, 1], { lower: 0, upper: 1 });
