@@ -1,7 +1,7 @@
 import type { ImageDataset, Preprocessing } from '@graft/core';
 import { InvalidArgumentError } from '@graft/core';
 import { stratifiedSplit } from '@graft/datasets';
-import { openCifar, openImageFolder } from '@graft/datasets/node';
+import { openCifar, openImageFolder, type PixelCacheOptions } from '@graft/datasets/node';
 
 /** The datasets of a run. */
 export interface TrainingData {
@@ -31,6 +31,8 @@ export interface LoadTrainingDataOptions {
   seed: number;
   /** The backbone's preprocessing: images are decoded and resized to its input size. */
   preprocessing: Preprocessing;
+  /** Decoded-pixel cache of an image folder's augmented views. Default: none. */
+  pixelCache?: PixelCacheOptions | undefined;
 }
 
 /** True for the dataset names `graft train` reads instead of a folder. */
@@ -78,6 +80,7 @@ export async function loadTrainingData(options: LoadTrainingDataOptions): Promis
     imageSize: options.preprocessing.inputSize,
     resize: options.preprocessing.resize,
     onBadImage: 'skip',
+    ...(options.pixelCache ? { pixelCache: options.pixelCache } : {}),
   });
   const skipped = [...folder.report.skipped];
   // The folder's live list: its datasets add each image they skip while streaming.

@@ -63,6 +63,7 @@ import {
   trainingBackboneSpec,
   weightProvenanceOf,
 } from './training-backbone.js';
+import { trainingPixelCache } from './training-pixel-cache.js';
 import { startTrainingWorkersFor, type TrainingWorkers } from './training-workers.js';
 
 /** Options of {@link runTraining}. */
@@ -287,6 +288,8 @@ async function trainIntoRun(
       split: config.split,
       seed: config.seed,
       preprocessing: backbone.preprocessing,
+      // Augmented epochs re-read every image: decoded frames are cached (training-pixel-cache.ts).
+      pixelCache: config.augment ? trainingPixelCache({ output }) : undefined,
     });
     reportFiles(output, 'skipped', data.skipped);
     output.info(
