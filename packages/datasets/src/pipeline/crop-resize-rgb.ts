@@ -11,8 +11,8 @@ export interface CropResizeRgbOptions {
 }
 
 /**
- * Crops interleaved RGB bytes, resizes the crop bilinearly (half-pixel centres, edge clamped, no
- * antialias: callers keep the reduction under ~1.5x) and mirrors it, in one pass over the output.
+ * Crops interleaved RGB bytes, resizes the crop bilinearly (half-pixel centres, edge clamped,
+ * weights in 1/256 px steps, no antialias: callers keep the reduction under ~1.5x) and mirrors it, in one pass over the output.
  * Plain typed-array arithmetic, ~0.5 ms for 224x224 in V8, several times cheaper than a libvips
  * pipeline's fixed cost for images this small. Augmented views only (not Pillow-exact).
  */
@@ -21,10 +21,10 @@ export function cropResizeRgb(pixels: Uint8Array, options: CropResizeRgbOptions)
   const { top, left, height, width } = options.box;
   const [outputHeight, outputWidth] = options.outputSize;
   const output = new Uint8Array(outputHeight * outputWidth * 3);
-  // Per output column: the two source byte offsets and the weight of the right one.
+  // Fixed point: weights in 1/256ths, so the inner loop is small-integer arithmetic in V8.
   const columnLeft = new Int32Array(outputWidth);
   const columnRight = new Int32Array(outputWidth);
-  const columnWeight = new Float32Array(outputWidth);
+  const columnWeight = new Int32Array(outputWidth);
   const scaleX = width / outputWidth;
   for (let x = 0; x < outputWidth; x++) {
     const sourceX = Math.min(Math.max((x + 0.5) * scaleX - 0.5, 0), width - 1);
@@ -33,7 +33,7 @@ export function cropResizeRgb(pixels: Uint8Array, options: CropResizeRgbOptions)
     const target = options.flipHorizontal ? outputWidth - 1 - x : x;
     columnLeft[target] = (left + x0) * 3;
     columnRight[target] = (left + x1) * 3;
-    columnWeight[target] = sourceX - x0;
+    columnWeight[target] = Math.round((sourceX - x0) * 256);
   }
   const scaleY = height / outputHeight;
   let out = 0;
@@ -41,35 +41,27 @@ export function cropResizeRgb(pixels: Uint8Array, options: CropResizeRgbOptions)
     const sourceY = Math.min(Math.max((y + 0.5) * scaleY - 0.5, 0), height - 1);
     const y0 = Math.floor(sourceY);
     const y1 = Math.min(y0 + 1, height - 1);
-    const weightY = sourceY - y0;
+    const weightY = Math.round((sourceY - y0) * 256);
+    const keepY = 256 - weightY;
     const row0 = (top + y0) * sourceWidth * 3;
     const row1 = (top + y1) * sourceWidth * 3;
     for (let x = 0; x < outputWidth; x++) {
+      const weightX = columnWeight[x] as number;
+      const keepX = 256 - weightX;
       const a = row0 + (columnLeft[x] as number);
       const b = row0 + (columnRight[x] as number);
       const c = row1 + (columnLeft[x] as number);
       const d = row1 + (columnRight[x] as number);
-      const weightX = columnWeight[x] as number;
-      // Unrolled over R, G, B; values stay in [0, 255], so `+ 0.5 | 0` rounds.
-      const upperR =
-        (pixels[a] as number) + ((pixels[b] as number) - (pixels[a] as number)) * weightX;
-      const lowerR =
-        (pixels[c] as number) + ((pixels[d] as number) - (pixels[c] as number)) * weightX;
-      const upperG =
-        (pixels[a + 1] as number) +
-        ((pixels[b + 1] as number) - (pixels[a + 1] as number)) * weightX;
-      const lowerG =
-        (pixels[c + 1] as number) +
-        ((pixels[d + 1] as number) - (pixels[c + 1] as number)) * weightX;
-      const upperB =
-        (pixels[a + 2] as number) +
-        ((pixels[b + 2] as number) - (pixels[a + 2] as number)) * weightX;
-      const lowerB =
-        (pixels[c + 2] as number) +
-        ((pixels[d + 2] as number) - (pixels[c + 2] as number)) * weightX;
-      output[out] = (upperR + (lowerR - upperR) * weightY + 0.5) | 0;
-      output[out + 1] = (upperG + (lowerG - upperG) * weightY + 0.5) | 0;
-      output[out + 2] = (upperB + (lowerB - upperB) * weightY + 0.5) | 0;
+      // Unrolled over R, G, B; the sum is in 1/65536ths, + 32768 rounds to nearest.
+      const upperR = (pixels[a] as number) * keepX + (pixels[b] as number) * weightX;
+      const lowerR = (pixels[c] as number) * keepX + (pixels[d] as number) * weightX;
+      const upperG = (pixels[a + 1] as number) * keepX + (pixels[b + 1] as number) * weightX;
+      const lowerG = (pixels[c + 1] as number) * keepX + (pixels[d + 1] as number) * weightX;
+      const upperB = (pixels[a + 2] as number) * keepX + (pixels[b + 2] as number) * weightX;
+      const lowerB = (pixels[c + 2] as number) * keepX + (pixels[d + 2] as number) * weightX;
+      output[out] = (upperR * keepY + lowerR * weightY + 32768) >> 16;
+      output[out + 1] = (upperG * keepY + lowerG * weightY + 32768) >> 16;
+      output[out + 2] = (upperB * keepY + lowerB * weightY + 32768) >> 16;
       out += 3;
     }
   }
