@@ -219,7 +219,8 @@ export class PixelCachePass {
       this.misses++;
       return undefined;
     }
-    const frame = new Uint8Array(this.options.frameBytes);
+    // Every byte is overwritten by the read (checked below): no need to zero it first.
+    const frame = Buffer.allocUnsafe(this.options.frameBytes);
     const { bytesRead } = await reader.read(frame, 0, frame.length, slot * frame.length);
     if (bytesRead !== frame.length) {
       this.misses++;
