@@ -50,8 +50,8 @@ describe('viewPlanner', () => {
         const image = pixels[index] as number[][][];
         const right = view.left + view.width - 1;
         const bottom = view.top + view.height - 1;
-        const [firstY, firstX] = image[0]?.[0] as number[];
-        const [lastY, lastX] = image[7]?.[7] as number[];
+        const [firstY, firstX] = (image[0] as number[][])[0] as number[];
+        const [lastY, lastX] = (image[7] as number[][])[7] as number[];
         expect(firstY).toBeCloseTo(view.top, 1);
         expect(lastY).toBeCloseTo(bottom, 1);
         // A flipped view starts at the crop's right edge.
