@@ -8,7 +8,7 @@ import {
   normalizeImages,
 } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { fuseAugmentation } from '../training/fuse-augmentation.js';
+import { fuseAugmentation, fusesAugmentation } from '../training/fuse-augmentation.js';
 import { toTargets } from '../training/loss.js';
 import { backboneCacheIdentity } from './backbone-cache-identity.js';
 import { hashImages } from './content-hash.js';
@@ -322,6 +322,8 @@ function keyPrefix(options: ExtractFeaturesOptions, identity: string): Promise<s
       `seed=${options.seed ?? 0}`,
       `batch=${options.batchSize}`,
     );
+    // Crops cut by the decoder are resampled differently from the tensor ops' (fuse-augmentation.ts).
+    if (fusesAugmentation(options.data, options.augmentation)) parts.push('views=decoder');
   } else {
     parts.push('clean');
   }

@@ -9,7 +9,7 @@ import type {
 } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { fuseAugmentation } from './fuse-augmentation.js';
+import { fuseAugmentation, fusesAugmentation } from './fuse-augmentation.js';
 
 const tail: ImageAugmentation = {
   name: 'tail',
@@ -86,5 +86,8 @@ describe('fuseAugmentation', () => {
     const unplannable = { ...tail, viewPlanner: () => undefined };
     expect(fuseAugmentation(dataset, unplannable, () => 0).augmentation).toBe(unplannable);
     expect(fuseAugmentation(dataset, undefined, () => 0).augmentation).toBeUndefined();
+    expect(fusesAugmentation(dataset, plannable)).toBe(true);
+    expect(fusesAugmentation(plain, plannable)).toBe(false);
+    expect(fusesAugmentation(dataset, unplannable)).toBe(false);
   });
 });

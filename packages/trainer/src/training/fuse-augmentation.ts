@@ -44,3 +44,18 @@ export function fuseAugmentation(
   };
   return { data: fused, augmentation: planner.rest };
 }
+
+/**
+ * True when {@link fuseAugmentation} would hand crops to the decoder: its views are resampled
+ * differently from the tensor path's, so feature caches must key them apart.
+ */
+export function fusesAugmentation(
+  data: ImageDataset,
+  augmentation: ImageAugmentation | undefined,
+): boolean {
+  return (
+    isViewPlannable(augmentation) &&
+    isViewBatchSource(data) &&
+    augmentation.viewPlanner() !== undefined
+  );
+}
