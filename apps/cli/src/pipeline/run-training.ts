@@ -71,6 +71,7 @@ import {
   trainingBackboneSpec,
   weightProvenanceOf,
 } from './training-backbone.js';
+import { trainingPixelCache } from './training-pixel-cache.js';
 import { startTrainingWorkersFor, type TrainingWorkers } from './training-workers.js';
 
 /** Options of {@link runTraining}. */
@@ -299,6 +300,8 @@ async function trainIntoRun(
       seed: config.seed,
       preprocessing: backbone.preprocessing,
       ...(config.splitManifest !== undefined ? { splitManifest: config.splitManifest } : {}),
+      // Augmented epochs re-read every image: decoded frames are cached (training-pixel-cache.ts).
+      pixelCache: config.augment ? trainingPixelCache({ output }) : undefined,
     });
     reportFiles(output, 'skipped', data.skipped);
     // Which file went to which split: `--split-manifest` reuses it, `graft eval` can check it.
