@@ -72,7 +72,7 @@ describe('graft train --engine (built binary)', () => {
     const onnx = await train('onnx', 'run-onnx');
     expect(onnx.code).toBe(exitCodes.success);
     expect(onnx.stderr).toMatch(
-      /feature engine: onnxruntime \(onnxruntime-node 1\.\d+\.\d+, cpu provider, \d+ threads?; graph converted into .*\.onnx\) — onnxruntime-node .* loads and mobilenet_v2_0\.35_224.* converts to ONNX/,
+      /feature engine: onnxruntime \(onnxruntime-node 1\.\d+\.\d+, cpu provider, \d+ threads?; graph converted into .*\.onnx\) — --engine onnx: onnxruntime-node .* loads and mobilenet_v2_0\.35_224.* converts to ONNX/,
     );
     expect(onnx.stderr).not.toMatch(/feature-extraction workers/);
     expect(await readdir(join(directory, 'cache', 'onnx'))).toHaveLength(1);
@@ -82,7 +82,9 @@ describe('graft train --engine (built binary)', () => {
     // --json hides information: check the run through its summary, the engine through --verbose.
     const autoSummary = JSON.parse(auto.stdout) as Summary;
     const verbose = await train('auto', 'run-auto-verbose', ['--verbose']);
-    expect(verbose.stderr).toMatch(/feature engine: onnxruntime .*graph reused from .*— auto: /);
+    expect(verbose.stderr).toMatch(
+      /feature engine: onnxruntime .*graph reused from .*— --engine auto: onnxruntime-node/,
+    );
     expect(await readdir(join(directory, 'cache', 'onnx'))).toHaveLength(1);
 
     const tfjs = await train('tfjs', 'run-tfjs', ['--json']);
@@ -92,7 +94,7 @@ describe('graft train --engine (built binary)', () => {
     expect(autoSummary.validation.accuracy).toBe(tfjsSummary.validation.accuracy);
     expect(autoSummary.validation.loss).toBeCloseTo(tfjsSummary.validation.loss, 3);
     const tfjsVerbose = await train('tfjs', 'run-tfjs-verbose', ['--extraction-workers', '1']);
-    expect(tfjsVerbose.stderr).toMatch(/feature engine: tfjs — asked for \(--engine tfjs\)/);
+    expect(tfjsVerbose.stderr).toMatch(/feature engine: tfjs — --engine tfjs: asked for/);
   }, 600_000);
 
   it('onnx that cannot run is an error naming the reason; a bad value names the choices', async () => {
@@ -116,7 +118,7 @@ describe('graft doctor (built binary)', () => {
       /onnxruntime-node 1\.\d+\.\d+ loads; execution providers: cpu(, [^\n]+)?\n/,
     );
     expect(text.stdout).toMatch(
-      /auto picks onnxruntime for mobilenet_v2_1\.0_224 frozen extraction: auto: onnxruntime-node/,
+      /auto picks onnxruntime for mobilenet_v2_1\.0_224 frozen extraction: onnxruntime-node/,
     );
     const json = await runBinary(['--json', 'doctor'], { env });
     expect(JSON.parse(json.stdout).engine).toMatchObject({

@@ -69,16 +69,19 @@ export async function startFeatureEngine(options: {
       });
       say.call(
         output,
-        `feature engine: onnxruntime (${computer.engine.detail}; graph ${computer.graph.reused ? 'reused from' : 'converted into'} ${computer.graph.path}) — ${choice.reason}`,
+        `feature engine: onnxruntime (${computer.engine.detail}; graph ${computer.graph.reused ? 'reused from' : 'converted into'} ${computer.graph.path}) — --engine ${options.requested}: ${choice.reason}`,
       );
       return computer;
     } catch (error) {
       if (options.requested === 'onnx') throw error;
       const message = error instanceof Error ? error.message : String(error);
-      say.call(output, `feature engine: tfjs — ONNX Runtime failed, falling back: ${message}`);
+      say.call(
+        output,
+        `feature engine: tfjs — --engine auto: ONNX Runtime failed, falling back: ${message}`,
+      );
       return options.startTfjs();
     }
   }
-  say.call(output, `feature engine: tfjs — ${choice.reason}`);
+  say.call(output, `feature engine: tfjs — --engine ${options.requested}: ${choice.reason}`);
   return options.startTfjs();
 }

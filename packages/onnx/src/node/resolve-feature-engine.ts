@@ -49,7 +49,7 @@ export async function resolveFeatureEngine(
       expected: `must be one of ${featureEngineRequests.join(', ')}`,
     });
   }
-  if (requested === 'tfjs') return { engine: 'tfjs', reason: 'asked for (--engine tfjs)' };
+  if (requested === 'tfjs') return { engine: 'tfjs', reason: 'asked for' };
   const unavailable = (reason: string): FeatureEngineChoice => {
     if (requested === 'onnx') {
       throw new GraftError({
@@ -73,6 +73,6 @@ export async function resolveFeatureEngine(
   }
   return {
     engine: 'onnxruntime',
-    reason: `${requested === 'auto' ? 'auto: ' : ''}onnxruntime-node ${probe.version} loads and ${backbone.weightsId} converts to ONNX`,
+    reason: `onnxruntime-node ${probe.version} loads and ${backbone.weightsId} converts to ONNX`,
   };
 }
