@@ -76,6 +76,13 @@ export async function createOnnxFeatureComputer(
       expected: "must name at least one provider, e.g. ['cpu'] or ['cuda', 'cpu']",
     });
   }
+  if (options.cacheIdentity !== undefined && !/^[0-9a-f]{64}$/.test(options.cacheIdentity)) {
+    throw new InvalidArgumentError({
+      argument: 'cacheIdentity',
+      value: options.cacheIdentity,
+      expected: "must be backboneCacheIdentity(backbone)'s 64 hex digits",
+    });
+  }
   const runtime = await loadOnnxRuntime(options.importer);
   const network = backbone.inferenceModel?.() ?? backbone.model;
   const convert = () => convertToOnnx({ model: network });
