@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import protobuf from 'protobufjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { convertToOnnx, irVersionOfOpset } from './convert-to-onnx.js';
+import { convertToOnnx, irVersionOfOpset, onnxConverterVersion } from './convert-to-onnx.js';
 import { describeOnnxModel } from './describe-onnx-model.js';
 import { UnsupportedLayerError } from './errors/unsupported-layer-error.js';
 import { registerLayerConverter, unregisterLayerConverter } from './index.js';
@@ -62,6 +62,7 @@ describe('convertToOnnx', () => {
     expect(decoded.irVersion).toBe(8);
     expect(decoded.opsetImport).toEqual([{ domain: '', version: 17 }]);
     expect(decoded.producerName).toBe('graft');
+    expect(describeOnnxModel(bytes).producerVersion).toBe(String(onnxConverterVersion));
     expect(decoded.graph.node.map((node) => node.opType)).toEqual([
       'Transpose',
       'Conv',
@@ -85,15 +86,49 @@ describe('convertToOnnx', () => {
   });
 
   it.each(Object.entries(irVersionOfOpset))(
-    'opset %s is written with IR version %s',
-    (opset, ir) => {
+    'opset %s is written with IR version %s and runs in ONNX Runtime',
+    async (opset, ir) => {
       const model = smallConvNet();
-      const description = describeOnnxModel(convertToOnnx({ model, opsetVersion: Number(opset) }));
+      const bytes = convertToOnnx({ model, opsetVersion: Number(opset) });
+      const description = describeOnnxModel(bytes);
       expect(description.opsetVersion).toBe(Number(opset));
       expect(description.irVersion).toBe(ir);
+      const input = tf.randomUniform([2, 8, 8, 3], -1, 1, 'float32', 4);
+      const agreement = await compareWithOnnxRuntime({ model, bytes, input });
+      expect(agreement.maxAbsolute).toBeLessThan(1e-6);
+      input.dispose();
       model.dispose();
     },
   );
+
+  it('converts a top-level Sequential model', async () => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({
+          inputShape: [6, 6, 2],
+          filters: 3,
+          kernelSize: 3,
+          kernelInitializer: tfl.initializers.glorotUniform({ seed: 6 }),
+        }),
+        tfl.layers.flatten({}),
+        tfl.layers.dense({
+          units: 4,
+          activation: 'softmax',
+          kernelInitializer: tfl.initializers.glorotUniform({ seed: 7 }),
+        }),
+      ],
+    });
+    const input = tf.randomUniform([3, 6, 6, 2], -1, 1, 'float32', 8);
+    const agreement = await compareWithOnnxRuntime({
+      model,
+      bytes: convertToOnnx({ model }),
+      input,
+    });
+    expect(agreement.onnxShape).toEqual([3, 4]);
+    expect(agreement.maxAbsolute).toBeLessThan(1e-6);
+    input.dispose();
+    model.dispose();
+  });
 
   it('rejects an unknown opset and non-string metadata, naming the argument', () => {
     const model = smallConvNet();

@@ -6,6 +6,13 @@ import { toChannelsFirst, toChannelsLast } from './convert/layout.js';
 import { OnnxGraphBuilder } from './graph/onnx-graph-builder.js';
 import { onnxDataType, onnxMessageType } from './proto/onnx-schema.js';
 
+/**
+ * Version of the graphs this converter writes, bumped whenever the same model would convert to a
+ * different graph: put it in the key of any on-disk cache of converted models, next to the
+ * weights' identity. Also written as the model's `producer_version` unless one is given.
+ */
+export const onnxConverterVersion = 1;
+
 /** Opset written when none is asked for: loads in ONNX Runtime ≥ 1.12 (Node, web, Python). */
 export const defaultOpsetVersion = 17;
 
@@ -33,7 +40,7 @@ export interface ConvertToOnnxOptions {
   opsetVersion?: number;
   /** `producer_name` of the model. Default `graft`. */
   producerName?: string;
-  /** `producer_version` of the model. Default empty. */
+  /** `producer_version` of the model. Default `String(onnxConverterVersion)`. */
   producerVersion?: string;
   /** String key/value pairs stored as the model's `metadata_props` (e.g. preprocessing as JSON). */
   metadata?: Record<string, string>;
@@ -105,7 +112,7 @@ export function convertToOnnx(options: ConvertToOnnxOptions): Uint8Array {
     irVersion,
     opsetImport: [{ domain: '', version: opsetVersion }],
     producerName: options.producerName ?? 'graft',
-    producerVersion: options.producerVersion ?? '',
+    producerVersion: options.producerVersion ?? String(onnxConverterVersion),
     docString: options.docString ?? '',
     metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
     graph: {

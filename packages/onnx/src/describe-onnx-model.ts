@@ -17,6 +17,8 @@ export interface OnnxModelDescription {
   opsetVersion: number | undefined;
   /** `producer_name`. */
   producerName: string;
+  /** `producer_version`. */
+  producerVersion: string;
   /** Graph name. */
   graphName: string;
   /** Graph inputs (initializers excluded). */
@@ -38,6 +40,7 @@ interface DecodedModel {
   irVersion?: number;
   opsetImport?: Array<{ domain?: string; version?: number }>;
   producerName?: string;
+  producerVersion?: string;
   metadataProps?: Array<{ key?: string; value?: string }>;
   graph?: {
     name?: string;
@@ -58,8 +61,8 @@ export function describeOnnxModel(bytes: Uint8Array): OnnxModelDescription {
   let model: DecodedModel;
   try {
     model = ModelProto.toObject(ModelProto.decode(bytes), {
+      // Bytes (the weights) stay the decoded buffers: copying them into arrays would be slow.
       longs: Number,
-      bytes: Array,
       defaults: false,
     }) as DecodedModel;
   } catch (error) {
@@ -93,6 +96,7 @@ export function describeOnnxModel(bytes: Uint8Array): OnnxModelDescription {
     irVersion: model.irVersion ?? 0,
     opsetVersion: model.opsetImport?.find((entry) => (entry.domain ?? '') === '')?.version,
     producerName: model.producerName ?? '',
+    producerVersion: model.producerVersion ?? '',
     graphName: model.graph.name ?? '',
     inputs: (model.graph.input ?? []).filter((info) => !initializers.has(info.name)).map(describe),
     outputs: (model.graph.output ?? []).map(describe),

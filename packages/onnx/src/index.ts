@@ -20,6 +20,7 @@ export {
   convertToOnnx,
   defaultOpsetVersion,
   irVersionOfOpset,
+  onnxConverterVersion,
 } from './convert-to-onnx.js';
 export {
   describeOnnxModel,

@@ -23,6 +23,14 @@ export async function samplePhotos(
     .slice(skip, skip + count);
   if (files.length < count)
     throw new Error(`only ${files.length} sample photos in ${sampleImagesDir}`);
+  return photosNamed(preprocessing, files);
+}
+
+/** Test helper: the named sample photos, resized and preprocessed like {@link samplePhotos}. */
+export async function photosNamed(
+  preprocessing: Preprocessing,
+  files: readonly string[],
+): Promise<tf.Tensor4D> {
   const images = await Promise.all(files.map((file) => decodeImage(join(sampleImagesDir, file))));
   const { mean, std, inputRange } = preprocessing;
   const batch = tf.tidy(() => {
