@@ -9,6 +9,8 @@ import {
   type PreprocessedBatch,
 } from '@graft/core';
 import { defaultCacheDir } from '@graft/core/node';
+// Types only: the module itself is imported on demand by loadOnnxRuntime.
+import type { InferenceSession } from 'onnxruntime-node';
 import { convertToOnnx } from '../index.js';
 import { loadOnnxRuntime, type ModuleImporter } from './load-onnx-runtime.js';
 import { cachedOnnxGraph } from './onnx-graph-cache.js';
@@ -95,7 +97,7 @@ export async function createOnnxFeatureComputer(
           convert,
         });
   const session = await runtime.InferenceSession.create(graph.bytes, {
-    executionProviders: providers as Array<string & { name: string }>,
+    executionProviders: providers as InferenceSession.ExecutionProviderConfig[],
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
