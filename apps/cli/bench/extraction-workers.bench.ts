@@ -1,13 +1,15 @@
 // Feature extraction of ants/bees (244 train + 153 val JPEGs) with MobileNetV2 1.0 on wasm, as
 // `graft train` does it: in this thread (--extraction-workers 1), and in 1 and 2 worker threads
-// each holding its own backbone (createFeatureWorkerPool + src/pipeline/feature-worker.ts).
+// each holding its own backbone (createFeatureWorkerPool + src/pipeline/feature-worker.ts), and
+// through the ONNX Runtime engine (--engine onnx).
 // Decoding (sharp, libuv threads) stays in this thread and overlaps the workers. Lives in the app
 // because it needs @graft/backbones and @graft/datasets, which @graft/trainer must not import.
 import { join } from 'node:path';
 import { createBackbone } from '@graft/backbones';
 import { type BenchRow, measure } from '@graft/bench-kit';
+import { createOnnxFeatureComputer } from '@graft/onnx/node';
 import { initBackend } from '@graft/runtime';
-import { extractFeatures, type FeatureComputer } from '@graft/trainer';
+import { backboneCacheIdentity, extractFeatures, type FeatureComputer } from '@graft/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import { backboneOptionsFor } from '../src/pipeline/defaults.js';
 import { startExtractionWorkers } from '../src/pipeline/extraction-workers.js';
@@ -82,6 +84,31 @@ export default async function (): Promise<BenchRow[]> {
     } finally {
       await pool.close();
     }
+  }
+  // --engine onnx: the same decoding and normalization here, the network in ONNX Runtime.
+  const started = performance.now();
+  const onnx = await createOnnxFeatureComputer({
+    backbone,
+    cacheIdentity: await backboneCacheIdentity(backbone),
+  });
+  const startSeconds = (performance.now() - started) / 1000;
+  try {
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = performance.now();
+    const row = await measure({
+      suite,
+      name: `ants/bees train+val (${images} images), ${name} b${batchSize}, ONNX Runtime engine`,
+      items: images,
+      warmup: 1,
+      runs: 2,
+      backend: `onnxruntime (${onnx.engine.detail})`,
+      run: extractBoth(onnx),
+    });
+    const cpu = process.cpuUsage(cpuBefore);
+    row.notes = `--engine onnx: createOnnxFeatureComputer (graph ${onnx.graph.reused ? 'reused from the disk cache' : 'converted'}, start ${startSeconds.toFixed(1)} s, not timed), decode + normalize in this thread; ${((cpu.user + cpu.system) / 1e6 / ((performance.now() - wallBefore) / 1000)).toFixed(2)} CPU-s per wall-s; live tensors in this thread ${tf.memory().numTensors}; RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`;
+    rows.push(row);
+  } finally {
+    await onnx.close();
   }
   backbone.dispose();
   for (const row of rows) {

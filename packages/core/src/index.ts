@@ -48,6 +48,11 @@ export type {
 export type { Callback, CallbackContext, TrainingControl, TrainLogs } from './types/callback.js';
 export type { BatchOptions, ImageDataset } from './types/dataset.js';
 export { disposeBatch } from './types/dispose-batch.js';
+export type {
+  FeatureComputer,
+  FeatureEngine,
+  PreprocessedBatch,
+} from './types/feature-computer.js';
 export type { CreateHeadOptions, Head, HeadDescriptor } from './types/head.js';
 export type { ImageBatch, ImageSample } from './types/image.js';
 export {

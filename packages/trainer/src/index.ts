@@ -87,7 +87,11 @@ export {
   extractFeatures,
   type FeatureTable,
 } from './features/extract-features.js';
-export type { FeatureComputer, PreprocessedBatch } from './features/feature-computer.js';
+export type {
+  FeatureComputer,
+  FeatureEngine,
+  PreprocessedBatch,
+} from './features/feature-computer.js';
 export { type FeatureStore, MemoryFeatureStore } from './features/feature-store.js';
 export {
   type CoralLayer,

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { TrainConfig } from '../config/train-config.js';
 import { resolveDemoData } from '../data/resolve-demo-data.js';
 import type { CommandOutput } from '../output.js';
+import { engineOption, parseFeatureEngine } from '../pipeline/feature-engine.js';
 import { runTraining } from '../pipeline/run-training.js';
 import { addTrainingFlags, trainConfigFrom } from './train.js';
 
@@ -48,7 +49,8 @@ export function registerDemoCommand(program: Command, output: CommandOutput): vo
     .command('demo')
     .description(
       'train MobileNetV2 on the ants/bees set (downloaded, or found in GRAFT_DATA_DIR / GRAFT_SHARED_DIR / the mirror) and print validation accuracy',
-    );
+    )
+    .option(...engineOption);
   addTrainingFlags(command).action(async (flags: Record<string, string | boolean | undefined>) => {
     const progress = output.progress();
     let downloading = false;
@@ -69,6 +71,7 @@ export function registerDemoCommand(program: Command, output: CommandOutput): vo
       output,
       overwrite: demoReplacesRun(flags),
       command: 'graft demo',
+      engine: parseFeatureEngine(flags.engine as string | undefined),
     });
   });
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { CommandOutput } from '../output.js';
 import { defaultBackboneName } from '../pipeline/defaults.js';
 import { parseExtractionWorkers } from '../pipeline/extraction-workers.js';
+import { engineOption, parseFeatureEngine } from '../pipeline/feature-engine.js';
 import { parseNumberFlag } from '../pipeline/load-loss-terms.js';
 import { runTraining } from '../pipeline/run-training.js';
 import { addTrainingFlags, backboneLabel, type TrainFlags, trainConfigFrom } from './train.js';
@@ -43,7 +44,8 @@ export function registerDistillCommand(program: Command, output: CommandOutput):
     .option(
       '--extraction-workers <n>',
       'threads computing frozen features (default auto; 1 = this thread)',
-    );
+    )
+    .option(...engineOption);
   addTrainingFlags(command).action(async (data: string | undefined, flags: DistillFlags) => {
     const temperature = parseNumberFlag('--temperature', flags.temperature);
     const alpha = parseNumberFlag('--alpha', flags.alpha);
@@ -61,6 +63,7 @@ export function registerDistillCommand(program: Command, output: CommandOutput):
       config,
       output,
       extractionWorkers: parseExtractionWorkers(flags.extractionWorkers),
+      engine: parseFeatureEngine(flags.engine),
       overwrite: flags.overwrite === true,
       command: 'graft distill',
       lossTerms: {

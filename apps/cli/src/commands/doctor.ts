@@ -5,6 +5,7 @@ import { type CudaProbe, formatCudaProbe, probeCuda } from '@graft/runtime/node'
 import type { Command } from 'commander';
 import type { CommandOutput } from '../output.js';
 import { selectBackend } from '../pipeline/select-backend.js';
+import { collectEngineReport, type EngineReport, formatEngineReport } from './doctor-engine.js';
 
 /** Facts `graft doctor` reports. */
 export interface DoctorReport {
@@ -23,6 +24,8 @@ export interface DoctorReport {
   backendError?: string;
   /** The CUDA 11 / cuDNN 8 libraries tfjs-node-gpu needs, found or missing. */
   cuda?: CudaProbe;
+  /** Whether onnxruntime-node loads and which feature engine `--engine auto` picks, and why. */
+  engine?: EngineReport;
 }
 
 /** Collects machine facts and where files resolve (no tfjs backend needed). */
@@ -49,7 +52,7 @@ export function registerDoctorCommand(program: Command, output: CommandOutput): 
   program
     .command('doctor')
     .description(
-      'show backends (and why others did not load), CUDA libraries, cores, memory, and where weights, cache and mirror resolve',
+      'show backends (and why others did not load), the feature engine --engine auto picks (ONNX Runtime or tfjs) and why, CUDA libraries, cores, memory, and where weights, cache and mirror resolve',
     )
     .action(async () => {
       const report = collectDoctorReport();
@@ -59,6 +62,7 @@ export function registerDoctorCommand(program: Command, output: CommandOutput): 
         report.backendError = error instanceof Error ? error.message : String(error);
       }
       if (process.platform === 'linux') report.cuda = await probeCuda();
+      if (report.backend) report.engine = await collectEngineReport();
       if (output.json) {
         output.result(JSON.stringify(report, null, 2));
         return;
@@ -77,6 +81,13 @@ export function registerDoctorCommand(program: Command, output: CommandOutput): 
           ? formatBackendReport(report.backend).map((line) => `  ${line}`)
           : [`  none could be initialised: ${report.backendError}`]),
       ];
+      if (report.engine) {
+        lines.push(
+          '',
+          'feature engine (--engine auto)',
+          ...formatEngineReport(report.engine).map((line) => `  ${line}`),
+        );
+      }
       if (report.cuda) {
         lines.push(
           '',

@@ -5,6 +5,7 @@ import { exitCodes } from '../exit-codes.js';
 import type { CommandOutput } from '../output.js';
 import { loadLastCheckpoint, removeStaleFiles } from '../pipeline/checkpoints.js';
 import { parseExtractionWorkers } from '../pipeline/extraction-workers.js';
+import { engineOption, parseFeatureEngine } from '../pipeline/feature-engine.js';
 import { isFinished } from '../pipeline/final-save.js';
 import type { LossTermSettings } from '../pipeline/load-loss-terms.js';
 import { isCifarName } from '../pipeline/load-training-data.js';
@@ -19,6 +20,7 @@ interface ResumeFlags {
   extractionWorkers?: string;
   microBatch?: string;
   trainingWorkers?: string;
+  engine?: string;
 }
 
 /** `graft resume <run>`: continues an interrupted run from its last checkpoint. */
@@ -40,6 +42,7 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
       '--training-workers <n>',
       'fine-tuning gradient threads: a number or auto (default auto)',
     )
+    .option(...engineOption)
     .action(async (runPath: string, flags: ResumeFlags) => {
       const run = await openRunDirectory(runPath);
       const saved = await readJson<
@@ -117,6 +120,7 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
         ...(flags.trainingWorkers !== undefined
           ? { trainingWorkers: parseTrainingWorkers(flags.trainingWorkers) }
           : {}),
+        engine: parseFeatureEngine(flags.engine),
         ...(backboneWeights !== undefined ? { recordedWeights: backboneWeights } : {}),
         ...(lossTerms
           ? {

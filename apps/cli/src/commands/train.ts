@@ -6,6 +6,7 @@ import { resolveTrainConfig, type TrainConfig, trainingModes } from '../config/t
 import type { CommandOutput } from '../output.js';
 import { defaultBackboneName } from '../pipeline/defaults.js';
 import { parseExtractionWorkers } from '../pipeline/extraction-workers.js';
+import { engineOption, parseFeatureEngine } from '../pipeline/feature-engine.js';
 import { parseNumberFlag } from '../pipeline/load-loss-terms.js';
 import { runTraining } from '../pipeline/run-training.js';
 import { parseTrainingWorkers } from '../pipeline/training-workers.js';
@@ -42,6 +43,7 @@ export interface TrainFlags {
   overwrite?: boolean;
   extractionWorkers?: string;
   trainingWorkers?: string;
+  engine?: string;
   coralTarget?: string;
   coralWeight?: string;
 }
@@ -214,11 +216,13 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
       '--coral-target <dir>',
       'Deep CORAL: folder of unlabelled target-domain images whose statistics the head aligns to',
     )
-    .option('--coral-weight <w>', 'weight of the CORAL term (default 1)');
+    .option('--coral-weight <w>', 'weight of the CORAL term (default 1)')
+    .option(...engineOption);
   addTrainingFlags(command).action(async (data: string | undefined, flags: TrainFlags) => {
     const config = await trainConfigFrom(data, flags);
     const extractionWorkers = parseExtractionWorkers(flags.extractionWorkers);
     const trainingWorkers = parseTrainingWorkers(flags.trainingWorkers);
+    const engine = parseFeatureEngine(flags.engine);
     const coralWeight = parseNumberFlag('--coral-weight', flags.coralWeight);
     const lossTerms =
       flags.coralTarget !== undefined || coralWeight !== undefined
@@ -232,6 +236,7 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
       output,
       extractionWorkers,
       trainingWorkers,
+      engine,
       ...(lossTerms ? { lossTerms } : {}),
       overwrite: flags.overwrite === true,
     });

@@ -65,6 +65,9 @@ describe('graft train --extraction-workers (built binary)', () => {
           '7',
           '--extraction-workers',
           String(workers),
+          // The tfjs engine's worker threads are what is compared (auto would pick ONNX Runtime).
+          '--engine',
+          'tfjs',
           '--out',
           join(directory, `run-${workers}`),
         ],

@@ -9,6 +9,7 @@ import {
   type TrainLogs,
 } from '@graft/core';
 import { saveSplitManifest } from '@graft/datasets/node';
+import type { FeatureEngineRequest } from '@graft/onnx/node';
 import {
   adam,
   type EvaluationReport,
@@ -18,7 +19,7 @@ import {
   type GradientComputer,
   type TrainingCheckpoint,
 } from '@graft/trainer';
-import { type FeatureWorkerPool, modelCheckpoint, saveClassifier } from '@graft/trainer/node';
+import { modelCheckpoint, saveClassifier } from '@graft/trainer/node';
 import { isModelFileReference } from '../config/backbone-reference.js';
 import { createHeadFromSpecification } from '../config/head-specification.js';
 import type { TrainConfig } from '../config/train-config.js';
@@ -53,6 +54,7 @@ import {
   resolveExtractionWorkers,
   startExtractionWorkers,
 } from './extraction-workers.js';
+import { startFeatureEngine } from './feature-engine.js';
 import { saveFinalResult } from './final-save.js';
 import { type LossTermSettings, loadLossTerms } from './load-loss-terms.js';
 import {
@@ -91,6 +93,8 @@ export interface RunTrainingOptions {
   extractionWorkers?: ExtractionWorkers;
   /** `--training-workers`: threads computing fine-tuning gradients. Default `auto`. */
   trainingWorkers?: TrainingWorkers;
+  /** `--engine`: what computes frozen features. Default `auto`. */
+  engine?: FeatureEngineRequest;
   /** Extra loss terms: `--teacher` (graft distill), `--coral-target` (graft train). */
   lossTerms?: LossTermSettings;
   /** `--overwrite`: replace an existing run at `config.out` (kept until the new one is saved). */
@@ -270,28 +274,33 @@ async function trainIntoRun(
   let head: Head | undefined;
   let lossTerms: Awaited<ReturnType<typeof loadLossTerms>> | undefined;
   // Feature-extraction workers start while the data loads.
+  // A staged unfreeze without the frozen-prefix cache featurises for its frozen epochs first
+  // (with the cache, both stages train on activations computed in this thread).
+  const extractionMode =
+    config.freezeEpochs > 0 && config.frozenPrefixCache === 'off'
+      ? 'feature-extraction'
+      : config.mode;
   const workerCount = resolveExtractionWorkers({
     requested: options.extractionWorkers ?? 'auto',
     backend: backend.chosen,
-    // A staged unfreeze without the frozen-prefix cache featurises for its frozen epochs first
-    // (with the cache, both stages train on activations computed in this thread).
-    mode:
-      config.freezeEpochs > 0 && config.frozenPrefixCache === 'off'
-        ? 'feature-extraction'
-        : config.mode,
+    mode: extractionMode,
   });
-  const startingWorkers: Promise<FeatureWorkerPool> | undefined =
-    workerCount > 1
-      ? startExtractionWorkers({
-          workers: workerCount,
-          backend: backend.chosen,
-          backbone: backboneSpec,
-        })
-      : undefined;
-  startingWorkers?.catch(() => undefined);
-  if (startingWorkers) {
-    output.info(`starting ${workerCount} feature-extraction workers (one backbone each)…`);
-  }
+  const startingWorkers = startFeatureEngine({
+    requested: options.engine ?? 'auto',
+    backbone,
+    frozen: extractionMode === 'feature-extraction',
+    output,
+    startTfjs: () => {
+      if (workerCount <= 1) return undefined;
+      output.info(`starting ${workerCount} feature-extraction workers (one backbone each)…`);
+      return startExtractionWorkers({
+        workers: workerCount,
+        backend: backend.chosen,
+        backbone: backboneSpec,
+      });
+    },
+  });
+  startingWorkers.catch(() => undefined);
   const startingTrainingWorkers = startTrainingWorkersFor(options, backend.chosen, backboneSpec);
   try {
     const data = await loadTrainingData({
@@ -339,7 +348,7 @@ async function trainIntoRun(
       gradientComputer: await startingTrainingWorkers,
     });
   } finally {
-    await (await startingWorkers?.catch(() => undefined))?.close();
+    await (await startingWorkers.catch(() => undefined))?.close();
     await (await startingTrainingWorkers?.catch(() => undefined))?.close();
     lossTerms?.dispose();
     head?.dispose();

@@ -8,6 +8,7 @@ import { backboneCacheIdentity } from './backbone-cache-identity.js';
 import { extractFeatures } from './extract-features.js';
 import type { FeatureComputer, PreprocessedBatch } from './feature-computer.js';
 import { MemoryFeatureStore } from './feature-store.js';
+import { sha256Hex } from './sha256.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -193,5 +194,72 @@ describe('extractFeatures with a featureComputer', () => {
       featureComputer: sameContent,
     });
     expect(stats.backboneImages).toBe(4);
+  });
+});
+
+describe('extractFeatures records the engine', () => {
+  /** The same backbone as another engine would run it: its features differ by rounding. */
+  function otherEngine(): FeatureComputer & { images: number } {
+    const computer = {
+      featureDim: backbone.featureDim,
+      concurrency: 1,
+      engine: { name: 'onnxruntime', detail: 'test double' },
+      images: 0,
+      async computeFeatures(batch: PreprocessedBatch) {
+        computer.images += batch.shape[0];
+        const output = tf.tidy(() =>
+          tf.add(
+            backbone.model.predict(tf.tensor4d(batch.pixels, [...batch.shape])) as tf.Tensor,
+            1e-3,
+          ),
+        );
+        const values = (await output.data()) as Float32Array;
+        output.dispose();
+        return values;
+      },
+    };
+    return computer;
+  }
+
+  it('keeps the keys of tfjs features as before engines existed', async () => {
+    const data = new ColourDataset({ count: 4, numClasses: 2 });
+    const store = new MemoryFeatureStore();
+    const { stats } = await extractFeatures({ backbone, data, batchSize: 4, store });
+    expect(stats.engine).toBe('tfjs');
+    const prefix = await sha256Hex(`backbone=${await backboneCacheIdentity(backbone)}\nclean`);
+    // ColourDataset's key of image 0 (seed 0, 4 images).
+    expect(await store.get(`${prefix}|colour-0-4-0`)).toHaveLength(backbone.featureDim);
+  });
+
+  it("serves neither engine the other engine's features", async () => {
+    const data = new ColourDataset({ count: 8, numClasses: 2 });
+    const store = new MemoryFeatureStore();
+    const tfjs = await extractFeatures({ backbone, data, batchSize: 4, store });
+    const engine = otherEngine();
+    const onnx = await extractFeatures({
+      backbone,
+      data,
+      batchSize: 4,
+      store,
+      featureComputer: engine,
+    });
+    // Computed anew although the tfjs features of every image are in the store.
+    expect(onnx.stats).toMatchObject({ engine: 'onnxruntime', cacheHits: 0, backboneImages: 8 });
+    expect(engine.images).toBe(8);
+    expect(onnx.table.features).not.toEqual(tfjs.table.features);
+    expect(store.size).toBe(16);
+    // Each engine's second run is served its own features from the store.
+    const onnxAgain = await extractFeatures({
+      backbone,
+      data,
+      batchSize: 4,
+      store,
+      featureComputer: otherEngine(),
+    });
+    expect(onnxAgain.stats).toMatchObject({ cacheHits: 8, backboneImages: 0 });
+    expect(onnxAgain.table.features).toEqual(onnx.table.features);
+    const tfjsAgain = await extractFeatures({ backbone, data, batchSize: 4, store });
+    expect(tfjsAgain.stats).toMatchObject({ engine: 'tfjs', cacheHits: 8, backboneImages: 0 });
+    expect(tfjsAgain.table.features).toEqual(tfjs.table.features);
   });
 });

@@ -44,6 +44,8 @@ export interface ExtractionStats {
   backboneCalls: number;
   /** Images run through the backbone. */
   backboneImages: number;
+  /** The engine that ran the backbone (`featureComputer.engine.name`, else `tfjs`). */
+  engine?: string;
 }
 
 /** Options of {@link extractFeatures}. */
@@ -94,7 +96,8 @@ interface PendingBatch {
  * the key names the backbone's content (`backboneCacheIdentity`: architecture, weight bytes,
  * preprocessing and `weightsId`, so two networks never share features because they share a
  * name), the augmentation config + pass + seed (when augmenting) and the image's key (or a hash
- * of its pixels when the dataset gives no keys). A batch with every key cached skips the
+ * of its pixels when the dataset gives no keys) and the engine when it is not tfjs
+ * (`featureComputer.engine`). A batch with every key cached skips the
  * backbone entirely.
  */
 export async function extractFeatures(
@@ -108,14 +111,21 @@ export async function extractFeatures(
   const targets = new Float32Array(count * numClasses);
   const labels = new Int32Array(count);
   const sources: Array<string | undefined> = [];
-  const stats: ExtractionStats = { images: 0, cacheHits: 0, backboneCalls: 0, backboneImages: 0 };
   const computer = options.featureComputer;
+  const engine = computer?.engine?.name ?? 'tfjs';
+  const stats: ExtractionStats = {
+    images: 0,
+    cacheHits: 0,
+    backboneCalls: 0,
+    backboneImages: 0,
+    engine,
+  };
   // Hashing MobileNetV2 1.0 costs 0.05–0.2 s (once per weights): only when something needs it.
   const identity =
     store !== undefined || computer?.cacheIdentity !== undefined
       ? await backboneCacheIdentity(backbone)
       : undefined;
-  const prefix = identity === undefined ? 'uncached' : await keyPrefix(options, identity);
+  const prefix = identity === undefined ? 'uncached' : await keyPrefix(options, identity, engine);
   if (computer) checkComputer(computer, backbone, identity);
   const concurrency = Math.max(1, computer?.concurrency ?? 1);
   const pending: PendingBatch[] = [];
@@ -312,8 +322,15 @@ export function augmentationSeed(seed: number, pass: number, batch: number): num
   );
 }
 
-function keyPrefix(options: ExtractFeaturesOptions, identity: string): Promise<string> {
+function keyPrefix(
+  options: ExtractFeaturesOptions,
+  identity: string,
+  engine: string,
+): Promise<string> {
   const parts = [`backbone=${identity}`];
+  // Engines agree only to rounding: another engine's features are cached apart. tfjs adds
+  // nothing, so the keys (and caches) written before engines existed stay valid.
+  if (engine !== 'tfjs') parts.push(`engine=${engine}`);
   if (options.augmentation) {
     // Augmented features depend on the batch composition too (one seed per batch).
     parts.push(

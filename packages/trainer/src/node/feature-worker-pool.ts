@@ -235,6 +235,7 @@ export async function createFeatureWorkerPool(
     weightsId: first.weightsId,
     cacheIdentity: first.cacheIdentity,
     concurrency: count * batchesPerWorker,
+    engine: { name: 'tfjs', detail: `${count} worker thread${count === 1 ? '' : 's'}` },
     get workerTensors() {
       return slots.map((slot) => slot.tensors);
     },

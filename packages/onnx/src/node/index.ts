@@ -1,0 +1,27 @@
+export {
+  loadOnnxRuntime,
+  type ModuleImporter,
+  type OnnxRuntime,
+  type OnnxRuntimeProbe,
+  onnxRuntimeInstallHint,
+  probeOnnxRuntime,
+} from './load-onnx-runtime.js';
+export {
+  createOnnxFeatureComputer,
+  type ExecutionProvider,
+  type OnnxFeatureComputer,
+  type OnnxFeatureComputerOptions,
+} from './onnx-feature-computer.js';
+export {
+  type CachedOnnxGraph,
+  type CachedOnnxGraphOptions,
+  cachedOnnxGraph,
+  onnxGraphCacheVersion,
+} from './onnx-graph-cache.js';
+export {
+  type FeatureEngineChoice,
+  type FeatureEngineRequest,
+  featureEngineRequests,
+  type ResolveFeatureEngineOptions,
+  resolveFeatureEngine,
+} from './resolve-feature-engine.js';

@@ -1,0 +1,174 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import {
+  type Backbone,
+  type FeatureComputer,
+  type FeatureEngine,
+  GraftError,
+  InvalidArgumentError,
+  type PreprocessedBatch,
+} from '@graft/core';
+import { defaultCacheDir } from '@graft/core/node';
+// Types only: the module itself is imported on demand by loadOnnxRuntime.
+import type { InferenceSession } from 'onnxruntime-node';
+import { convertToOnnx } from '../index.js';
+import { loadOnnxRuntime, type ModuleImporter } from './load-onnx-runtime.js';
+import { cachedOnnxGraph } from './onnx-graph-cache.js';
+
+/** An execution provider: a name (`cpu`, `cuda`…) or ONNX Runtime's options object for one. */
+export type ExecutionProvider = string | { name: string; [option: string]: unknown };
+
+/** Options of {@link createOnnxFeatureComputer}. */
+export interface OnnxFeatureComputerOptions {
+  /** The frozen backbone: its `inferenceModel()` (BatchNorm folded), else its `model`, is run. */
+  backbone: Backbone;
+  /**
+   * `backboneCacheIdentity(backbone)` from `@graft/trainer`: names the cached graph on disk (a
+   * later run with the same weights skips the conversion) and is checked by `extractFeatures`.
+   * Without it the graph is converted every time and kept in memory only.
+   */
+  cacheIdentity?: string;
+  /** Where converted graphs are cached. Default `<GRAFT_CACHE_DIR>/onnx`. */
+  cacheDirectory?: string;
+  /** ONNX Runtime execution providers, in order of preference. Default `['cpu']`; e.g. `['cuda', 'cpu']`. */
+  executionProviders?: readonly ExecutionProvider[];
+  /** Threads of one inference (ONNX Runtime's intra-op pool). Default: the number of CPUs. */
+  intraOpNumThreads?: number;
+  /**
+   * Batches `extractFeatures` may hand over at once. They still run one after the other (each
+   * already uses every intra-op thread); the next one is decoded and normalized meanwhile.
+   * Default 2.
+   */
+  concurrency?: number;
+  /** Imports onnxruntime-node (tests pass a failing importer). Default: `import()`. */
+  importer?: ModuleImporter;
+}
+
+/** A {@link FeatureComputer} running a backbone's converted graph in ONNX Runtime. */
+export interface OnnxFeatureComputer extends FeatureComputer {
+  /** Always `onnxruntime`, with providers, threads and version in the detail. */
+  readonly engine: FeatureEngine;
+  /** Where the graph came from: the disk cache (`reused`) or a conversion in this call. */
+  readonly graph: { path: string | undefined; reused: boolean; bytes: number };
+  /** Releases the session. Idempotent; later `computeFeatures` calls reject. */
+  close(): Promise<void>;
+}
+
+/**
+ * Converts `backbone`'s frozen feature network to ONNX (or reads the graph an earlier run
+ * cached for the same `cacheIdentity`), opens an ONNX Runtime session on it and returns a
+ * {@link FeatureComputer} for `extractFeatures`. Inputs are the normalized NHWC batches
+ * `extractFeatures` already makes, so both engines share decoding, caching and normalization.
+ * Rejects with a `BACKEND_UNAVAILABLE` GraftError when onnxruntime-node is missing, and with
+ * the converter's error when the backbone has a layer without an ONNX conversion.
+ */
+export async function createOnnxFeatureComputer(
+  options: OnnxFeatureComputerOptions,
+): Promise<OnnxFeatureComputer> {
+  const { backbone } = options;
+  const threads = options.intraOpNumThreads ?? availableParallelism();
+  checkPositiveInteger('intraOpNumThreads', options.intraOpNumThreads, threads);
+  const concurrency = options.concurrency ?? 2;
+  checkPositiveInteger('concurrency', options.concurrency, concurrency);
+  const providers = options.executionProviders ?? ['cpu'];
+  if (providers.length === 0) {
+    throw new InvalidArgumentError({
+      argument: 'executionProviders',
+      value: providers,
+      expected: "must name at least one provider, e.g. ['cpu'] or ['cuda', 'cpu']",
+    });
+  }
+  if (options.cacheIdentity !== undefined && !/^[0-9a-f]{64}$/.test(options.cacheIdentity)) {
+    throw new InvalidArgumentError({
+      argument: 'cacheIdentity',
+      value: options.cacheIdentity,
+      expected: "must be backboneCacheIdentity(backbone)'s 64 hex digits",
+    });
+  }
+  const runtime = await loadOnnxRuntime(options.importer);
+  const network = backbone.inferenceModel?.() ?? backbone.model;
+  const convert = () => convertToOnnx({ model: network });
+  const graph =
+    options.cacheIdentity === undefined
+      ? { bytes: await convert(), path: undefined, reused: false }
+      : await cachedOnnxGraph({
+          directory: options.cacheDirectory ?? join(defaultCacheDir(), 'onnx'),
+          identity: options.cacheIdentity,
+          convert,
+        });
+  const session = await runtime.InferenceSession.create(graph.bytes, {
+    executionProviders: providers as InferenceSession.ExecutionProviderConfig[],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  const inputName = session.inputNames[0] as string;
+  const outputName = session.outputNames[0] as string;
+  const providerNames = providers.map((provider) =>
+    typeof provider === 'string' ? provider : provider.name,
+  );
+  const version = runtime.env.versions?.node ?? runtime.env.versions?.common ?? 'unknown';
+  let closed = false;
+  // One inference at a time: each already uses every intra-op thread.
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const run = async (batch: PreprocessedBatch, signal?: AbortSignal): Promise<Float32Array> => {
+    if (closed) throw new Error('The ONNX Runtime feature computer is closed.');
+    signal?.throwIfAborted();
+    const [images] = batch.shape;
+    const input = new runtime.Tensor('float32', batch.pixels, [...batch.shape]);
+    const outputs = await session.run({ [inputName]: input });
+    const output = outputs[outputName];
+    if (output?.type !== 'float32') {
+      throw new GraftError({
+        code: 'INTERNAL',
+        message: `The ONNX graph of ${backbone.weightsId} returned no float32 output '${outputName}'.`,
+      });
+    }
+    const values = output.data as Float32Array;
+    if (values.length !== images * backbone.featureDim) {
+      throw new GraftError({
+        code: 'INTERNAL',
+        message: `The ONNX graph of ${backbone.weightsId} returned [${output.dims.join(', ')}] for ${images} images of ${backbone.featureDim} features.`,
+      });
+    }
+    // The caller keeps the rows: hand over an array of its own.
+    return values.byteOffset === 0 && values.byteLength === values.buffer.byteLength
+      ? values
+      : values.slice();
+  };
+
+  return {
+    featureDim: backbone.featureDim,
+    weightsId: backbone.weightsId,
+    ...(options.cacheIdentity !== undefined ? { cacheIdentity: options.cacheIdentity } : {}),
+    concurrency,
+    engine: {
+      name: 'onnxruntime',
+      detail: `onnxruntime-node ${version}, ${providerNames.join(' > ')} provider${providerNames.length === 1 ? '' : 's'}, ${threads} thread${threads === 1 ? '' : 's'}`,
+    },
+    graph: { path: graph.path, reused: graph.reused, bytes: graph.bytes.byteLength },
+    computeFeatures(batch, callOptions = {}) {
+      const result = queue.then(() => run(batch, callOptions.signal));
+      queue = result.catch(() => undefined);
+      return result;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await queue;
+      await session.release();
+    },
+  };
+}
+
+function checkPositiveInteger(argument: string, given: unknown, value: number): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError({
+      argument,
+      value: given,
+      expected: 'must be an integer >= 1',
+    });
+  }
+}
