@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { extractReadmeBlocks, type ReadmeBlock } from './readme-examples/extract-readme-blocks.js';
 
@@ -52,6 +53,14 @@ function writeBlocks(): void {
     const directory = blockDirectory(block);
     mkdirSync(directory);
     for (const file of block.files) writeFileSync(join(directory, file.name), file.code);
+    // Modules beside the entry are loaded by URL at run time (e.g. a worker module): compiled to
+    // `.js`, as the user's build would emit them.
+    for (const file of block.files.slice(1)) {
+      const compiled = ts.transpileModule(file.code, {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      });
+      writeFileSync(join(directory, file.name.replace(/\.ts$/, '.js')), compiled.outputText);
+    }
     for (const folder of sharedFolders) {
       if (existsSync(join(sharedDir, folder))) {
         symlinkSync(join(sharedDir, folder), join(directory, folder), 'dir');
@@ -145,7 +154,10 @@ function runBlock(
   return new Promise((resolvePromise) => {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolvePromise({ code, signal, output: output.trim().split('\n').slice(-40).join('\n') });
+      // The last lines, each cut short: a wasm stack trace quotes a whole minified file.
+      const lines = output.trim().split('\n').slice(-40);
+      const shown = lines.map((line) => (line.length > 300 ? `${line.slice(0, 300)}…` : line));
+      resolvePromise({ code, signal, output: shown.join('\n') });
     });
   });
 }
