@@ -108,6 +108,15 @@ function typeCheck(): void {
   }
 }
 
+function checkSharedAssets(): void {
+  if (!existsSync(join(sharedDir, 'data/hymenoptera'))) {
+    throw new Error(
+      `README examples read the shared assets, and ${join(sharedDir, 'data/hymenoptera')} does not ` +
+        'exist: set GRAFT_SHARED_DIR (see CONTRIBUTING.md).',
+    );
+  }
+}
+
 function checkBuilt(): void {
   const missing = readdirSync(join(acceptanceRoot, 'node_modules/@graft'))
     .filter((name) => !['tsconfig', 'vitest-preset'].includes(name))
@@ -164,6 +173,7 @@ function runBlock(
 
 describe('README examples run as written', () => {
   beforeAll(() => {
+    checkSharedAssets();
     checkBuilt();
     writeBlocks();
     typeCheck();
