@@ -101,7 +101,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
         stoppedEpoch = epoch;
         context.control.stop(
           // Epochs counted from 1, as logs, checkpoints (epoch-NNNN) and reports number them.
-          `early stopping: ${monitor} did not improve for ${wait} epochs (best ${formatValue(best ?? Number.NaN)} at epoch ${(bestEpoch ?? epoch) + 1})`,
+          `early stopping: ${monitor} did not improve for ${wait} epochs (best ${formatValue(best)} at epoch ${bestEpoch + 1})`,
         );
       }
     },
