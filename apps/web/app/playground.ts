@@ -4,15 +4,21 @@ import { apiUrl, getJson, type RunSummary } from './api.js';
 import { ensureBackend } from './backend.js';
 import { imageFileToTensor } from './decode-image.js';
 import { element, showError } from './dom.js';
+import { loadOnnxClassifier, type OnnxClassifier } from './onnx-classifier.js';
 import { bar } from './runs-view.js';
 
-let current: Classifier | undefined;
+/** A tfjs classifier, or an ONNX export run by onnxruntime-web. */
+type PlaygroundClassifier = Classifier | OnnxClassifier;
+
+let current: PlaygroundClassifier | undefined;
 let currentDescription = 'No model loaded.';
 let announce: ((text: string) => void) | undefined;
 
 /** Hands a classifier (e.g. one just trained in the browser) to the playground. */
 export function usePlaygroundClassifier(classifier: Classifier, description: string): void {
-  if (current !== undefined && current.model !== classifier.model) current.dispose();
+  if (current !== undefined && !('model' in current && current.model === classifier.model)) {
+    current.dispose();
+  }
   current = classifier;
   currentDescription = description;
   announce?.(description);
@@ -26,7 +32,7 @@ export function mountPlayground(root: HTMLElement): void {
     type: 'file',
     id: 'playground-model-files',
     multiple: true,
-    accept: '.json,.bin',
+    accept: '.json,.bin,.onnx',
   });
   const modelStatus = element('p', {
     class: 'muted',
@@ -56,7 +62,7 @@ export function mountPlayground(root: HTMLElement): void {
       element('div', { class: 'row' }, [
         element('label', {
           for: 'playground-model-files',
-          text: 'or exported files (model.json, weights.bin, metadata.json): ',
+          text: 'or exported files (model.json, weights.bin, metadata.json; or model.onnx, metadata.json): ',
         }),
         modelFiles,
       ]),
@@ -84,7 +90,7 @@ export function mountPlayground(root: HTMLElement): void {
     })
     .catch(() => runSelect.append(element('option', { value: '', text: 'no server' })));
 
-  const setClassifier = (classifier: Classifier, where: string) => {
+  const setClassifier = (classifier: PlaygroundClassifier, where: string) => {
     current?.dispose();
     current = classifier;
     const preprocessing = classifier.metadata.graft.preprocessing;
@@ -107,6 +113,11 @@ export function mountPlayground(root: HTMLElement): void {
 
   modelFiles.addEventListener('change', async () => {
     const files = [...(modelFiles.files ?? [])];
+    const onnxFile = files.find((file) => file.name.endsWith('.onnx'));
+    if (onnxFile !== undefined) {
+      await loadOnnxFiles(onnxFile, files);
+      return;
+    }
     const modelJson = files.find(
       (file) => file.name.endsWith('.json') && file.name !== 'metadata.json',
     );
@@ -127,6 +138,31 @@ export function mountPlayground(root: HTMLElement): void {
       showError(modelStatus, error);
     }
   });
+
+  // An ONNX export (graft export --format onnx): model.onnx and its metadata.json, run by
+  // onnxruntime-web. A backend is still activated: the playground's pixels are a tfjs tensor.
+  const loadOnnxFiles = async (onnxFile: File, files: File[]) => {
+    const metadataFile = files.find((file) => file.name === 'metadata.json');
+    if (metadataFile === undefined) {
+      modelStatus.textContent = 'Pick model.onnx and metadata.json together.';
+      return;
+    }
+    modelStatus.textContent = 'Loading…';
+    try {
+      await ensureBackend();
+      const classifier = await loadOnnxClassifier({
+        model: new Uint8Array(await onnxFile.arrayBuffer()),
+        metadata: JSON.parse(await metadataFile.text()),
+        metadataFile: metadataFile.name,
+      });
+      setClassifier(
+        classifier,
+        `${onnxFile.name} (onnxruntime-web, ${classifier.executionProvider})`,
+      );
+    } catch (error) {
+      showError(modelStatus, error);
+    }
+  };
 
   const classify = async (files: File[]) => {
     if (!current) {

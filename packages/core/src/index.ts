@@ -50,6 +50,16 @@ export type { BatchOptions, ImageDataset } from './types/dataset.js';
 export { disposeBatch } from './types/dispose-batch.js';
 export type { CreateHeadOptions, Head, HeadDescriptor } from './types/head.js';
 export type { ImageBatch, ImageSample } from './types/image.js';
+export {
+  type ImageView,
+  type ImageViewPlanner,
+  type ImageViewPlanOptions,
+  isViewBatchSource,
+  isViewPlannable,
+  type ViewBatchOptions,
+  type ViewBatchSource,
+  type ViewPlannableAugmentation,
+} from './types/image-view.js';
 export type { JsonObject, JsonValue } from './types/json.js';
 export type { Preprocessing, ResizePolicy } from './types/preprocessing.js';
 export type { Schedule, ScheduleConfig, ScheduleDescriptor } from './types/schedule.js';

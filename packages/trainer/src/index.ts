@@ -148,6 +148,12 @@ export {
 } from './training/frozen-prefix-cache.js';
 export type { GradientComputer, GradientRequest } from './training/gradient-computer.js';
 export { computeGradients, type LossBatch, type StepGradients } from './training/gradients.js';
+export {
+  type GradualUnfreezeOptions,
+  type GradualUnfreezeResult,
+  gradualUnfreeze,
+  type UnfreezeStage,
+} from './training/gradual-unfreeze.js';
 export { classificationLoss, toTargets } from './training/loss.js';
 export { releaseGradientTape } from './training/release-gradient-tape.js';
 export {

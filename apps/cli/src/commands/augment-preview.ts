@@ -25,7 +25,7 @@ export function registerAugmentCommand(program: Command, output: CommandOutput):
     .argument('<images...>', 'one or more images (mixup/cutmix mix between them)')
     .requiredOption(
       '--augment <ops>',
-      'ops, e.g. randomFlip,randomRotation:degrees=15 (or a JSON pipeline)',
+      'ops, e.g. randomFlip+randomRotation:degrees=15,fill=0 (or a JSON pipeline)',
     )
     .option('--out <file>', 'PNG to write', 'augment-preview.png')
     .option('--rows <n>', 'grid rows', '3')
@@ -35,6 +35,7 @@ export function registerAugmentCommand(program: Command, output: CommandOutput):
       // Sized ops without a size (randomResizedCrop …) get the default backbone's input size.
       const augmentation = buildAugmentation(flags.augment, {
         imageSize: getBackboneDescriptor(defaultBackboneName).preprocessing.inputSize,
+        onDeprecation: (message) => output.info(`graft: ${message}`),
       });
       const rows = parseInteger('--rows', flags.rows, { minimum: 1, maximum: 32 });
       const columns = parseInteger('--columns', flags.columns, { minimum: 1, maximum: 32 });

@@ -3,32 +3,50 @@ import type { JsonObject } from '@graft/core';
 import { Classifier, type ClassifierMetadata, teachableMachineCompatibility } from '@graft/trainer';
 import { writeClassifierDirectory } from '@graft/trainer/node';
 import type { Command } from 'commander';
+import { parseChoice } from '../config/parse-values.js';
 import type { CommandOutput } from '../output.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
+import { reportOnnxExport } from './export-onnx.js';
+
+/** `--format` values: tfjs (the default, Teachable Machine's layout) or onnx. */
+const exportFormats = ['tfjs', 'onnx'] as const;
 
 /**
  * `graft export <run>`: a self-contained tfjs model directory: `model.json` + `weights.bin`
  * (backbone and head as one LayersModel) and `metadata.json` (TM's `labels`, `imageSize`, …, and
  * Graft's preprocessing). The classifier is loaded and written again, so a broken one is never
  * shipped and any classifier directory (a Teachable Machine export too, whose TM fields are kept
- * and whose preprocessing is recorded) comes out in the same layout.
+ * and whose preprocessing is recorded) comes out in the same layout. `--format onnx` writes
+ * `model.onnx` + `metadata.json` instead (see export-onnx.ts).
  */
 export function registerExportCommand(program: Command, output: CommandOutput): void {
   program
     .command('export')
     .description(
-      'write a tfjs model directory (Teachable Machine layout: model.json, weights.bin, metadata.json)',
+      'write a tfjs model directory (Teachable Machine layout: model.json, weights.bin, metadata.json), or with --format onnx model.onnx + metadata.json',
     )
     .argument(
       '<run>',
       'run directory written by graft train, or a classifier directory (model.json, weights.bin, metadata.json: graft export, Teachable Machine)',
     )
-    .option('--out <dir>', 'output directory (default <run>/export)')
-    .action(async (runPath: string, options: { out?: string }) => {
+    .option('--out <dir>', 'output directory (default <run>/export, <run>/export-onnx for onnx)')
+    .option(
+      '--format <format>',
+      'tfjs (model.json + weights.bin) or onnx (model.onnx); both with metadata.json',
+      'tfjs',
+    )
+    .action(async (runPath: string, options: { out?: string; format?: string }) => {
+      const format = parseChoice('--format', options.format, exportFormats);
       const source = await openClassifierSource(runPath);
-      const directory = resolve(options.out ?? join(source.root, 'export'));
+      const directory = resolve(
+        options.out ?? join(source.root, format === 'onnx' ? 'export-onnx' : 'export'),
+      );
       const classifier = await loadRunClassifier(source);
+      if (format === 'onnx') {
+        await reportOnnxExport({ classifier, directory, name: source.name, output });
+        return;
+      }
       const inputShape = classifier.model.inputs[0]?.shape;
       const outputShape = classifier.model.outputs[0]?.shape;
       // Teachable Machine's loader applies its own preprocessing whatever the metadata says: the

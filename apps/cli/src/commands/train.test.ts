@@ -124,7 +124,7 @@ describe('graft train on a folder with oversized images and --augment randomResi
       '--backbone',
       'mobilenet_v2_0.35_224',
       '--augment',
-      'randomFlip,randomResizedCrop:scale=[0.5,1]',
+      'randomFlip+randomResizedCrop:scale=[0.5,1]',
       '--epochs',
       '1',
       '--batch-size',

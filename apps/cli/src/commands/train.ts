@@ -30,6 +30,7 @@ export interface TrainFlags {
   microBatch?: string;
   freezeEpochs?: string;
   headLr?: string;
+  unfreezeStages?: string;
   backboneLrFactor?: string;
   layerDecay?: string;
   frozenPrefixCache?: string;
@@ -74,7 +75,7 @@ export function addTrainingFlags(command: Command): Command {
     )
     .option(
       '--augment <ops>',
-      'augmentation ops, e.g. randomFlip,randomRotation:degrees=15 (or a JSON pipeline)',
+      'augmentation ops joined by +, e.g. randomFlip+randomRotation:degrees=15,fill=0 (or a JSON pipeline)',
     )
     .option(
       '--head <head>',
@@ -92,6 +93,10 @@ export function addTrainingFlags(command: Command): Command {
     .option(
       '--head-lr <rate>',
       'staged unfreeze: head learning rate of the frozen epochs (default 0.003)',
+    )
+    .option(
+      '--unfreeze-stages <list>',
+      'fine-tune, gradual unfreeze: <epochs done>:<stage|all> items, e.g. 2:block_16,4:block_13,6:all (head alone before; --epochs counts the whole run)',
     )
     .option(
       '--backbone-lr-factor <f>',
@@ -159,6 +164,7 @@ export async function trainConfigFrom(
       microBatch: flags.microBatch,
       freezeEpochs: flags.freezeEpochs,
       headLearningRate: flags.headLr,
+      unfreezeStages: flags.unfreezeStages,
       backboneLearningRateFactor: flags.backboneLrFactor,
       layerDecay: flags.layerDecay,
       frozenPrefixCache: flags.frozenPrefixCache,

@@ -11,6 +11,7 @@ import {
   parseSplit,
   parseText,
 } from './parse-values.js';
+import { parseUnfreezeStages } from './unfreeze-stages.js';
 
 /** Training modes. */
 export const trainingModes = ['feature-extraction', 'fine-tune'] as const;
@@ -68,6 +69,11 @@ export interface TrainConfig {
   freezeEpochs: number;
   /** Staged unfreeze: the head's learning rate in the frozen epochs. */
   headLearningRate: number;
+  /**
+   * Fine-tuning, gradual unfreeze: `<epochs done>:<stage>` items (`2:block_16,4:block_13,6:all`);
+   * `epochs` then counts the whole run, head-only epochs included.
+   */
+  unfreezeStages: string | undefined;
   /** Fine-tuning: multiplies the backbone's learning rate (discriminative rates, e.g. 0.1). */
   backboneLearningRateFactor: number | undefined;
   /** Fine-tuning: per-stage decay of the backbone's learning rate from the top (e.g. 0.7). */
@@ -128,6 +134,7 @@ const flagOf: Record<string, string> = {
   microBatch: '--micro-batch',
   freezeEpochs: '--freeze-epochs',
   headLearningRate: '--head-lr',
+  unfreezeStages: '--unfreeze-stages',
   backboneLearningRateFactor: '--backbone-lr-factor',
   layerDecay: '--layer-decay',
   frozenPrefixCache: '--frozen-prefix-cache',
@@ -226,6 +233,30 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
       expected: `cannot be combined with ${flag('split')}: the manifest already says which file is in which split`,
     });
   }
+  if (pick('unfreezeStages') !== undefined) {
+    if (mode !== 'fine-tune') {
+      throw new InvalidArgumentError({
+        argument: flag('unfreezeStages'),
+        value: pick('unfreezeStages'),
+        expected: 'applies only to --mode fine-tune',
+      });
+    }
+    for (const key of ['unfreezeFrom', 'freezeEpochs'] as const) {
+      // config.json of a gradual run records freezeEpochs 0 (the default).
+      if (pick(key) !== undefined && !(key === 'freezeEpochs' && Number(pick(key)) === 0)) {
+        throw new InvalidArgumentError({
+          argument: flag('unfreezeStages'),
+          value: pick('unfreezeStages'),
+          expected: `cannot be combined with ${flag(key)}: the stages say what unfreezes when`,
+        });
+      }
+    }
+    const epochs =
+      pick('epochs') === undefined
+        ? trainDefaults.epochs
+        : parseInteger(flag('epochs'), pick('epochs'), { minimum: 1 });
+    parseUnfreezeStages(String(pick('unfreezeStages')), epochs);
+  }
   for (const key of ['backboneLearningRateFactor', 'layerDecay'] as const) {
     if (mode !== 'fine-tune' && pick(key) !== undefined) {
       throw new InvalidArgumentError({
@@ -289,6 +320,7 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
       pick('headLearningRate') === undefined
         ? trainDefaults.headLearningRate
         : parsePositiveNumber(flag('headLearningRate'), pick('headLearningRate')),
+    unfreezeStages: optionalText('unfreezeStages'),
     backboneLearningRateFactor:
       pick('backboneLearningRateFactor') === undefined
         ? undefined

@@ -148,6 +148,23 @@ describe('graft (built binary)', () => {
     model.dispose();
   });
 
+  it('export --format onnx writes model.onnx + metadata.json that onnxruntime-node runs', async () => {
+    const out = join(directory, 'export-onnx');
+    const result = await runBinary(['export', run(), '--format', 'onnx', '--out', out], { env });
+    expect(result.code, result.stderr).toBe(exitCodes.success);
+    expect((await readdir(out)).sort()).toEqual(['metadata.json', 'model.onnx']);
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(join(out, 'model.onnx'));
+    const input = new ort.Tensor('float32', new Float32Array(2 * 224 * 224 * 3), [2, 224, 224, 3]);
+    const output = (await session.run({ [session.inputNames[0] as string]: input }))[
+      session.outputNames[0] as string
+    ];
+    await session.release();
+    expect(output?.dims).toEqual([2, 2]);
+    const [first, second] = Array.from(output?.data as Float32Array);
+    expect((first as number) + (second as number)).toBeCloseTo(1, 5);
+  });
+
   it('eval of the saved model on val reproduces the accuracy train reported', async () => {
     const result = await runBinary(['--json', 'eval', run(), hymenoptera], { env });
     expect(result.code).toBe(exitCodes.success);

@@ -224,6 +224,43 @@ describe('a killed graft train resumes into the same run', () => {
     expect(await readRun(run)).toEqual(expected);
   });
 
+  it.each([
+    ['in the head epochs', 1],
+    ['in the first unfrozen stage', 3],
+    ['in the last stage', 5],
+  ])(
+    'gradual unfreeze: SIGKILL %s resumes that stage into the same run',
+    async (_moment, epoch) => {
+      // Head alone for 2 epochs, stage2 from epoch 3, the whole backbone from epoch 5.
+      const gradual = (out: string) => {
+        const arguments_ = trainArguments(out);
+        arguments_[arguments_.indexOf('--lr') + 1] = '0.03';
+        arguments_[arguments_.indexOf('--epochs') + 1] = '6';
+        arguments_[arguments_.indexOf('--early-stop') + 1] = '0';
+        return [
+          ...arguments_,
+          ...['--mode', 'fine-tune', '--unfreeze-stages', '2:stage2,4:all', '--head-lr', '0.3'],
+        ];
+      };
+      const straight = runFolder('gradual reference');
+      if (!(await stat(join(straight, 'report.json')).catch(() => undefined))) {
+        const result = await runBinary(gradual(straight), { env });
+        expect(result.code, result.stderr).toBe(exitCodes.success);
+      }
+      const expected = await readRun(straight);
+      expect(expected.history).toHaveLength(6);
+      const run = runFolder(`gradual killed ${epoch}`);
+      const killed = await runBinary(gradual(run), {
+        env: { ...env, GRAFT_TEST_CRASH_AT: `checkpoint-renamed:${epoch + 1}` },
+      });
+      expect(killed.code).toBeNull();
+      const resumed = await runBinary(['resume', run, '--extraction-workers', '1'], { env });
+      expect(resumed.code, resumed.stderr).toBe(exitCodes.success);
+      expect(resumed.stderr).toMatch(new RegExp(`after epoch ${epoch} of 6`));
+      expect(await readRun(run)).toEqual(expected);
+    },
+  );
+
   it('resuming a finished run says so and changes nothing; --epochs extends a full run', async () => {
     const run = runFolder('finished');
     const arguments_ = trainArguments(run);

@@ -16,6 +16,47 @@ describe('augmentationConfigFrom', () => {
     });
   });
 
+  it('reads the syntax --head and --schedule use: ops joined by +, options name:key=value,…', () => {
+    const notes: string[] = [];
+    const onDeprecation = (message: string) => void notes.push(message);
+    expect(
+      augmentationConfigFrom(
+        'randomFlip+randomResizedCrop:scale=[0.8,1],ratio=[0.75,1.33]+randomRotation:degrees=15',
+        { onDeprecation },
+      ),
+    ).toEqual({
+      name: 'compose',
+      options: {
+        ops: [
+          { name: 'randomFlip', options: {} },
+          { name: 'randomResizedCrop', options: { scale: [0.8, 1], ratio: [0.75, 1.33] } },
+          { name: 'randomRotation', options: { degrees: 15 } },
+        ],
+      },
+    });
+    expect(augmentationConfigFrom('randomRotation:degrees=15,fill=0', { onDeprecation })).toEqual({
+      name: 'randomRotation',
+      options: { degrees: 15, fill: 0 },
+    });
+    expect(notes).toEqual([]);
+  });
+
+  it('still reads the old syntax, saying how to write it now', () => {
+    const cases: Array<[string, string]> = [
+      ['randomFlip,randomRotation:degrees=15', 'randomFlip+randomRotation:degrees=15'],
+      ['randomRotation:degrees=15:fill=0', 'randomRotation:degrees=15,fill=0'],
+      ['randomRotation:degrees=15,randomFlip', 'randomRotation:degrees=15+randomFlip'],
+    ];
+    for (const [old, modern] of cases) {
+      const notes: string[] = [];
+      const config = augmentationConfigFrom(old, {
+        onDeprecation: (message) => notes.push(message),
+      });
+      expect(config, old).toEqual(augmentationConfigFrom(modern));
+      expect(notes, old).toEqual([expect.stringContaining(`write ${modern} (ops joined by +`)]);
+    }
+  });
+
   it('keeps a single op unwrapped and accepts JSON', () => {
     expect(augmentationConfigFrom('randomRotation:degrees=15')).toEqual({
       name: 'randomRotation',

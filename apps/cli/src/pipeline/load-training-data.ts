@@ -9,6 +9,7 @@ import {
   loadSplitManifest,
   openCifar,
   openImageFolder,
+  type PixelCacheOptions,
 } from '@graft/datasets/node';
 
 /** The datasets of a run. */
@@ -46,6 +47,8 @@ export interface LoadTrainingDataOptions {
    * resolved against `data` (so the folder may have moved), instead of splitting.
    */
   splitManifest?: string;
+  /** Decoded-pixel cache of an image folder's augmented views. Default: none. */
+  pixelCache?: PixelCacheOptions | undefined;
 }
 
 /** The run directory's record of which file went to which split. */
@@ -102,6 +105,7 @@ async function loadWithoutManifest(options: LoadTrainingDataOptions): Promise<Tr
     imageSize: options.preprocessing.inputSize,
     resize: options.preprocessing.resize,
     onBadImage: 'skip',
+    ...(options.pixelCache ? { pixelCache: options.pixelCache } : {}),
   });
   const skipped = [...folder.report.skipped];
   // The folder's live list: its datasets add each image they skip while streaming.
@@ -187,6 +191,7 @@ async function loadFromManifest(
     imageSize: options.preprocessing.inputSize,
     resize: options.preprocessing.resize,
     onBadImage: 'skip',
+    ...(options.pixelCache ? { pixelCache: options.pixelCache } : {}),
   });
   const train = datasets.train;
   if (train === undefined) {

@@ -22,6 +22,7 @@ import { type FeatureWorkerPool, modelCheckpoint, saveClassifier } from '@graft/
 import { isModelFileReference } from '../config/backbone-reference.js';
 import { createHeadFromSpecification } from '../config/head-specification.js';
 import type { TrainConfig } from '../config/train-config.js';
+import { parseUnfreezeStages } from '../config/unfreeze-stages.js';
 import { exitCodes } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
 import {
@@ -70,6 +71,7 @@ import {
   trainingBackboneSpec,
   weightProvenanceOf,
 } from './training-backbone.js';
+import { trainingPixelCache } from './training-pixel-cache.js';
 import { startTrainingWorkersFor, type TrainingWorkers } from './training-workers.js';
 
 /** Options of {@link runTraining}. */
@@ -298,6 +300,8 @@ async function trainIntoRun(
       seed: config.seed,
       preprocessing: backbone.preprocessing,
       ...(config.splitManifest !== undefined ? { splitManifest: config.splitManifest } : {}),
+      // Augmented epochs re-read every image: decoded frames are cached (training-pixel-cache.ts).
+      pixelCache: config.augment ? trainingPixelCache({ output }) : undefined,
     });
     reportFiles(output, 'skipped', data.skipped);
     // Which file went to which split: `--split-manifest` reuses it, `graft eval` can check it.
@@ -366,7 +370,10 @@ async function trainAndReport(options: {
     epochs: config.epochs,
   });
   const augmentation = config.augment
-    ? buildAugmentation(config.augment, { imageSize: backbone.preprocessing.inputSize })
+    ? buildAugmentation(config.augment, {
+        imageSize: backbone.preprocessing.inputSize,
+        onDeprecation: (message) => output.info(`graft: ${message}`),
+      })
     : undefined;
   const history = new HistoryLog(run.historyFile);
   // Lines past the checkpoint's epoch were written before a crash and are trained again.
@@ -440,6 +447,9 @@ async function trainAndReport(options: {
         {
           freezeEpochs: config.freezeEpochs,
           headLearningRate: config.headLearningRate,
+          ...(config.unfreezeStages !== undefined
+            ? { stages: parseUnfreezeStages(config.unfreezeStages, config.epochs) }
+            : {}),
           earlierHistory: history.records().map(({ epoch: _epoch, ...logs }) => logs as TrainLogs),
         },
       ),

@@ -22,8 +22,17 @@ if (!browserTestsEnabled) {
   );
 }
 
-/** Launches headless Debian Chromium with a fresh profile; fails when it is missing. */
-export async function launchChromium(): Promise<BrowserContext> {
+/**
+ * Launches headless Debian Chromium with a fresh profile; fails when it is missing. `webgpu`
+ * turns on WebGPU on SwiftShader's CPU Vulkan (a real adapter, no GPU needed) instead of
+ * `--disable-gpu`, so WebGPU code paths run in tests.
+ */
+export async function launchChromium(
+  options: {
+    /** Offer WebGPU (SwiftShader adapter). Default false. */
+    webgpu?: boolean;
+  } = {},
+): Promise<BrowserContext> {
   if (!existsSync(chromiumPath)) {
     throw new Error(
       `Chromium not found at ${chromiumPath}: the browser tests need Debian's chromium (sudo apt-get install chromium; CI installs it from .ci/apt-packages.txt).`,
@@ -38,7 +47,9 @@ export async function launchChromium(): Promise<BrowserContext> {
     args: [
       '--headless',
       '--no-sandbox',
-      '--disable-gpu',
+      ...(options.webgpu
+        ? ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader']
+        : ['--disable-gpu']),
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',

@@ -3,18 +3,20 @@ import {
   type ImageBatch,
   InvalidArgumentError,
   type JsonObject,
+  type ViewPlannableAugmentation,
 } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkBatch, childSeed } from './define-image-op.js';
 import type { ImageOp, ImageOpDescriptor } from './image-op.js';
 import { fromConfig } from './image-op-registry.js';
+import { viewPlannerOf } from './view-planner.js';
 
 /**
  * Runs `ops` in order. Op `i` is seeded with a seed derived from the call's seed and `i`, so
  * inserting an op changes only the ops after it, and every backend sees the same draws.
  * Intermediate batches are disposed; the input batch is not.
  */
-export function compose(ops: readonly ImageOp[]): ImageOp {
+export function compose(ops: readonly ImageOp[]): ImageOp & ViewPlannableAugmentation {
   if (!Array.isArray(ops) || ops.some((op) => typeof op?.apply !== 'function')) {
     throw new InvalidArgumentError({
       argument: 'compose.ops',
@@ -47,6 +49,8 @@ export function compose(ops: readonly ImageOp[]): ImageOp {
     toConfig() {
       return { name: 'compose', options: { ops: list.map((op) => op.toConfig()) } };
     },
+    // A leading random resized crop / flip can be done by the decoder (see view-planner.ts).
+    viewPlanner: () => viewPlannerOf(list, childSeed),
   };
 }
 

@@ -1,15 +1,21 @@
 import {
   checkResizeOptions,
+  type FileFormatError,
   type ImageBatch,
   type ImageDataset,
+  type ImageView,
   InvalidArgumentError,
   type ResizePolicy,
+  type ViewBatchOptions,
+  type ViewBatchSource,
 } from '@graft/core';
 import { maximumPixelsOf } from '../decoders/pixel-limit.js';
 import type { DatasetBatchOptions } from '../pipeline/batch-options.js';
 import { streamBatches } from '../pipeline/stream-batches.js';
 import { contentKey } from './content-key.js';
 import { decodeImage } from './decode-image.js';
+import { cutView, decodeFrame, frameSizeOf } from './decode-view.js';
+import { defaultFrameScale, PixelCache, type PixelCacheOptions } from './pixel-cache.js';
 import { readImageBytes } from './read-image-bytes.js';
 import type { ImageFile, SkippedFile } from './scan-image-folder.js';
 
@@ -30,6 +36,11 @@ export interface ImagePipelineOptions {
    * `onBadImage: 'skip'`). Default `defaultMaximumPixels` (2^28).
    */
   maximumPixels?: number;
+  /**
+   * Decoded-pixel cache for augmented views (`viewBatches`): frames stored once as raw bytes,
+   * read with no decode on later passes. Default: none (every pass decodes the files).
+   */
+  pixelCache?: PixelCacheOptions;
 }
 
 /** The default resize policy: torchvision/timm evaluation style. */
@@ -56,7 +67,7 @@ export interface FileImageDatasetOptions extends ImagePipelineOptions {
  * Keys: the sha1 (hex) of each file's bytes, so a key follows the content (renaming or copying a
  * file keeps it; editing it changes it), and costs nothing extra since the bytes are read anyway.
  */
-export class FileImageDataset implements ImageDataset {
+export class FileImageDataset implements ImageDataset, ViewBatchSource {
   readonly classNames: readonly string[];
   readonly files: readonly ImageFile[];
   readonly imageSize: readonly [number, number];
@@ -68,6 +79,8 @@ export class FileImageDataset implements ImageDataset {
   private readonly prefetchBatches: number;
   private readonly maximumPixels: number;
   private readonly labelList: readonly number[];
+  private readonly pixelCacheOptions: PixelCacheOptions | undefined;
+  private pixelCache: PixelCache | undefined;
 
   constructor(options: FileImageDatasetOptions) {
     const resize = options.resize ?? defaultResizePolicy;
@@ -90,6 +103,7 @@ export class FileImageDataset implements ImageDataset {
     this.prefetchBatches = options.prefetchBatches ?? 2;
     this.maximumPixels = maximumPixelsOf(options);
     this.labelList = options.files.map((file) => file.label);
+    this.pixelCacheOptions = options.pixelCache;
   }
 
   get size(): number {
@@ -129,13 +143,118 @@ export class FileImageDataset implements ImageDataset {
 
   batches(options: DatasetBatchOptions): AsyncIterable<ImageBatch> {
     return streamBatches({
-      batch: options,
-      labels: this.labelList,
-      sourceOf: (index) => (this.files[index] as ImageFile).path,
+      ...this.streamOptions(options),
       load: (index) => this.load((this.files[index] as ImageFile).path),
       imageSize: this.imageSize,
+    });
+  }
+
+  /**
+   * Streams augmented views: each image is decoded into its frame (the clean crop window at
+   * `frameScale` times the image size, by libvips on a libuv thread; or read from the pixel
+   * cache when one is set and valid), then cut by its view (crop, bilinear resize to
+   * `outputSize`, mirror) in one JavaScript pass, with no tensor op on the main thread. Image `p` of the epoch order gets
+   * `viewsOf(floor(p / batchSize), …)[p % batchSize]` (the batch it lands in when no image is
+   * skipped). The clean `batches()` path is untouched.
+   */
+  viewBatches(options: ViewBatchOptions): AsyncIterable<ImageBatch> {
+    return this.streamViews(options);
+  }
+
+  private async *streamViews(options: ViewBatchOptions): AsyncGenerator<ImageBatch> {
+    const frameScale = this.pixelCacheOptions?.frameScale ?? defaultFrameScale;
+    if (!Number.isFinite(frameScale) || frameScale < 1) {
+      throw new InvalidArgumentError({
+        argument: 'pixelCache.frameScale',
+        value: frameScale,
+        expected: `must be a number >= 1 (default ${defaultFrameScale})`,
+      });
+    }
+    const target = {
+      imageSize: this.imageSize,
+      resize: this.resize,
+      frameScale,
+      maximumPixels: this.maximumPixels,
+    };
+    const frameSize = frameSizeOf(target);
+    const cache = this.pixelCacheFor(frameSize, frameScale);
+    const pass = cache && !cache.disabled ? await cache.startPass() : undefined;
+    const batchSize = options.batchSize;
+    const views = new Map<number, readonly ImageView[]>();
+    const viewAt = (position: number): ImageView => {
+      const batchIndex = Math.floor(position / batchSize);
+      let batchViews = views.get(batchIndex);
+      if (batchViews === undefined) {
+        const count = Math.min(batchSize, this.size - batchIndex * batchSize);
+        batchViews = options.viewsOf(batchIndex, count);
+        views.set(batchIndex, batchViews);
+        views.delete(batchIndex - 2);
+      }
+      const view = batchViews[position % batchSize];
+      if (view === undefined) {
+        throw new InvalidArgumentError({
+          argument: 'viewsOf',
+          value: batchViews.length,
+          expected: `must return one view per image of batch ${batchIndex}`,
+        });
+      }
+      return view;
+    };
+    const cut = { frameSize, frameScale, outputSize: options.outputSize };
+    const load = async (index: number, position: number) => {
+      const path = (this.files[index] as ImageFile).path;
+      const view = viewAt(position);
+      const hit = pass ? await pass.get(index) : undefined;
+      let frame = hit?.frame;
+      let key = hit?.key;
+      if (frame === undefined || key === undefined) {
+        const bytes = await readImageBytes(path);
+        key = contentKey(bytes);
+        frame = await decodeFrame(bytes, path, target);
+      }
+      pass?.put(index, frame, key);
+      return { pixels: cutView(frame, view, cut), key };
+    };
+    try {
+      yield* streamBatches({
+        ...this.streamOptions(options),
+        load,
+        imageSize: options.outputSize,
+      });
+      await pass?.finish();
+    } finally {
+      await pass?.close();
+    }
+  }
+
+  /** The pixel cache of this dataset's files and frame geometry (made once), if configured. */
+  private pixelCacheFor(
+    frameSize: readonly [number, number],
+    frameScale: number,
+  ): PixelCache | undefined {
+    if (this.pixelCacheOptions === undefined) return undefined;
+    this.pixelCache ??= new PixelCache({
+      options: this.pixelCacheOptions,
+      sources: this.files.map((file) => file.path),
+      frameBytes: frameSize[0] * frameSize[1] * 3,
+      identity: JSON.stringify({
+        frameSize,
+        frameScale,
+        resize: this.resize,
+        size: this.imageSize,
+      }),
+    });
+    return this.pixelCache;
+  }
+
+  /** The parts of `streamBatches`' options every stream of this dataset shares. */
+  private streamOptions(options: DatasetBatchOptions) {
+    return {
+      batch: options,
+      labels: this.labelList,
+      sourceOf: (index: number) => (this.files[index] as ImageFile).path,
       onBadImage: this.onBadImage,
-      onSkip: (source, error) => {
+      onSkip: (source: string, error: FileFormatError) => {
         // Every epoch (and augmented pass) meets the same bad file again: list it once.
         if (!this.badFiles.some((file) => file.path === source)) {
           this.badFiles.push({ path: source, reason: error.message });
@@ -143,7 +262,7 @@ export class FileImageDataset implements ImageDataset {
       },
       concurrency: this.concurrency,
       prefetchBatches: this.prefetchBatches,
-    });
+    };
   }
 
   private async load(path: string): Promise<{ pixels: Uint8Array; key: string }> {
@@ -165,6 +284,7 @@ export class FileImageDataset implements ImageDataset {
       concurrency: this.concurrency,
       prefetchBatches: this.prefetchBatches,
       maximumPixels: this.maximumPixels,
+      ...(this.pixelCacheOptions ? { pixelCache: this.pixelCacheOptions } : {}),
     };
   }
 

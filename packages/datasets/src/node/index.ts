@@ -6,6 +6,13 @@ export {
 } from './cifar-formats.js';
 export { contentKey } from './content-key.js';
 export { decodeImage, decodePixels, type ResizeTarget, resizeDecoded } from './decode-image.js';
+export {
+  type CutViewOptions,
+  cutView,
+  decodeFrame,
+  type FrameTarget,
+  frameSizeOf,
+} from './decode-view.js';
 export { type ExtractTarGzOptions, extractTarGz } from './extract-tar-gz.js';
 export {
   defaultResizePolicy,
@@ -41,6 +48,13 @@ export {
   type OpenImageFolderOptions,
   openImageFolder,
 } from './open-image-folder.js';
+export {
+  defaultFrameScale,
+  defaultPixelCacheBytes,
+  PixelCache,
+  type PixelCacheOptions,
+  PixelCachePass,
+} from './pixel-cache.js';
 export { type ReadImageSizeOptions, readImageSize } from './read-image-size.js';
 export {
   type ImageFile,

@@ -19,8 +19,11 @@ export interface StreamBatchesOptions {
   labels: readonly number[];
   /** Where item `index` comes from (path or name), for `sources` and error messages. */
   sourceOf: (index: number) => string;
-  /** Loads, decodes and resizes item `index`. Rejects with a `FileFormatError` for a bad image. */
-  load: (index: number) => Promise<LoadedImage>;
+  /**
+   * Loads, decodes and resizes item `index`, the `position`-th of the epoch order. Rejects with a
+   * `FileFormatError` for a bad image.
+   */
+  load: (index: number, position: number) => Promise<LoadedImage>;
   /** `[height, width]` of every loaded image. */
   imageSize: readonly [number, number];
   /** `error` (default): a bad image stops the stream. `skip`: it is left out and reported. */
@@ -79,7 +82,7 @@ export async function* streamBatches(options: StreamBatchesOptions): AsyncGenera
       const index = order[started] as number;
       inFlight++;
       const outcome = options
-        .load(index)
+        .load(index, started)
         .then(
           (loaded): Outcome => ({ loaded }),
           (error: unknown): Outcome => ({ error }),

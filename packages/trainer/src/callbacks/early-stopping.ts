@@ -101,7 +101,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
         stoppedEpoch = epoch;
         context.control.stop(
           // Epochs counted from 1, as logs, checkpoints (epoch-NNNN) and reports number them.
-          `early stopping: ${monitor} did not improve for ${wait} epochs (best ${formatValue(best)} at epoch ${bestEpoch + 1})`,
+          `early stopping: ${monitor} did not improve for ${wait} epochs (best ${formatValue(best)} at epoch ${bestEpoch === undefined ? '?' : bestEpoch + 1})`,
         );
       }
     },
@@ -156,6 +156,8 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
 }
 
 /** Four significant digits: enough to tell epochs apart, short enough to read. */
-function formatValue(value: number): string {
-  return Number.isFinite(value) ? String(Number(value.toPrecision(4))) : String(value);
+function formatValue(value: number | undefined): string {
+  return value !== undefined && Number.isFinite(value)
+    ? String(Number(value.toPrecision(4)))
+    : String(value);
 }

@@ -8,6 +8,7 @@ import {
   normalizeImages,
 } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { fuseAugmentation, fusesAugmentation } from '../training/fuse-augmentation.js';
 import { toTargets } from '../training/loss.js';
 import { backboneCacheIdentity } from './backbone-cache-identity.js';
 import { hashImages } from './content-hash.js';
@@ -157,15 +158,19 @@ export async function extractFeatures(
   };
 
   try {
-    for await (const original of data.batches({
+    // The decoder cuts a leading crop/flip itself when it can (fuse-augmentation.ts).
+    const fused = fuseAugmentation(data, options.augmentation, (index) =>
+      augmentationSeed(options.seed ?? 0, options.pass ?? 0, index),
+    );
+    for await (const original of fused.data.batches({
       batchSize: options.batchSize,
       shuffle: false,
       ...(options.signal ? { signal: options.signal } : {}),
     })) {
       let batch: ImageBatch = original;
       try {
-        if (options.augmentation) {
-          batch = options.augmentation.apply(original, {
+        if (fused.augmentation) {
+          batch = fused.augmentation.apply(original, {
             seed: augmentationSeed(options.seed ?? 0, options.pass ?? 0, batchIndex),
             numClasses,
           });
@@ -317,6 +322,8 @@ function keyPrefix(options: ExtractFeaturesOptions, identity: string): Promise<s
       `seed=${options.seed ?? 0}`,
       `batch=${options.batchSize}`,
     );
+    // Crops cut by the decoder are resampled differently from the tensor ops' (fuse-augmentation.ts).
+    if (fusesAugmentation(options.data, options.augmentation)) parts.push('views=decoder');
   } else {
     parts.push('clean');
   }

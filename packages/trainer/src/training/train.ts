@@ -48,6 +48,7 @@ import {
   isFrozenPrefixCache,
   prepareFrozenPrefixCache,
 } from './frozen-prefix-cache.js';
+import { fuseAugmentation } from './fuse-augmentation.js';
 import type { GradientComputer } from './gradient-computer.js';
 import { computeGradients, type StepGradients } from './gradients.js';
 import { toTargets } from './loss.js';
@@ -646,7 +647,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             }),
         );
         try {
-          for await (const original of trainData.batches({
+          // The decoder cuts a leading crop/flip itself when it can (fuse-augmentation.ts).
+          const fused = fuseAugmentation(trainData, options.augmentation, (index) =>
+            augmentationSeed(epochSeed, epoch, index),
+          );
+          for await (const original of fused.data.batches({
             batchSize,
             shuffle: options.shuffle ?? true,
             seed: epochSeed,
@@ -656,8 +661,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             let batch: ImageBatch = original;
             try {
               throwIfAborted();
-              if (options.augmentation) {
-                batch = options.augmentation.apply(original, {
+              if (fused.augmentation) {
+                batch = fused.augmentation.apply(original, {
                   seed: augmentationSeed(epochSeed, epoch, batchIndex),
                   numClasses,
                 });

@@ -1,8 +1,10 @@
+import type { ViewPlannableAugmentation } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { knownFields, oneOf, probability } from '../../validate.js';
 import { defineImageOp } from '../define-image-op.js';
 import { perSample } from '../functional/color.js';
 import type { ImageOp, ImageOpDescriptor } from '../image-op.js';
+import { viewPlannerOf } from '../view-planner.js';
 
 /** Which flips {@link randomFlip} may do. */
 export type FlipMode = 'horizontal' | 'vertical' | 'horizontalAndVertical';
@@ -27,7 +29,7 @@ function flipUpDown(images: tf.Tensor4D): tf.Tensor4D {
 }
 
 /** Mirrors each image with the given probability. */
-export function randomFlip(options: RandomFlipOptions = {}): ImageOp {
+export function randomFlip(options: RandomFlipOptions = {}): ImageOp & ViewPlannableAugmentation {
   knownFields(name, options as never, ['mode', 'probability']);
   const mode = oneOf(`${name}.mode`, options.mode ?? 'horizontal', [
     'horizontal',
@@ -35,7 +37,7 @@ export function randomFlip(options: RandomFlipOptions = {}): ImageOp {
     'horizontalAndVertical',
   ] as const);
   const chance = probability(`${name}.probability`, options.probability ?? 0.5);
-  return defineImageOp({
+  const op = defineImageOp({
     name,
     options: { mode, probability: chance },
     run({ images, random }) {
@@ -62,6 +64,8 @@ export function randomFlip(options: RandomFlipOptions = {}): ImageOp {
       return { images: output };
     },
   });
+  // A horizontal flip can be done by the decoder (see view-planner.ts).
+  return Object.assign(op, { viewPlanner: () => viewPlannerOf([op], (seed) => seed) });
 }
 
 export const randomFlipDescriptor: ImageOpDescriptor = {

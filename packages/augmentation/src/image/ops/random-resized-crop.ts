@@ -1,8 +1,9 @@
-import type { SeededRandom } from '@graft/core';
+import type { SeededRandom, ViewPlannableAugmentation } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { knownFields, range, size } from '../../validate.js';
 import { defineImageOp } from '../define-image-op.js';
 import type { ImageOp, ImageOpDescriptor } from '../image-op.js';
+import { viewPlannerOf } from '../view-planner.js';
 
 /** Options of {@link randomResizedCrop}. */
 export interface RandomResizedCropOptions {
@@ -21,7 +22,9 @@ const name = 'randomResizedCrop';
  * `RandomResizedCrop` (10 tries, then a centre crop at the nearest valid ratio). One
  * `cropAndResize` call with one box per image.
  */
-export function randomResizedCrop(options: RandomResizedCropOptions): ImageOp {
+export function randomResizedCrop(
+  options: RandomResizedCropOptions,
+): ImageOp & ViewPlannableAugmentation {
   knownFields(name, options as never, ['size', 'scale', 'ratio']);
   const outputSize = size(`${name}.size`, options.size);
   const scale = range(`${name}.scale`, options.scale ?? [0.08, 1], { lower: 0, upper: 1 });
@@ -29,7 +32,7 @@ export function randomResizedCrop(options: RandomResizedCropOptions): ImageOp {
   const ratio = range(`${name}.ratio`, options.ratio ?? [3 / 4, 4 / 3], {
     lower: Number.MIN_VALUE,
   });
-  return defineImageOp({
+  const op = defineImageOp({
     name,
     options: { size: outputSize, scale, ratio },
     run({ images, random }) {
@@ -50,6 +53,8 @@ export function randomResizedCrop(options: RandomResizedCropOptions): ImageOp {
       };
     },
   });
+  // The decoder can take this crop over (see view-planner.ts); a single op is seeded as called.
+  return Object.assign(op, { viewPlanner: () => viewPlannerOf([op], (seed) => seed) });
 }
 
 /** A normalised `[y1, x1, y2, x2]` box over whole pixels, torchvision's `get_params`. */
@@ -60,6 +65,22 @@ function cropBox(
   scale: [number, number],
   ratio: [number, number],
 ): number[] {
+  const region = cropRegion(random, height, width, scale, ratio);
+  return pixelBox(region.top, region.left, region.height, region.width, height, width);
+}
+
+/**
+ * torchvision's `get_params` in whole pixels: 10 tries at a random area and aspect ratio, then
+ * the largest centred crop within `ratio`. The draws are the ones `randomResizedCrop` makes, so
+ * a decoder given these regions reproduces its crops.
+ */
+export function cropRegion(
+  random: SeededRandom,
+  height: number,
+  width: number,
+  scale: readonly [number, number],
+  ratio: readonly [number, number],
+): { top: number; left: number; height: number; width: number } {
   const area = height * width;
   const logRatio = [Math.log(ratio[0]), Math.log(ratio[1])] as const;
   for (let attempt = 0; attempt < 10; attempt++) {
@@ -70,7 +91,7 @@ function cropBox(
     if (cropWidth > 0 && cropWidth <= width && cropHeight > 0 && cropHeight <= height) {
       const top = random.int(0, height - cropHeight);
       const left = random.int(0, width - cropWidth);
-      return pixelBox(top, left, cropHeight, cropWidth, height, width);
+      return { top, left, height: cropHeight, width: cropWidth };
     }
   }
   // Fallback: the largest centred crop whose ratio is within range.
@@ -81,7 +102,7 @@ function cropBox(
   else if (inRatio > ratio[1]) cropWidth = Math.round(height * ratio[1]);
   const top = Math.floor((height - cropHeight) / 2);
   const left = Math.floor((width - cropWidth) / 2);
-  return pixelBox(top, left, cropHeight, cropWidth, height, width);
+  return { top, left, height: cropHeight, width: cropWidth };
 }
 
 /**

@@ -1,0 +1,43 @@
+export {
+  listActivationConverters,
+  registerActivationConverter,
+} from './convert/activation-registry.js';
+export type {
+  ActivationConverter,
+  LayerConversion,
+  LayerConverter,
+  LayerWeight,
+  OnnxValue,
+} from './convert/layer-converter.js';
+export {
+  listLayerConverters,
+  registerLayerConverter,
+  unregisterLayerConverter,
+} from './convert/layer-converter-registry.js';
+export { toChannelsFirstAxis } from './convert/layout.js';
+export {
+  type ConvertToOnnxOptions,
+  convertToOnnx,
+  defaultOpsetVersion,
+  irVersionOfOpset,
+  onnxConverterVersion,
+} from './convert-to-onnx.js';
+export {
+  describeOnnxModel,
+  type OnnxModelDescription,
+  type OnnxTensorDescription,
+} from './describe-onnx-model.js';
+export { UnsupportedLayerError } from './errors/unsupported-layer-error.js';
+export {
+  type ExportClassifierToOnnxOptions,
+  exportClassifierToOnnx,
+  type OnnxClassifierFiles,
+  type OnnxClassifierMetadata,
+  onnxMetadataKeys,
+} from './export-classifier-to-onnx.js';
+export {
+  type OnnxAttributeValue,
+  OnnxGraphBuilder,
+  type OnnxNodeOptions,
+} from './graph/onnx-graph-builder.js';
+export { type OnnxSupport, onnxSupport } from './onnx-support.js';

@@ -1,0 +1,5 @@
+export {
+  type CompareWithOnnxRuntimeOptions,
+  compareWithOnnxRuntime,
+  type OnnxAgreement,
+} from './compare-with-onnx-runtime.js';
