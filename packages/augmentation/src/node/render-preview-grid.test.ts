@@ -78,6 +78,18 @@ describe('preview grid', () => {
     expect(data[0]).toBe(255);
   });
 
+  it('previews a mixing pipeline from a single image (numClasses at least 2)', async () => {
+    const png = await renderPreviewGrid({
+      images: [ant],
+      augmentation: compose([cutmix({ alpha: 1 })]),
+      rows: 1,
+      columns: 3,
+      inputSize: [16, 16],
+    });
+    const { width, height } = await sharp(png).metadata();
+    expect([width, height]).toEqual([4 + 3 * (16 + 4), 4 + 16 + 4]); // 3 cells and the default gap 4
+  });
+
   it('leaks nothing when the augmentation throws, and needs room for a variant', async () => {
     const before = tf.memory().numTensors;
     const failing = {

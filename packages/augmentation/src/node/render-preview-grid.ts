@@ -79,7 +79,8 @@ export async function renderPreviewGrid(options: RenderPreviewGridOptions): Prom
     owned.push(batchImages, labels);
     const augmented = options.augmentation.apply(
       { images: batchImages as tf.Tensor4D, labels },
-      { seed: options.seed ?? 0, numClasses: decoded.length },
+      // Each source image is its own class; at least 2, as one-hot mixing (mixup, cutmix) needs.
+      { seed: options.seed ?? 0, numClasses: Math.max(2, decoded.length) },
     );
     owned.push(augmented.images, augmented.labels);
     grid = tf.tidy(() => {
