@@ -1,45 +1,30 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
 import { runInProcess as run } from '../testing/run-in-process.js';
-import {
-  registerTestBackboneIfAsked,
-  testBackboneName,
-  testBackboneVariable,
-} from '../testing/test-backbone.js';
-import { writeColourImages } from '../testing/write-test-images.js';
+import { testBackboneName } from '../testing/test-backbone.js';
+import { useTinyProject } from '../testing/tiny-project.js';
 
-let directory: string;
-
-beforeAll(async () => {
-  process.env[testBackboneVariable] = '1';
-  await registerTestBackboneIfAsked();
-  directory = await mkdtemp(join(tmpdir(), 'graft-top-losses-'));
-  await writeColourImages(join(directory, 'data'), { train: 6, val: 6 });
-});
-afterAll(async () => {
-  if (directory) await rm(directory, { recursive: true, force: true });
-});
+const project = useTinyProject({ name: 'top-losses', images: { train: 6, val: 6 } });
 
 describe('graft eval --top-losses', () => {
   it('draws the most confidently wrong images with their true and predicted class', async () => {
-    const out = join(directory, 'run');
+    const out = join(project(), 'run');
     const trained = await run(
       'train',
-      join(directory, 'data'),
+      join(project(), 'data'),
       ...['--backbone', testBackboneName, '--weights', 'none', '--epochs', '1'],
       ...['--extraction-workers', '1', '--out', out],
     );
     expect(trained.code, trained.stderr).toBe(exitCodes.success);
-    const file = join(directory, 'top.svg');
+    const file = join(project(), 'top.svg');
     const evaluated = await run(
       '--json',
       'eval',
       out,
-      join(directory, 'data'),
+      join(project(), 'data'),
       ...['--split', 'val', '--top-losses', '3', '--top-losses-file', file],
     );
     expect(evaluated.code, evaluated.stderr).toBe(exitCodes.success);

@@ -1,36 +1,21 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
 import { runInProcess as run } from '../testing/run-in-process.js';
-import {
-  registerTestBackboneIfAsked,
-  testBackboneName,
-  testBackboneVariable,
-} from '../testing/test-backbone.js';
-import { writeColourImages } from '../testing/write-test-images.js';
+import { testBackboneName } from '../testing/test-backbone.js';
+import { useTinyProject } from '../testing/tiny-project.js';
 
-let directory: string;
-
-beforeAll(async () => {
-  process.env[testBackboneVariable] = '1';
-  await registerTestBackboneIfAsked();
-  directory = await mkdtemp(join(tmpdir(), 'graft-lr-find-'));
-  await writeColourImages(join(directory, 'data'), { train: 12, val: 2 });
-});
-afterAll(async () => {
-  if (directory) await rm(directory, { recursive: true, force: true });
-});
+const project = useTinyProject({ name: 'lr-find', images: { train: 12, val: 2 } });
 
 describe('graft lr-find --plot', () => {
   it('writes the curve as an SVG chart: smoothed and batch loss, and the suggested rate', async () => {
-    const plot = join(directory, 'curve.svg');
+    const plot = join(project(), 'curve.svg');
     const result = await run(
       '--json',
       'lr-find',
-      join(directory, 'data'),
+      join(project(), 'data'),
       ...['--backbone', testBackboneName, '--weights', 'none', '--batch-size', '4'],
       ...['--steps', '30', '--start', '1e-4', '--end', '10', '--plot', plot],
     );

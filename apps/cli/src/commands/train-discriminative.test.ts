@@ -1,29 +1,12 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
 import { runInProcess as run } from '../testing/run-in-process.js';
-import {
-  registerTestBackboneIfAsked,
-  testBackboneName,
-  testBackboneVariable,
-} from '../testing/test-backbone.js';
-import { writeColourImages } from '../testing/write-test-images.js';
+import { testBackboneName } from '../testing/test-backbone.js';
+import { useTinyProject } from '../testing/tiny-project.js';
 
-let directory: string;
-let data: string;
-
-beforeAll(async () => {
-  process.env[testBackboneVariable] = '1';
-  await registerTestBackboneIfAsked();
-  directory = await mkdtemp(join(tmpdir(), 'graft-discriminative-'));
-  data = join(directory, 'data');
-  await writeColourImages(data, { train: 8, val: 4 });
-});
-afterAll(async () => {
-  if (directory) await rm(directory, { recursive: true, force: true });
-});
+const project = useTinyProject({ name: 'discriminative', images: { train: 8, val: 4 } });
 
 /** The saved model's weight `name` (from model.json's manifest and weights.bin). */
 async function savedWeight(runDirectory: string, name: string): Promise<Float32Array> {
@@ -54,10 +37,10 @@ function maxDifference(a: Float32Array, b: Float32Array): number {
 describe('graft train --backbone-lr-factor / --layer-decay', () => {
   it('scale the backbone learning rate, and only apply to fine-tuning', async () => {
     const train = async (name: string, ...extra: string[]) => {
-      const out = join(directory, name);
+      const out = join(project(), name);
       const result = await run(
         'train',
-        data,
+        join(project(), 'data'),
         ...['--backbone', testBackboneName, '--weights', 'none', '--epochs', '2'],
         ...['--batch-size', '4', '--lr', '0.05', '--extraction-workers', '1'],
         ...['--out', out, ...extra],
@@ -78,7 +61,7 @@ describe('graft train --backbone-lr-factor / --layer-decay', () => {
 
     const refused = await run(
       'train',
-      data,
+      join(project(), 'data'),
       '--backbone',
       testBackboneName,
       '--layer-decay',
@@ -88,7 +71,7 @@ describe('graft train --backbone-lr-factor / --layer-decay', () => {
     expect(refused.stderr).toMatch(/--layer-decay.*applies only to --mode fine-tune/);
     const outOfRange = await run(
       'train',
-      data,
+      join(project(), 'data'),
       ...['--backbone', testBackboneName, '--mode', 'fine-tune', '--backbone-lr-factor', '2'],
     );
     expect(outOfRange.stderr).toMatch(/--backbone-lr-factor.*must be in \(0, 1\]/);

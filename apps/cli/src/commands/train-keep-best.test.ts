@@ -1,34 +1,19 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
 import { runInProcess as run } from '../testing/run-in-process.js';
-import {
-  registerTestBackboneIfAsked,
-  testBackboneName,
-  testBackboneVariable,
-} from '../testing/test-backbone.js';
-import { writeColourImages } from '../testing/write-test-images.js';
+import { testBackboneName } from '../testing/test-backbone.js';
+import { useTinyProject } from '../testing/tiny-project.js';
 
-let directory: string;
-
-beforeAll(async () => {
-  process.env[testBackboneVariable] = '1';
-  await registerTestBackboneIfAsked();
-  directory = await mkdtemp(join(tmpdir(), 'graft-keep-best-'));
-  await writeColourImages(join(directory, 'data'), { train: 8, val: 4 });
-});
-afterAll(async () => {
-  if (directory) await rm(directory, { recursive: true, force: true });
-});
+const project = useTinyProject({ name: 'keep-best', images: { train: 8, val: 4 } });
 
 describe('graft train --keep-best <k>', () => {
   it('keeps the k lowest-val_loss checkpoints besides the newest', async () => {
-    const out = join(directory, 'run');
+    const out = join(project(), 'run');
     const result = await run(
       'train',
-      join(directory, 'data'),
+      join(project(), 'data'),
       ...['--backbone', testBackboneName, '--weights', 'none', '--epochs', '8', '--lr', '3'],
       ...['--batch-size', '4', '--extraction-workers', '1'],
       ...['--keep-best', '2', '--keep-checkpoints', '1', '--out', out],

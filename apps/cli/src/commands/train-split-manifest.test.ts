@@ -1,35 +1,19 @@
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
 import { runInProcess as run } from '../testing/run-in-process.js';
-import {
-  registerTestBackboneIfAsked,
-  testBackboneName,
-  testBackboneVariable,
-} from '../testing/test-backbone.js';
-import { writeColourImages } from '../testing/write-test-images.js';
+import { testBackboneName } from '../testing/test-backbone.js';
+import { useTinyProject } from '../testing/tiny-project.js';
 
-let directory: string;
+const project = useTinyProject({ name: 'split-manifest', images: { train: 8, val: 0 } });
 /** A flat folder of class folders (red, green, blue), 8 images each. */
-let flat: string;
-
-beforeAll(async () => {
-  process.env[testBackboneVariable] = '1';
-  await registerTestBackboneIfAsked();
-  directory = await mkdtemp(join(tmpdir(), 'graft-split-manifest-'));
-  await writeColourImages(join(directory, 'colours'), { train: 8, val: 0 });
-  flat = join(directory, 'colours', 'train');
-});
-afterAll(async () => {
-  if (directory) await rm(directory, { recursive: true, force: true });
-});
+const flat = () => join(project(), 'data', 'train');
 
 type Manifest = { root: string; splits: Record<string, Array<{ path: string; label: number }>> };
 
 async function train(name: string, data: string, ...extra: string[]) {
-  const out = join(directory, name);
+  const out = join(project(), name);
   const result = await run(
     'train',
     data,
@@ -45,7 +29,7 @@ async function readManifest(out: string): Promise<Manifest> {
 
 describe('split manifest', () => {
   it('is written into the run and --split-manifest trains on exactly its files', async () => {
-    const first = await train('first', flat, '--split', '0.5,0.25,0.25', '--seed', '1');
+    const first = await train('first', flat(), '--split', '0.5,0.25,0.25', '--seed', '1');
     expect(first.code, first.stderr).toBe(exitCodes.success);
     const manifest = await readManifest(first.out);
     const files = Object.values(manifest.splits).flat();
@@ -55,10 +39,10 @@ describe('split manifest', () => {
     expect(files.every((file) => !file.path.startsWith('/'))).toBe(true);
 
     // Another seed splits differently, unless the manifest says which file goes where.
-    const reseeded = await train('reseeded', flat, '--split', '0.5,0.25,0.25', '--seed', '2');
+    const reseeded = await train('reseeded', flat(), '--split', '0.5,0.25,0.25', '--seed', '2');
     expect((await readManifest(reseeded.out)).splits).not.toEqual(manifest.splits);
-    const moved = join(directory, 'moved');
-    await cp(flat, moved, { recursive: true });
+    const moved = join(project(), 'moved');
+    await cp(flat(), moved, { recursive: true });
     const reused = await train(
       'reused',
       moved,
@@ -72,11 +56,11 @@ describe('split manifest', () => {
   });
 
   it('refuses --split with --split-manifest, and names a missing manifest file', async () => {
-    const both = await train('both', flat, '--split', '0.5,0.5', '--split-manifest', 'x.json');
+    const both = await train('both', flat(), '--split', '0.5,0.5', '--split-manifest', 'x.json');
     expect(both.code).toBe(exitCodes.usage);
     expect(both.stderr).toMatch(/--split-manifest.*cannot be combined with --split/);
-    const missing = join(directory, 'missing.json');
-    const absent = await train('absent', flat, '--split-manifest', missing);
+    const missing = join(project(), 'missing.json');
+    const absent = await train('absent', flat(), '--split-manifest', missing);
     expect(absent.code).toBe(exitCodes.input);
     expect(absent.stderr).toContain(missing);
   });
