@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '@graft/core';
+import { onnxConverterVersion } from '../convert-to-onnx.js';
 
 /**
- * Version of the graphs this code caches. Bump it when the converter's output changes for the
- * same weights (a graph from an older converter must not be reused).
+ * Version of the graphs this code caches: the cache layout's own (`v1`) and the converter's
+ * `onnxConverterVersion`, which is bumped whenever its output changes for the same weights, so a
+ * graph from an older converter is never reused.
  */
-export const onnxGraphCacheVersion = 'graft-onnx-graph-v1';
+export const onnxGraphCacheVersion = `graft-onnx-graph-v1-converter${onnxConverterVersion}`;
 
 /** Options of {@link cachedOnnxGraph}. */
 export interface CachedOnnxGraphOptions {
