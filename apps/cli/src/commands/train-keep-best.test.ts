@@ -35,6 +35,9 @@ describe('graft train --keep-best <k>', () => {
     expect(kept).toEqual([...new Set([...bestTwo, 8])].sort((a, b) => a - b));
     const index = JSON.parse(await readFile(join(out, 'checkpoints', 'checkpoints.json'), 'utf8'));
     expect(index.monitor).toBe('val_loss');
+    // The report names the engine that computed the frozen features (auto: ONNX Runtime here).
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect(report.featureEngine).toMatchObject({ name: 'onnxruntime' });
     // Every run directory gets its charts.
     expect((await readdir(join(out, 'plots'))).sort()).toEqual([
       'accuracy.svg',

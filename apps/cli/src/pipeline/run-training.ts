@@ -523,6 +523,10 @@ async function trainAndReport(options: {
         ? { metrics: { validationAccuracy: validation.accuracy, validationLoss: validation.loss } }
         : {}),
     });
+  const featureEngine =
+    result.extraction === undefined && options.featureComputer === undefined
+      ? undefined
+      : (options.featureComputer?.engine ?? { name: 'tfjs', detail: 'this thread' });
   await saveFinalResult({
     run,
     writeModel,
@@ -533,6 +537,8 @@ async function trainAndReport(options: {
       bestEpoch: bestEpoch === undefined ? undefined : bestEpoch + 1,
       history: result.history,
       stopReason: result.stopReason,
+      // Which engine computed frozen features (features differ by ~1e-5 between engines).
+      ...(featureEngine === undefined ? {} : { featureEngine }),
     },
   }).catch((error: unknown) => {
     throw toStorageError(error, run.root);
