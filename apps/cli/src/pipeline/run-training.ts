@@ -523,10 +523,12 @@ async function trainAndReport(options: {
         ? { metrics: { validationAccuracy: validation.accuracy, validationLoss: validation.loss } }
         : {}),
     });
+  // By the run's mode, not by whether this process extracted: a resume that only finishes the
+  // final save must write the same report as the run it finishes.
   const featureEngine =
-    result.extraction === undefined && options.featureComputer === undefined
-      ? undefined
-      : (options.featureComputer?.engine ?? { name: 'tfjs', detail: 'this thread' });
+    config.mode === 'feature-extraction' || config.freezeEpochs > 0 || options.featureComputer
+      ? (options.featureComputer?.engine ?? { name: 'tfjs', detail: 'this thread' })
+      : undefined;
   await saveFinalResult({
     run,
     writeModel,
