@@ -48,25 +48,16 @@ export async function trainWithStages(
       freezeEpochs: staged.freezeEpochs,
       headOptimizer,
     });
-    const last = result.unfrozen ?? result.frozen;
-    const headEpochs =
-      result.frozen.history.length === 0 && options.resume
-        ? (staged.earlierHistory ?? []).slice(0, staged.freezeEpochs)
-        : [];
-    return {
-      ...last,
-      history: [...headEpochs, ...result.history],
-      trainingSeconds: result.frozen.trainingSeconds + (result.unfrozen?.trainingSeconds ?? 0),
-      ...(result.frozen.extractionSeconds !== undefined
-        ? { extractionSeconds: result.frozen.extractionSeconds }
-        : {}),
-    };
+    return mergeStages(
+      result.unfrozen ? [result.frozen, result.unfrozen] : [result.frozen],
+      staged.earlierHistory,
+    );
   } finally {
     headOptimizer.dispose();
   }
 }
 
-/** `--unfreeze-stages`: the trainer's `gradualUnfreeze`, results merged as for two stages. */
+/** `--unfreeze-stages`: the trainer's `gradualUnfreeze`, its stages merged like `fineTune`'s. */
 async function trainGradually(
   options: TrainOptions,
   staged: StagedUnfreezeOptions & { stages: readonly UnfreezeStage[] },
@@ -79,20 +70,31 @@ async function trainGradually(
       stages: staged.stages,
       headOptimizer,
     });
-    const last = result.stages.at(-1) as TrainResult;
-    // A resumed stage's checkpoint holds its own epochs only: earlier ones come from the run's log.
-    const missing = last.epoch - result.history.length;
-    const earlier = missing > 0 ? (staged.earlierHistory ?? []).slice(0, missing) : [];
-    const extraction = result.stages.find((stage) => stage.extractionSeconds !== undefined);
-    return {
-      ...last,
-      history: [...earlier, ...result.history],
-      trainingSeconds: result.stages.reduce((sum, stage) => sum + stage.trainingSeconds, 0),
-      ...(extraction?.extractionSeconds !== undefined
-        ? { extractionSeconds: extraction.extractionSeconds }
-        : {}),
-    };
+    return mergeStages(result.stages, staged.earlierHistory);
   } finally {
     headOptimizer.dispose();
   }
+}
+
+/**
+ * One result for the stages that ran: the last one's state, every stage's history and seconds.
+ * A resumed stage's checkpoint holds its own epochs only, so the epochs before it come from the
+ * run's log (`earlierHistory`).
+ */
+function mergeStages(
+  stages: readonly TrainResult[],
+  earlierHistory: readonly TrainLogs[] = [],
+): TrainResult {
+  const last = stages.at(-1) as TrainResult;
+  const history = stages.flatMap((stage) => stage.history);
+  const missing = last.epoch - history.length;
+  const extraction = stages.find((stage) => stage.extractionSeconds !== undefined);
+  return {
+    ...last,
+    history: [...(missing > 0 ? earlierHistory.slice(0, missing) : []), ...history],
+    trainingSeconds: stages.reduce((sum, stage) => sum + stage.trainingSeconds, 0),
+    ...(extraction?.extractionSeconds !== undefined
+      ? { extractionSeconds: extraction.extractionSeconds }
+      : {}),
+  };
 }
