@@ -126,6 +126,7 @@ export { type AdamOptions, adam, adamw } from './optimizers/adam.js';
 export type { OptimizedVariable, Optimizer, OptimizerState } from './optimizers/optimizer.js';
 export {
   createOptimizer,
+  listOptimizers,
   type OptimizerDescriptor,
   optimizerRegistry,
 } from './optimizers/optimizer-registry.js';

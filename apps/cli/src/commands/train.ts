@@ -25,6 +25,7 @@ export interface TrainFlags {
   batchSize?: string;
   lr?: string;
   schedule?: string;
+  optimizer?: string;
   augment?: string;
   head?: string;
   unfreezeFrom?: string;
@@ -74,6 +75,10 @@ export function addTrainingFlags(command: Command): Command {
     .option(
       '--schedule <schedule>',
       'learning-rate schedule: constant, cosine, one-cycle, … or name:key=value,… (default constant)',
+    )
+    .option(
+      '--optimizer <optimizer>',
+      'optimiser: adam, adamw, sgd, or name:key=value,… e.g. sgd:momentum=0.9,nesterov=true or adamw:weightDecay=0.05 (default adam)',
     )
     .option(
       '--augment <ops>',
@@ -160,6 +165,7 @@ export async function trainConfigFrom(
       batchSize: flags.batchSize,
       lr: flags.lr,
       schedule: flags.schedule,
+      optimizer: flags.optimizer,
       augment: flags.augment,
       head: flags.head,
       unfreezeFrom: flags.unfreezeFrom,

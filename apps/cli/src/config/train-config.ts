@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError } from '@graft/core';
 import { isModelFileReference, modelFileWeights } from './backbone-reference.js';
 import { parseHeadSpecification } from './head-specification.js';
+import { parseOptimizerSpecification } from './optimizer-specification.js';
 import {
   parseBoolean,
   parseChoice,
@@ -48,6 +49,11 @@ export interface TrainConfig {
   learningRate: number;
   /** Learning-rate schedule name. */
   schedule: string;
+  /**
+   * The optimiser: a registered name with options (`sgd:momentum=0.9,nesterov=true`, `adamw`) or
+   * a JSON object with a `name`; its learning rate comes from `learningRate` and `schedule`.
+   */
+  optimizer: string;
   /** Augmentation: comma-separated op names, or a JSON pipeline config; undefined for none. */
   augment: string | undefined;
   /**
@@ -102,6 +108,7 @@ export const trainDefaults = {
   batchSize: 32,
   learningRate: 0.001,
   schedule: 'constant',
+  optimizer: 'adam',
   head: 'linear',
   earlyStop: 0,
   seed: 0,
@@ -128,6 +135,7 @@ const flagOf: Record<string, string> = {
   learningRate: '--lr',
   lr: '--lr',
   schedule: '--schedule',
+  optimizer: '--optimizer',
   augment: '--augment',
   head: '--head',
   unfreezeFrom: '--unfreeze-from',
@@ -294,6 +302,13 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
         ? trainDefaults.learningRate
         : parsePositiveNumber(flag('learningRate'), pick('learningRate')),
     schedule: optionalText('schedule') ?? trainDefaults.schedule,
+    optimizer: parseOptimizerSpecification(
+      pick('optimizer') === undefined
+        ? trainDefaults.optimizer
+        : typeof pick('optimizer') === 'string'
+          ? parseText(flag('optimizer'), pick('optimizer'))
+          : JSON.stringify(pick('optimizer')),
+    ).text,
     augment:
       pick('augment') === undefined
         ? undefined

@@ -11,7 +11,6 @@ import {
 import { saveSplitManifest } from '@graft/datasets/node';
 import type { FeatureEngineRequest } from '@graft/onnx/node';
 import {
-  adam,
   type EvaluationReport,
   earlyStopping,
   evaluate,
@@ -22,6 +21,7 @@ import {
 import { modelCheckpoint, saveClassifier } from '@graft/trainer/node';
 import { isModelFileReference } from '../config/backbone-reference.js';
 import { createHeadFromSpecification } from '../config/head-specification.js';
+import { createOptimizerFromSpecification } from '../config/optimizer-specification.js';
 import type { TrainConfig } from '../config/train-config.js';
 import { parseUnfreezeStages } from '../config/unfreeze-stages.js';
 import { exitCodes } from '../exit-codes.js';
@@ -417,6 +417,7 @@ async function trainAndReport(options: {
   ];
 
   let interrupted: InterruptSignalName | undefined;
+  const optimizer = createOptimizerFromSpecification(config.optimizer, config.learningRate);
   const result = await withInterruptSignal(
     (signal) =>
       trainWithStages(
@@ -428,7 +429,7 @@ async function trainAndReport(options: {
           mode: config.mode,
           epochs: config.epochs,
           batchSize: config.batchSize,
-          optimizer: adam({ learningRate: config.learningRate }),
+          optimizer,
           schedule,
           ...(augmentation ? { augmentation } : {}),
           ...(config.unfreezeFrom ? { unfreezeFrom: config.unfreezeFrom } : {}),
@@ -476,6 +477,7 @@ async function trainAndReport(options: {
     // A checkpoint write that failed names its folder (Node's `write` errors name no file).
     throw toStorageError(error, run.checkpointsDir);
   });
+  optimizer.dispose();
   if (result === undefined) {
     const last = await lastCheckpointDirectory(run).catch(() => undefined);
     const saved =

@@ -1,6 +1,7 @@
 import type { TrainLogs } from '@graft/core';
 import {
   adam,
+  createOptimizer,
   fineTune,
   gradualUnfreeze,
   type TrainOptions,
@@ -41,7 +42,7 @@ export async function trainWithStages(
   }
   if (options.mode !== 'fine-tune' || staged.freezeEpochs === 0) return train(options);
   const { mode: _mode, initialEpoch: _initialEpoch, ...shared } = options;
-  const headOptimizer = adam({ learningRate: staged.headLearningRate });
+  const headOptimizer = headOptimizerFor(options, staged);
   try {
     const result = await fineTune({
       ...shared,
@@ -63,7 +64,7 @@ async function trainGradually(
   staged: StagedUnfreezeOptions & { stages: readonly UnfreezeStage[] },
 ): Promise<TrainResult> {
   const { mode: _mode, initialEpoch: _initialEpoch, unfreezeFrom: _from, ...shared } = options;
-  const headOptimizer = adam({ learningRate: staged.headLearningRate });
+  const headOptimizer = headOptimizerFor(options, staged);
   try {
     const result = await gradualUnfreeze({
       ...shared,
@@ -97,4 +98,18 @@ function mergeStages(
       ? { extractionSeconds: extraction.extractionSeconds }
       : {}),
   };
+}
+
+/**
+ * The head-only epochs' optimiser: the run's kind and options (`--optimizer`) at `--head-lr`,
+ * Adam when the run names none. The caller disposes it.
+ */
+function headOptimizerFor(options: TrainOptions, staged: StagedUnfreezeOptions) {
+  if (options.optimizer === undefined) return adam({ learningRate: staged.headLearningRate });
+  const config = options.optimizer.getConfig();
+  return createOptimizer({
+    ...config,
+    name: String(config.name),
+    learningRate: staged.headLearningRate,
+  });
 }

@@ -9,6 +9,12 @@ export interface OptimizerDescriptor {
   name: string;
   /** One line for listings. */
   description: string;
+  /**
+   * Option names and the type each takes (`name` excluded). When present, {@link createOptimizer}
+   * rejects other keys and mistyped values naming the valid ones, since the optimisers
+   * themselves ignore unknown keys and a typo (`momentun`) would silently train without it.
+   */
+  options?: Readonly<Record<string, 'number' | 'boolean'>>;
   /** Builds a fresh optimiser from `{ name, ...options }` (e.g. a saved `getConfig()`). */
   fromConfig(config: JsonObject): Optimizer;
 }
@@ -20,16 +26,36 @@ const builtIns: OptimizerDescriptor[] = [
   {
     name: 'sgd',
     description: 'SGD with optional (Nesterov) momentum and coupled L2 weight decay',
+    options: {
+      learningRate: 'number',
+      momentum: 'number',
+      nesterov: 'boolean',
+      weightDecay: 'number',
+    },
     fromConfig: (config) => sgd(withoutName(config) as SgdOptions),
   },
   {
     name: 'adam',
     description: 'Adam with bias correction',
+    options: {
+      learningRate: 'number',
+      beta1: 'number',
+      beta2: 'number',
+      epsilon: 'number',
+      weightDecay: 'number',
+    },
     fromConfig: (config) => adam(withoutName(config) as AdamOptions),
   },
   {
     name: 'adamw',
     description: 'Adam with decoupled weight decay (AdamW)',
+    options: {
+      learningRate: 'number',
+      beta1: 'number',
+      beta2: 'number',
+      epsilon: 'number',
+      weightDecay: 'number',
+    },
     fromConfig: (config) => adamw(withoutName(config) as AdamOptions),
   },
 ];
@@ -56,7 +82,41 @@ export function createOptimizer(config: { name: string } & JsonObject): Optimize
     });
   }
   ensureBuiltIns();
-  return optimizerRegistry.get(config.name).fromConfig(config);
+  const descriptor = optimizerRegistry.get(config.name);
+  if (descriptor.options) checkOptions(descriptor.name, descriptor.options, config);
+  return descriptor.fromConfig(config);
+}
+
+/** The registered optimiser names, sorted. */
+export function listOptimizers(): string[] {
+  ensureBuiltIns();
+  return optimizerRegistry.names();
+}
+
+function checkOptions(
+  name: string,
+  types: Readonly<Record<string, 'number' | 'boolean'>>,
+  config: JsonObject,
+): void {
+  const valid = Object.keys(types);
+  for (const [key, value] of Object.entries(config)) {
+    if (key === 'name') continue;
+    const type = types[key];
+    if (type === undefined) {
+      throw new InvalidArgumentError({
+        argument: `${name}.${key}`,
+        value,
+        expected: `is not an option of ${name}; valid options: ${valid.join(', ')}`,
+      });
+    }
+    if (typeof value !== type) {
+      throw new InvalidArgumentError({
+        argument: `${name}.${key}`,
+        value,
+        expected: `must be a ${type}`,
+      });
+    }
+  }
 }
 
 function withoutName(config: JsonObject): JsonObject {

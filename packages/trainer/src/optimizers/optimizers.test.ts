@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adam, adamw } from './adam.js';
 import type { Optimizer } from './optimizer.js';
-import { createOptimizer } from './optimizer-registry.js';
+import { createOptimizer, listOptimizers } from './optimizer-registry.js';
 import { sgd } from './sgd.js';
 
 /** Applies `steps` updates of a constant gradient to w = [1, -2] and returns w. */
@@ -81,6 +81,18 @@ describe('optimisers', () => {
     tf.dispose([variable, g]);
     original.dispose();
     copy.dispose();
+  });
+
+  it('rejects options an optimiser does not have, and mistyped values, naming the valid ones', () => {
+    expect(() => createOptimizer({ name: 'sgd', momentun: 0.9 })).toThrow(
+      /sgd\.momentun.*valid options: learningRate, momentum, nesterov, weightDecay/,
+    );
+    expect(() => createOptimizer({ name: 'sgd', nesterov: 1 })).toThrow(/sgd\.nesterov.*boolean/);
+    expect(() => createOptimizer({ name: 'adamw', beta1: '0.9' })).toThrow(/adamw\.beta1.*number/);
+    expect(
+      createOptimizer({ name: 'sgd', momentum: 0.9, nesterov: true }).getConfig(),
+    ).toMatchObject({ name: 'sgd', momentum: 0.9, nesterov: true });
+    expect(listOptimizers()).toEqual(['adam', 'adamw', 'sgd']);
   });
 
   it('creates optimisers by name and lists valid names otherwise', async () => {
