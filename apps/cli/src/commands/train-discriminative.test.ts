@@ -1,38 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
 import { runInProcess as run } from '../testing/run-in-process.js';
+import { maxDifference, savedWeight } from '../testing/saved-weight.js';
 import { testBackboneName } from '../testing/test-backbone.js';
 import { useTinyProject } from '../testing/tiny-project.js';
 
 const project = useTinyProject({ name: 'discriminative', images: { train: 8, val: 4 } });
-
-/** The saved model's weight `name` (from model.json's manifest and weights.bin). */
-async function savedWeight(runDirectory: string, name: string): Promise<Float32Array> {
-  const model = JSON.parse(await readFile(join(runDirectory, 'model', 'model.json'), 'utf8')) as {
-    weightsManifest: Array<{ weights: Array<{ name: string; shape: number[] }> }>;
-  };
-  const bytes = await readFile(join(runDirectory, 'model', 'weights.bin'));
-  let offset = 0;
-  for (const entry of model.weightsManifest.flatMap((group) => group.weights)) {
-    const length = entry.shape.reduce((product, size) => product * size, 1);
-    if (entry.name.endsWith(name)) {
-      return new Float32Array(
-        bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + length * 4),
-      );
-    }
-    offset += length * 4;
-  }
-  throw new Error(`no weight ${name} in ${runDirectory}`);
-}
-
-function maxDifference(a: Float32Array, b: Float32Array): number {
-  return a.reduce(
-    (largest, value, index) => Math.max(largest, Math.abs(value - (b[index] ?? 0))),
-    0,
-  );
-}
 
 describe('graft train --backbone-lr-factor / --layer-decay', () => {
   it('scale the backbone learning rate, and only apply to fine-tuning', async () => {

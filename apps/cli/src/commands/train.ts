@@ -26,6 +26,9 @@ export interface TrainFlags {
   lr?: string;
   schedule?: string;
   optimizer?: string;
+  batchNorm?: string;
+  clipNorm?: string;
+  augmentedPasses?: string;
   augment?: string;
   head?: string;
   unfreezeFrom?: string;
@@ -80,9 +83,14 @@ export function addTrainingFlags(command: Command): Command {
       '--optimizer <optimizer>',
       'optimiser: adam, adamw, sgd, or name:key=value,… e.g. sgd:momentum=0.9,nesterov=true or adamw:weightDecay=0.05 (default adam)',
     )
+    .option('--clip-norm <norm>', "clip each step's gradients to this global L2 norm (default off)")
     .option(
       '--augment <ops>',
       'augmentation ops joined by +, e.g. randomFlip+randomRotation:degrees=15,fill=0 (or a JSON pipeline)',
+    )
+    .option(
+      '--augmented-passes <n>',
+      'feature extraction with --augment: augmented copies of the training set to featurise; epoch e trains on copy e mod n (default 4)',
     )
     .option(
       '--head <head>',
@@ -116,6 +124,10 @@ export function addTrainingFlags(command: Command): Command {
     .option(
       '--frozen-prefix-cache <auto|off>',
       'fine-tune: compute the frozen layers once and train the rest on their output (default auto)',
+    )
+    .option(
+      '--batch-norm <frozen|train>',
+      'fine-tune: frozen keeps BatchNorm layers in inference mode when unfreezing (small data), train trains them on batch statistics (default frozen)',
     )
     .option(
       '--early-stop <patience>',
@@ -166,6 +178,9 @@ export async function trainConfigFrom(
       lr: flags.lr,
       schedule: flags.schedule,
       optimizer: flags.optimizer,
+      batchNorm: flags.batchNorm,
+      clipNorm: flags.clipNorm,
+      augmentedPasses: flags.augmentedPasses,
       augment: flags.augment,
       head: flags.head,
       unfreezeFrom: flags.unfreezeFrom,

@@ -49,6 +49,52 @@ describe('resolveTrainConfig', () => {
     ).toThrow(/--freeze-epochs/);
   });
 
+  it('parses --batch-norm, --clip-norm and --augmented-passes, refusing them where they do nothing', () => {
+    expect(resolveTrainConfig({ flags: { data: 'images' }, defaults })).toMatchObject({
+      batchNorm: 'frozen',
+      clipNorm: undefined,
+      augmentedPasses: undefined,
+    });
+    expect(
+      resolveTrainConfig({
+        flags: { data: 'images', mode: 'fine-tune', batchNorm: 'train', clipNorm: '1.5' },
+        defaults,
+      }),
+    ).toMatchObject({ batchNorm: 'train', clipNorm: 1.5 });
+    expect(
+      resolveTrainConfig({
+        flags: { data: 'images', augment: 'randomFlip', augmentedPasses: '2' },
+        defaults,
+      }).augmentedPasses,
+    ).toBe(2);
+    expect(() =>
+      resolveTrainConfig({ flags: { data: 'images', batchNorm: 'train' }, defaults }),
+    ).toThrow(/--batch-norm.*applies only to --mode fine-tune/);
+    // config.json of a feature-extraction run records the default; resuming it must not fail.
+    expect(
+      resolveTrainConfig({ file: { batchNorm: 'frozen' }, flags: { data: 'images' }, defaults })
+        .batchNorm,
+    ).toBe('frozen');
+    expect(() =>
+      resolveTrainConfig({
+        flags: { data: 'images', mode: 'fine-tune', batchNorm: 'both' },
+        defaults,
+      }),
+    ).toThrow(/--batch-norm.*frozen, train/);
+    expect(() =>
+      resolveTrainConfig({ flags: { data: 'images', clipNorm: '0' }, defaults }),
+    ).toThrow(/--clip-norm/);
+    expect(() =>
+      resolveTrainConfig({ flags: { data: 'images', augmentedPasses: '2' }, defaults }),
+    ).toThrow(/--augmented-passes.*applies only with --augment/);
+    expect(() =>
+      resolveTrainConfig({
+        flags: { data: 'images', mode: 'fine-tune', augment: 'randomFlip', augmentedPasses: '2' },
+        defaults,
+      }),
+    ).toThrow(/--augmented-passes/);
+  });
+
   it('lets flags override the config file, and keeps file values flags do not give', () => {
     const config = resolveTrainConfig({
       file: { data: 'from-file', epochs: 20, mode: 'fine-tune', lr: 0.5, seed: 7 },

@@ -86,6 +86,18 @@ export interface TrainConfig {
   layerDecay: number | undefined;
   /** Fine-tuning: `auto` trains on cached activations of the frozen layers when exact, `off` never. */
   frozenPrefixCache: 'auto' | 'off';
+  /**
+   * Fine-tuning: `frozen` keeps BatchNormalization layers in inference mode when unfreezing
+   * (Keras's advice for small data), `train` trains them with batch statistics.
+   */
+  batchNorm: 'frozen' | 'train';
+  /** Clip each step's gradients to this global L2 norm; undefined for no clipping. */
+  clipNorm: number | undefined;
+  /**
+   * Feature extraction with `augment`: augmented copies of the training set to featurise
+   * (epoch e trains on copy e mod passes); undefined for the trainer's default (4).
+   */
+  augmentedPasses: number | undefined;
   /** Early-stopping patience in epochs on validation loss; 0 turns it off. */
   earlyStop: number;
   /** Seed of every random choice (split, shuffling, augmentation, head initialisation). */
@@ -118,6 +130,7 @@ export const trainDefaults = {
   freezeEpochs: 0,
   headLearningRate: 0.003,
   frozenPrefixCache: 'auto',
+  batchNorm: 'frozen',
 } as const satisfies Partial<TrainConfig>;
 
 /** Config-file keys and their flags, for error messages. `lr` is an alias of `learningRate`. */
@@ -146,6 +159,9 @@ const flagOf: Record<string, string> = {
   backboneLearningRateFactor: '--backbone-lr-factor',
   layerDecay: '--layer-decay',
   frozenPrefixCache: '--frozen-prefix-cache',
+  batchNorm: '--batch-norm',
+  clipNorm: '--clip-norm',
+  augmentedPasses: '--augmented-passes',
   earlyStop: '--early-stop',
   seed: '--seed',
   out: '--out',
@@ -265,8 +281,23 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
         : parseInteger(flag('epochs'), pick('epochs'), { minimum: 1 });
     parseUnfreezeStages(String(pick('unfreezeStages')), epochs);
   }
-  for (const key of ['backboneLearningRateFactor', 'layerDecay'] as const) {
-    if (mode !== 'fine-tune' && pick(key) !== undefined) {
+  if (pick('augmentedPasses') !== undefined) {
+    // Passes are featurised once; fine-tuning augments every batch afresh (except staged
+    // unfreeze's head epochs, which train on featurised passes too).
+    const featurised = mode === 'feature-extraction' || Number(pick('freezeEpochs') ?? 0) > 0;
+    if (pick('augment') === undefined || !featurised) {
+      throw new InvalidArgumentError({
+        argument: flag('augmentedPasses'),
+        value: pick('augmentedPasses'),
+        expected:
+          "applies only with --augment, in --mode feature-extraction or staged unfreeze's head epochs (--freeze-epochs)",
+      });
+    }
+  }
+  for (const key of ['backboneLearningRateFactor', 'layerDecay', 'batchNorm'] as const) {
+    // config.json of every run records batchNorm's default.
+    const given = pick(key) !== undefined && !(key === 'batchNorm' && pick(key) === 'frozen');
+    if (mode !== 'fine-tune' && given) {
       throw new InvalidArgumentError({
         argument: flag(key),
         value: pick(key),
@@ -351,6 +382,21 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
             'auto',
             'off',
           ] as const),
+    batchNorm:
+      pick('batchNorm') === undefined
+        ? trainDefaults.batchNorm
+        : parseChoice(flag('batchNorm'), pick('batchNorm'), ['frozen', 'train'] as const),
+    clipNorm:
+      pick('clipNorm') === undefined
+        ? undefined
+        : parsePositiveNumber(flag('clipNorm'), pick('clipNorm')),
+    augmentedPasses:
+      pick('augmentedPasses') === undefined
+        ? undefined
+        : parseInteger(flag('augmentedPasses'), pick('augmentedPasses'), {
+            minimum: 1,
+            maximum: 1000,
+          }),
     earlyStop:
       pick('earlyStop') === undefined
         ? trainDefaults.earlyStop

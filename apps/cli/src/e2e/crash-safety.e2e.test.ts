@@ -167,7 +167,8 @@ describe('a killed graft train resumes into the same run', () => {
     const fineTune = (out: string) => {
       const arguments_ = trainArguments(out);
       arguments_[arguments_.indexOf('--lr') + 1] = '0.03';
-      return [...arguments_, '--mode', 'fine-tune'];
+      // BatchNorm training (config.json carries it into the resume) gives this early stop.
+      return [...arguments_, '--mode', 'fine-tune', '--batch-norm', 'train'];
     };
     const straight = runFolder('fine-tune reference');
     expect((await runBinary(fineTune(straight), { env })).code).toBe(exitCodes.success);

@@ -453,6 +453,11 @@ async function trainAndReport(options: {
           ...(options.gradientComputer ? { gradientComputer: options.gradientComputer } : {}),
           ...(options.lossTerms ? { lossTerms: options.lossTerms.terms } : {}),
           frozenPrefixCache: config.frozenPrefixCache,
+          batchNorm: config.batchNorm,
+          ...(config.clipNorm !== undefined ? { gradientClipNorm: config.clipNorm } : {}),
+          ...(config.augmentedPasses !== undefined
+            ? { augmentedPasses: config.augmentedPasses }
+            : {}),
         },
         {
           freezeEpochs: config.freezeEpochs,

@@ -77,8 +77,18 @@ export function tinyBackbone(options: TinyBackboneOptions = {}): Backbone {
         unfreezeOptions.from === undefined
           ? 0
           : model.layers.findIndex((layer) => layer.name.startsWith(unfreezeOptions.from ?? ''));
+      const selector = unfreezeOptions.layers;
+      // Honours `layers` like the real backbones, so the trainer's frozen-BatchNorm policy is
+      // exercised by the tests that use this backbone.
+      const selected = (layer: tfl.layers.Layer) =>
+        selector === undefined ||
+        (typeof selector === 'string'
+          ? layer.name === selector
+          : selector instanceof RegExp
+            ? new RegExp(selector.source, selector.flags).test(layer.name)
+            : selector(layer));
       model.layers.forEach((layer, index) => {
-        if (index >= Math.max(fromIndex, 0)) layer.trainable = true;
+        if (index >= Math.max(fromIndex, 0) && selected(layer)) layer.trainable = true;
       });
     },
     getConfig(): JsonObject {
