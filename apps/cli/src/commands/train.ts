@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { isModelFileReference } from '../config/backbone-reference.js';
 import { loadConfigFile } from '../config/load-config-file.js';
 import { resolveTrainConfig, type TrainConfig, trainingModes } from '../config/train-config.js';
+import { parseFolds } from '../folds/fold-plan.js';
+import { runFolds } from '../folds/run-folds.js';
 import type { CommandOutput } from '../output.js';
 import { defaultBackboneName } from '../pipeline/defaults.js';
 import { parseExtractionWorkers } from '../pipeline/extraction-workers.js';
@@ -46,6 +48,7 @@ export interface TrainFlags {
   engine?: string;
   coralTarget?: string;
   coralWeight?: string;
+  folds?: string;
 }
 
 /** Adds the training flags shared by `graft train` and `graft demo`. */
@@ -217,9 +220,14 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
       'Deep CORAL: folder of unlabelled target-domain images whose statistics the head aligns to',
     )
     .option('--coral-weight <w>', 'weight of the CORAL term (default 1)')
+    .option(
+      '--folds <k>',
+      'stratified k-fold cross-validation: <out>/fold-1 … fold-k runs and the mean ± std in <out>/cv-summary.json',
+    )
     .option(...engineOption);
   addTrainingFlags(command).action(async (data: string | undefined, flags: TrainFlags) => {
     const config = await trainConfigFrom(data, flags);
+    const folds = parseFolds(flags.folds);
     const extractionWorkers = parseExtractionWorkers(flags.extractionWorkers);
     const trainingWorkers = parseTrainingWorkers(flags.trainingWorkers);
     const engine = parseFeatureEngine(flags.engine);
@@ -231,6 +239,19 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
             ...(coralWeight !== undefined ? { coralWeight } : {}),
           }
         : undefined;
+    if (folds !== undefined) {
+      process.exitCode = await runFolds({
+        config,
+        folds,
+        output,
+        extractionWorkers,
+        trainingWorkers,
+        engine,
+        ...(lossTerms ? { lossTerms } : {}),
+        overwrite: flags.overwrite === true,
+      });
+      return;
+    }
     process.exitCode = await runTraining({
       config,
       output,
