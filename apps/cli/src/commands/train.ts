@@ -84,7 +84,7 @@ export function addTrainingFlags(command: Command): Command {
     )
     .option(
       '--head <head>',
-      'classifier head: linear, mlp, multi-label, or name:key=value,… e.g. mlp:hiddenUnits=[1024],dropout=0.2 (default linear)',
+      'classifier head: linear, mlp, multi-label, or name:key=value,… e.g. mlp:hiddenUnits=[1024],dropout=0.2 or mlp:units=1024 (default linear)',
     )
     .option('--unfreeze-from <layer>', 'fine-tune: first stage or layer to train, e.g. block_13')
     .option(

@@ -194,13 +194,14 @@ async function planData(config: TrainConfig, folds: number) {
     });
   }
   const preprocessing = await preprocessingOf(config);
-  // The same checks as a single run (folder, --split, --augment, --out), before any write.
-  await checkTrainingInputs({ config, preprocessing });
   // Every image not in a test split is cross-validated: --split's validation share joins the
   // folds (a flat folder's default is all images in the folds, none held out for test).
+  const split = config.split ?? ([1, 0, 0] as const);
+  // The same checks as a single run (folder, --split, --augment, --out), before any write.
+  await checkTrainingInputs({ config: { ...config, split: [...split] }, preprocessing });
   const data = await loadTrainingData({
     data: config.data,
-    split: config.split ?? [1, 0, 0],
+    split,
     seed: config.seed,
     preprocessing,
     ...(config.splitManifest !== undefined ? { splitManifest: config.splitManifest } : {}),

@@ -1,0 +1,68 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exitCodes } from '../exit-codes.js';
+import { writeCifarFixture } from '../testing/write-cifar-fixture.js';
+import { requireBinary, runBinary } from './run-binary.js';
+
+// The seed's recipe — Keras MobileNetV2 + global average pooling + Dense(1024) on CIFAR-10 — as
+// one command, through the built binary, on a CIFAR-10 subset written at test time in the
+// official binary layout: real ants and bees photos (hymenoptera) downscaled to 32×32, found
+// where `graft train cifar10` looks (`<GRAFT_CACHE_DIR>/cifar/cifar-10-batches-bin`).
+const shared = process.env.GRAFT_SHARED_DIR ?? '';
+const mirror = process.env.GRAFT_MIRROR ?? join(shared, 'weights');
+const hymenoptera = join(shared, 'data', 'hymenoptera', 'train');
+let directory: string;
+
+beforeAll(async () => {
+  requireBinary();
+  directory = await mkdtemp(join(tmpdir(), 'graft-cifar-recipe-'));
+  await writeCifarFixture({
+    directory: join(directory, 'cache', 'cifar'),
+    classes: [
+      { name: 'ants', folder: join(hymenoptera, 'ants') },
+      { name: 'bees', folder: join(hymenoptera, 'bees') },
+    ],
+    trainPerClass: 40,
+    testPerClass: 20,
+  });
+});
+
+afterAll(async () => {
+  if (directory) await rm(directory, { recursive: true, force: true });
+});
+
+describe('graft train cifar10 --head mlp:units=1024', () => {
+  it('trains MobileNetV2 + Dense(1024) on CIFAR-10 files and reports test accuracy', async () => {
+    const out = join(directory, 'run');
+    const result = await runBinary(
+      [
+        ...['--backend', 'wasm', 'train', 'cifar10', '--backbone', 'mobilenet_v2_0.35_224'],
+        ...['--head', 'mlp:units=1024', '--extraction-workers', '1', '--out', out],
+      ],
+      {
+        env: {
+          GRAFT_CACHE_DIR: join(directory, 'cache'),
+          GRAFT_MIRROR: mirror,
+          GRAFT_OFFLINE: '1',
+        },
+      },
+    );
+    expect(result.code, result.stderr).toBe(exitCodes.success);
+    // Real ImageNet weights, from the mirror (offline: nothing else could have been used).
+    expect(result.stderr).toMatch(/weights \S*mobilenet_v2\S*0\.35_224/);
+    expect(result.stderr).toContain('cifar10 (train split 0.9/0.1/0, official test set)');
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as {
+      test: { count: number; accuracy: number; classNames: string[] };
+    };
+    expect(report.test.count).toBe(40);
+    expect(report.test.classNames.slice(0, 2)).toEqual(['ants', 'bees']);
+    // Two classes: chance is 0.5. With 40 test images, ≥ 0.7 by chance has p < 0.01.
+    expect(report.test.accuracy).toBeGreaterThanOrEqual(0.7);
+    const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8')) as {
+      head: string;
+    };
+    expect(config.head).toBe('mlp:units=1024');
+  });
+});
