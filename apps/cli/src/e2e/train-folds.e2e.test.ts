@@ -81,6 +81,26 @@ describe('graft train --folds', () => {
     expect(summary.frozenFeatures).toEqual({ computed: 18, reused: 36 });
   });
 
+  it('fine-tunes every fold from the same starting weights', async () => {
+    const result = await runBinary([
+      ...train('fine-tune', '--folds', '2', '--mode', 'fine-tune', '--epochs', '1'),
+      '--training-workers',
+      '1',
+      '--json',
+    ]);
+    expect(result.code, result.stderr).toBe(exitCodes.success);
+    const summary = JSON.parse(result.stdout) as Summary;
+    expect(summary.metrics['validation.accuracy']?.values).toHaveLength(2);
+    // Pixels, not frozen features: nothing goes through the shared store.
+    expect(summary.frozenFeatures.computed).toBe(0);
+    for (const name of ['fold-1', 'fold-2']) {
+      const config = await readJson<{ mode: string; weights: string }>(
+        join(project(), 'fine-tune', name, 'config.json'),
+      );
+      expect(config.mode).toBe('fine-tune');
+    }
+  });
+
   it('names --folds, the value and the valid range for a bad number of folds', async () => {
     const one = await runBinary(train('one', '--folds', '1'));
     expect(one.code).toBe(exitCodes.usage);

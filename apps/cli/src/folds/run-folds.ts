@@ -93,7 +93,8 @@ export async function runFolds(options: RunFoldsOptions): Promise<number> {
         folds,
         data: isCifarName(config.data) ? config.data : relative(root, resolve(config.data)) || '.',
         out: root,
-        ...(options.lossTerms ? { lossTerms: options.lossTerms } : {}),
+        // Absolute, so `graft resume` from any folder trains the remaining folds alike.
+        ...(options.lossTerms ? { lossTerms: absoluteLossTerms(options.lossTerms) } : {}),
       } satisfies FoldedRunConfig);
       await saveSplitManifest(join(root, partitionFileName), partition);
       code = await trainFolds({ ...options, run, partition });
@@ -320,6 +321,16 @@ async function readFoldReport(fold: RunDirectory): Promise<FoldReport | undefine
   return readFile(fold.reportFile, 'utf8')
     .then((text) => JSON.parse(text) as FoldReport)
     .catch(() => undefined);
+}
+
+function absoluteLossTerms(
+  settings: NonNullable<RunTrainingOptions['lossTerms']>,
+): NonNullable<RunTrainingOptions['lossTerms']> {
+  return {
+    ...settings,
+    ...(settings.teacher !== undefined ? { teacher: resolve(settings.teacher) } : {}),
+    ...(settings.coralTarget !== undefined ? { coralTarget: resolve(settings.coralTarget) } : {}),
+  };
 }
 
 function exists(path: string): Promise<boolean> {
