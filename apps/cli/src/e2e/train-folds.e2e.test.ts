@@ -81,7 +81,7 @@ describe('graft train --folds', () => {
     expect(summary.frozenFeatures).toEqual({ computed: 18, reused: 36 });
   });
 
-  it('fine-tunes every fold from the same starting weights', async () => {
+  it('fine-tunes each fold on pixels with --mode fine-tune', async () => {
     const result = await runBinary([
       ...train('fine-tune', '--folds', '2', '--mode', 'fine-tune', '--epochs', '1'),
       '--training-workers',
@@ -94,7 +94,7 @@ describe('graft train --folds', () => {
     // Pixels, not frozen features: nothing goes through the shared store.
     expect(summary.frozenFeatures.computed).toBe(0);
     for (const name of ['fold-1', 'fold-2']) {
-      const config = await readJson<{ mode: string; weights: string }>(
+      const config = await readJson<{ mode: string }>(
         join(project(), 'fine-tune', name, 'config.json'),
       );
       expect(config.mode).toBe('fine-tune');
