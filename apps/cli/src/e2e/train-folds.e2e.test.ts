@@ -101,6 +101,28 @@ describe('graft train --folds', () => {
     }
   });
 
+  it("holds out --split's test share and evaluates every fold on it", async () => {
+    // data/train alone is a flat folder (4 images per class): a quarter of each class is the
+    // test set, the other 3 images per class are dealt into the folds.
+    const result = await runBinary(
+      train('held-out', '--folds', '3', '--split', '0.5,0.25,0.25', '--epochs', '1', '--json').map(
+        (argument) =>
+          argument === join(project(), 'data') ? join(project(), 'data', 'train') : argument,
+      ),
+    );
+    expect(result.code, result.stderr).toBe(exitCodes.success);
+    const out = join(project(), 'held-out');
+    const partition = await readJson<Manifest>(join(out, 'split-manifest.json'));
+    expect(Object.keys(partition.splits)).toEqual(['fold-1', 'fold-2', 'fold-3', 'test']);
+    expect(partition.splits.test).toHaveLength(3);
+    const summary = JSON.parse(result.stdout) as Summary;
+    expect(summary.metrics['test.accuracy']?.values).toHaveLength(3);
+    for (const name of ['fold-1', 'fold-2', 'fold-3']) {
+      const report = await readJson<{ test: { count: number } }>(join(out, name, 'report.json'));
+      expect(report.test.count).toBe(3);
+    }
+  });
+
   it('names --folds, the value and the valid range for a bad number of folds', async () => {
     const one = await runBinary(train('one', '--folds', '1'));
     expect(one.code).toBe(exitCodes.usage);
