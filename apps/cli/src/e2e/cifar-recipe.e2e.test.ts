@@ -64,5 +64,18 @@ describe('graft train cifar10 --head mlp:units=1024', () => {
       head: string;
     };
     expect(config.head).toBe('mlp:units=1024');
+    // The saved model: Dense(1024) on pooled features, and new images resized as the training
+    // images were (whole, bilinear), not with the crop policy the CLI uses for photos.
+    const metadata = JSON.parse(await readFile(join(out, 'model', 'metadata.json'), 'utf8')) as {
+      graft: {
+        preprocessing: { resize: { mode: string; interpolation: string } };
+        head: { name: string; hiddenUnits: number[] };
+      };
+    };
+    expect(metadata.graft.head).toMatchObject({ name: 'mlp', hiddenUnits: [1024] });
+    expect(metadata.graft.preprocessing.resize).toMatchObject({
+      mode: 'stretch',
+      interpolation: 'bilinear',
+    });
   });
 });
