@@ -10,12 +10,13 @@ const pixels = side * side;
 export interface CifarFixtureOptions {
   /** Folder that receives `cifar-10-batches-bin/` (e.g. `<GRAFT_CACHE_DIR>/cifar`). */
   directory: string;
-  /** Folders of real images, one per class; class i gets label i. At most 10. */
-  classes: ReadonlyArray<{ name: string; folder: string }>;
-  /** Images per class in the training batches (spread over data_batch_1 … 5). */
-  trainPerClass: number;
-  /** Images per class in test_batch.bin (the images after the training ones). */
-  testPerClass: number;
+  /**
+   * One entry per class (class i gets label i; at most 10): folders of real images for the
+   * training batches and for test_batch.bin.
+   */
+  classes: ReadonlyArray<{ name: string; train: string; test: string }>;
+  /** At most this many images per class and split (the first by file name). Default: all. */
+  limit?: number;
 }
 
 /**
@@ -23,40 +24,41 @@ export interface CifarFixtureOptions {
  * `cifar-10-batches-bin/data_batch_{1..5}.bin`, `test_batch.bin` (records of a label byte and
  * 3072 channel-planar pixel bytes) and `batches.meta.txt` (10 label names, one per line; labels
  * no class uses are named `unused-<i>`). Images are real photos downscaled to 32×32 by sharp
- * (stretched, as CIFAR's were), in file-name order. Returns the `cifar-10-batches-bin` folder.
+ * (stretched, as CIFAR's were). Returns the `cifar-10-batches-bin` folder.
  */
 export async function writeCifarFixture(options: CifarFixtureOptions): Promise<string> {
   const folder = join(options.directory, 'cifar-10-batches-bin');
   await mkdir(folder, { recursive: true });
-  const train: Buffer[] = [];
-  const test: Buffer[] = [];
-  for (const [label, { folder: source }] of options.classes.entries()) {
-    const files = (await readdir(source))
-      .filter((name) => /\.(jpe?g|png|bmp)$/i.test(name))
-      .sort()
-      .slice(0, options.trainPerClass + options.testPerClass);
-    if (files.length < options.trainPerClass + options.testPerClass) {
-      throw new Error(`${source} has ${files.length} images, fewer than the fixture needs`);
-    }
-    for (const [index, name] of files.entries()) {
-      const record = await cifarRecord(join(source, name), label);
-      (index < options.trainPerClass ? train : test).push(record);
-    }
+  const train: Buffer[][] = [];
+  const test: Buffer[][] = [];
+  for (const [label, source] of options.classes.entries()) {
+    train.push(await records(source.train, label, options.limit));
+    test.push(await records(source.test, label, options.limit));
   }
   // Interleave the classes, as the real batches mix them, and deal them over the five batches.
-  const order = interleave(train, options.classes.length);
+  const order = interleave(train);
   const batches = 5;
   for (let batch = 0; batch < batches; batch++) {
-    const records = order.filter((_, index) => index % batches === batch);
-    await writeFile(join(folder, `data_batch_${batch + 1}.bin`), Buffer.concat(records));
+    const part = order.filter((_, index) => index % batches === batch);
+    await writeFile(join(folder, `data_batch_${batch + 1}.bin`), Buffer.concat(part));
   }
-  await writeFile(join(folder, 'test_batch.bin'), Buffer.concat(test));
+  await writeFile(join(folder, 'test_batch.bin'), Buffer.concat(interleave(test)));
   const names = Array.from(
     { length: 10 },
     (_, index) => options.classes[index]?.name ?? `unused-${index}`,
   );
   await writeFile(join(folder, 'batches.meta.txt'), `${names.join('\n')}\n\n`);
   return folder;
+}
+
+/** The records of a folder's JPEG/PNG/BMP images, in file-name order. */
+async function records(source: string, label: number, limit?: number): Promise<Buffer[]> {
+  const files = (await readdir(source))
+    .filter((name) => /\.(jpe?g|png|bmp)$/i.test(name))
+    .sort()
+    .slice(0, limit);
+  if (files.length === 0) throw new Error(`${source} holds no JPEG, PNG or BMP images`);
+  return Promise.all(files.map((name) => cifarRecord(join(source, name), label)));
 }
 
 /** One record: the label byte, then the red, green and blue planes of the 32×32 image. */
@@ -78,13 +80,14 @@ async function cifarRecord(file: string, label: number): Promise<Buffer> {
   return record;
 }
 
-/** Records grouped by class (class after class) reordered as class 0, 1, …, 0, 1, … */
-function interleave(records: readonly Buffer[], classes: number): Buffer[] {
-  const perClass = records.length / classes;
+/** Each class's records dealt round-robin (class 0, 1, …, 0, 1, …) until all are used. */
+function interleave(byClass: readonly Buffer[][]): Buffer[] {
   const result: Buffer[] = [];
-  for (let index = 0; index < perClass; index++) {
-    for (let label = 0; label < classes; label++) {
-      result.push(records[label * perClass + index] as Buffer);
+  const longest = Math.max(...byClass.map((records) => records.length));
+  for (let index = 0; index < longest; index++) {
+    for (const records of byClass) {
+      const record = records[index];
+      if (record !== undefined) result.push(record);
     }
   }
   return result;
