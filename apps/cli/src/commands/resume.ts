@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { resolveTrainConfig, type TrainConfig } from '../config/train-config.js';
 import { exitCodes } from '../exit-codes.js';
+import { isFoldedRun, resumeFolds } from '../folds/run-folds.js';
 import type { CommandOutput } from '../output.js';
 import { loadLastCheckpoint, removeStaleFiles } from '../pipeline/checkpoints.js';
 import { parseExtractionWorkers } from '../pipeline/extraction-workers.js';
@@ -43,8 +44,38 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
       'fine-tuning gradient threads: a number or auto (default auto)',
     )
     .option(...engineOption)
-    .action(async (runPath: string, flags: ResumeFlags) => {
+    .action(async function resumeRun(
+      this: unknown,
+      runPath: string,
+      flags: ResumeFlags,
+    ): Promise<void> {
       const run = await openRunDirectory(runPath);
+      // `graft train --folds`: each fold is a run of its own, resumed by this same action.
+      if (await isFoldedRun(run)) {
+        process.exitCode = await resumeFolds({
+          run,
+          output,
+          ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
+          ...(flags.extractionWorkers !== undefined
+            ? { extractionWorkers: parseExtractionWorkers(flags.extractionWorkers) }
+            : {}),
+          ...(flags.trainingWorkers !== undefined
+            ? { trainingWorkers: parseTrainingWorkers(flags.trainingWorkers) }
+            : {}),
+          engine: parseFeatureEngine(flags.engine),
+          resolveConfig: (file) =>
+            resolveTrainConfig({
+              file: { ...file, data: resolve(run.root, String(file.data)), out: run.root },
+              flags: { microBatch: flags.microBatch },
+              defaults: { backbone: String(file.backbone), out: () => run.root },
+            }),
+          resumeFold: async (fold) => {
+            await resumeRun(fold, flags);
+            return Number(process.exitCode ?? exitCodes.success);
+          },
+        });
+        return;
+      }
       const saved = await readJson<
         TrainConfig & {
           graftVersion?: string;

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { isModelFileReference } from '../config/backbone-reference.js';
 import { loadConfigFile } from '../config/load-config-file.js';
 import { resolveTrainConfig, type TrainConfig, trainingModes } from '../config/train-config.js';
+import { parseFolds } from '../folds/fold-plan.js';
+import { runFolds } from '../folds/run-folds.js';
 import type { CommandOutput } from '../output.js';
 import { defaultBackboneName } from '../pipeline/defaults.js';
 import { parseExtractionWorkers } from '../pipeline/extraction-workers.js';
@@ -50,6 +52,7 @@ export interface TrainFlags {
   engine?: string;
   coralTarget?: string;
   coralWeight?: string;
+  folds?: string;
 }
 
 /** Adds the training flags shared by `graft train` and `graft demo`. */
@@ -94,7 +97,7 @@ export function addTrainingFlags(command: Command): Command {
     )
     .option(
       '--head <head>',
-      'classifier head: linear, mlp, multi-label, or name:key=value,… e.g. mlp:hiddenUnits=[1024],dropout=0.2 (default linear)',
+      'classifier head: linear, mlp, multi-label, or name:key=value,… e.g. mlp:hiddenUnits=[1024],dropout=0.2 or mlp:units=1024 (default linear)',
     )
     .option('--unfreeze-from <layer>', 'fine-tune: first stage or layer to train, e.g. block_13')
     .option(
@@ -238,9 +241,14 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
       'Deep CORAL: folder of unlabelled target-domain images whose statistics the head aligns to',
     )
     .option('--coral-weight <w>', 'weight of the CORAL term (default 1)')
+    .option(
+      '--folds <k>',
+      'stratified k-fold cross-validation: <out>/fold-1 … fold-k runs and the mean ± std in <out>/cv-summary.json',
+    )
     .option(...engineOption);
   addTrainingFlags(command).action(async (data: string | undefined, flags: TrainFlags) => {
     const config = await trainConfigFrom(data, flags);
+    const folds = parseFolds(flags.folds);
     const extractionWorkers = parseExtractionWorkers(flags.extractionWorkers);
     const trainingWorkers = parseTrainingWorkers(flags.trainingWorkers);
     const engine = parseFeatureEngine(flags.engine);
@@ -252,6 +260,19 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
             ...(coralWeight !== undefined ? { coralWeight } : {}),
           }
         : undefined;
+    if (folds !== undefined) {
+      process.exitCode = await runFolds({
+        config,
+        folds,
+        output,
+        extractionWorkers,
+        trainingWorkers,
+        engine,
+        ...(lossTerms ? { lossTerms } : {}),
+        overwrite: flags.overwrite === true,
+      });
+      return;
+    }
     process.exitCode = await runTraining({
       config,
       output,

@@ -17,7 +17,8 @@ export interface HeadSpecification {
 const runOwned = ['featureDim', 'numClasses', 'seed'];
 
 /**
- * Parses `--head` (`linear`, `mlp:hiddenUnits=[1024],dropout=0.2`, or `{"name":"mlp",…}`), checking
+ * Parses `--head` (`linear`, `mlp:hiddenUnits=[1024],dropout=0.2`, `mlp:units=1024`, or
+ * `{"name":"mlp",…}`), checking
  * the name against the head registry so a typo fails before any weights or data load.
  */
 export function parseHeadSpecification(text: string): HeadSpecification {
@@ -43,7 +44,31 @@ export function parseHeadSpecification(text: string): HeadSpecification {
       });
     }
   }
-  return { name, options, text: text.trim() };
+  return { name, options: expandUnits(name, options), text: text.trim() };
+}
+
+/**
+ * `mlp:units=1024`: Keras's name for a Dense layer's width, shorthand for one hidden layer,
+ * `hiddenUnits=[1024]` (the seed's MobileNetV2 + Dense(1024) recipe as the issue writes it).
+ */
+function expandUnits(name: string, options: JsonObject): JsonObject {
+  if (!('units' in options) || name !== 'mlp') return options;
+  const { units, ...rest } = options;
+  if ('hiddenUnits' in rest) {
+    throw new InvalidArgumentError({
+      argument: '--head',
+      value: `units=${JSON.stringify(units)}`,
+      expected: 'cannot be combined with hiddenUnits: units=n is short for hiddenUnits=[n]',
+    });
+  }
+  if (typeof units !== 'number' || !Number.isInteger(units) || units < 1) {
+    throw new InvalidArgumentError({
+      argument: '--head',
+      value: `units=${JSON.stringify(units)}`,
+      expected: 'must be a positive integer, the width of the hidden Dense layer (e.g. units=1024)',
+    });
+  }
+  return { ...rest, hiddenUnits: [units] };
 }
 
 /** Builds the head of `specification` for a run; the caller disposes it. */

@@ -59,6 +59,9 @@ export function isCifarName(data: string): data is 'cifar10' | 'cifar100' {
   return data === 'cifar10' || data === 'cifar100';
 }
 
+/** How CIFAR's 32×32 images reach the backbone's input size: whole, bilinear. */
+export const cifarUpsampling = { mode: 'stretch', interpolation: 'bilinear' } as const;
+
 /** Default split of a flat class folder. */
 export const defaultSplit = [0.8, 0.1, 0.1] as const;
 /** Default train/val split of CIFAR's training set (its test set stays the test set). */
@@ -76,13 +79,15 @@ export async function loadTrainingData(options: LoadTrainingDataOptions): Promis
 
 async function loadWithoutManifest(options: LoadTrainingDataOptions): Promise<TrainingData> {
   if (isCifarName(options.data)) {
-    // Resolved like weights (cache → mirror → download); images are upscaled to the backbone's size.
+    // Resolved like weights (cache → mirror → download); the whole 32×32 image is upsampled to
+    // the backbone's size (bilinear, as Keras's resize): a crop policy such as MobileNetV2's
+    // centre crop would cut an eighth off images that small.
     const open = (split: 'train' | 'test') =>
       openCifar({
         variant: options.data === 'cifar10' ? 'cifar-10' : 'cifar-100',
         split,
         imageSize: options.preprocessing.inputSize,
-        resize: options.preprocessing.resize,
+        resize: cifarUpsampling,
       });
     const train = await open('train');
     const split = options.split ?? defaultCifarSplit;

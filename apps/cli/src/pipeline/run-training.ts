@@ -15,6 +15,7 @@ import {
   earlyStopping,
   evaluate,
   type FeatureComputer,
+  type FeatureStore,
   type GradientComputer,
   type TrainingCheckpoint,
 } from '@graft/trainer';
@@ -101,6 +102,11 @@ export interface RunTrainingOptions {
   overwrite?: boolean;
   /** The command, named to a second process that finds the run locked. Default `graft train`. */
   command?: string;
+  /**
+   * Feature extraction: where frozen features are looked up first (`--folds` shares one store
+   * across its folds, so each image is featurised once). Default: a new in-memory store.
+   */
+  featureStore?: FeatureStore;
 }
 
 /** What a finished run reports (printed as a table, or as JSON with --json). */
@@ -345,6 +351,7 @@ async function trainIntoRun(
       ...(options.resume ? { resume: options.resume } : {}),
       ...(workers ? { featureComputer: workers } : {}),
       ...(lossTerms ? { lossTerms } : {}),
+      ...(options.featureStore ? { featureStore: options.featureStore } : {}),
       gradientComputer: await startingTrainingWorkers,
     });
   } finally {
@@ -368,6 +375,7 @@ async function trainAndReport(options: {
   resume?: TrainingCheckpoint;
   featureComputer?: FeatureComputer;
   lossTerms?: Awaited<ReturnType<typeof loadLossTerms>>;
+  featureStore?: FeatureStore;
   gradientComputer?: GradientComputer | undefined;
 }): Promise<number> {
   const { config, output, run, backbone, head, data } = options;
@@ -450,6 +458,7 @@ async function trainAndReport(options: {
           signal,
           ...(options.resume ? { resume: options.resume } : {}),
           ...(options.featureComputer ? { featureComputer: options.featureComputer } : {}),
+          ...(options.featureStore ? { featureStore: options.featureStore } : {}),
           ...(options.gradientComputer ? { gradientComputer: options.gradientComputer } : {}),
           ...(options.lossTerms ? { lossTerms: options.lossTerms.terms } : {}),
           frozenPrefixCache: config.frozenPrefixCache,

@@ -10,6 +10,7 @@ import { type Backbone, InvalidArgumentError, UnknownNameError } from '@graft/co
 import { isModelFileReference, modelFileWeights } from '../config/backbone-reference.js';
 import type { TrainConfig } from '../config/train-config.js';
 import { backboneOptionsFor } from './defaults.js';
+import { isCifarName } from './load-training-data.js';
 
 /**
  * Everything that builds a run's backbone, as JSON: the main thread, every feature worker
@@ -26,6 +27,11 @@ export interface TrainingBackboneSpec {
   inputRange?: [number, number];
   /** Seed of random initialisation (`--weights none`). */
   seed: number;
+  /**
+   * CIFAR: the backbone keeps its own whole-image (stretch) resize instead of the CLI's photo
+   * crop policy, so the saved model resizes new images as its 32×32 training images were.
+   */
+  wholeImage?: boolean;
 }
 
 /** Whether a `--weights` value names a file rather than `imagenet`, `none` or `model`. */
@@ -42,6 +48,7 @@ export function trainingBackboneSpec(config: TrainConfig): TrainingBackboneSpec 
     ...(config.featureLayer !== undefined ? { featureLayer: config.featureLayer } : {}),
     ...(config.inputRange !== undefined ? { inputRange: config.inputRange } : {}),
     seed: config.seed,
+    ...(isCifarName(config.data) ? { wholeImage: true } : {}),
   };
 }
 
@@ -94,7 +101,7 @@ export async function createTrainingBackbone(spec: TrainingBackboneSpec): Promis
   return createBackbone(spec.backbone, {
     pretrained: spec.weights !== 'none',
     ...(isWeightsFile(spec.weights) ? { weightsPath: spec.weights } : {}),
-    ...backboneOptionsFor(spec.backbone),
+    ...(spec.wholeImage ? {} : backboneOptionsFor(spec.backbone)),
     seed: spec.seed,
   });
 }
