@@ -135,7 +135,9 @@ describe('FileImageDataset with multiLabel', () => {
         expect(batch.labels.shape).toEqual([batch.images.shape[0], 3]);
         expect(batch.labels.dtype).toBe('float32');
         const labels = (await batch.labels.array()) as number[][];
-        labels.forEach((row, index) => rows.push([batch.sources?.[index] as string, row]));
+        for (const [index, row] of labels.entries()) {
+          rows.push([batch.sources?.[index] as string, row]);
+        }
         disposeBatch(batch as ImageBatch);
       }
       return rows;
