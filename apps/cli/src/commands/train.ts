@@ -8,6 +8,7 @@ import { defaultBackboneName } from '../pipeline/defaults.js';
 import { parseExtractionWorkers } from '../pipeline/extraction-workers.js';
 import { engineOption, parseFeatureEngine } from '../pipeline/feature-engine.js';
 import { parseNumberFlag } from '../pipeline/load-loss-terms.js';
+import { addMultiLabelFlags } from '../pipeline/multi-label-flags.js';
 import { runTraining } from '../pipeline/run-training.js';
 import { parseTrainingWorkers } from '../pipeline/training-workers.js';
 
@@ -46,6 +47,9 @@ export interface TrainFlags {
   engine?: string;
   coralTarget?: string;
   coralWeight?: string;
+  labels?: string;
+  labelDelimiter?: string;
+  threshold?: string;
 }
 
 /** Adds the training flags shared by `graft train` and `graft demo`. */
@@ -178,6 +182,9 @@ export async function trainConfigFrom(
       // `--keep-best <k>`: the best epoch is restored, and its k best checkpoints kept.
       keepBestCheckpoints: typeof flags.keepBest === 'string' ? flags.keepBest : undefined,
       keepCheckpoints: flags.keepCheckpoints,
+      labels: flags.labels,
+      labelDelimiter: flags.labelDelimiter,
+      threshold: flags.threshold,
     },
     defaults: {
       backbone: defaultBackboneName,
@@ -218,6 +225,7 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
     )
     .option('--coral-weight <w>', 'weight of the CORAL term (default 1)')
     .option(...engineOption);
+  addMultiLabelFlags(command);
   addTrainingFlags(command).action(async (data: string | undefined, flags: TrainFlags) => {
     const config = await trainConfigFrom(data, flags);
     const extractionWorkers = parseExtractionWorkers(flags.extractionWorkers);
