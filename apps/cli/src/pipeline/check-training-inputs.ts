@@ -4,6 +4,7 @@ import { GraftError, InvalidArgumentError, type Preprocessing } from '@graft/cor
 import type { TrainConfig } from '../config/train-config.js';
 import { buildAugmentation } from './build-augmentation.js';
 import type { LossTermSettings } from './load-loss-terms.js';
+import { multiLabelSourceOf } from './load-multi-label-data.js';
 import { isCifarName, loadTrainingData } from './load-training-data.js';
 
 /** Options of {@link checkTrainingInputs}. */
@@ -26,19 +27,27 @@ export interface CheckTrainingInputsOptions {
  */
 export async function checkTrainingInputs(options: CheckTrainingInputsOptions): Promise<void> {
   const { config } = options;
+  const multiLabel = multiLabelSourceOf(config);
   if (!isCifarName(config.data)) {
-    await checkFolder(
-      '<data>',
-      config.data,
-      'a folder with train/ and val/, a folder of class folders (split by --split), or cifar10 / cifar100',
-    );
-    await loadTrainingData({
-      data: config.data,
-      split: config.split,
-      seed: config.seed,
-      preprocessing: options.preprocessing,
-      ...(config.splitManifest !== undefined ? { splitManifest: config.splitManifest } : {}),
-    });
+    // `<data>` may be a multi-label CSV itself (readMultiLabelCsv checks it below).
+    if (!(multiLabel?.kind === 'csv' && multiLabel.csv === config.data)) {
+      await checkFolder(
+        '<data>',
+        config.data,
+        'a folder with train/ and val/, a folder of class folders (split by --split), a multi-label CSV, or cifar10 / cifar100',
+      );
+    }
+    // Multi-label class folders are hashed once, by the run itself.
+    if (multiLabel?.kind !== 'folder') {
+      await loadTrainingData({
+        data: config.data,
+        split: config.split,
+        seed: config.seed,
+        preprocessing: options.preprocessing,
+        ...(config.splitManifest !== undefined ? { splitManifest: config.splitManifest } : {}),
+        multiLabel,
+      });
+    }
   }
   if (config.augment) {
     buildAugmentation(config.augment, { imageSize: options.preprocessing.inputSize });
