@@ -16,10 +16,10 @@ export interface MultiLabelFixture {
 
 /**
  * A small multi-label set made at test time from real photos (the shared ants/bees set):
- * `count` ants and `count` bees, each labelled with its species, and every second one turned
- * grey (label `gray`) and every other pair darkened (label `dark`), so an image carries one to
- * three labels and `gray`/`dark` are learnable even by a tiny random backbone. Images are 48×48
- * JPEGs so decoding stays cheap.
+ * `count` ants and `count` bees, each labelled with its species, every second one tinted red
+ * (label `red`) and every other pair darkened (label `dark`, applied after the tint), so an image
+ * carries one to three labels and `red`/`dark` are learnable even by a tiny random backbone
+ * (ants vs bees at 16×16 is not). Images are 48×48 JPEGs so decoding stays cheap.
  */
 export async function writeMultiLabelImages(options: {
   /** Where `images/`, `labels.csv` and `folders/` go. */
@@ -40,16 +40,16 @@ export async function writeMultiLabelImages(options: {
     const from = join(options.hymenoptera, 'train', source);
     const files = (await readdir(from)).filter((file) => file.endsWith('.jpg')).sort();
     for (const [index, file] of files.slice(0, options.count).entries()) {
-      const gray = index % 2 === 1;
+      const red = index % 2 === 1;
       const dark = Math.floor(index / 2) % 2 === 1;
       let image = sharp(join(from, file)).resize(48, 48, { fit: 'cover' });
-      if (gray) image = image.grayscale().toColourspace('srgb');
+      if (red) image = image.linear([1, 0.25, 0.25], [60, 0, 0]);
       if (dark) image = image.linear(0.3, 0);
       const name = `${species}-${index}.jpg`;
       await writeFile(join(images, name), await image.jpeg({ quality: 90 }).toBuffer());
       rows.push({
         image: `images/${name}`,
-        labels: [species, ...(gray ? ['gray'] : []), ...(dark ? ['dark'] : [])],
+        labels: [species, ...(red ? ['red'] : []), ...(dark ? ['dark'] : [])],
       });
     }
   }
@@ -67,5 +67,5 @@ export async function writeMultiLabelImages(options: {
     csv,
     `image,labels\n${rows.map((row) => `${row.image},${row.labels.join(' ')}`).join('\n')}\n`,
   );
-  return { csv, folder, labels: ['ant', 'bee', 'dark', 'gray'], rows };
+  return { csv, folder, labels: ['ant', 'bee', 'dark', 'red'], rows };
 }
