@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,12 @@ describe('graft train --head multi-label', () => {
     for (const key of ['val_hamming_accuracy', 'val_micro_f1', 'val_macro_f1']) {
       expect(typeof history[59]?.[key], key).toBe('number');
     }
+    // Curves, but no (single-label) confusion matrix.
+    expect((await readdir(join(out, 'plots'))).sort()).toEqual([
+      'accuracy.svg',
+      'learning-rate.svg',
+      'loss.svg',
+    ]);
     const metadata = JSON.parse(await readFile(join(out, 'model', 'metadata.json'), 'utf8'));
     expect(metadata.labels).toEqual(fixture.labels);
     expect(metadata.graft.activation).toBe('sigmoid');
