@@ -207,6 +207,8 @@ describe('graft train --head multi-label', () => {
       join(project(), 'refused'),
     );
     expect(single.code).toBe(exitCodes.usage);
+    // Refused in the pre-flight check: no run directory is left behind.
+    await expect(readdir(join(project(), 'refused'))).rejects.toThrow(/ENOENT/);
     expect(single.stderr).toMatch(
       /--head multi-label needs multi-label data.*single-label.*--head linear.*--labels <csv>/,
     );

@@ -37,17 +37,16 @@ export async function checkTrainingInputs(options: CheckTrainingInputsOptions): 
         'a folder with train/ and val/, a folder of class folders (split by --split), a multi-label CSV, or cifar10 / cifar100',
       );
     }
-    // Multi-label class folders are hashed once, by the run itself.
-    if (multiLabel?.kind !== 'folder') {
-      await loadTrainingData({
-        data: config.data,
-        split: config.split,
-        seed: config.seed,
-        preprocessing: options.preprocessing,
-        ...(config.splitManifest !== undefined ? { splitManifest: config.splitManifest } : {}),
-        multiLabel,
-      });
-    }
+    // Multi-label class folders are hashed here too (the second time is mostly page cache), so
+    // single-label folders fail before any weights load or the run directory is made.
+    await loadTrainingData({
+      data: config.data,
+      split: config.split,
+      seed: config.seed,
+      preprocessing: options.preprocessing,
+      ...(config.splitManifest !== undefined ? { splitManifest: config.splitManifest } : {}),
+      multiLabel,
+    });
   }
   if (config.augment) {
     buildAugmentation(config.augment, { imageSize: options.preprocessing.inputSize });
