@@ -28,6 +28,14 @@ export interface EvaluationSection {
   macroF1: number;
   classNames: string[];
   confusionMatrix: number[][];
+  /** Multi-label (sigmoid) runs: `perClass` is per label and the confusion matrix is empty. */
+  multiLabel?: {
+    threshold: number;
+    exactMatch: number;
+    hammingAccuracy: number;
+    microF1: number;
+    macroF1: number;
+  };
   perClass: Array<{
     className: string;
     precision: number;

@@ -94,7 +94,12 @@ export function mountPlayground(root: HTMLElement): void {
     current?.dispose();
     current = classifier;
     const preprocessing = classifier.metadata.graft.preprocessing;
-    modelStatus.textContent = `Loaded ${where}: ${classifier.labels.length} classes (${classifier.labels.join(', ')}), input ${preprocessing.inputSize.join('×')}, range [${preprocessing.inputRange.join(', ')}].`;
+    const graft = classifier.metadata.graft;
+    const kind =
+      graft.activation === 'sigmoid'
+        ? ` Multi-label: every label with probability ≥ ${graft.threshold ?? 0.5} applies (✓).`
+        : '';
+    modelStatus.textContent = `Loaded ${where}: ${classifier.labels.length} classes (${classifier.labels.join(', ')}), input ${preprocessing.inputSize.join('×')}, range [${preprocessing.inputRange.join(', ')}].${kind}`;
   };
 
   loadRunButton.addEventListener('click', async () => {
@@ -170,7 +175,11 @@ export function mountPlayground(root: HTMLElement): void {
       return;
     }
     const classifier = current;
-    const topK = Math.min(5, classifier.labels.length);
+    // A multi-label (sigmoid) model: independent probabilities, every label shown and the
+    // ones over the recorded threshold marked; never renormalised like a softmax.
+    const { activation, threshold = 0.5 } = classifier.metadata.graft;
+    const multiLabel = activation === 'sigmoid';
+    const topK = multiLabel ? classifier.labels.length : Math.min(5, classifier.labels.length);
     for (const file of files.filter((candidate) => candidate.type.startsWith('image/'))) {
       const item = element('li', {}, [
         element('img', { src: URL.createObjectURL(file), alt: file.name }),
@@ -191,10 +200,13 @@ export function mountPlayground(root: HTMLElement): void {
                 {
                   'data-label': prediction.label,
                   'data-probability': String(prediction.probability),
+                  ...(multiLabel
+                    ? { 'data-over-threshold': String(prediction.probability >= threshold) }
+                    : {}),
                 },
                 [
                   element('span', {
-                    text: `${prediction.label} ${(prediction.probability * 100).toFixed(1)}%`,
+                    text: `${multiLabel && prediction.probability >= threshold ? '✓ ' : ''}${prediction.label} ${(prediction.probability * 100).toFixed(1)}%`,
                   }),
                   bar(prediction.probability),
                 ],

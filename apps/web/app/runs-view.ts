@@ -156,13 +156,19 @@ function renderReport(
     container.append(element('p', { class: 'muted', text: 'The report has no evaluation.' }));
     return;
   }
+  const multiLabel = section.multiLabel;
   container.append(
     element('h3', { text: `Evaluation (${split})` }),
     element('p', {
       class: 'facts',
-      text: `${section.count} images · accuracy ${percent(section.accuracy)} · macro-F1 ${percent(section.macroF1)} · loss ${section.loss.toFixed(4)}${report.bestEpoch ? ` · best epoch ${report.bestEpoch}` : ''}`,
+      text: `${section.count} images · ${multiLabel ? `exact match ${percent(multiLabel.exactMatch)} · Hamming accuracy ${percent(multiLabel.hammingAccuracy)} · micro-F1 ${percent(multiLabel.microF1)} · macro-F1 ${percent(multiLabel.macroF1)} (threshold ${multiLabel.threshold})` : `accuracy ${percent(section.accuracy)} · macro-F1 ${percent(section.macroF1)}`} · loss ${section.loss.toFixed(4)}${report.bestEpoch ? ` · best epoch ${report.bestEpoch}` : ''}`,
     }),
-    element('div', { class: 'tables' }, [confusionMatrix(section), perClassTable(section)]),
+    // A multi-label report has per-label metrics but no confusion matrix.
+    element(
+      'div',
+      { class: 'tables' },
+      multiLabel ? [perClassTable(section)] : [confusionMatrix(section), perClassTable(section)],
+    ),
     misclassifiedGallery(name, split, section, hasModel),
   );
 }

@@ -59,6 +59,11 @@ export {
   streamBatches,
 } from './pipeline/stream-batches.js';
 export {
+  type MultiLabelSplitOptions,
+  type MultiLabelSplitResult,
+  multiLabelSplit,
+} from './splits/multi-label-split.js';
+export {
   allocateCounts,
   normalizeFractions,
   type SplitFractions,

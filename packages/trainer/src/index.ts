@@ -79,6 +79,12 @@ export {
   type EvaluationReport,
   type Misclassified,
 } from './evaluation/metrics.js';
+export {
+  type ComputeMultiLabelMetricsOptions,
+  computeMultiLabelMetrics,
+  defaultMultiLabelThreshold,
+  type MultiLabelMetrics,
+} from './evaluation/multi-label-metrics.js';
 export { backboneCacheIdentity } from './features/backbone-cache-identity.js';
 export { contentHash } from './features/content-hash.js';
 export {

@@ -13,10 +13,15 @@ import { renderTopLosses } from '../plots/top-losses.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
 import { writeJson } from '../run/run-directory.js';
 import { toStorageError } from '../run/storage-errors.js';
+import {
+  evaluateMultiLabel,
+  isMultiLabelEval,
+  type MultiLabelEvalFlags,
+} from './eval-multi-label.js';
 
 const splits = ['train', 'val', 'test'] as const;
 
-interface EvalFlags {
+interface EvalFlags extends MultiLabelEvalFlags {
   split?: string;
   save?: string;
   topLosses?: string;
@@ -45,6 +50,18 @@ export function registerEvalCommand(program: Command, output: CommandOutput): vo
       'also draw the n most confidently wrong images with true/predicted class (an SVG grid)',
     )
     .option('--top-losses-file <file.svg>', 'where --top-losses writes (default top-losses.svg)')
+    .option(
+      '--labels <csv>',
+      'multi-label model: a CSV of image paths (relative to <data>) and labels; <data> may also be the CSV itself',
+    )
+    .option(
+      '--label-delimiter <text>',
+      "multi-label CSV: separator of the labels in a cell (default ' ')",
+    )
+    .option(
+      '--threshold <p>',
+      "multi-label model: a label is predicted when its probability is >= p (default: the model's)",
+    )
     .action(async (runPath: string, dataPath: string, options: EvalFlags) => {
       const split =
         options.split === undefined ? undefined : parseChoice('--split', options.split, splits);
@@ -55,6 +72,24 @@ export function registerEvalCommand(program: Command, output: CommandOutput): vo
       const classifier = await loadRunClassifier(await openClassifierSource(runPath));
       const preprocessing = classifier.metadata.graft.preprocessing;
       try {
+        if (isMultiLabelEval(classifier, dataPath, options)) {
+          if (topLosses !== undefined) {
+            throw new InvalidArgumentError({
+              argument: '--top-losses',
+              value: options.topLosses,
+              expected: 'is not available for a multi-label model yet; leave it out',
+            });
+          }
+          await evaluateMultiLabel({
+            classifier,
+            dataPath,
+            split,
+            flags: options,
+            save: options.save,
+            output,
+          });
+          return;
+        }
         const folder = await openImageFolder({
           root: dataPath,
           imageSize: preprocessing.inputSize,

@@ -8,9 +8,15 @@ import type { CommandOutput } from '../output.js';
 import { checkImageFile, type ImageFileProblem } from '../pipeline/check-image-file.js';
 import { classifyDataset } from '../pipeline/classify-dataset.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
+import { predictThreshold } from '../pipeline/multi-label-threshold.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
 
-/** One image's prediction, or why it has none. */
+interface PredictFlags {
+  top: string;
+  threshold?: string;
+}
+
+/** One image's prediction, or why it has none (multi-label: `top` = every label over the threshold). */
 export type Prediction =
   | { image: string; top: { className: string; probability: number }[] }
   | { image: string; error: { code: string; message: string } };
@@ -33,11 +39,17 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
     )
     .argument('<images...>', 'image files (JPEG, PNG, WebP, TIFF, BMP, PPM/PGM)')
     .option('-k, --top <k>', 'classes shown per image', '3')
-    .action(async (runPath: string, images: string[], options: { top: string }) => {
+    .option(
+      '--threshold <p>',
+      "multi-label model: show every label whose probability is >= p, however many (default: the model's, 0.5)",
+    )
+    .action(async (runPath: string, images: string[], options: PredictFlags) => {
       const top = parseInteger('--top', options.top, { minimum: 1 });
       // Checked before the model loads: cheap, and the answer does not depend on the model.
       const problems = await Promise.all(images.map((image) => checkImageFile(resolve(image))));
       const classifier = await loadRunClassifier(await openClassifierSource(runPath));
+      // Multi-label: every label over the threshold (possibly none) instead of the top k.
+      const threshold = predictThreshold(classifier, options.threshold);
       let predictions: Prediction[];
       try {
         const preprocessing = classifier.metadata.graft.preprocessing;
@@ -92,7 +104,8 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
                 probability,
               }))
               .sort((a, b) => b.probability - a.probability)
-              .slice(0, top),
+              .filter((entry) => threshold === undefined || entry.probability >= threshold)
+              .slice(0, threshold === undefined ? top : undefined),
           };
         });
       } finally {
@@ -115,12 +128,14 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
           predictions.flatMap((prediction) =>
             'error' in prediction
               ? [[prediction.image, '-', `error: ${prediction.error.message}`, '-']]
-              : prediction.top.map((entry, rank) => [
-                  rank === 0 ? prediction.image : '',
-                  rank + 1,
-                  entry.className,
-                  entry.probability.toFixed(4),
-                ]),
+              : prediction.top.length === 0
+                ? [[prediction.image, '-', `(no label >= ${threshold})`, '-']]
+                : prediction.top.map((entry, rank) => [
+                    rank === 0 ? prediction.image : '',
+                    rank + 1,
+                    entry.className,
+                    entry.probability.toFixed(4),
+                  ]),
           ),
         ),
       );

@@ -10,6 +10,7 @@ import { defaultBackboneName } from '../pipeline/defaults.js';
 import { parseExtractionWorkers } from '../pipeline/extraction-workers.js';
 import { engineOption, parseFeatureEngine } from '../pipeline/feature-engine.js';
 import { parseNumberFlag } from '../pipeline/load-loss-terms.js';
+import { addMultiLabelFlags } from '../pipeline/multi-label-flags.js';
 import { runTraining } from '../pipeline/run-training.js';
 import { parseTrainingWorkers } from '../pipeline/training-workers.js';
 
@@ -53,6 +54,9 @@ export interface TrainFlags {
   coralTarget?: string;
   coralWeight?: string;
   folds?: string;
+  labels?: string;
+  labelDelimiter?: string;
+  threshold?: string;
 }
 
 /** Adds the training flags shared by `graft train` and `graft demo`. */
@@ -202,6 +206,9 @@ export async function trainConfigFrom(
       // `--keep-best <k>`: the best epoch is restored, and its k best checkpoints kept.
       keepBestCheckpoints: typeof flags.keepBest === 'string' ? flags.keepBest : undefined,
       keepCheckpoints: flags.keepCheckpoints,
+      labels: flags.labels,
+      labelDelimiter: flags.labelDelimiter,
+      threshold: flags.threshold,
     },
     defaults: {
       backbone: defaultBackboneName,
@@ -246,6 +253,7 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
       'stratified k-fold cross-validation: <out>/fold-1 … fold-k runs and the mean ± std in <out>/cv-summary.json',
     )
     .option(...engineOption);
+  addMultiLabelFlags(command);
   addTrainingFlags(command).action(async (data: string | undefined, flags: TrainFlags) => {
     const config = await trainConfigFrom(data, flags);
     const folds = parseFolds(flags.folds);

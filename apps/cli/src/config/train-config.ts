@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '@graft/core';
 import { isModelFileReference, modelFileWeights } from './backbone-reference.js';
 import { parseHeadSpecification } from './head-specification.js';
 import { parseOptimizerSpecification } from './optimizer-specification.js';
+import { type MultiLabelOptions, parseMultiLabelOptions } from './multi-label-options.js';
 import {
   parseBoolean,
   parseChoice,
@@ -20,7 +21,7 @@ export const trainingModes = ['feature-extraction', 'fine-tune'] as const;
 export type TrainingMode = (typeof trainingModes)[number];
 
 /** Everything `graft train` needs, after merging the config file, the flags and the defaults. */
-export interface TrainConfig {
+export interface TrainConfig extends MultiLabelOptions {
   /** Data: a folder with `train/` and `val/` (optional `test/`), a flat class folder, or `cifar10`/`cifar100`. */
   data: string;
   /** Fractions train/val/test used to split a flat class folder. */
@@ -168,6 +169,9 @@ const flagOf: Record<string, string> = {
   keepBest: '--keep-best',
   keepCheckpoints: '--keep-checkpoints',
   keepBestCheckpoints: '--keep-best <k>',
+  labels: '--labels',
+  labelDelimiter: '--label-delimiter',
+  threshold: '--threshold',
 };
 
 /** Names accepted in a config file (camelCase; kebab-case works too). */
@@ -307,6 +311,11 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
   }
   return {
     data,
+    ...parseMultiLabelOptions({
+      labels: pick('labels'),
+      labelDelimiter: pick('labelDelimiter'),
+      threshold: pick('threshold'),
+    }),
     split: pick('split') === undefined ? undefined : parseSplit(flag('split'), pick('split')),
     splitManifest:
       pick('splitManifest') === undefined

@@ -4,6 +4,7 @@ import { GraftError, InvalidArgumentError, type Preprocessing } from '@graft/cor
 import type { TrainConfig } from '../config/train-config.js';
 import { buildAugmentation } from './build-augmentation.js';
 import type { LossTermSettings } from './load-loss-terms.js';
+import { multiLabelSourceOf } from './load-multi-label-data.js';
 import { isCifarName, loadTrainingData } from './load-training-data.js';
 
 /** Options of {@link checkTrainingInputs}. */
@@ -26,18 +27,25 @@ export interface CheckTrainingInputsOptions {
  */
 export async function checkTrainingInputs(options: CheckTrainingInputsOptions): Promise<void> {
   const { config } = options;
+  const multiLabel = multiLabelSourceOf(config);
   if (!isCifarName(config.data)) {
-    await checkFolder(
-      '<data>',
-      config.data,
-      'a folder with train/ and val/, a folder of class folders (split by --split), or cifar10 / cifar100',
-    );
+    // `<data>` may be a multi-label CSV itself (readMultiLabelCsv checks it below).
+    if (!(multiLabel?.kind === 'csv' && multiLabel.csv === config.data)) {
+      await checkFolder(
+        '<data>',
+        config.data,
+        'a folder with train/ and val/, a folder of class folders (split by --split), a multi-label CSV, or cifar10 / cifar100',
+      );
+    }
+    // Multi-label class folders are hashed here too (the second time is mostly page cache), so
+    // single-label folders fail before any weights load or the run directory is made.
     await loadTrainingData({
       data: config.data,
       split: config.split,
       seed: config.seed,
       preprocessing: options.preprocessing,
       ...(config.splitManifest !== undefined ? { splitManifest: config.splitManifest } : {}),
+      multiLabel,
     });
   }
   if (config.augment) {

@@ -12,6 +12,8 @@ import {
   type PixelCacheOptions,
 } from '@graft/datasets/node';
 
+import { loadMultiLabelData, type MultiLabelSource } from './load-multi-label-data.js';
+
 /** The datasets of a run. */
 export interface TrainingData {
   train: ImageDataset;
@@ -49,6 +51,8 @@ export interface LoadTrainingDataOptions {
   splitManifest?: string;
   /** Decoded-pixel cache of an image folder's augmented views. Default: none. */
   pixelCache?: PixelCacheOptions | undefined;
+  /** Multi-label data (`multiLabelSourceOf`): read by `loadMultiLabelData` instead. */
+  multiLabel?: MultiLabelSource | undefined;
 }
 
 /** The run directory's record of which file went to which split. */
@@ -72,6 +76,7 @@ export const defaultCifarSplit = [0.9, 0.1, 0] as const;
  * `--split` (stratified, seeded), or a CIFAR set by name.
  */
 export async function loadTrainingData(options: LoadTrainingDataOptions): Promise<TrainingData> {
+  if (options.multiLabel) return loadMultiLabelData({ ...options, source: options.multiLabel });
   if (options.splitManifest !== undefined) return loadFromManifest(options, options.splitManifest);
   const data = await loadWithoutManifest(options);
   return data.root === undefined ? data : { ...data, manifest: manifestOf(data, options.seed) };

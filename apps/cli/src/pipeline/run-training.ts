@@ -58,12 +58,14 @@ import {
 import { startFeatureEngine } from './feature-engine.js';
 import { saveFinalResult } from './final-save.js';
 import { type LossTermSettings, loadLossTerms } from './load-loss-terms.js';
+import { multiLabelSourceOf } from './load-multi-label-data.js';
 import {
   isCifarName,
   loadTrainingData,
   splitManifestFileName,
   type TrainingData,
 } from './load-training-data.js';
+import { multiLabelSummaryRows } from './multi-label-summary.js';
 import { progressCallback } from './progress-callback.js';
 import { selectBackend } from './select-backend.js';
 import { trainWithStages } from './staged-unfreeze.js';
@@ -121,8 +123,8 @@ export interface TrainingSummary {
   epochs: number;
   bestEpoch: number | undefined;
   stopReason: string | undefined;
-  validation: Pick<EvaluationReport, 'accuracy' | 'loss' | 'macroF1'> | undefined;
-  test: Pick<EvaluationReport, 'accuracy' | 'loss' | 'macroF1'> | undefined;
+  validation: Pick<EvaluationReport, 'accuracy' | 'loss' | 'macroF1' | 'multiLabel'> | undefined;
+  test: Pick<EvaluationReport, 'accuracy' | 'loss' | 'macroF1' | 'multiLabel'> | undefined;
   seconds: { total: number; extraction: number | undefined; training: number };
 }
 
@@ -141,6 +143,8 @@ export async function runTraining(options: RunTrainingOptions): Promise<number> 
   const { config, output } = options;
   const started = performance.now();
   const backboneSpec = trainingBackboneSpec(config);
+  // A multi-label CSV with a softmax head (or the reverse) fails before anything loads.
+  multiLabelSourceOf(config);
   // Check names and files before anything is locked, loaded or written, so a typo or a wrong
   // file fails at once.
   await checkTrainingBackbone(backboneSpec);
@@ -317,6 +321,7 @@ async function trainIntoRun(
       ...(config.splitManifest !== undefined ? { splitManifest: config.splitManifest } : {}),
       // Augmented epochs re-read every image: decoded frames are cached (training-pixel-cache.ts).
       pixelCache: config.augment ? trainingPixelCache({ output }) : undefined,
+      multiLabel: multiLabelSourceOf(config),
     });
     reportFiles(output, 'skipped', data.skipped);
     // Which file went to which split: `--split-manifest` reuses it, `graft eval` can check it.
@@ -467,6 +472,7 @@ async function trainAndReport(options: {
           ...(config.augmentedPasses !== undefined
             ? { augmentedPasses: config.augmentedPasses }
             : {}),
+          threshold: config.threshold,
         },
         {
           freezeEpochs: config.freezeEpochs,
@@ -513,7 +519,9 @@ async function trainAndReport(options: {
   // them (on cached features in feature-extraction mode).
   const bestEpoch = config.keepBest ? best?.bestEpoch : undefined;
   const validation = result.validation;
-  const test = data.test ? await evaluate({ backbone, head, data: data.test }) : undefined;
+  const test = data.test
+    ? await evaluate({ backbone, head, data: data.test, threshold: config.threshold })
+    : undefined;
   // Model and report as one unit: report.json, written last, marks the run finished.
   const writeModel = (directory: string) =>
     saveClassifier({
@@ -522,6 +530,7 @@ async function trainAndReport(options: {
       head,
       classNames: data.classNames,
       modelName: run.name,
+      threshold: config.threshold,
       ...(augmentation ? { augmentation } : {}),
       schedule,
       training: {
@@ -577,7 +586,14 @@ async function trainAndReport(options: {
     );
 
   const pick = (report: EvaluationReport | undefined) =>
-    report ? { accuracy: report.accuracy, loss: report.loss, macroF1: report.macroF1 } : undefined;
+    report
+      ? {
+          accuracy: report.accuracy,
+          loss: report.loss,
+          macroF1: report.macroF1,
+          ...(report.multiLabel ? { multiLabel: report.multiLabel } : {}),
+        }
+      : undefined;
   const summary: TrainingSummary = {
     run: run.root,
     backend: options.backendName,
@@ -686,7 +702,9 @@ export function printSummary(output: CommandOutput, summary: TrainingSummary): v
       'epochs',
       `${summary.epochs}${summary.bestEpoch !== undefined ? ` (best ${summary.bestEpoch})` : ''}${summary.stopReason ? `, ${summary.stopReason}` : ''}`,
     ],
-    ['val accuracy', percent(summary.validation?.accuracy)],
+    ...(summary.validation?.multiLabel
+      ? multiLabelSummaryRows(summary.validation.multiLabel)
+      : ([['val accuracy', percent(summary.validation?.accuracy)]] as [string, string][])),
     ['val loss', summary.validation ? formatNumber(summary.validation.loss) : '-'],
     ...(summary.test
       ? ([['test accuracy', percent(summary.test.accuracy)]] as [string, string][])

@@ -110,11 +110,12 @@ export interface WriteTrainingPlotsOptions {
 
 /**
  * Writes `loss.svg`, `accuracy.svg`, `learning-rate.svg` (those the history has) and
- * `confusion-matrix.svg` (with a validation report), each atomically. Returns the files written.
+ * `confusion-matrix.svg` (with a single-label validation report), each atomically. Returns the files written.
  */
 export async function writeTrainingPlots(options: WriteTrainingPlotsOptions): Promise<string[]> {
   const specs = trainingCurveSpecs(options.history);
-  if (options.validation) {
+  // A multi-label report has no confusion matrix (its per-label metrics are in report.json).
+  if (options.validation && options.validation.confusionMatrix.length > 0) {
     specs['confusion-matrix'] = confusionMatrixSpec(
       options.validation,
       'validation confusion matrix',

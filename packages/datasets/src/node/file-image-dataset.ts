@@ -58,6 +58,11 @@ export interface FileImageDatasetOptions extends ImagePipelineOptions {
   classNames: readonly string[];
   /** Where skipped bad images are recorded (shared with a report). Default: a new list. */
   badFiles?: SkippedFile[];
+  /**
+   * Multi-label: every file carries `labelSet` and batches carry `[N, classes]` float32
+   * multi-hot labels (`labels()` still gives each file's first label). Default `false`.
+   */
+  multiLabel?: boolean;
 }
 
 /**
@@ -75,6 +80,8 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
   readonly onBadImage: 'error' | 'skip';
   /** Bad images skipped so far by `batches()` (with `onBadImage: 'skip'`), each listed once. */
   readonly badFiles: SkippedFile[];
+  /** Batches carry multi-hot `[N, classes]` labels (see {@link FileImageDatasetOptions.multiLabel}). */
+  readonly multiLabel: boolean;
   private readonly concurrency: number;
   private readonly prefetchBatches: number;
   private readonly maximumPixels: number;
@@ -104,6 +111,13 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
     this.maximumPixels = maximumPixelsOf(options);
     this.labelList = options.files.map((file) => file.label);
     this.pixelCacheOptions = options.pixelCache;
+    this.multiLabel = options.multiLabel ?? false;
+    if (this.multiLabel) checkLabelSets(options.files, this.classNames.length);
+  }
+
+  /** Multi-label: every file's label indices, in dataset order (single-label: `[label]`). */
+  labelSets(): readonly (readonly number[])[] {
+    return this.files.map((file) => file.labelSet ?? [file.label]);
   }
 
   get size(): number {
@@ -138,6 +152,7 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
       files: this.files,
       classNames: this.classNames,
       badFiles: this.badFiles,
+      multiLabel: this.multiLabel,
     });
   }
 
@@ -252,6 +267,9 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
     return {
       batch: options,
       labels: this.labelList,
+      ...(this.multiLabel
+        ? { multiHot: { labelSets: this.labelSets(), numLabels: this.classNames.length } }
+        : {}),
       sourceOf: (index: number) => (this.files[index] as ImageFile).path,
       onBadImage: this.onBadImage,
       onSkip: (source: string, error: FileFormatError) => {
@@ -294,6 +312,23 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
       files,
       classNames: this.classNames,
       badFiles: this.badFiles,
+      multiLabel: this.multiLabel,
     });
+  }
+}
+
+/** A multi-label dataset needs every file's `labelSet`, each index naming a class. */
+function checkLabelSets(files: readonly ImageFile[], numClasses: number): void {
+  for (const file of files) {
+    const valid = file.labelSet?.every(
+      (label) => Number.isInteger(label) && label >= 0 && label < numClasses,
+    );
+    if (valid !== true) {
+      throw new InvalidArgumentError({
+        argument: 'files[].labelSet',
+        value: file.labelSet,
+        expected: `must list label indices in [0, ${numClasses - 1}] for every file of a multiLabel dataset (${file.path})`,
+      });
+    }
   }
 }

@@ -57,6 +57,13 @@ export {
 } from './pixel-cache.js';
 export { type ReadImageSizeOptions, readImageSize } from './read-image-size.js';
 export {
+  defaultImageColumns,
+  defaultLabelColumns,
+  type MultiLabelCsv,
+  type ReadMultiLabelCsvOptions,
+  readMultiLabelCsv,
+} from './read-multi-label-csv.js';
+export {
   type ImageFile,
   type ImageFolderScan,
   imageExtensions,
@@ -65,6 +72,11 @@ export {
   type SplitName,
   scanImageFolder,
 } from './scan-image-folder.js';
+export {
+  type MultiLabelFolderScan,
+  type ScanMultiLabelFolderOptions,
+  scanMultiLabelFolder,
+} from './scan-multi-label-folder.js';
 export {
   type CreateSplitManifestOptions,
   createSplitManifest,

@@ -17,8 +17,10 @@ export { imageExtensions, type SplitName } from '../image-extensions.js';
 export interface ImageFile {
   /** Absolute path. */
   path: string;
-  /** Class index into `classNames`. */
+  /** Class index into `classNames` (multi-label: the first of {@link labelSet}). */
   label: number;
+  /** Multi-label: every label index of the image, ascending (a `multiLabel` dataset reads these). */
+  labelSet?: readonly number[];
   /** Split it belongs to, for the `train/ val/ test/` layout. */
   split?: SplitName;
 }

@@ -17,6 +17,11 @@ export interface StreamBatchesOptions {
   batch: DatasetBatchOptions;
   /** Labels of every item in dataset order. */
   labels: readonly number[];
+  /**
+   * Multi-label: every item's label indices and the number of labels; batches then carry
+   * `[N, numLabels]` float32 multi-hot labels instead of `[N]` int32 class indices.
+   */
+  multiHot?: { labelSets: readonly (readonly number[])[]; numLabels: number };
   /** Where item `index` comes from (path or name), for `sources` and error messages. */
   sourceOf: (index: number) => string;
   /**
@@ -99,6 +104,8 @@ export async function* streamBatches(options: StreamBatchesOptions): AsyncGenera
 
   let images = new Float32Array(batch.batchSize * pixelsPerImage);
   let labels: number[] = [];
+  // Dataset indices of the batch's items (multi-hot labels are looked up by them).
+  let rows: number[] = [];
   let keys: string[] = [];
   let sources: string[] = [];
   const emit = (): ImageBatch => {
@@ -107,12 +114,15 @@ export async function* streamBatches(options: StreamBatchesOptions): AsyncGenera
       count === batch.batchSize ? images : images.slice(0, count * pixelsPerImage);
     const result: ImageBatch = {
       images: tf.tensor4d(batchImages, [count, height, width, 3], 'float32'),
-      labels: tf.tensor1d(labels, 'int32'),
+      labels: options.multiHot
+        ? multiHotRows(rows, options.multiHot.labelSets, options.multiHot.numLabels)
+        : tf.tensor1d(labels, 'int32'),
       keys,
       sources,
     };
     images = new Float32Array(batch.batchSize * pixelsPerImage);
     labels = [];
+    rows = [];
     keys = [];
     sources = [];
     return result;
@@ -143,6 +153,7 @@ export async function* streamBatches(options: StreamBatchesOptions): AsyncGenera
       }
       images.set(pixels, labels.length * pixelsPerImage);
       labels.push(options.labels[index] as number);
+      rows.push(index);
       keys.push(outcome.loaded.key);
       sources.push(source);
       if (labels.length === batch.batchSize) yield emit();
@@ -152,6 +163,19 @@ export async function* streamBatches(options: StreamBatchesOptions): AsyncGenera
     // Loads still in flight finish in the background and are dropped; no tensor exists for them.
     stopped = true;
   }
+}
+
+/** `[rows, numLabels]` float32 multi-hot targets of the given dataset indices. */
+function multiHotRows(
+  rows: readonly number[],
+  labelSets: readonly (readonly number[])[],
+  numLabels: number,
+): tf.Tensor2D {
+  const values = new Float32Array(rows.length * numLabels);
+  rows.forEach((index, row) => {
+    for (const label of labelSets[index] ?? []) values[row * numLabels + label] = 1;
+  });
+  return tf.tensor2d(values, [rows.length, numLabels], 'float32');
 }
 
 function checkPositiveInteger(argument: string, value: number): void {

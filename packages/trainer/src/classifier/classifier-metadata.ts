@@ -49,6 +49,12 @@ export interface ClassifierMetadata extends JsonObject {
     preprocessing: Preprocessing & JsonObject;
     /** `softmax` (one label per image) or `sigmoid` (multi-label). */
     activation: 'softmax' | 'sigmoid';
+    /**
+     * Sigmoid (multi-label) models: a label applies when its probability is >= this (absent in
+     * files written before it was recorded: 0.5). The saved model already ends in the sigmoid;
+     * consumers must not apply a softmax, and should list every label over the threshold.
+     */
+    threshold?: number;
     /** Backbone name, `weightsId` and `getConfig()`. */
     backbone: { name: string; weightsId: string; config: JsonObject };
     /** Head `getConfig()`. */

@@ -23,6 +23,11 @@ export interface Prediction {
 export interface PredictOptions {
   /** Labels returned per image, most probable first. Default: all. */
   topK?: number;
+  /**
+   * Keep only labels whose probability is >= this, e.g. `classifier.threshold` for a
+   * multi-label model (every label over the threshold, possibly none). Default: no filter.
+   */
+  threshold?: number;
 }
 
 /** A saved classifier, loaded: predicts labels from raw pixels with the stored preprocessing. */
@@ -45,6 +50,16 @@ export class Classifier {
   /** Class names in output order. */
   get labels(): readonly string[] {
     return this.metadata.labels;
+  }
+
+  /** True for a sigmoid (multi-label) model: each output is an independent probability. */
+  get multiLabel(): boolean {
+    return this.metadata.graft.activation === 'sigmoid';
+  }
+
+  /** A multi-label model's decision threshold (0.5 when its metadata has none); else undefined. */
+  get threshold(): number | undefined {
+    return this.multiLabel ? (this.metadata.graft.threshold ?? 0.5) : undefined;
   }
 
   /**
@@ -73,6 +88,14 @@ export class Classifier {
         expected: 'must be an integer > 0',
       });
     }
+    const threshold = options.threshold;
+    if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) {
+      throw new InvalidArgumentError({
+        argument: 'threshold',
+        value: threshold,
+        expected: 'must be a number in [0, 1]',
+      });
+    }
     const probabilities = this.predictProbabilities(images);
     const rows = (await probabilities.array()) as number[][];
     probabilities.dispose();
@@ -83,6 +106,7 @@ export class Classifier {
           index,
           probability,
         }))
+        .filter((prediction) => threshold === undefined || prediction.probability >= threshold)
         .sort((a, b) => b.probability - a.probability)
         .slice(0, topK),
     );

@@ -9,6 +9,7 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import packageJson from '../../package.json' with { type: 'json' };
+import { checkThreshold, defaultMultiLabelThreshold } from '../evaluation/multi-label-metrics.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { type ClassifierMetadata, classifierFormatVersion } from './classifier-metadata.js';
 import { composeClassifier } from './compose-classifier.js';
@@ -35,6 +36,8 @@ export interface ExportClassifierOptions {
   metrics?: JsonObject;
   /** Free-form metadata (TM's `userMetadata`). */
   userMetadata?: JsonObject;
+  /** Sigmoid (multi-label) heads: the decision threshold recorded. Default 0.5. */
+  threshold?: number;
 }
 
 /**
@@ -63,6 +66,9 @@ export function exportClassifier(options: ExportClassifierOptions): {
         backbone.preprocessing,
       ) as ClassifierMetadata['graft']['preprocessing'],
       activation: head.activation,
+      ...(head.activation === 'sigmoid'
+        ? { threshold: checkThreshold(options.threshold ?? defaultMultiLabelThreshold) }
+        : {}),
       backbone: {
         name: backbone.name,
         weightsId: backbone.weightsId,

@@ -22,6 +22,8 @@ export interface EvaluateOptions {
   batchSize?: number;
   /** Values of k for top-k accuracy. Default: `[5]` when there are more than 5 classes. */
   topK?: readonly number[];
+  /** Sigmoid (multi-label) heads: a label is predicted when its probability is >= this. Default 0.5. */
+  threshold?: number;
   /** Cancels the evaluation. */
   signal?: AbortSignal;
   /**
@@ -66,6 +68,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationRepo
     classNames: data.classNames,
     activation: head.activation,
     ...(options.topK ? { topK: options.topK } : {}),
+    ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
     sources,
   });
 }
@@ -82,6 +85,8 @@ export async function evaluateFeatures(options: {
   batchSize?: number;
   /** Values of k for top-k accuracy. */
   topK?: readonly number[];
+  /** Sigmoid (multi-label) heads: the decision threshold. Default 0.5. */
+  threshold?: number;
 }): Promise<EvaluationReport> {
   const probabilities = await predictFeatures(
     options.head,
@@ -94,6 +99,7 @@ export async function evaluateFeatures(options: {
     classNames: options.classNames,
     activation: options.head.activation,
     ...(options.topK ? { topK: options.topK } : {}),
+    ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
     sources: options.table.sources,
   });
 }

@@ -1,3 +1,9 @@
+import {
+  computeMultiLabelMetrics,
+  defaultMultiLabelThreshold,
+  type MultiLabelMetrics,
+} from './multi-label-metrics.js';
+
 /** Precision, recall and F1 of one class. */
 export interface ClassMetrics {
   /** The class name. */
@@ -32,7 +38,7 @@ export interface EvaluationReport {
   count: number;
   /** Mean cross-entropy (categorical for softmax heads, binary for sigmoid heads). */
   loss: number;
-  /** Top-1 accuracy. */
+  /** Top-1 accuracy; for a sigmoid (multi-label) head, exact-match (subset) accuracy. */
   accuracy: number;
   /** Top-k accuracy by k, e.g. `{ "5": 0.97 }`. */
   topKAccuracy: Record<string, number>;
@@ -46,6 +52,12 @@ export interface EvaluationReport {
   classNames: string[];
   /** Misclassified examples, most confident first. */
   misclassified: Misclassified[];
+  /**
+   * Sigmoid (multi-label) heads: exact-match and Hamming accuracy, micro/macro F1 and per-label
+   * metrics at the threshold. `perClass` and `macroF1` then hold the per-label values, and the
+   * single-label parts (confusion matrix, top-k, misclassified) are empty.
+   */
+  multiLabel?: MultiLabelMetrics;
 }
 
 const epsilon = 1e-7;
@@ -66,6 +78,8 @@ export interface ComputeMetricsOptions {
   sources?: ReadonlyArray<string | undefined>;
   /** At most this many misclassified examples are listed. Default 100. */
   maxMisclassified?: number;
+  /** Sigmoid heads: a label is predicted when its probability is >= this. Default 0.5. */
+  threshold?: number;
 }
 
 /** Loss, accuracy, top-k, per-class metrics and the confusion matrix from predictions. */
@@ -74,6 +88,7 @@ export function computeMetrics(options: ComputeMetricsOptions): EvaluationReport
   const numClasses = classNames.length;
   const count = Math.floor(options.probabilities.length / Math.max(numClasses, 1));
   const activation = options.activation ?? 'softmax';
+  if (activation === 'sigmoid') return multiLabelReport(options);
   const topK = options.topK ?? (numClasses > 5 ? [5] : []);
   const confusion = classNames.map(() => new Array<number>(numClasses).fill(0));
   const topKHits = topK.map(() => 0);
@@ -140,6 +155,37 @@ export function computeMetrics(options: ComputeMetricsOptions): EvaluationReport
     confusionMatrix: confusion,
     classNames,
     misclassified: misclassified.slice(0, options.maxMisclassified ?? 100),
+  };
+}
+
+/** A sigmoid head's report: mean binary cross-entropy and the multi-label metrics. */
+function multiLabelReport(options: ComputeMetricsOptions): EvaluationReport {
+  const classNames = [...options.classNames];
+  const numLabels = classNames.length;
+  const count = Math.floor(options.probabilities.length / Math.max(numLabels, 1));
+  let lossSum = 0;
+  for (let index = 0; index < count * numLabels; index++) {
+    const p = clip(options.probabilities[index] as number);
+    const t = options.targets[index] as number;
+    lossSum -= t * Math.log(p) + (1 - t) * Math.log(1 - p);
+  }
+  const multiLabel = computeMultiLabelMetrics({
+    probabilities: options.probabilities,
+    targets: options.targets,
+    classNames,
+    threshold: options.threshold ?? defaultMultiLabelThreshold,
+  });
+  return {
+    count,
+    loss: count > 0 ? lossSum / (count * numLabels) : Number.NaN,
+    accuracy: multiLabel.exactMatch,
+    topKAccuracy: {},
+    macroF1: multiLabel.macroF1,
+    perClass: multiLabel.perLabel,
+    confusionMatrix: [],
+    classNames,
+    misclassified: [],
+    multiLabel,
   };
 }
 

@@ -80,7 +80,12 @@ export interface FrozenPrefixCache {
     shuffle: boolean;
   }): Generator<{ inputs: tf.Tensor; targets: tf.Tensor2D }>;
   /** Validation on the cached activations (suffix and head in inference mode). */
-  evaluate(head: Head, classNames: readonly string[]): Promise<EvaluationReport>;
+  evaluate(
+    head: Head,
+    classNames: readonly string[],
+    /** Sigmoid heads: the decision threshold of the multi-label metrics. Default 0.5. */
+    threshold?: number,
+  ): Promise<EvaluationReport>;
   /** Releases the split (the weights stay the backbone's) and the cached arrays. */
   dispose(): void;
 }
@@ -225,7 +230,7 @@ export async function prepareFrozenPrefixCache(
         yield gather(table, order.slice(start, start + batchSize));
       }
     },
-    async evaluate(evaluatedHead, classNames) {
+    async evaluate(evaluatedHead, classNames, threshold) {
       const table = validationTable as FeatureTable;
       const parts: Float32Array[] = [];
       const batchSize = 64;
@@ -257,6 +262,7 @@ export async function prepareFrozenPrefixCache(
         classNames,
         activation: evaluatedHead.activation,
         sources: table.sources,
+        ...(threshold !== undefined ? { threshold } : {}),
       });
     },
     dispose() {

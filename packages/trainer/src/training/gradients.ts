@@ -20,7 +20,7 @@ export interface LossBatch {
 export interface StepGradients {
   /** Mean loss over the batch. */
   loss: tf.Scalar;
-  /** Number of correct arg-max predictions in the batch. */
+  /** Number of correct rows in the batch (arg-max; exact match for a sigmoid head). */
   correct: tf.Scalar;
   /** One gradient per variable (mean over the batch), same order as the variables. */
   gradients: tf.Tensor[];
@@ -69,7 +69,7 @@ export function computeGradients(options: {
     let batchCorrect: tf.Scalar | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const probabilities = options.forward(inputs);
-      batchCorrect = tf.keep(correctCount(probabilities, targets));
+      batchCorrect = tf.keep(correctCount(probabilities, targets, options.activation));
       const batchLoss = options.loss
         ? options.loss({ probabilities, targets, inputs, start, size })
         : classificationLoss({

@@ -42,12 +42,23 @@ export function toTargets(labels: tf.Tensor, numClasses: number): tf.Tensor2D {
   );
 }
 
-/** Number of rows whose arg-max prediction equals the arg-max target, as a scalar tensor. */
-export function correctCount(probabilities: tf.Tensor, targets: tf.Tensor): tf.Scalar {
-  return tf.tidy(
-    () =>
-      tf.sum(
-        tf.cast(tf.equal(tf.argMax(probabilities, -1), tf.argMax(targets, -1)), 'float32'),
-      ) as tf.Scalar,
-  );
+/**
+ * Number of correct rows, as a scalar tensor: a softmax row is correct when its arg-max
+ * prediction equals the arg-max target; a sigmoid (multi-label) row when every label's
+ * decision (probability >= 0.5) equals its target (exact match). Runs in `tf.tidy`.
+ */
+export function correctCount(
+  probabilities: tf.Tensor,
+  targets: tf.Tensor,
+  activation: 'softmax' | 'sigmoid' = 'softmax',
+): tf.Scalar {
+  return tf.tidy(() => {
+    if (activation === 'sigmoid') {
+      const agree = tf.equal(tf.greaterEqual(probabilities, 0.5), tf.greaterEqual(targets, 0.5));
+      return tf.sum(tf.cast(tf.all(agree, -1), 'float32')) as tf.Scalar;
+    }
+    return tf.sum(
+      tf.cast(tf.equal(tf.argMax(probabilities, -1), tf.argMax(targets, -1)), 'float32'),
+    ) as tf.Scalar;
+  });
 }

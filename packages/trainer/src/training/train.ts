@@ -27,6 +27,7 @@ import {
 } from '../checkpoint/training-checkpoint.js';
 import { evaluate, evaluateFeatures } from '../evaluation/evaluate.js';
 import type { EvaluationReport } from '../evaluation/metrics.js';
+import { multiLabelLogs } from '../evaluation/multi-label-logs.js';
 import {
   augmentationSeed,
   type ExtractionStats,
@@ -182,6 +183,12 @@ export interface TrainOptions {
    * data; owned by the caller) is used as is, e.g. by both stages of `fineTune`.
    */
   frozenPrefixCache?: FrozenPrefixCacheSetting | FrozenPrefixCache;
+  /**
+   * Sigmoid (multi-label) heads: decision threshold of the validation metrics (`val_accuracy`
+   * is then exact-match accuracy; `val_hamming_accuracy`, `val_micro_f1`, `val_macro_f1` are
+   * logged too). Default 0.5.
+   */
+  threshold?: number;
   /** Frozen-prefix cache with augmentation: augmented views per image cached (epoch e uses view e mod K). */
   augmentedViews?: number;
   /** Memory budget of the frozen-prefix cache, in bytes. Default 1 GiB. */
@@ -472,17 +479,24 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
 
   // On cached features in feature-extraction mode, through the backbone when fine-tuning.
+  const threshold = options.threshold !== undefined ? { threshold: options.threshold } : {};
   const evaluateValidation = (data: ImageDataset) =>
     prefixCache?.validationTable
-      ? prefixCache.evaluate(head, trainData.classNames)
+      ? prefixCache.evaluate(head, trainData.classNames, options.threshold)
       : validationTable
-        ? evaluateFeatures({ head, table: validationTable, classNames: trainData.classNames })
+        ? evaluateFeatures({
+            head,
+            table: validationTable,
+            classNames: trainData.classNames,
+            ...threshold,
+          })
         : evaluate({
             backbone,
             head,
             data,
             batchSize: microBatchSize * 2,
             ...(signal ? { signal } : {}),
+            ...threshold,
           });
   const trainingStarted = now();
   let peakTensorBytes = tf.memory().numBytes;
@@ -732,6 +746,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         for (const [k, value] of Object.entries(validation.topKAccuracy)) {
           logs[`val_top${k}_accuracy`] = value;
         }
+        Object.assign(logs, multiLabelLogs(validation));
       }
       if (options.schedule?.observe) {
         const monitor = options.scheduleMonitor ?? (options.validationData ? 'val_loss' : 'loss');
