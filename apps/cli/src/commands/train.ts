@@ -40,6 +40,10 @@ export interface TrainFlags {
   out?: string;
   keepBest?: boolean | string;
   keepCheckpoints?: string;
+  loss?: string;
+  classWeight?: string;
+  labelSmoothing?: string;
+  monitor?: string;
   overwrite?: boolean;
   extractionWorkers?: string;
   trainingWorkers?: string;
@@ -126,6 +130,19 @@ export function addTrainingFlags(command: Command): Command {
       '--keep-checkpoints <k>',
       'checkpoints kept in <out>/checkpoints, newest first (default 2)',
     )
+    .option(
+      '--loss <loss>',
+      'hard-label loss: cross-entropy (default) or focal[:gamma=2,alpha=[a1,a2,…]] (alpha in class order)',
+    )
+    .option(
+      '--class-weight <weights>',
+      'imbalanced classes: balanced (n_samples / (n_classes · count)) or class=weight pairs, e.g. ants=1,bees=4',
+    )
+    .option('--label-smoothing <e>', 'label smoothing in [0, 1), e.g. 0.1 (default 0)')
+    .option(
+      '--monitor <metric>',
+      'what --early-stop and --keep-best watch: val_loss (default), val_accuracy, val_balanced_accuracy, val_macro_f1',
+    )
     .option('--out <dir>', 'run directory (default runs/<data>-<backbone>)')
     .option(
       '--overwrite',
@@ -178,6 +195,10 @@ export async function trainConfigFrom(
       // `--keep-best <k>`: the best epoch is restored, and its k best checkpoints kept.
       keepBestCheckpoints: typeof flags.keepBest === 'string' ? flags.keepBest : undefined,
       keepCheckpoints: flags.keepCheckpoints,
+      loss: flags.loss,
+      classWeight: flags.classWeight,
+      labelSmoothing: flags.labelSmoothing,
+      monitor: flags.monitor,
     },
     defaults: {
       backbone: defaultBackboneName,

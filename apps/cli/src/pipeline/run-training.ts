@@ -56,6 +56,7 @@ import {
 } from './extraction-workers.js';
 import { startFeatureEngine } from './feature-engine.js';
 import { saveFinalResult } from './final-save.js';
+import { hardLabelLossOptions } from './hard-label-loss-options.js';
 import { type LossTermSettings, loadLossTerms } from './load-loss-terms.js';
 import {
   isCifarName,
@@ -115,10 +116,13 @@ export interface TrainingSummary {
   epochs: number;
   bestEpoch: number | undefined;
   stopReason: string | undefined;
-  validation: Pick<EvaluationReport, 'accuracy' | 'loss' | 'macroF1'> | undefined;
-  test: Pick<EvaluationReport, 'accuracy' | 'loss' | 'macroF1'> | undefined;
+  validation: Pick<EvaluationReport, SummaryMetric> | undefined;
+  test: Pick<EvaluationReport, SummaryMetric> | undefined;
   seconds: { total: number; extraction: number | undefined; training: number };
 }
+
+/** The metrics a run's summary shows. */
+type SummaryMetric = 'accuracy' | 'balancedAccuracy' | 'macroF1' | 'loss';
 
 /**
  * Trains as `config` says and writes the run directory: config.json once the backbone is loaded
@@ -387,12 +391,12 @@ async function trainAndReport(options: {
   const history = new HistoryLog(run.historyFile);
   // Lines past the checkpoint's epoch were written before a crash and are trained again.
   if (options.resume) await history.load(options.resume.manifest.epoch);
-  // Best epoch by val_loss: with --early-stop it also stops the run; with keepBest its weights
-  // are put back at the end (Keras's restore_best_weights).
+  // Best epoch by --monitor (val_loss by default): with --early-stop it also stops the run; with
+  // keepBest its weights are put back at the end (Keras's restore_best_weights).
   const best =
     data.validation && (config.keepBest || config.earlyStop > 0)
       ? earlyStopping({
-          monitor: 'val_loss',
+          monitor: config.monitor,
           patience: config.earlyStop > 0 ? config.earlyStop : config.epochs + 1,
           restoreBestWeights: config.keepBest,
         })
@@ -409,7 +413,8 @@ async function trainAndReport(options: {
     // holds the other callbacks' state after this epoch (early stopping).
     modelCheckpoint({
       directory: run.checkpointsDir,
-      // By val_loss (loss without validation data), like the best epoch --keep-best restores.
+      // By --monitor (loss without validation data), like the best epoch --keep-best restores.
+      ...(data.validation ? { monitor: config.monitor } : {}),
       saveBestK: config.keepBestCheckpoints,
       saveLast: true,
       keepLast: config.keepCheckpoints,
@@ -451,6 +456,7 @@ async function trainAndReport(options: {
           ...(options.featureComputer ? { featureComputer: options.featureComputer } : {}),
           ...(options.gradientComputer ? { gradientComputer: options.gradientComputer } : {}),
           ...(options.lossTerms ? { lossTerms: options.lossTerms.terms } : {}),
+          ...hardLabelLossOptions(config, data.classNames),
           frozenPrefixCache: config.frozenPrefixCache,
         },
         {
@@ -561,7 +567,14 @@ async function trainAndReport(options: {
     );
 
   const pick = (report: EvaluationReport | undefined) =>
-    report ? { accuracy: report.accuracy, loss: report.loss, macroF1: report.macroF1 } : undefined;
+    report
+      ? {
+          accuracy: report.accuracy,
+          balancedAccuracy: report.balancedAccuracy,
+          macroF1: report.macroF1,
+          loss: report.loss,
+        }
+      : undefined;
   const summary: TrainingSummary = {
     run: run.root,
     backend: options.backendName,
@@ -671,9 +684,15 @@ export function printSummary(output: CommandOutput, summary: TrainingSummary): v
       `${summary.epochs}${summary.bestEpoch !== undefined ? ` (best ${summary.bestEpoch})` : ''}${summary.stopReason ? `, ${summary.stopReason}` : ''}`,
     ],
     ['val accuracy', percent(summary.validation?.accuracy)],
+    ['val balanced accuracy', percent(summary.validation?.balancedAccuracy)],
+    ['val macro-F1', percent(summary.validation?.macroF1)],
     ['val loss', summary.validation ? formatNumber(summary.validation.loss) : '-'],
     ...(summary.test
-      ? ([['test accuracy', percent(summary.test.accuracy)]] as [string, string][])
+      ? ([
+          ['test accuracy', percent(summary.test.accuracy)],
+          ['test balanced accuracy', percent(summary.test.balancedAccuracy)],
+          ['test macro-F1', percent(summary.test.macroF1)],
+        ] as [string, string][])
       : []),
     [
       'time',
