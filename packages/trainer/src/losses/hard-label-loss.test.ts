@@ -4,7 +4,8 @@ import { expectNoTensorLeaks, tinyBackbone } from '@graft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adam } from '../optimizers/adam.js';
-import { ColourDataset, denseHead } from '../testing/fixtures.js';
+import { sgd } from '../optimizers/sgd.js';
+import { ColourDataset, denseHead, plainBackbone } from '../testing/fixtures.js';
 import { train } from '../training/train.js';
 import fixture from './__fixtures__/torch-label-smoothing.json' with { type: 'json' };
 import { resolveClassWeights } from './class-weights.js';
@@ -273,5 +274,50 @@ describe('train with class weights, focal loss and label smoothing', () => {
     expect(last.val_balanced_accuracy).toBe(result.validation?.balancedAccuracy);
     expect(last.val_macro_f1).toBe(result.validation?.macroF1);
     expect(result.validation?.balancedAccuracy).toBeGreaterThan(0.34);
+  });
+});
+
+describe('train with class weights across micro-batches', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('micro-batches give the same fine-tuning step as one full batch, and the weights matter', async () => {
+    // 13 images: classes 0/1/2 appear 5/4/4 times, so the batch's target weight is uneven.
+    const trainData = new ColourDataset({ count: 13, seed: 5 });
+    const weightsAfter = async (microBatchSize: number, classWeight?: Record<string, number>) => {
+      const backbone = plainBackbone({ featureDim: 8 });
+      const head = denseHead({ featureDim: 8, numClasses: 3, hidden: 6 });
+      const optimizer = sgd({ learningRate: 0.1 });
+      await train({
+        backbone,
+        head,
+        trainData,
+        mode: 'fine-tune',
+        unfreezeFrom: 'stage2',
+        epochs: 1,
+        batchSize: 13,
+        microBatchSize,
+        shuffle: false,
+        optimizer,
+        ...(classWeight ? { classWeight } : {}),
+        labelSmoothing: 0.1,
+      });
+      const values = [...backbone.model.getWeights(), ...head.model.getWeights()].map((weight) =>
+        Array.from(weight.dataSync()),
+      );
+      optimizer.dispose();
+      backbone.dispose();
+      head.dispose();
+      return values.flat();
+    };
+    const maxDifference = (a: number[], b: number[]) =>
+      Math.max(...a.map((value, index) => Math.abs(value - (b[index] ?? 0))));
+    const weights = { class_0: 0.5, class_2: 4 };
+    const full = await weightsAfter(13, weights);
+    const micro = await weightsAfter(4, weights);
+    expect(maxDifference(full, micro)).toBeLessThan(1e-5);
+    const unweighted = await weightsAfter(13);
+    expect(maxDifference(full, unweighted)).toBeGreaterThan(1e-4);
   });
 });
