@@ -7,7 +7,9 @@
 //
 // Run: node --conditions=@graft/source --import tsx tooling/bench/imbalance/imbalance-benchmark.ts
 // (or `pnpm bench:imbalance`). Environment: GRAFT_SHARED_DIR (data), GRAFT_MIRROR (weights),
-// IMBALANCE_SEEDS (default 5), IMBALANCE_OUT (JSON results, default bench-results/imbalance.json).
+// IMBALANCE_SEEDS (default 5), IMBALANCE_OUT (JSON results, default bench-results/imbalance.json),
+// IMBALANCE_LR (Adam learning rate, default 1e-3), IMBALANCE_VARIANTS (comma-separated variant
+// numbers from 1, default all).
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -32,6 +34,7 @@ const source = join(shared, 'data/hymenoptera');
 const seeds = Number(process.env.IMBALANCE_SEEDS ?? 5);
 const counts = { ants: 120, bees: 12 };
 const output = resolve(process.env.IMBALANCE_OUT ?? 'bench-results/imbalance.json');
+const learningRate = Number(process.env.IMBALANCE_LR ?? 1e-3);
 
 interface Variant {
   name: string;
@@ -39,7 +42,7 @@ interface Variant {
   classWeight?: ClassWeightSetting;
   labelSmoothing?: number;
 }
-const variants: Variant[] = [
+const allVariants: Variant[] = [
   { name: 'plain cross-entropy' },
   { name: '--class-weight balanced', classWeight: 'balanced' },
   { name: '--loss focal:gamma=2', loss: focalLoss({ gamma: 2 }) },
@@ -54,6 +57,11 @@ const variants: Variant[] = [
     labelSmoothing: 0.1,
   },
 ];
+
+const chosen = process.env.IMBALANCE_VARIANTS?.split(',').map(Number);
+const variants = chosen
+  ? allVariants.filter((_, index) => chosen.includes(index + 1))
+  : allVariants;
 
 /** Symlinks a seeded `count` images per class of `train/` into `<root>/train`, and all of `val/`. */
 function buildSubset(root: string, seed: number): void {
@@ -114,7 +122,7 @@ async function main(): Promise<void> {
       const validationData = folder.dataset('val');
       for (const variant of variants) {
         const head = linearHead({ featureDim: backbone.featureDim, numClasses: 2, seed });
-        const optimizer = adam({ learningRate: 1e-3 });
+        const optimizer = adam({ learningRate });
         const started = Date.now();
         const result = await train({
           backbone,
@@ -169,7 +177,7 @@ async function main(): Promise<void> {
   const format = ({ mean, std }: { mean: number; std: number }) =>
     `${(mean * 100).toFixed(1)} ± ${(std * 100).toFixed(1)}`;
   const table = [
-    `| variant (${seeds} seeds) | accuracy % | balanced accuracy % | macro-F1 % | bee recall % |`,
+    `| variant (${seeds} seeds, Adam ${learningRate}) | accuracy % | balanced accuracy % | macro-F1 % | bee recall % |`,
     '|---|---:|---:|---:|---:|',
     ...summary.map(
       (entry) =>
@@ -178,7 +186,10 @@ async function main(): Promise<void> {
   ].join('\n');
   console.log(table);
   mkdirSync(dirname(output), { recursive: true });
-  writeFileSync(output, `${JSON.stringify({ counts, seeds, results, summary, table }, null, 1)}\n`);
+  writeFileSync(
+    output,
+    `${JSON.stringify({ counts, seeds, learningRate, results, summary, table }, null, 1)}\n`,
+  );
 }
 
 await main();
