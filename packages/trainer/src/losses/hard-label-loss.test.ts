@@ -136,6 +136,51 @@ describe('hardLabelLoss', () => {
     expect(Math.abs(value - entry.loss)).toBeLessThan(1e-6);
   });
 
+  it('focal loss gradients match finite differences of the double-precision formula', () => {
+    const logits = [
+      [0.3, -1.2, 2.0],
+      [1.5, 0.2, -0.7],
+    ];
+    const labels = [0, 2];
+    const weights = [0.5, 1, 3];
+    const gamma = 2;
+    const reference = (values: number[][]) => {
+      let total = 0;
+      let denominator = 0;
+      values.forEach((row, index) => {
+        const max = Math.max(...row);
+        const exps = row.map((value) => Math.exp(value - max));
+        const sum = exps.reduce((a, b) => a + b, 0);
+        const label = labels[index] as number;
+        const p = (exps[label] as number) / sum;
+        total += (weights[label] as number) * (1 - p) ** gamma * -Math.log(p);
+        denominator += weights[label] as number;
+      });
+      return total / denominator;
+    };
+    const settings: HardLabelLoss = {
+      loss: focalLoss({ gamma }),
+      classWeights: weights,
+      labelSmoothing: 0,
+    };
+    const gradient = tf.tidy(() => {
+      const targets = tf.tensor2d(oneHot(labels, 3));
+      const grad = tf.grad((z: tf.Tensor) =>
+        hardLabelLoss({ probabilities: tf.softmax(z), targets, activation: 'softmax', settings }),
+      );
+      return grad(tf.tensor2d(logits)).arraySync() as number[][];
+    });
+    const step = 1e-5;
+    logits.forEach((row, i) => {
+      row.forEach((_, j) => {
+        const shifted = (delta: number) =>
+          logits.map((r, a) => r.map((value, b) => (a === i && b === j ? value + delta : value)));
+        const numeric = (reference(shifted(step)) - reference(shifted(-step))) / (2 * step);
+        expect(gradient[i]?.[j]).toBeCloseTo(numeric, 4);
+      });
+    });
+  });
+
   it('micro-batches weighted by their share sum to the full-batch weighted loss', () => {
     const targets = tf.tensor2d(oneHot(fixture.labels, 4));
     const all = tf.tensor2d(fixture.probabilities);
