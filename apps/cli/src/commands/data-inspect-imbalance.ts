@@ -21,5 +21,5 @@ export function imbalanceWarning(
   if (largest.count <= imbalanceWarningRatio * smallest.count) return undefined;
   const ratio =
     smallest.count > 0 ? `${(largest.count / smallest.count).toFixed(1)}×` : 'infinitely';
-  return `${group === 'train' ? 'train split: ' : ''}${largest.name} (${largest.count}) has ${ratio} the images of ${smallest.name} (${smallest.count}); train with --class-weight balanced (or --loss focal:gamma=2) and --monitor val_balanced_accuracy or val_macro_f1`;
+  return `${group === 'train' ? 'train split: ' : ''}${largest.name} (${largest.count}) has ${ratio} the images of ${smallest.name} (${smallest.count}); train with --class-weight balanced and --monitor val_balanced_accuracy (or val_macro_f1)`;
 }

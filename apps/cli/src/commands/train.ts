@@ -118,14 +118,14 @@ export function addTrainingFlags(command: Command): Command {
     )
     .option(
       '--early-stop <patience>',
-      'stop after this many epochs without val_loss improvement (0 = off)',
+      'stop after this many epochs without improvement of --monitor (default val_loss; 0 = off)',
     )
     .option('--seed <n>', 'seed of splits, shuffling, augmentation and initialisation (default 0)')
     .option(
       '--keep-best [k]',
-      'restore the lowest-val_loss epoch at the end (default on); with k, also keep its k best checkpoints',
+      'restore the best epoch by --monitor (default lowest val_loss) at the end (default on); with k, also keep its k best checkpoints',
     )
-    .option('--no-keep-best', 'keep the last epoch instead of the lowest-val_loss epoch')
+    .option('--no-keep-best', 'keep the last epoch instead of the best one')
     .option(
       '--keep-checkpoints <k>',
       'checkpoints kept in <out>/checkpoints, newest first (default 2)',
