@@ -26,6 +26,8 @@ export interface EvaluationSection {
   loss: number;
   accuracy: number;
   macroF1: number;
+  /** Mean recall over classes with examples; absent in reports written before it existed. */
+  balancedAccuracy?: number;
   classNames: string[];
   confusionMatrix: number[][];
   /** Multi-label (sigmoid) runs: `perClass` is per label and the confusion matrix is empty. */

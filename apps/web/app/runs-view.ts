@@ -8,6 +8,7 @@ import {
   type RunSummary,
 } from './api.js';
 import { ensureBackend } from './backend.js';
+import { balancedAccuracy } from './balanced-accuracy.js';
 import { runCharts } from './charts.js';
 import { imageFileToTensor } from './decode-image.js';
 import { element, percent, showError } from './dom.js';
@@ -161,7 +162,7 @@ function renderReport(
     element('h3', { text: `Evaluation (${split})` }),
     element('p', {
       class: 'facts',
-      text: `${section.count} images · ${multiLabel ? `exact match ${percent(multiLabel.exactMatch)} · Hamming accuracy ${percent(multiLabel.hammingAccuracy)} · micro-F1 ${percent(multiLabel.microF1)} · macro-F1 ${percent(multiLabel.macroF1)} (threshold ${multiLabel.threshold})` : `accuracy ${percent(section.accuracy)} · macro-F1 ${percent(section.macroF1)}`} · loss ${section.loss.toFixed(4)}${report.bestEpoch ? ` · best epoch ${report.bestEpoch}` : ''}`,
+      text: `${section.count} images · ${multiLabel ? `exact match ${percent(multiLabel.exactMatch)} · Hamming accuracy ${percent(multiLabel.hammingAccuracy)} · micro-F1 ${percent(multiLabel.microF1)} · macro-F1 ${percent(multiLabel.macroF1)} (threshold ${multiLabel.threshold})` : `accuracy ${percent(section.accuracy)} · balanced accuracy ${percent(balancedAccuracy(section))} · macro-F1 ${percent(section.macroF1)}`} · loss ${section.loss.toFixed(4)}${report.bestEpoch ? ` · best epoch ${report.bestEpoch}` : ''}`,
     }),
     // A multi-label report has per-label metrics but no confusion matrix.
     element(

@@ -100,6 +100,21 @@ export type {
 } from './features/feature-computer.js';
 export { type FeatureStore, MemoryFeatureStore } from './features/feature-store.js';
 export {
+  type ClassWeightSetting,
+  type ResolveClassWeightsOptions,
+  resolveClassWeights,
+} from './losses/class-weights.js';
+export {
+  type ClassificationLoss,
+  type ClassificationLossDescriptor,
+  classificationLossNames,
+  classificationLossRegistry,
+  createClassificationLoss,
+  crossEntropy,
+  type FocalLossOptions,
+  focalLoss,
+} from './losses/classification-loss.js';
+export {
   type CoralLayer,
   type CoralLoss,
   type CoralOptions,
@@ -115,6 +130,13 @@ export {
   distillationLoss,
   softDistillationLoss,
 } from './losses/distillation.js';
+export {
+  type HardLabelLoss,
+  hardLabelLoss,
+  hardLabelLossConfig,
+  type ResolveHardLabelLossOptions,
+  resolveHardLabelLoss,
+} from './losses/hard-label-loss.js';
 export type { LossTerm } from './losses/loss-term.js';
 export {
   type FeatureTeacher,

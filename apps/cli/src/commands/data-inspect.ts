@@ -11,6 +11,7 @@ import { formatTable } from '../format-table.js';
 import type { CommandOutput } from '../output.js';
 import { formatDuplicates } from './data-inspect-duplicates.js';
 import { backboneDuplicateFeatures } from './data-inspect-features.js';
+import { imbalanceWarning } from './data-inspect-imbalance.js';
 
 const checks = ['none', 'header', 'full'] as const;
 
@@ -86,12 +87,14 @@ export function registerDataCommand(program: Command, output: CommandOutput): vo
         });
         progress.stop();
       }
+      const imbalance = imbalanceWarning(inspection);
       if (output.json) {
         output.result(
           JSON.stringify(
             {
               root: folder.root,
               ...inspection,
+              ...(imbalance === undefined ? {} : { imbalanceWarning: imbalance }),
               ...(duplicates === undefined ? {} : { duplicates }),
             },
             null,
@@ -116,6 +119,7 @@ export function registerDataCommand(program: Command, output: CommandOutput): vo
         ),
         '',
         `imbalance   ${inspection.imbalanceRatio.toFixed(2)} (largest / smallest class)`,
+        ...(imbalance === undefined ? [] : [`warning     ${imbalance}`]),
       ];
       if (inspection.imageSizes) {
         const { width, height, count } = inspection.imageSizes;

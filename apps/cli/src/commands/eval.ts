@@ -144,7 +144,7 @@ export function registerEvalCommand(program: Command, output: CommandOutput): vo
         }
         output.result(
           [
-            `${report.count} images: accuracy ${(report.accuracy * 100).toFixed(1)}%, loss ${report.loss.toFixed(4)}, macro F1 ${report.macroF1.toFixed(3)}`,
+            `${report.count} images: accuracy ${(report.accuracy * 100).toFixed(1)}%, balanced accuracy ${(report.balancedAccuracy * 100).toFixed(1)}%, macro F1 ${report.macroF1.toFixed(3)}, loss ${report.loss.toFixed(4)}`,
             '',
             formatTable(
               ['class', 'precision', 'recall', 'f1', 'support'],

@@ -33,4 +33,22 @@ describe('graft lr-find --plot', () => {
         : `suggested ${curve.suggestion.toPrecision(2)}`,
     );
   });
+
+  it('probes the loss graft train would minimise (--loss focal is below cross-entropy)', async () => {
+    const rawLosses = async (...extra: string[]) => {
+      const result = await run(
+        '--json',
+        'lr-find',
+        join(project(), 'data'),
+        ...['--backbone', testBackboneName, '--weights', 'none', '--batch-size', '4'],
+        ...['--steps', '3', '--start', '1e-6', '--end', '1e-5', ...extra],
+      );
+      expect(result.code, result.stderr).toBe(exitCodes.success);
+      return (JSON.parse(result.stdout) as { rawLosses: number[] }).rawLosses;
+    };
+    const plain = await rawLosses();
+    const focal = await rawLosses('--loss', 'focal:gamma=2');
+    // Same weights and first batch: (1 − p)^2 < 1 makes every focal term smaller.
+    expect(focal[0]).toBeLessThan((plain[0] as number) * 0.9);
+  });
 });

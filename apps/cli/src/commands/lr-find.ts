@@ -2,12 +2,13 @@ import { resolve } from 'node:path';
 import { SeededRandom } from '@graft/core';
 import { writeFileAtomic } from '@graft/core/node';
 import { findLearningRate, renderLearningRateCurveText } from '@graft/schedulers';
-import { extractFeatures } from '@graft/trainer';
+import { extractFeatures, hardLabelLoss, resolveHardLabelLoss } from '@graft/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
 import { createHeadFromSpecification } from '../config/head-specification.js';
 import { parseInteger, parsePositiveNumber } from '../config/parse-values.js';
 import type { CommandOutput } from '../output.js';
+import { hardLabelLossOptions } from '../pipeline/hard-label-loss-options.js';
 import { loadTrainingData } from '../pipeline/load-training-data.js';
 import { selectBackend } from '../pipeline/select-backend.js';
 import {
@@ -101,8 +102,26 @@ export function registerLrFindCommand(program: Command, output: CommandOutput): 
         }
       }
       try {
+        // The range test probes the loss `graft train` would minimise (--loss, --class-weight…).
+        const settings = resolveHardLabelLoss({
+          ...hardLabelLossOptions(config, data.classNames),
+          head,
+          classNames: data.classNames,
+          labels: () => data.train.labels(),
+        });
         const result = await findLearningRate({
           model: head.model,
+          ...(settings
+            ? {
+                loss: (targets: tf.Tensor, predictions: tf.Tensor) =>
+                  hardLabelLoss({
+                    probabilities: predictions,
+                    targets,
+                    activation: head.activation,
+                    settings,
+                  }),
+              }
+            : {}),
           batches,
           optimizer: 'adam',
           startLearningRate: start,

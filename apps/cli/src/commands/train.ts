@@ -47,6 +47,10 @@ export interface TrainFlags {
   out?: string;
   keepBest?: boolean | string;
   keepCheckpoints?: string;
+  loss?: string;
+  classWeight?: string;
+  labelSmoothing?: string;
+  monitor?: string;
   overwrite?: boolean;
   extractionWorkers?: string;
   trainingWorkers?: string;
@@ -138,17 +142,30 @@ export function addTrainingFlags(command: Command): Command {
     )
     .option(
       '--early-stop <patience>',
-      'stop after this many epochs without val_loss improvement (0 = off)',
+      'stop after this many epochs without improvement of --monitor (default val_loss; 0 = off)',
     )
     .option('--seed <n>', 'seed of splits, shuffling, augmentation and initialisation (default 0)')
     .option(
       '--keep-best [k]',
-      'restore the lowest-val_loss epoch at the end (default on); with k, also keep its k best checkpoints',
+      'restore the best epoch by --monitor (default lowest val_loss) at the end (default on); with k, also keep its k best checkpoints',
     )
-    .option('--no-keep-best', 'keep the last epoch instead of the lowest-val_loss epoch')
+    .option('--no-keep-best', 'keep the last epoch instead of the best one')
     .option(
       '--keep-checkpoints <k>',
       'checkpoints kept in <out>/checkpoints, newest first (default 2)',
+    )
+    .option(
+      '--loss <loss>',
+      'hard-label loss: cross-entropy (default) or focal[:gamma=2,alpha=[a1,a2,…]] (alpha in class order)',
+    )
+    .option(
+      '--class-weight <weights>',
+      'imbalanced classes: balanced (n_samples / (n_classes · count)) or class=weight pairs, e.g. ants=1,bees=4',
+    )
+    .option('--label-smoothing <e>', 'label smoothing in [0, 1), e.g. 0.1 (default 0)')
+    .option(
+      '--monitor <metric>',
+      'what --early-stop and --keep-best watch: val_loss (default), val_accuracy, val_balanced_accuracy, val_macro_f1',
     )
     .option('--out <dir>', 'run directory (default runs/<data>-<backbone>)')
     .option(
@@ -209,6 +226,10 @@ export async function trainConfigFrom(
       labels: flags.labels,
       labelDelimiter: flags.labelDelimiter,
       threshold: flags.threshold,
+      loss: flags.loss,
+      classWeight: flags.classWeight,
+      labelSmoothing: flags.labelSmoothing,
+      monitor: flags.monitor,
     },
     defaults: {
       backbone: defaultBackboneName,

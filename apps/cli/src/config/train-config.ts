@@ -2,8 +2,13 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError } from '@graft/core';
 import { isModelFileReference, modelFileWeights } from './backbone-reference.js';
 import { parseHeadSpecification } from './head-specification.js';
-import { parseOptimizerSpecification } from './optimizer-specification.js';
+import {
+  monitorChoices,
+  parseClassWeightSpecification,
+  parseLossSpecification,
+} from './loss-options.js';
 import { type MultiLabelOptions, parseMultiLabelOptions } from './multi-label-options.js';
+import { parseOptimizerSpecification } from './optimizer-specification.js';
 import {
   parseBoolean,
   parseChoice,
@@ -109,8 +114,19 @@ export interface TrainConfig extends MultiLabelOptions {
   keepBest: boolean;
   /** Checkpoints kept in `checkpoints/` (the newest; older ones are deleted). At least 1. */
   keepCheckpoints: number;
-  /** The best checkpoints (by val_loss) kept in `checkpoints/` besides the newest. Default 0. */
+  /** The best checkpoints (by `monitor`) kept in `checkpoints/` besides the newest. Default 0. */
   keepBestCheckpoints: number;
+  /**
+   * The hard-label loss: `cross-entropy` or `focal:gamma=2[,alpha=[…]]` (a registered loss in
+   * the shared `name:key=value` syntax, or its JSON).
+   */
+  loss: string;
+  /** Class weights: `balanced`, or `class=weight` pairs (`ants=1,bees=4`); undefined for none. */
+  classWeight: string | undefined;
+  /** Label smoothing ε in [0, 1). */
+  labelSmoothing: number;
+  /** What early stopping and `--keep-best` watch: val_loss, val_accuracy, val_balanced_accuracy, val_macro_f1. */
+  monitor: (typeof monitorChoices)[number];
 }
 
 /** Defaults of optional fields. `backbone` and `out` are filled in by the command. */
@@ -132,6 +148,9 @@ export const trainDefaults = {
   headLearningRate: 0.003,
   frozenPrefixCache: 'auto',
   batchNorm: 'frozen',
+  loss: 'cross-entropy',
+  labelSmoothing: 0,
+  monitor: 'val_loss',
 } as const satisfies Partial<TrainConfig>;
 
 /** Config-file keys and their flags, for error messages. `lr` is an alias of `learningRate`. */
@@ -172,6 +191,10 @@ const flagOf: Record<string, string> = {
   labels: '--labels',
   labelDelimiter: '--label-delimiter',
   threshold: '--threshold',
+  loss: '--loss',
+  classWeight: '--class-weight',
+  labelSmoothing: '--label-smoothing',
+  monitor: '--monitor',
 };
 
 /** Names accepted in a config file (camelCase; kebab-case works too). */
@@ -430,7 +453,36 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
       pick('keepBestCheckpoints') === undefined
         ? trainDefaults.keepBestCheckpoints
         : parseInteger(flag('keepBestCheckpoints'), pick('keepBestCheckpoints'), { minimum: 0 }),
+    loss:
+      pick('loss') === undefined
+        ? trainDefaults.loss
+        : parseLossSpecification(flag('loss'), pick('loss')),
+    classWeight:
+      pick('classWeight') === undefined
+        ? undefined
+        : parseClassWeightSpecification(flag('classWeight'), pick('classWeight')),
+    labelSmoothing:
+      pick('labelSmoothing') === undefined
+        ? trainDefaults.labelSmoothing
+        : parseFraction(flag('labelSmoothing'), pick('labelSmoothing')),
+    monitor:
+      pick('monitor') === undefined
+        ? trainDefaults.monitor
+        : parseChoice(flag('monitor'), pick('monitor'), monitorChoices),
   };
+}
+
+/** A number in [0, 1). */
+function parseFraction(name: string, value: unknown): number {
+  const number = typeof value === 'number' ? value : Number(value);
+  if (!(Number.isFinite(number) && number >= 0 && number < 1) || value === '') {
+    throw new InvalidArgumentError({
+      argument: name,
+      value,
+      expected: 'must be a number in [0, 1)',
+    });
+  }
+  return number;
 }
 
 /** A learning-rate factor in (0, 1]: larger would train the backbone faster than the head. */

@@ -57,6 +57,7 @@ import {
 } from './extraction-workers.js';
 import { startFeatureEngine } from './feature-engine.js';
 import { saveFinalResult } from './final-save.js';
+import { hardLabelLossOptions } from './hard-label-loss-options.js';
 import { type LossTermSettings, loadLossTerms } from './load-loss-terms.js';
 import { multiLabelSourceOf } from './load-multi-label-data.js';
 import {
@@ -123,10 +124,13 @@ export interface TrainingSummary {
   epochs: number;
   bestEpoch: number | undefined;
   stopReason: string | undefined;
-  validation: Pick<EvaluationReport, 'accuracy' | 'loss' | 'macroF1' | 'multiLabel'> | undefined;
-  test: Pick<EvaluationReport, 'accuracy' | 'loss' | 'macroF1' | 'multiLabel'> | undefined;
+  validation: Pick<EvaluationReport, SummaryMetric | 'multiLabel'> | undefined;
+  test: Pick<EvaluationReport, SummaryMetric | 'multiLabel'> | undefined;
   seconds: { total: number; extraction: number | undefined; training: number };
 }
+
+/** The metrics a run's summary shows. */
+type SummaryMetric = 'accuracy' | 'balancedAccuracy' | 'macroF1' | 'loss';
 
 /**
  * Trains as `config` says and writes the run directory: config.json once the backbone is loaded
@@ -400,12 +404,12 @@ async function trainAndReport(options: {
   const history = new HistoryLog(run.historyFile);
   // Lines past the checkpoint's epoch were written before a crash and are trained again.
   if (options.resume) await history.load(options.resume.manifest.epoch);
-  // Best epoch by val_loss: with --early-stop it also stops the run; with keepBest its weights
-  // are put back at the end (Keras's restore_best_weights).
+  // Best epoch by --monitor (val_loss by default): with --early-stop it also stops the run; with
+  // keepBest its weights are put back at the end (Keras's restore_best_weights).
   const best =
     data.validation && (config.keepBest || config.earlyStop > 0)
       ? earlyStopping({
-          monitor: 'val_loss',
+          monitor: config.monitor,
           patience: config.earlyStop > 0 ? config.earlyStop : config.epochs + 1,
           restoreBestWeights: config.keepBest,
         })
@@ -422,7 +426,8 @@ async function trainAndReport(options: {
     // holds the other callbacks' state after this epoch (early stopping).
     modelCheckpoint({
       directory: run.checkpointsDir,
-      // By val_loss (loss without validation data), like the best epoch --keep-best restores.
+      // By --monitor (loss without validation data), like the best epoch --keep-best restores.
+      ...(data.validation ? { monitor: config.monitor } : {}),
       saveBestK: config.keepBestCheckpoints,
       saveLast: true,
       keepLast: config.keepCheckpoints,
@@ -466,6 +471,7 @@ async function trainAndReport(options: {
           ...(options.featureStore ? { featureStore: options.featureStore } : {}),
           ...(options.gradientComputer ? { gradientComputer: options.gradientComputer } : {}),
           ...(options.lossTerms ? { lossTerms: options.lossTerms.terms } : {}),
+          ...hardLabelLossOptions(config, data.classNames),
           frozenPrefixCache: config.frozenPrefixCache,
           batchNorm: config.batchNorm,
           ...(config.clipNorm !== undefined ? { gradientClipNorm: config.clipNorm } : {}),
@@ -589,8 +595,9 @@ async function trainAndReport(options: {
     report
       ? {
           accuracy: report.accuracy,
-          loss: report.loss,
+          balancedAccuracy: report.balancedAccuracy,
           macroF1: report.macroF1,
+          loss: report.loss,
           ...(report.multiLabel ? { multiLabel: report.multiLabel } : {}),
         }
       : undefined;
@@ -704,10 +711,18 @@ export function printSummary(output: CommandOutput, summary: TrainingSummary): v
     ],
     ...(summary.validation?.multiLabel
       ? multiLabelSummaryRows(summary.validation.multiLabel)
-      : ([['val accuracy', percent(summary.validation?.accuracy)]] as [string, string][])),
+      : ([
+          ['val accuracy', percent(summary.validation?.accuracy)],
+          ['val balanced accuracy', percent(summary.validation?.balancedAccuracy)],
+          ['val macro-F1', percent(summary.validation?.macroF1)],
+        ] as [string, string][])),
     ['val loss', summary.validation ? formatNumber(summary.validation.loss) : '-'],
     ...(summary.test
-      ? ([['test accuracy', percent(summary.test.accuracy)]] as [string, string][])
+      ? ([
+          ['test accuracy', percent(summary.test.accuracy)],
+          ['test balanced accuracy', percent(summary.test.balancedAccuracy)],
+          ['test macro-F1', percent(summary.test.macroF1)],
+        ] as [string, string][])
       : []),
     [
       'time',

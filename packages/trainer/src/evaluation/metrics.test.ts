@@ -33,4 +33,25 @@ describe('computeMetrics', () => {
     expect(report.misclassified.map((entry) => entry.source)).toEqual(['p1', 'p3']);
     expect(report.misclassified[0]).toMatchObject({ label: 0, predicted: 1 });
   });
+
+  it('balanced accuracy is the mean recall: a majority guesser on 9:1 data scores 1/2', () => {
+    // Ten examples, nine of class a; everything predicted a. Accuracy 0.9, balanced 0.5.
+    const probabilities = new Float32Array(Array.from({ length: 10 }, () => [0.9, 0.1]).flat());
+    const targets = new Float32Array(
+      Array.from({ length: 10 }, (_, row) => (row < 9 ? [1, 0] : [0, 1])).flat(),
+    );
+    const report = computeMetrics({ probabilities, targets, classNames: ['a', 'b'] });
+    expect(report.accuracy).toBeCloseTo(0.9, 10);
+    expect(report.balancedAccuracy).toBe(0.5);
+    // F1 of a = 2·0.9·1/1.9, of b = 0.
+    expect(report.macroF1).toBeCloseTo(0.9 / 1.9, 10);
+  });
+
+  it('balanced accuracy skips classes without examples (as scikit-learn does)', () => {
+    // Rows: true 0 → 0, true 0 → 1, true 1 → 1; class c has no examples.
+    const probabilities = new Float32Array([0.7, 0.2, 0.1, 0.4, 0.5, 0.1, 0.1, 0.8, 0.1]);
+    const targets = new Float32Array([1, 0, 0, 1, 0, 0, 0, 1, 0]);
+    const report = computeMetrics({ probabilities, targets, classNames: ['a', 'b', 'c'] });
+    expect(report.balancedAccuracy).toBe(0.75);
+  });
 });

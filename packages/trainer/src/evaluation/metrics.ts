@@ -44,6 +44,11 @@ export interface EvaluationReport {
   topKAccuracy: Record<string, number>;
   /** Mean F1 over classes. */
   macroF1: number;
+  /**
+   * Mean recall over the classes that have examples (scikit-learn's `balanced_accuracy_score`):
+   * accuracy as if every class were equally frequent, so a majority-class guesser scores 1/C.
+   */
+  balancedAccuracy: number;
   /** Per-class precision/recall/F1, in class order. */
   perClass: ClassMetrics[];
   /** `confusionMatrix[true][predicted]` counts. */
@@ -151,6 +156,7 @@ export function computeMetrics(options: ComputeMetricsOptions): EvaluationReport
       perClass.length > 0
         ? perClass.reduce((sum, entry) => sum + entry.f1, 0) / perClass.length
         : 0,
+    balancedAccuracy: meanRecall(perClass),
     perClass,
     confusionMatrix: confusion,
     classNames,
@@ -180,6 +186,8 @@ function multiLabelReport(options: ComputeMetricsOptions): EvaluationReport {
     loss: count > 0 ? lossSum / (count * numLabels) : Number.NaN,
     accuracy: multiLabel.exactMatch,
     topKAccuracy: {},
+    // Macro-averaged recall over the labels, the multi-label reading of balanced accuracy.
+    balancedAccuracy: meanRecall(multiLabel.perLabel),
     macroF1: multiLabel.macroF1,
     perClass: multiLabel.perLabel,
     confusionMatrix: [],
@@ -187,6 +195,12 @@ function multiLabelReport(options: ComputeMetricsOptions): EvaluationReport {
     misclassified: [],
     multiLabel,
   };
+}
+
+function meanRecall(perClass: readonly ClassMetrics[]): number {
+  const present = perClass.filter((entry) => entry.support > 0);
+  if (present.length === 0) return Number.NaN;
+  return present.reduce((sum, entry) => sum + entry.recall, 0) / present.length;
 }
 
 function clip(value: number): number {

@@ -119,12 +119,16 @@ export function distillationLoss(options: {
   temperature: number;
   /** Weight of the soft term in [0, 1]. */
   alpha: number;
+  /** The hard-label loss (class weights, smoothing, focal). Default: cross-entropy. */
+  hardLoss?: (probabilities: tf.Tensor, targets: tf.Tensor) => tf.Scalar;
 }): { total: tf.Scalar; hard: tf.Scalar; soft: tf.Scalar } {
-  const hard = classificationLoss({
-    probabilities: options.studentProbabilities,
-    targets: options.targets,
-    activation: 'softmax',
-  });
+  const hard = options.hardLoss
+    ? options.hardLoss(options.studentProbabilities, options.targets)
+    : classificationLoss({
+        probabilities: options.studentProbabilities,
+        targets: options.targets,
+        activation: 'softmax',
+      });
   const soft = tf.tidy(() =>
     softDistillationLoss({
       studentLogits: tf.log(tf.clipByValue(options.studentProbabilities, 1e-30, 1)),

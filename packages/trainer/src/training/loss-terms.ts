@@ -128,6 +128,8 @@ export function stepLoss(options: {
   sourceFeatures: () => tf.Tensor | undefined;
   /** Where components are recorded. */
   recorded: RecordedComponent[];
+  /** The hard-label loss of a micro-batch (class weights, smoothing, focal). Default: cross-entropy. */
+  hardLoss?: (batch: LossBatch) => tf.Scalar;
 }): (batch: LossBatch) => tf.Scalar {
   const { terms, data, recorded } = options;
   return (batch) => {
@@ -148,10 +150,22 @@ export function stepLoss(options: {
         targets: batch.targets,
         temperature: terms.distillation.temperature,
         alpha: terms.distillation.alpha,
+        ...(options.hardLoss
+          ? {
+              hardLoss: (probabilities: tf.Tensor, targets: tf.Tensor) =>
+                (options.hardLoss as (batch: LossBatch) => tf.Scalar)({
+                  ...batch,
+                  probabilities,
+                  targets,
+                }),
+            }
+          : {}),
       });
       record('hard_loss', hard);
       record('distillation_loss', soft);
       total = mixed;
+    } else if (options.hardLoss) {
+      total = options.hardLoss(batch);
     } else {
       total = classificationLoss({
         probabilities: batch.probabilities,

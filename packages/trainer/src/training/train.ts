@@ -36,6 +36,9 @@ import {
 } from '../features/extract-features.js';
 import type { FeatureComputer } from '../features/feature-computer.js';
 import { type FeatureStore, MemoryFeatureStore } from '../features/feature-store.js';
+import type { ClassWeightSetting } from '../losses/class-weights.js';
+import type { ClassificationLoss } from '../losses/classification-loss.js';
+import { resolveHardLabelLoss, stepHardLabelLoss } from '../losses/hard-label-loss.js';
 import type { LossTerm } from '../losses/loss-term.js';
 import { adam } from '../optimizers/adam.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
@@ -175,6 +178,23 @@ export interface TrainOptions {
    */
   lossTerms?: readonly LossTerm[];
   /**
+   * The hard-label loss: `crossEntropy()` (default) or `focalLoss({ gamma, alpha })`, or any
+   * registered one (`createClassificationLoss`). Softmax heads only, except cross-entropy.
+   */
+  loss?: ClassificationLoss;
+  /**
+   * Per-class loss weights (softmax heads): `balanced` (Keras: `n_samples / (n_classes ·
+   * count_c)` from `trainData.labels()`) or weights by class name (others weigh 1). The loss is
+   * divided by the batch's total target weight, like PyTorch's `CrossEntropyLoss(weight)`.
+   */
+  classWeight?: ClassWeightSetting;
+  /**
+   * Label smoothing ε in [0, 1): targets become `t(1 − ε) + ε/C` (PyTorch's
+   * `CrossEntropyLoss(label_smoothing)`; with a sigmoid head, Keras's `t(1 − ε) + ε/2`).
+   * Applies to mixup/cutmix targets and to the hard term of distillation. Default 0.
+   */
+  labelSmoothing?: number;
+  /**
    * Fine-tuning with `unfreezeFrom`: `auto` computes the frozen layers' output once per image
    * and trains the rest on it (exact; needs no augmentation or `augmentedViews`, a backbone with
    * `split`, and activations within `frozenPrefixCacheBytes`, else it says why in the result and
@@ -247,6 +267,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     classNames: trainData.classNames,
   });
   const hasLossTerms = lossTerms.distillation !== undefined || lossTerms.corals.length > 0;
+  // Undefined for plain cross-entropy, which keeps the default loss path (and gradient workers).
+  const hardLabel = resolveHardLabelLoss({
+    ...(options.loss ? { loss: options.loss } : {}),
+    ...(options.classWeight !== undefined ? { classWeight: options.classWeight } : {}),
+    ...(options.labelSmoothing !== undefined ? { labelSmoothing: options.labelSmoothing } : {}),
+    head,
+    classNames: trainData.classNames,
+    labels: () => trainData.labels(),
+  });
   const batchSize = options.batchSize ?? 32;
   const numClasses = trainData.classNames.length;
   const callbacks = options.callbacks ?? [];
@@ -537,6 +566,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const learningRate = learningRateAt(step);
         let result: StepGradients;
         const recorded: RecordedComponent[] = [];
+        const hardLoss = hardLabel
+          ? stepHardLabelLoss({ settings: hardLabel, activation: head.activation, targets })
+          : undefined;
         try {
           result = await stepGradients({
             forward,
@@ -558,9 +590,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
                     forwardTarget: terms.forwardTarget,
                     sourceFeatures: terms.sourceFeatures,
                     recorded,
+                    ...(hardLoss ? { hardLoss: hardLoss.loss } : {}),
                   }),
                 }
-              : {}),
+              : hardLoss
+                ? { loss: hardLoss.loss }
+                : {}),
           });
         } catch (error) {
           tf.dispose(recorded.map((component) => component.value));
@@ -570,6 +605,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             inputShape: inputs.shape,
             ...(microBatchChoice ? { backbone: backbone.name, choice: microBatchChoice } : {}),
           });
+        } finally {
+          hardLoss?.dispose();
         }
         peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
         optimizer.applyGradients({ variables, gradients: result.gradients, learningRate });
@@ -743,6 +780,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         validationStale = false;
         logs.val_loss = validation.loss;
         logs.val_accuracy = validation.accuracy;
+        logs.val_balanced_accuracy = validation.balancedAccuracy;
+        logs.val_macro_f1 = validation.macroF1;
         for (const [k, value] of Object.entries(validation.topKAccuracy)) {
           logs[`val_top${k}_accuracy`] = value;
         }
