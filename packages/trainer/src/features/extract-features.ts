@@ -12,6 +12,7 @@ import { fuseAugmentation, fusesAugmentation } from '../training/fuse-augmentati
 import { toTargets } from '../training/loss.js';
 import { backboneCacheIdentity } from './backbone-cache-identity.js';
 import { hashImages } from './content-hash.js';
+import { featureCacheKeys } from './feature-cache-keys.js';
 import type { FeatureComputer } from './feature-computer.js';
 import type { FeatureStore } from './feature-store.js';
 import { sha256Hex } from './sha256.js';
@@ -190,7 +191,11 @@ export async function extractFeatures(
           throw new RangeError(`The dataset yielded more than its size (${count}) images.`);
         }
         const imageKeys = original.keys ?? (await hashImages(original.images));
-        const keys = imageKeys.map((key) => `${prefix}|${key}`);
+        const keys = await featureCacheKeys({
+          prefix,
+          imageKeys,
+          augmented: options.augmentation !== undefined,
+        });
         const cached = store ? await Promise.all(keys.map((key) => store.get(key))) : [];
         const allCached =
           store !== undefined && cached.every((entry) => entry?.length === featureDim);
