@@ -9,6 +9,7 @@ import { parseExtractionWorkers } from '../pipeline/extraction-workers.js';
 import { engineOption, parseFeatureEngine } from '../pipeline/feature-engine.js';
 import { parseNumberFlag } from '../pipeline/load-loss-terms.js';
 import { runTraining } from '../pipeline/run-training.js';
+import { noCacheOption } from '../pipeline/training-feature-cache.js';
 import { parseTrainingWorkers } from '../pipeline/training-workers.js';
 
 /** Flags of `graft train`, as commander gives them (strings; validated by resolveTrainConfig). */
@@ -46,6 +47,8 @@ export interface TrainFlags {
   engine?: string;
   coralTarget?: string;
   coralWeight?: string;
+  /** `--no-cache` sets it to `false`. */
+  cache?: boolean;
 }
 
 /** Adds the training flags shared by `graft train` and `graft demo`. */
@@ -130,7 +133,8 @@ export function addTrainingFlags(command: Command): Command {
     .option(
       '--overwrite',
       'replace the run already in --out (it is kept until the new run is saved)',
-    );
+    )
+    .option(...noCacheOption);
 }
 
 /** A backbone's short name for run folders: a model file's folder name, else the registered name. */
@@ -239,6 +243,7 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
       engine,
       ...(lossTerms ? { lossTerms } : {}),
       overwrite: flags.overwrite === true,
+      featureCache: flags.cache !== false,
     });
   });
 }

@@ -19,7 +19,7 @@ import {
   type GradientComputer,
   type TrainingCheckpoint,
 } from '@graft/trainer';
-import { modelCheckpoint, saveClassifier } from '@graft/trainer/node';
+import { type DiskFeatureStore, modelCheckpoint, saveClassifier } from '@graft/trainer/node';
 import { isModelFileReference } from '../config/backbone-reference.js';
 import { createHeadFromSpecification } from '../config/head-specification.js';
 import type { TrainConfig } from '../config/train-config.js';
@@ -73,6 +73,12 @@ import {
   trainingBackboneSpec,
   weightProvenanceOf,
 } from './training-backbone.js';
+import {
+  describeFeatureCacheReport,
+  type FeatureCacheReport,
+  featureCacheReport,
+  openTrainingFeatureCache,
+} from './training-feature-cache.js';
 import { trainingPixelCache } from './training-pixel-cache.js';
 import { startTrainingWorkersFor, type TrainingWorkers } from './training-workers.js';
 
@@ -101,6 +107,8 @@ export interface RunTrainingOptions {
   overwrite?: boolean;
   /** The command, named to a second process that finds the run locked. Default `graft train`. */
   command?: string;
+  /** `--no-cache`: `false` neither reads nor writes the disk feature cache. Default `true`. */
+  featureCache?: boolean;
 }
 
 /** What a finished run reports (printed as a table, or as JSON with --json). */
@@ -118,6 +126,8 @@ export interface TrainingSummary {
   validation: Pick<EvaluationReport, 'accuracy' | 'loss' | 'macroF1'> | undefined;
   test: Pick<EvaluationReport, 'accuracy' | 'loss' | 'macroF1'> | undefined;
   seconds: { total: number; extraction: number | undefined; training: number };
+  /** Frozen features: how many came from the disk cache, how many were computed. */
+  featureCache?: FeatureCacheReport;
 }
 
 /**
@@ -302,7 +312,22 @@ async function trainIntoRun(
   });
   startingWorkers.catch(() => undefined);
   const startingTrainingWorkers = startTrainingWorkersFor(options, backend.chosen, backboneSpec);
+  let featureStore: DiskFeatureStore | undefined;
   try {
+    // Frozen features go through the disk cache unless --no-cache (training-feature-cache.ts).
+    const usesFrozenFeatures =
+      config.mode === 'feature-extraction' ||
+      config.freezeEpochs > 0 ||
+      config.unfreezeStages !== undefined;
+    featureStore =
+      usesFrozenFeatures && options.featureCache !== false
+        ? await openTrainingFeatureCache({
+            backbone,
+            dataPreprocessing: backbone.preprocessing,
+            backend: backend.chosen,
+            output,
+          })
+        : undefined;
     const data = await loadTrainingData({
       data: config.data,
       split: config.split,
@@ -345,9 +370,16 @@ async function trainIntoRun(
       ...(options.resume ? { resume: options.resume } : {}),
       ...(workers ? { featureComputer: workers } : {}),
       ...(lossTerms ? { lossTerms } : {}),
+      ...(featureStore ? { featureStore } : {}),
       gradientComputer: await startingTrainingWorkers,
     });
   } finally {
+    // Keeps the cache within GRAFT_FEATURE_CACHE_BYTES (least recently used entries go first).
+    await featureStore
+      ?.trim()
+      .catch((error: unknown) =>
+        output.error(`graft: warning: feature cache not trimmed (${(error as Error).message})`),
+      );
     await (await startingWorkers.catch(() => undefined))?.close();
     await (await startingTrainingWorkers?.catch(() => undefined))?.close();
     lossTerms?.dispose();
@@ -369,6 +401,7 @@ async function trainAndReport(options: {
   featureComputer?: FeatureComputer;
   lossTerms?: Awaited<ReturnType<typeof loadLossTerms>>;
   gradientComputer?: GradientComputer | undefined;
+  featureStore?: DiskFeatureStore;
 }): Promise<number> {
   const { config, output, run, backbone, head, data } = options;
   const stepsPerEpoch = Math.ceil(data.train.size / config.batchSize);
@@ -401,6 +434,7 @@ async function trainAndReport(options: {
     progressCallback({
       progress: output.progress(),
       trainImages: data.train.size,
+      reportsCache: options.featureStore !== undefined,
       onNotice: (message: string) => output.info(message),
       onEpoch: (epoch: number, logs: TrainLogs) => history.append({ epoch: epoch + 1, ...logs }),
     }),
@@ -451,6 +485,7 @@ async function trainAndReport(options: {
           ...(options.featureComputer ? { featureComputer: options.featureComputer } : {}),
           ...(options.gradientComputer ? { gradientComputer: options.gradientComputer } : {}),
           ...(options.lossTerms ? { lossTerms: options.lossTerms.terms } : {}),
+          ...(options.featureStore ? { featureStore: options.featureStore } : {}),
           frozenPrefixCache: config.frozenPrefixCache,
         },
         {
@@ -529,6 +564,14 @@ async function trainAndReport(options: {
     config.mode === 'feature-extraction' || config.freezeEpochs > 0 || options.featureComputer
       ? (options.featureComputer?.engine ?? { name: 'tfjs', detail: 'this thread' })
       : undefined;
+  const featureCache = result.extraction
+    ? featureCacheReport({
+        store: options.featureStore,
+        extraction: result.extraction,
+        teacher: result.teacher,
+      })
+    : undefined;
+  if (featureCache) output.info(describeFeatureCacheReport(featureCache));
   await saveFinalResult({
     run,
     writeModel,
@@ -541,6 +584,8 @@ async function trainAndReport(options: {
       stopReason: result.stopReason,
       // Which engine computed frozen features (features differ by ~1e-5 between engines).
       ...(featureEngine === undefined ? {} : { featureEngine }),
+      // How many frozen features came from the disk cache (--no-cache: enabled false).
+      ...(featureCache === undefined ? {} : { featureCache }),
     },
   }).catch((error: unknown) => {
     throw toStorageError(error, run.root);
@@ -584,6 +629,7 @@ async function trainAndReport(options: {
       extraction: result.extractionSeconds,
       training: result.trainingSeconds,
     },
+    ...(featureCache ? { featureCache } : {}),
   };
   reportFiles(output, 'unreadable, left out', data.unreadable);
   printSummary(output, summary);
@@ -674,6 +720,14 @@ export function printSummary(output: CommandOutput, summary: TrainingSummary): v
     ['val loss', summary.validation ? formatNumber(summary.validation.loss) : '-'],
     ...(summary.test
       ? ([['test accuracy', percent(summary.test.accuracy)]] as [string, string][])
+      : []),
+    ...(summary.featureCache
+      ? ([
+          [
+            'features',
+            `${summary.featureCache.fromCache} from cache, ${summary.featureCache.computed} computed${summary.featureCache.enabled ? '' : ' (cache off)'}`,
+          ],
+        ] as [string, string][])
       : []),
     [
       'time',

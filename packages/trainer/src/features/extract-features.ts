@@ -67,8 +67,8 @@ export interface ExtractFeaturesOptions {
   store?: FeatureStore;
   /** Cancels the extraction. */
   signal?: AbortSignal;
-  /** Called after each batch with the images done so far. */
-  onProgress?: (done: number, total: number) => void;
+  /** Called after each batch with the images done so far (and, of those, served by `store`). */
+  onProgress?: (done: number, total: number, cached: number) => void;
   /**
    * Runs the backbone elsewhere (e.g. a pool of worker threads, each with its own copy of the
    * backbone). Decoding, augmentation, caching and normalization stay here; up to
@@ -165,7 +165,7 @@ export async function extractFeatures(
     }
     done += entry.size;
     stats.images += entry.size;
-    options.onProgress?.(done, count);
+    options.onProgress?.(done, count, stats.cacheHits);
   };
 
   try {
