@@ -56,4 +56,41 @@ describe('featureCacheKeys', () => {
     expect((await run()).stats).toMatchObject({ cacheHits: 10, backboneImages: 0 });
     backbone.dispose();
   });
+
+  it('computes only the images the store misses, with the features a full pass gives', async () => {
+    const backbone = tinyBackbone({ featureDim: 6 });
+    const data = new ColourDataset({ count: 10, numClasses: 3 });
+    const store = new MemoryFeatureStore();
+    const full = await extractFeatures({ backbone, data, batchSize: 4, store });
+    // The keys in dataset order, recorded from a pass that hits every one.
+    const keys: string[] = [];
+    const recorder = {
+      get: (key: string) => {
+        keys.push(key);
+        return store.get(key);
+      },
+      set: () => Promise.resolve(),
+    };
+    await extractFeatures({ backbone, data, batchSize: 4, store: recorder });
+    // Forget two images of different batches (e.g. two edited files).
+    const partial = {
+      get: (key: string) =>
+        key === keys[1] || key === keys[6] ? Promise.resolve(undefined) : store.get(key),
+      set: (key: string, features: Float32Array) => store.set(key, features),
+    };
+    const before = tf.memory().numTensors;
+    const again = await extractFeatures({ backbone, data, batchSize: 4, store: partial });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(again.stats).toMatchObject({
+      images: 10,
+      cacheHits: 8,
+      backboneImages: 2,
+      backboneCalls: 2,
+    });
+    for (let index = 0; index < full.table.features.length; index++) {
+      expect(again.table.features[index]).toBeCloseTo(full.table.features[index] as number, 5);
+    }
+    expect(Array.from(again.table.labels)).toEqual(Array.from(full.table.labels));
+    backbone.dispose();
+  });
 });
