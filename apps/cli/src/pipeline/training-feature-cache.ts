@@ -139,10 +139,11 @@ export function featureCacheReport(options: {
     computed: extraction.images - extraction.cacheHits,
     ...(teacher
       ? {
+          // The trainer's `teacher.images` counts the images the teacher ran on (computed).
           teacher: {
-            images: teacher.images,
+            images: teacher.images + teacher.cacheHits,
             fromCache: teacher.cacheHits,
-            computed: teacher.images - teacher.cacheHits,
+            computed: teacher.images,
           },
         }
       : {}),
