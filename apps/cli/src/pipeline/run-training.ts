@@ -76,6 +76,7 @@ import {
 import {
   describeFeatureCacheReport,
   type FeatureCacheReport,
+  featureCacheBytes,
   featureCacheReport,
   openTrainingFeatureCache,
 } from './training-feature-cache.js';
@@ -240,6 +241,8 @@ async function trainIntoRun(
       ...(options.lossTerms ? { lossTerms: options.lossTerms } : {}),
     });
   if (!modelFile) await checkInputs(getBackboneDescriptor(backboneSpec.backbone).preprocessing);
+  // A bad GRAFT_FEATURE_CACHE_BYTES fails before anything loads.
+  if (options.featureCache !== false) featureCacheBytes();
   const backend = await selectBackend();
   output.verbose(`backend ${backend.chosen} (tfjs ${backend.tfjsBackend})`);
   output.info(`loading backbone ${config.backbone} (${config.weights} weights)…`);
