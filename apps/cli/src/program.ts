@@ -3,6 +3,7 @@ import { registerAdaptCommand } from './commands/adapt.js';
 import { registerAugmentCommand } from './commands/augment-preview.js';
 import { registerBackbonesCommand } from './commands/backbones.js';
 import { registerBenchCommand } from './commands/bench.js';
+import { registerCacheCommand } from './commands/cache.js';
 import { registerDataCommand } from './commands/data-inspect.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDistillCommand } from './commands/distill.js';
@@ -40,6 +41,7 @@ export const commandRegistrations: readonly CommandRegistration[] = [
   registerBenchCommand,
   registerUiCommand,
   registerDoctorCommand,
+  registerCacheCommand,
 ];
 
 /** Options of {@link runCli}. */

@@ -71,6 +71,7 @@ export function registerDemoCommand(program: Command, output: CommandOutput): vo
       output,
       overwrite: demoReplacesRun(flags),
       command: 'graft demo',
+      featureCache: flags.cache !== false,
       engine: parseFeatureEngine(flags.engine as string | undefined),
     });
   });

@@ -66,6 +66,7 @@ export function registerDistillCommand(program: Command, output: CommandOutput):
       engine: parseFeatureEngine(flags.engine),
       overwrite: flags.overwrite === true,
       command: 'graft distill',
+      featureCache: flags.cache !== false,
       lossTerms: {
         teacher: flags.teacher,
         ...(temperature !== undefined ? { temperature } : {}),

@@ -3,6 +3,7 @@ import { defaultCacheDir, defaultMirrorDirs } from '@graft/core/node';
 import { type BackendReport, formatBackendReport } from '@graft/runtime';
 import { type CudaProbe, formatCudaProbe, probeCuda } from '@graft/runtime/node';
 import type { Command } from 'commander';
+import { listCache } from '../cache/cache-inventory.js';
 import type { CommandOutput } from '../output.js';
 import { selectBackend } from '../pipeline/select-backend.js';
 import { collectEngineReport, type EngineReport, formatEngineReport } from './doctor-engine.js';
@@ -26,6 +27,8 @@ export interface DoctorReport {
   cuda?: CudaProbe;
   /** Whether onnxruntime-node loads and which feature engine `--engine auto` picks, and why. */
   engine?: EngineReport;
+  /** Size of each kind in the cache folder (`graft cache ls` details them). */
+  cacheUsage?: { kind: string; entries: number; bytes: number }[];
 }
 
 /** Collects machine facts and where files resolve (no tfjs backend needed). */
@@ -41,6 +44,18 @@ export function collectDoctorReport(): DoctorReport {
     sharedDir: process.env.GRAFT_SHARED_DIR || undefined,
     offline: process.env.GRAFT_OFFLINE === '1',
   };
+}
+
+/** `12.3 MiB: features 2.0 MiB, onnx 10.3 MiB` (kinds holding nothing left out). */
+function describeCacheUsage(usage: DoctorReport['cacheUsage']): string {
+  const used = (usage ?? []).filter((kind) => kind.bytes > 0);
+  const total = used.reduce((sum, kind) => sum + kind.bytes, 0);
+  if (used.length === 0) return 'empty';
+  return `${mebibytes(total)} in use: ${used.map((kind) => `${kind.kind} ${mebibytes(kind.bytes)}`).join(', ')}`;
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 }
 
 function round(value: number): number {
@@ -63,6 +78,11 @@ export function registerDoctorCommand(program: Command, output: CommandOutput): 
       }
       if (process.platform === 'linux') report.cuda = await probeCuda();
       if (report.backend) report.engine = await collectEngineReport();
+      report.cacheUsage = (await listCache(report.cacheDir)).map(({ kind, entries, bytes }) => ({
+        kind,
+        entries,
+        bytes,
+      }));
       if (output.json) {
         output.result(JSON.stringify(report, null, 2));
         return;
@@ -72,6 +92,7 @@ export function registerDoctorCommand(program: Command, output: CommandOutput): 
         `cores       ${report.cores} × ${report.cpuModel}`,
         `memory      ${report.memoryGiB.total} GiB total, ${report.memoryGiB.free} GiB free`,
         `cache       ${report.cacheDir}  (GRAFT_CACHE_DIR)`,
+        `            ${describeCacheUsage(report.cacheUsage)}  (graft cache ls | clear)`,
         `mirror      ${report.mirrorDirs.length > 0 ? report.mirrorDirs.join(', ') : '(none)'}  (GRAFT_MIRROR)`,
         `shared      ${report.sharedDir ?? '(unset)'}  (GRAFT_SHARED_DIR)`,
         `downloads   ${report.offline ? 'disabled (GRAFT_OFFLINE=1)' : 'allowed'}`,

@@ -12,6 +12,7 @@ import type { LossTermSettings } from '../pipeline/load-loss-terms.js';
 import { isCifarName } from '../pipeline/load-training-data.js';
 import { type RecordedWeights, runTraining } from '../pipeline/run-training.js';
 import { hasPreferredBackend, setPreferredBackend } from '../pipeline/select-backend.js';
+import { noCacheOption } from '../pipeline/training-feature-cache.js';
 import { parseTrainingWorkers } from '../pipeline/training-workers.js';
 import { openRunDirectory, readJson, writeJson } from '../run/run-directory.js';
 
@@ -22,6 +23,8 @@ interface ResumeFlags {
   microBatch?: string;
   trainingWorkers?: string;
   engine?: string;
+  /** `--no-cache` sets it to `false`. */
+  cache?: boolean;
 }
 
 /** `graft resume <run>`: continues an interrupted run from its last checkpoint. */
@@ -44,6 +47,7 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
       'fine-tuning gradient threads: a number or auto (default auto)',
     )
     .option(...engineOption)
+    .option(...noCacheOption)
     .action(async function resumeRun(
       this: unknown,
       runPath: string,
@@ -152,6 +156,7 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
           ? { trainingWorkers: parseTrainingWorkers(flags.trainingWorkers) }
           : {}),
         engine: parseFeatureEngine(flags.engine),
+        featureCache: flags.cache !== false,
         ...(backboneWeights !== undefined ? { recordedWeights: backboneWeights } : {}),
         ...(lossTerms
           ? {

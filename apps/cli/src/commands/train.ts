@@ -12,6 +12,7 @@ import { engineOption, parseFeatureEngine } from '../pipeline/feature-engine.js'
 import { parseNumberFlag } from '../pipeline/load-loss-terms.js';
 import { addMultiLabelFlags } from '../pipeline/multi-label-flags.js';
 import { runTraining } from '../pipeline/run-training.js';
+import { noCacheOption } from '../pipeline/training-feature-cache.js';
 import { parseTrainingWorkers } from '../pipeline/training-workers.js';
 
 /** Flags of `graft train`, as commander gives them (strings; validated by resolveTrainConfig). */
@@ -61,6 +62,8 @@ export interface TrainFlags {
   labels?: string;
   labelDelimiter?: string;
   threshold?: string;
+  /** `--no-cache` sets it to `false`. */
+  cache?: boolean;
 }
 
 /** Adds the training flags shared by `graft train` and `graft demo`. */
@@ -171,7 +174,8 @@ export function addTrainingFlags(command: Command): Command {
     .option(
       '--overwrite',
       'replace the run already in --out (it is kept until the new run is saved)',
-    );
+    )
+    .option(...noCacheOption);
 }
 
 /** A backbone's short name for run folders: a model file's folder name, else the registered name. */
@@ -310,6 +314,7 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
       engine,
       ...(lossTerms ? { lossTerms } : {}),
       overwrite: flags.overwrite === true,
+      featureCache: flags.cache !== false,
     });
   });
 }

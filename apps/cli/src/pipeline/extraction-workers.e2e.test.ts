@@ -68,6 +68,8 @@ describe('graft train --extraction-workers (built binary)', () => {
           // The tfjs engine's worker threads are what is compared (auto would pick ONNX Runtime).
           '--engine',
           'tfjs',
+          // The second run must compute its features, not read the first run's from the cache.
+          '--no-cache',
           '--out',
           join(directory, `run-${workers}`),
         ],

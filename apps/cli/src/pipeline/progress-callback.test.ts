@@ -30,4 +30,21 @@ describe('progressCallback', () => {
       'epoch 1/1  loss 0.5  val_accuracy 0.75',
     ]);
   });
+
+  it('with a feature cache, says how many images of each pass came from it', async () => {
+    const lines: string[] = [];
+    let clock = 0;
+    const now = () => clock;
+    const progress = createProgressRenderer({ style: 'plain', write: (l) => lines.push(l), now });
+    const callback = progressCallback({ progress, trainImages: 10, reportsCache: true, now });
+    clock = 1000;
+    await callback.onExtractionProgress?.({ pass: 0, done: 4, total: 8, cached: 4 });
+    await callback.onExtractionProgress?.({ pass: 0, done: 8, total: 8, cached: 7 });
+    clock = 2000;
+    await callback.onExtractionProgress?.({ pass: 'validation', done: 2, total: 2, cached: 0 });
+    expect(lines).toEqual([
+      'features pass 1: 8 img in 1.0s (8 img/s), 7 from cache, 1 computed',
+      'features val: 2 img in 1.0s (2 img/s), 0 from cache, 2 computed',
+    ]);
+  });
 });

@@ -13,6 +13,8 @@ export interface ProgressCallbackOptions {
   onEpoch?: (epoch: number, logs: TrainLogs) => void | Promise<void>;
   /** Told the trainer's one-line notices (e.g. whether the frozen-prefix cache is used). */
   onNotice?: (message: string) => void;
+  /** Whether features go through a feature cache: pass summaries then say how many came from it. */
+  reportsCache?: boolean;
   /** Clock in ms. Default `performance.now`. */
   now?: () => number;
 }
@@ -26,7 +28,9 @@ export function progressCallback(options: ProgressCallbackOptions): TrainerCallb
   const now = options.now ?? (() => performance.now());
   // Featurising starts when train() is called, before the first progress report arrives.
   let mark = now();
-  let extraction: { label: string; done: number; lastAt: number } | undefined;
+  let extraction:
+    | { label: string; done: number; cached: number | undefined; lastAt: number }
+    | undefined;
   let epochImages = options.trainImages;
   let images = 0;
   let lossSum = 0;
@@ -34,8 +38,12 @@ export function progressCallback(options: ProgressCallbackOptions): TrainerCallb
     if (!extraction) return;
     // A pass with unreadable images never reaches its total: it ended at its last report.
     const seconds = (extraction.lastAt - mark) / 1000;
+    // With a feature cache, say how many came from it (`cached` is set only when there is one).
+    const cached = extraction.cached;
+    const source =
+      cached === undefined ? '' : `, ${cached} from cache, ${extraction.done - cached} computed`;
     progress.stop(
-      `${extraction.label}: ${extraction.done} img in ${seconds.toFixed(1)}s (${formatNumber(extraction.done / Math.max(seconds, 1e-9))} img/s)`,
+      `${extraction.label}: ${extraction.done} img in ${seconds.toFixed(1)}s (${formatNumber(extraction.done / Math.max(seconds, 1e-9))} img/s)${source}`,
     );
     mark = extraction.lastAt;
     extraction = undefined;
@@ -45,14 +53,15 @@ export function progressCallback(options: ProgressCallbackOptions): TrainerCallb
     onNotice(message) {
       options.onNotice?.(message);
     },
-    onExtractionProgress({ pass, done, total }) {
+    onExtractionProgress({ pass, done, total, cached }) {
       const label = pass === 'validation' ? 'features val' : `features pass ${pass + 1}`;
       if (extraction?.label !== label) {
         endExtraction();
-        extraction = { label, done: 0, lastAt: mark };
+        extraction = { label, done: 0, cached: undefined, lastAt: mark };
         progress.start({ label, total, unit: 'img', startedAt: mark });
       }
       extraction.done = done;
+      extraction.cached = options.reportsCache ? cached : undefined;
       extraction.lastAt = now();
       progress.update(done);
       if (done >= total) endExtraction();

@@ -19,7 +19,7 @@ import {
   type GradientComputer,
   type TrainingCheckpoint,
 } from '@graft/trainer';
-import { modelCheckpoint, saveClassifier } from '@graft/trainer/node';
+import { type DiskFeatureStore, modelCheckpoint, saveClassifier } from '@graft/trainer/node';
 import { isModelFileReference } from '../config/backbone-reference.js';
 import { createHeadFromSpecification } from '../config/head-specification.js';
 import { createOptimizerFromSpecification } from '../config/optimizer-specification.js';
@@ -77,6 +77,13 @@ import {
   trainingBackboneSpec,
   weightProvenanceOf,
 } from './training-backbone.js';
+import {
+  describeFeatureCacheReport,
+  type FeatureCacheReport,
+  featureCacheBytes,
+  featureCacheReport,
+  openTrainingFeatureCache,
+} from './training-feature-cache.js';
 import { trainingPixelCache } from './training-pixel-cache.js';
 import { startTrainingWorkersFor, type TrainingWorkers } from './training-workers.js';
 
@@ -110,6 +117,8 @@ export interface RunTrainingOptions {
    * across its folds, so each image is featurised once). Default: a new in-memory store.
    */
   featureStore?: FeatureStore;
+  /** `--no-cache`: `false` neither reads nor writes the disk feature cache. Default `true`. */
+  featureCache?: boolean;
 }
 
 /** What a finished run reports (printed as a table, or as JSON with --json). */
@@ -127,6 +136,8 @@ export interface TrainingSummary {
   validation: Pick<EvaluationReport, SummaryMetric | 'multiLabel'> | undefined;
   test: Pick<EvaluationReport, SummaryMetric | 'multiLabel'> | undefined;
   seconds: { total: number; extraction: number | undefined; training: number };
+  /** Frozen features: how many came from the disk cache, how many were computed. */
+  featureCache?: FeatureCacheReport;
 }
 
 /** The metrics a run's summary shows. */
@@ -244,6 +255,8 @@ async function trainIntoRun(
       ...(options.lossTerms ? { lossTerms: options.lossTerms } : {}),
     });
   if (!modelFile) await checkInputs(getBackboneDescriptor(backboneSpec.backbone).preprocessing);
+  // A bad GRAFT_FEATURE_CACHE_BYTES fails before anything loads.
+  if (options.featureCache !== false) featureCacheBytes();
   const backend = await selectBackend();
   output.verbose(`backend ${backend.chosen} (tfjs ${backend.tfjsBackend})`);
   output.info(`loading backbone ${config.backbone} (${config.weights} weights)…`);
@@ -316,7 +329,23 @@ async function trainIntoRun(
   });
   startingWorkers.catch(() => undefined);
   const startingTrainingWorkers = startTrainingWorkersFor(options, backend.chosen, backboneSpec);
+  let featureStore: DiskFeatureStore | undefined;
   try {
+    // Frozen features go through the disk cache unless --no-cache (training-feature-cache.ts).
+    const usesFrozenFeatures =
+      config.mode === 'feature-extraction' ||
+      config.freezeEpochs > 0 ||
+      config.unfreezeStages !== undefined;
+    featureStore =
+      // --folds shares its own store across the folds of one process instead.
+      usesFrozenFeatures && options.featureCache !== false && options.featureStore === undefined
+        ? await openTrainingFeatureCache({
+            backbone,
+            dataPreprocessing: backbone.preprocessing,
+            backend: backend.chosen,
+            output,
+          })
+        : undefined;
     const data = await loadTrainingData({
       data: config.data,
       split: config.split,
@@ -360,10 +389,20 @@ async function trainIntoRun(
       ...(options.resume ? { resume: options.resume } : {}),
       ...(workers ? { featureComputer: workers } : {}),
       ...(lossTerms ? { lossTerms } : {}),
-      ...(options.featureStore ? { featureStore: options.featureStore } : {}),
+      ...(options.featureStore
+        ? { featureStore: options.featureStore }
+        : featureStore
+          ? { featureStore, diskFeatureStore: featureStore }
+          : {}),
       gradientComputer: await startingTrainingWorkers,
     });
   } finally {
+    // Keeps the cache within GRAFT_FEATURE_CACHE_BYTES (least recently used entries go first).
+    await featureStore
+      ?.trim()
+      .catch((error: unknown) =>
+        output.error(`graft: warning: feature cache not trimmed (${(error as Error).message})`),
+      );
     await (await startingWorkers.catch(() => undefined))?.close();
     await (await startingTrainingWorkers?.catch(() => undefined))?.close();
     lossTerms?.dispose();
@@ -384,8 +423,11 @@ async function trainAndReport(options: {
   resume?: TrainingCheckpoint;
   featureComputer?: FeatureComputer;
   lossTerms?: Awaited<ReturnType<typeof loadLossTerms>>;
+  /** Where the trainer looks frozen features up first. */
   featureStore?: FeatureStore;
   gradientComputer?: GradientComputer | undefined;
+  /** The disk feature cache when it is that store, for the run's cache report. */
+  diskFeatureStore?: DiskFeatureStore;
 }): Promise<number> {
   const { config, output, run, backbone, head, data } = options;
   const stepsPerEpoch = Math.ceil(data.train.size / config.batchSize);
@@ -418,6 +460,7 @@ async function trainAndReport(options: {
     progressCallback({
       progress: output.progress(),
       trainImages: data.train.size,
+      reportsCache: options.diskFeatureStore !== undefined,
       onNotice: (message: string) => output.info(message),
       onEpoch: (epoch: number, logs: TrainLogs) => history.append({ epoch: epoch + 1, ...logs }),
     }),
@@ -560,6 +603,14 @@ async function trainAndReport(options: {
     config.mode === 'feature-extraction' || config.freezeEpochs > 0 || options.featureComputer
       ? (options.featureComputer?.engine ?? { name: 'tfjs', detail: 'this thread' })
       : undefined;
+  const featureCache = result.extraction
+    ? featureCacheReport({
+        store: options.diskFeatureStore,
+        extraction: result.extraction,
+        teacher: result.teacher,
+      })
+    : undefined;
+  if (featureCache) output.info(describeFeatureCacheReport(featureCache));
   await saveFinalResult({
     run,
     writeModel,
@@ -572,6 +623,8 @@ async function trainAndReport(options: {
       stopReason: result.stopReason,
       // Which engine computed frozen features (features differ by ~1e-5 between engines).
       ...(featureEngine === undefined ? {} : { featureEngine }),
+      // How many frozen features came from the disk cache (--no-cache: enabled false).
+      ...(featureCache === undefined ? {} : { featureCache }),
     },
   }).catch((error: unknown) => {
     throw toStorageError(error, run.root);
@@ -623,6 +676,7 @@ async function trainAndReport(options: {
       extraction: result.extractionSeconds,
       training: result.trainingSeconds,
     },
+    ...(featureCache ? { featureCache } : {}),
   };
   reportFiles(output, 'unreadable, left out', data.unreadable);
   printSummary(output, summary);
@@ -722,6 +776,14 @@ export function printSummary(output: CommandOutput, summary: TrainingSummary): v
           ['test accuracy', percent(summary.test.accuracy)],
           ['test balanced accuracy', percent(summary.test.balancedAccuracy)],
           ['test macro-F1', percent(summary.test.macroF1)],
+        ] as [string, string][])
+      : []),
+    ...(summary.featureCache
+      ? ([
+          [
+            'features',
+            `${summary.featureCache.fromCache} from cache, ${summary.featureCache.computed} computed${summary.featureCache.enabled ? '' : ' (cache off)'}`,
+          ],
         ] as [string, string][])
       : []),
     [

@@ -97,6 +97,9 @@ function mergeStages(
     ...(extraction?.extractionSeconds !== undefined
       ? { extractionSeconds: extraction.extractionSeconds }
       : {}),
+    // The frozen stage's counters (features from the cache or computed), not the last stage's.
+    ...(extraction?.extraction ? { extraction: extraction.extraction } : {}),
+    ...(extraction?.teacher ? { teacher: extraction.teacher } : {}),
   };
 }
 

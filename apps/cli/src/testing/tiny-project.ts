@@ -14,19 +14,24 @@ export interface TinyProjectOptions {
 }
 
 /**
- * For a test file running the CLI in-process on the test-only 16×16 backbone: registers it, and
+ * For a test file running the CLI in-process on the test-only 16×16 backbone: registers it,
  * writes three classes of colour images to `<folder>/data` in a temp folder removed after the
- * file's tests. Returns a getter of the folder (set once `beforeAll` ran).
+ * file's tests, and points `GRAFT_CACHE_DIR` at `<folder>/cache` meanwhile. Returns a getter of the folder (set once `beforeAll` ran).
  */
 export function useTinyProject(options: TinyProjectOptions): () => string {
   let directory = '';
+  const previousCache = process.env.GRAFT_CACHE_DIR;
   beforeAll(async () => {
     process.env[testBackboneVariable] = '1';
     await registerTestBackboneIfAsked();
     directory = await mkdtemp(join(tmpdir(), `graft-${options.name}-`));
+    // Features and graphs cached by one test file stay out of the user's cache and other files.
+    process.env.GRAFT_CACHE_DIR = join(directory, 'cache');
     await writeColourImages(join(directory, 'data'), options.images);
   });
   afterAll(async () => {
+    if (previousCache === undefined) delete process.env.GRAFT_CACHE_DIR;
+    else process.env.GRAFT_CACHE_DIR = previousCache;
     if (directory) await rm(directory, { recursive: true, force: true });
   });
   return () => directory;

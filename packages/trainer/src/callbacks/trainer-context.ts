@@ -68,5 +68,7 @@ export interface TrainerCallback extends Callback {
     done: number;
     /** Images in this pass. */
     total: number;
+    /** Of `done`, images whose features came from the feature store (not computed). */
+    cached?: number;
   }): void | Promise<void>;
 }

@@ -12,6 +12,7 @@ import { fuseAugmentation, fusesAugmentation } from '../training/fuse-augmentati
 import { toTargets } from '../training/loss.js';
 import { backboneCacheIdentity } from './backbone-cache-identity.js';
 import { hashImages } from './content-hash.js';
+import { featureCacheKeys } from './feature-cache-keys.js';
 import type { FeatureComputer } from './feature-computer.js';
 import type { FeatureStore } from './feature-store.js';
 import { sha256Hex } from './sha256.js';
@@ -66,8 +67,8 @@ export interface ExtractFeaturesOptions {
   store?: FeatureStore;
   /** Cancels the extraction. */
   signal?: AbortSignal;
-  /** Called after each batch with the images done so far. */
-  onProgress?: (done: number, total: number) => void;
+  /** Called after each batch with the images done so far (and, of those, served by `store`). */
+  onProgress?: (done: number, total: number, cached: number) => void;
   /**
    * Runs the backbone elsewhere (e.g. a pool of worker threads, each with its own copy of the
    * backbone). Decoding, augmentation, caching and normalization stay here; up to
@@ -82,7 +83,8 @@ interface PendingBatch {
   row: number;
   size: number;
   keys: string[];
-  fromCache: boolean;
+  /** Rows run through the backbone (stored afterwards); the others came from the store. */
+  computed: readonly number[];
   features: Promise<Float32Array>;
   /** Whether `features` has settled (so committing it will not wait). */
   settled: boolean;
@@ -97,8 +99,9 @@ interface PendingBatch {
  * preprocessing and `weightsId`, so two networks never share features because they share a
  * name), the augmentation config + pass + seed (when augmenting) and the image's key (or a hash
  * of its pixels when the dataset gives no keys) and the engine when it is not tfjs
- * (`featureComputer.engine`). A batch with every key cached skips the
- * backbone entirely.
+ * (`featureComputer.engine`); augmented keys also name the batch (`featureCacheKeys`). Only
+ * the images the store misses run through the backbone, and a batch with every key cached skips
+ * it entirely.
  */
 export async function extractFeatures(
   options: ExtractFeaturesOptions,
@@ -144,15 +147,17 @@ export async function extractFeatures(
       );
     }
     features.set(values, entry.row * featureDim);
-    if (entry.fromCache) {
-      stats.cacheHits += entry.size;
-    } else {
+    stats.cacheHits += entry.size - entry.computed.length;
+    if (entry.computed.length > 0) {
       stats.backboneCalls++;
-      stats.backboneImages += entry.size;
+      stats.backboneImages += entry.computed.length;
       if (store) {
         await Promise.all(
-          entry.keys.map((key, index) =>
-            store.set(key, values.slice(index * featureDim, (index + 1) * featureDim)),
+          entry.computed.map((index) =>
+            store.set(
+              entry.keys[index] as string,
+              values.slice(index * featureDim, (index + 1) * featureDim),
+            ),
           ),
         );
       }
@@ -164,7 +169,7 @@ export async function extractFeatures(
     }
     done += entry.size;
     stats.images += entry.size;
-    options.onProgress?.(done, count);
+    options.onProgress?.(done, count, stats.cacheHits);
   };
 
   try {
@@ -190,36 +195,51 @@ export async function extractFeatures(
           throw new RangeError(`The dataset yielded more than its size (${count}) images.`);
         }
         const imageKeys = original.keys ?? (await hashImages(original.images));
-        const keys = imageKeys.map((key) => `${prefix}|${key}`);
+        const keys = await featureCacheKeys({
+          prefix,
+          imageKeys,
+          augmented: options.augmentation !== undefined,
+        });
         const cached = store ? await Promise.all(keys.map((key) => store.get(key))) : [];
-        const allCached =
-          store !== undefined && cached.every((entry) => entry?.length === featureDim);
+        // Only the images the store misses run through the backbone (one changed file in a
+        // batch costs one image, not the batch).
+        const computed = Array.from({ length: size }, (_, index) => index).filter(
+          (index) => cached[index]?.length !== featureDim,
+        );
+        const joined = new Float32Array(size * featureDim);
+        cached.forEach((entry, index) => {
+          if (entry?.length === featureDim) joined.set(entry, index * featureDim);
+        });
+        const whole = computed.length === size;
+        const pick = () =>
+          whole ? batch.images : tf.gather(batch.images, tf.tensor1d(computed, 'int32'));
         let values: Promise<Float32Array>;
-        if (allCached) {
-          const joined = new Float32Array(size * featureDim);
-          cached.forEach((entry, index) => {
-            joined.set(entry as Float32Array, index * featureDim);
-          });
+        if (computed.length === 0) {
           values = Promise.resolve(joined);
         } else if (computer) {
-          const input = tf.tidy(() => normalizeImages(batch.images, backbone.preprocessing));
+          const input = tf.tidy(() => normalizeImages(pick(), backbone.preprocessing));
           const shape = input.shape as [number, number, number, number];
           const pixels = await ownedValues(input);
-          values = computer.computeFeatures(
+          const rows = computer.computeFeatures(
             { pixels, shape },
             options.signal ? { signal: options.signal } : {},
           );
+          values = whole
+            ? rows
+            : rows.then((result) => scatterRows(joined, result, computed, featureDim));
           // Awaited in order by `commit`; this only keeps an early rejection from being reported
           // as unhandled while earlier batches are still being awaited.
           values.catch(() => undefined);
         } else {
           const output = tf.tidy(() => {
-            const input = normalizeImages(batch.images, backbone.preprocessing);
+            const input = normalizeImages(pick(), backbone.preprocessing);
             return (network as NonNullable<typeof network>).predict(input) as tf.Tensor;
           });
           const result = (await output.data()) as Float32Array;
           output.dispose();
-          values = Promise.resolve(result);
+          values = Promise.resolve(
+            whole ? result : scatterRows(joined, result, computed, featureDim),
+          );
         }
         const targetTensor = toTargets(batch.labels, numClasses);
         const targetValues = (await targetTensor.data()) as Float32Array;
@@ -228,7 +248,7 @@ export async function extractFeatures(
           row,
           size,
           keys,
-          fromCache: allCached,
+          computed,
           features: values,
           settled: false,
           targets: targetValues,
@@ -345,6 +365,27 @@ function keyPrefix(
     parts.push('clean');
   }
   return sha256Hex(parts.join('\n'));
+}
+
+/**
+ * Writes the computed `rows` (in `indices` order) into `into` at those indices; the other rows
+ * already hold cached features. Returns `into`.
+ */
+function scatterRows(
+  into: Float32Array,
+  rows: Float32Array,
+  indices: readonly number[],
+  featureDim: number,
+): Float32Array {
+  if (rows.length !== indices.length * featureDim) {
+    throw new RangeError(
+      `Feature computation returned ${rows.length} values for ${indices.length} images of ${featureDim} features.`,
+    );
+  }
+  indices.forEach((row, index) => {
+    into.set(rows.subarray(index * featureDim, (index + 1) * featureDim), row * featureDim);
+  });
+  return into;
 }
 
 function argMax(values: Float32Array, offset: number, length: number): number {

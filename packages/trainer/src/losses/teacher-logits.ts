@@ -9,6 +9,7 @@ import { Classifier } from '../classifier/classifier.js';
 import { backboneCacheIdentity } from '../features/backbone-cache-identity.js';
 import { hashImages } from '../features/content-hash.js';
 import { augmentationSeed, extractFeatures } from '../features/extract-features.js';
+import { featureCacheKeys } from '../features/feature-cache-keys.js';
 import type { FeatureStore } from '../features/feature-store.js';
 import { modelFingerprint } from '../features/model-fingerprint.js';
 import { sha256Hex } from '../features/sha256.js';
@@ -128,7 +129,11 @@ export async function extractTeacherLogits(
     let batch: ImageBatch = original;
     try {
       const imageKeys = original.keys ?? (await hashImages(original.images));
-      const keys = imageKeys.map((key) => `${prefix}|${key}`);
+      const keys = await featureCacheKeys({
+        prefix,
+        imageKeys,
+        augmented: options.augmentation !== undefined,
+      });
       const cached = store ? await Promise.all(keys.map((key) => store.get(key))) : [];
       if (store !== undefined && cached.every((entry) => entry !== undefined)) {
         for (const entry of cached) rows.push(entry as Float32Array);

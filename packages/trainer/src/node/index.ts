@@ -11,7 +11,19 @@ export {
   writeClassifierDirectory,
 } from './classifier-files.js';
 export { crashPoint, crashPointVariable } from './crash-point.js';
-export { DiskFeatureStore } from './disk-feature-store.js';
+export {
+  DiskFeatureStore,
+  type DiskFeatureStoreOptions,
+  type DiskFeatureStoreStats,
+  type FeatureCacheTrim,
+} from './disk-feature-store.js';
+export {
+  describeFeatureCache,
+  type FeatureCacheFile,
+  type FeatureCacheNamespace,
+  leastRecentlyUsedOverBudget,
+  listFeatureCacheFiles,
+} from './feature-cache-listing.js';
 export {
   createFeatureWorkerPool,
   type FeatureWorkerPool,

@@ -432,7 +432,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         pass,
         seed: options.seed ?? 0,
         store,
-        onProgress: (done, total) => notifyExtraction(callbacks, { pass, done, total }),
+        onProgress: (done, total, cached) =>
+          notifyExtraction(callbacks, { pass, done, total, cached }),
         ...(signal ? { signal } : {}),
         ...(options.featureComputer ? { featureComputer: options.featureComputer } : {}),
       });
@@ -460,8 +461,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         data: options.validationData,
         batchSize: extractionBatchSize,
         store,
-        onProgress: (done, total) =>
-          notifyExtraction(callbacks, { pass: 'validation', done, total }),
+        onProgress: (done, total, cached) =>
+          notifyExtraction(callbacks, { pass: 'validation', done, total, cached }),
         ...(signal ? { signal } : {}),
         ...(options.featureComputer ? { featureComputer: options.featureComputer } : {}),
       });
@@ -970,7 +971,7 @@ function gatherRows(table: FeatureTable, rows: readonly number[]): [tf.Tensor2D,
 
 function notifyExtraction(
   callbacks: readonly (Callback | TrainerCallback)[],
-  progress: { pass: number | 'validation'; done: number; total: number },
+  progress: { pass: number | 'validation'; done: number; total: number; cached?: number },
 ): void {
   // Progress is informational: not awaited, so a slow display never holds the backbone up.
   for (const callback of callbacks)
