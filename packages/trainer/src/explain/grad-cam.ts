@@ -93,7 +93,7 @@ export function gradCam(options: GradCamOptions): GradCamResult {
     const selection = tf.cast(tf.oneHot(classIndices, classCount), 'float32');
     // Pass 2: only what comes after the map is recomputed from it (everything computed before it
     // in pass 1 cannot depend on it), so the gradient flows through pooling and the head only.
-    const gradient = tf.grad((map: tf.Tensor4D) => {
+    const gradient = tf.grad((map: tf.Tensor) => {
       const second = new GraphEvaluator();
       first.computed.slice(0, position).forEach((tensor) => {
         second.seed(tensor, first.values.get(tensor.id) as tf.Tensor);

@@ -61,10 +61,13 @@ export class GraphEvaluator {
         this.record(node.outputTensors[index] as tfl.SymbolicTensor, this.valueOf(output));
       });
     } else {
-      const outputs = node.outboundLayer.apply(inputs.length === 1 ? inputs[0] : inputs, {
-        ...(node.callArgs ?? {}),
-        training: false,
-      }) as tf.Tensor | tf.Tensor[];
+      const outputs = node.outboundLayer.apply(
+        inputs.length === 1 ? (inputs[0] as tf.Tensor) : inputs,
+        {
+          ...(node.callArgs ?? {}),
+          training: false,
+        },
+      ) as tf.Tensor | tf.Tensor[];
       const list = Array.isArray(outputs) ? outputs : [outputs];
       node.outputTensors.forEach((output, index) => {
         this.record(output, list[index] as tf.Tensor);
