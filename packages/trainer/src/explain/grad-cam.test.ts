@@ -76,21 +76,30 @@ describe.each(['cpu', 'wasm'])('gradCam on %s', (backend) => {
     inputs.dispose();
   });
 
-  it.each([0, 1, 2])(
-    'matches PyTorch for class %i within 1e-4 (raw maps, logits of the nested head)',
-    (classIndex) => {
-      const result = gradCam({ model, inputs, classIndex, normalize: false });
+  it.each([
+    [0, false],
+    [1, false],
+    [2, false],
+    [0, true],
+    [1, true],
+    [2, true],
+  ])(
+    'matches PyTorch for class %i (centred logit: %s) within 1e-4, through the nested head',
+    (classIndex, centreLogits) => {
+      const result = gradCam({ model, inputs, classIndex, normalize: false, centreLogits });
       expect(result.featureMapLayer).toBe('features');
-      expect(result.score).toBe('logit');
+      expect(result.score).toBe(centreLogits ? 'centred-logit' : 'logit');
       expect(result.heatMaps.shape).toEqual(reference.camShape);
       const actual = result.heatMaps.dataSync();
-      const expected = reference.cams[classIndex] as number[];
+      const expected = (centreLogits ? reference.centredCams : reference.cams)[
+        classIndex
+      ] as number[];
       let largest = 0;
       expected.forEach((value, index) => {
         largest = Math.max(largest, Math.abs((actual[index] as number) - value));
       });
       expect(largest).toBeLessThan(1e-4);
-      // The check has teeth: the maps are O(1), not all zero.
+      // The check has teeth: the maps are not all (near) zero.
       expect(Math.max(...expected)).toBeGreaterThan(0.1);
       tf.dispose([result.heatMaps, result.classIndices, result.outputs]);
     },

@@ -27,6 +27,14 @@ export interface GradCamOptions {
   classIndex?: number | readonly number[];
   /** Divide each map by its maximum so it spans [0, 1] (all zeros stay zeros). Default `true`. */
   normalize?: boolean;
+  /**
+   * For a softmax model, differentiate the class logit minus the mean of the logits (default
+   * `true`). Softmax ignores a shift shared by every logit, so the raw logit carries a part no
+   * decision depends on, which can spread the map over everything the classes share; `false`
+   * gives the raw-logit maps of the paper and of pytorch-grad-cam. Sigmoid models always use
+   * the raw logit (each output is its own decision).
+   */
+  centreLogits?: boolean;
 }
 
 /** What {@link gradCam} returns; the caller disposes the tensors. */
@@ -40,10 +48,11 @@ export interface GradCamResult {
   /** Name of the layer whose output was explained. */
   featureMapLayer: string;
   /**
-   * `logit`: the score differentiated is the class's pre-softmax/sigmoid logit (Grad-CAM's
-   * definition); `output`: the model's output itself, when no squashing layer ends the model.
+   * The score differentiated: `centred-logit` (a softmax logit minus the mean logit), `logit`
+   * (the pre-softmax/sigmoid logit, Grad-CAM's original definition) or `output` (the model's
+   * output itself, when no softmax/sigmoid ends the model).
    */
-  score: 'logit' | 'output';
+  score: 'centred-logit' | 'logit' | 'output';
 }
 
 /**
@@ -77,9 +86,19 @@ export function gradCam(options: GradCamOptions): GradCamResult {
     const first = new GraphEvaluator();
     first.seed(model.inputs[0] as tfl.SymbolicTensor, inputs);
     const outputs = first.valueOf(output) as tf.Tensor2D;
-    const logits = first.logitsOf(output);
-    score = logits === undefined ? 'output' : 'logit';
-    const scores = (logits ?? outputs) as tf.Tensor2D;
+    const squashed = first.logitsOf(output);
+    score =
+      squashed === undefined
+        ? 'output'
+        : squashed.activation === 'softmax' && (options.centreLogits ?? true)
+          ? 'centred-logit'
+          : 'logit';
+    const scoresOf = (evaluator: GraphEvaluator): tf.Tensor2D => {
+      if (score === 'output') return evaluator.valueOf(output) as tf.Tensor2D;
+      const logits = evaluator.logitsOf(output)?.logits as tf.Tensor2D;
+      return score === 'logit' ? logits : tf.sub(logits, tf.mean(logits, 1, true));
+    };
+    const scores = scoresOf(first);
     const position = featureMapPosition(first.computed, options.featureMapLayer);
     const boundary = first.computed[position] as tfl.SymbolicTensor;
     featureMapLayer = boundary.sourceLayer.name;
@@ -100,10 +119,7 @@ export function gradCam(options: GradCamOptions): GradCamResult {
       });
       second.seed(model.inputs[0] as tfl.SymbolicTensor, inputs);
       second.seed(boundary, map);
-      const classScores = (
-        score === 'logit' ? second.logitsOf(output) : second.valueOf(output)
-      ) as tf.Tensor2D;
-      return tf.sum(tf.mul(classScores, selection));
+      return tf.sum(tf.mul(scoresOf(second), selection));
     })(featureMap);
     const weights = tf.mean(gradient, [1, 2], true);
     let heatMaps = tf.relu(tf.sum(tf.mul(featureMap, weights), -1)) as tf.Tensor3D;

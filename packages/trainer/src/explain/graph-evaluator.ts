@@ -24,7 +24,13 @@ export function asNestedModel(layer: tfl.layers.Layer): tfl.LayersModel | undefi
     : undefined;
 }
 
-const squashingActivations = new Set(['softmax', 'sigmoid']);
+/** A model's logits and the activation that turns them into its output. */
+export interface SquashedLogits {
+  /** `[N, C]` pre-activation. */
+  logits: tf.Tensor;
+  /** The activation the model applies to them. */
+  activation: 'softmax' | 'sigmoid';
+}
 
 /**
  * Runs a functional model eagerly, layer by layer, in inference mode, keeping every intermediate
@@ -78,10 +84,10 @@ export class GraphEvaluator {
 
   /**
    * The pre-activation of `tensor` when it is made by a softmax/sigmoid (a Dense layer with that
-   * activation, or an activation layer), looking through nested models; `undefined` otherwise.
-   * Grad-CAM differentiates the class logit, not the squashed probability.
+   * activation, or an activation layer), looking through nested models, with the activation;
+   * `undefined` otherwise. Grad-CAM differentiates logits, not squashed probabilities.
    */
-  logitsOf(tensor: tfl.SymbolicTensor): tf.Tensor | undefined {
+  logitsOf(tensor: tfl.SymbolicTensor): SquashedLogits | undefined {
     const node = producerOf(tensor);
     if (node.inboundLayers.length === 0) return undefined;
     const layer = node.outboundLayer;
@@ -95,21 +101,21 @@ export class GraphEvaluator {
       return this.logitsOf(nested.outputs[index] as tfl.SymbolicTensor);
     }
     const config = layer.getConfig();
-    const activation = typeof config.activation === 'string' ? config.activation : undefined;
-    const input = node.inputTensors[0] as tfl.SymbolicTensor;
     const className = layer.getClassName();
-    if (className === 'Softmax' || (className === 'Activation' && activation === 'softmax')) {
-      return this.valueOf(input);
+    const configured = typeof config.activation === 'string' ? config.activation : undefined;
+    const activation = className === 'Softmax' ? 'softmax' : configured;
+    if (activation !== 'softmax' && activation !== 'sigmoid') return undefined;
+    const input = node.inputTensors[0] as tfl.SymbolicTensor;
+    if (className === 'Softmax' || className === 'Activation') {
+      return { logits: this.valueOf(input), activation };
     }
-    if (className === 'Activation' && activation === 'sigmoid') return this.valueOf(input);
-    if (className === 'Dense' && activation !== undefined && squashingActivations.has(activation)) {
-      const features = this.valueOf(input);
-      if (features.rank !== 2) return undefined;
-      const [kernel, bias] = layer.getWeights();
-      const product = tf.matMul(features as tf.Tensor2D, kernel as tf.Tensor2D);
-      return config.useBias === false || bias === undefined ? product : tf.add(product, bias);
-    }
-    return undefined;
+    if (className !== 'Dense') return undefined;
+    const features = this.valueOf(input);
+    if (features.rank !== 2) return undefined;
+    const [kernel, bias] = layer.getWeights();
+    const product = tf.matMul(features as tf.Tensor2D, kernel as tf.Tensor2D);
+    const logits = config.useBias === false || bias === undefined ? product : tf.add(product, bias);
+    return { logits, activation };
   }
 
   private record(tensor: tfl.SymbolicTensor, value: tf.Tensor): void {
