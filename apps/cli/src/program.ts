@@ -8,6 +8,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerDistillCommand } from './commands/distill.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEvalCommand } from './commands/eval.js';
+import { registerExplainCommand } from './commands/explain.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerLrFindCommand } from './commands/lr-find.js';
 import { registerPredictCommand } from './commands/predict.js';
@@ -31,6 +32,7 @@ export const commandRegistrations: readonly CommandRegistration[] = [
   registerEvalCommand,
   registerAdaptCommand,
   registerPredictCommand,
+  registerExplainCommand,
   registerExportCommand,
   registerLrFindCommand,
   registerDemoCommand,
