@@ -4,6 +4,7 @@ import { apiUrl, getJson, type RunSummary } from './api.js';
 import { ensureBackend } from './backend.js';
 import { imageFileToTensor } from './decode-image.js';
 import { element, showError } from './dom.js';
+import { gradCamFigure } from './grad-cam-view.js';
 import { loadOnnxClassifier, type OnnxClassifier } from './onnx-classifier.js';
 import { bar } from './runs-view.js';
 
@@ -179,7 +180,19 @@ export function mountPlayground(root: HTMLElement): void {
       try {
         const pixels = await imageFileToTensor(file, classifier.metadata.graft.preprocessing);
         const [predictions] = await classifier.predict(pixels, { topK });
+        // Grad-CAM needs the tfjs graph (gradients); an ONNX export shows predictions only. A
+        // model it cannot explain still shows its predictions, with the reason.
+        const figure =
+          'model' in classifier
+            ? await gradCamFigure(classifier, pixels).catch((error: unknown) =>
+                element('p', {
+                  class: 'muted',
+                  text: `no heat map: ${error instanceof Error ? error.message : String(error)}`,
+                }),
+              )
+            : undefined;
         pixels.dispose();
+        if (figure !== undefined) item.append(figure);
         item.append(
           element('p', { text: file.name }),
           element(
