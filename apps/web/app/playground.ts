@@ -172,6 +172,7 @@ export function mountPlayground(root: HTMLElement): void {
     }
     const classifier = current;
     const topK = Math.min(5, classifier.labels.length);
+    const explainLater: Array<{ item: HTMLElement; pixels: tf.Tensor3D }> = [];
     for (const file of files.filter((candidate) => candidate.type.startsWith('image/'))) {
       const item = element('li', {}, [
         element('img', { src: URL.createObjectURL(file), alt: file.name }),
@@ -180,19 +181,10 @@ export function mountPlayground(root: HTMLElement): void {
       try {
         const pixels = await imageFileToTensor(file, classifier.metadata.graft.preprocessing);
         const [predictions] = await classifier.predict(pixels, { topK });
-        // Grad-CAM needs the tfjs graph (gradients); an ONNX export shows predictions only. A
-        // model it cannot explain still shows its predictions, with the reason.
-        const figure =
-          'model' in classifier
-            ? await gradCamFigure(classifier, pixels).catch((error: unknown) =>
-                element('p', {
-                  class: 'muted',
-                  text: `no heat map: ${error instanceof Error ? error.message : String(error)}`,
-                }),
-              )
-            : undefined;
-        pixels.dispose();
-        if (figure !== undefined) item.append(figure);
+        // Heat maps come after every image's predictions (they cost about one more forward
+        // pass each); Grad-CAM needs the tfjs graph, so an ONNX export shows predictions only.
+        if ('model' in classifier) explainLater.push({ item, pixels });
+        else pixels.dispose();
         item.append(
           element('p', { text: file.name }),
           element(
@@ -223,6 +215,17 @@ export function mountPlayground(root: HTMLElement): void {
           }),
         );
       }
+    }
+    for (const { item, pixels } of explainLater) {
+      // A model it cannot explain keeps its predictions and says why there is no map.
+      const figure = await gradCamFigure(classifier as Classifier, pixels).catch((error: unknown) =>
+        element('p', {
+          class: 'muted',
+          text: `no heat map: ${error instanceof Error ? error.message : String(error)}`,
+        }),
+      );
+      pixels.dispose();
+      item.append(figure);
     }
   };
 
