@@ -9,6 +9,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerDistillCommand } from './commands/distill.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEvalCommand } from './commands/eval.js';
+import { registerExplainCommand } from './commands/explain.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerLrFindCommand } from './commands/lr-find.js';
 import { registerPredictCommand } from './commands/predict.js';
@@ -32,6 +33,7 @@ export const commandRegistrations: readonly CommandRegistration[] = [
   registerEvalCommand,
   registerAdaptCommand,
   registerPredictCommand,
+  registerExplainCommand,
   registerExportCommand,
   registerLrFindCommand,
   registerDemoCommand,

@@ -4,6 +4,7 @@ import { apiUrl, getJson, type RunSummary } from './api.js';
 import { ensureBackend } from './backend.js';
 import { imageFileToTensor } from './decode-image.js';
 import { element, showError } from './dom.js';
+import { gradCamFigure } from './grad-cam-view.js';
 import { loadOnnxClassifier, type OnnxClassifier } from './onnx-classifier.js';
 import { bar } from './runs-view.js';
 
@@ -180,6 +181,7 @@ export function mountPlayground(root: HTMLElement): void {
     const { activation, threshold = 0.5 } = classifier.metadata.graft;
     const multiLabel = activation === 'sigmoid';
     const topK = multiLabel ? classifier.labels.length : Math.min(5, classifier.labels.length);
+    const explainLater: Array<{ item: HTMLElement; pixels: tf.Tensor3D }> = [];
     for (const file of files.filter((candidate) => candidate.type.startsWith('image/'))) {
       const item = element('li', {}, [
         element('img', { src: URL.createObjectURL(file), alt: file.name }),
@@ -188,7 +190,10 @@ export function mountPlayground(root: HTMLElement): void {
       try {
         const pixels = await imageFileToTensor(file, classifier.metadata.graft.preprocessing);
         const [predictions] = await classifier.predict(pixels, { topK });
-        pixels.dispose();
+        // Heat maps come after every image's predictions (they cost about one more forward
+        // pass each); Grad-CAM needs the tfjs graph, so an ONNX export shows predictions only.
+        if ('model' in classifier) explainLater.push({ item, pixels });
+        else pixels.dispose();
         item.append(
           element('p', { text: file.name }),
           element(
@@ -222,6 +227,17 @@ export function mountPlayground(root: HTMLElement): void {
           }),
         );
       }
+    }
+    for (const { item, pixels } of explainLater) {
+      // A model it cannot explain keeps its predictions and says why there is no map.
+      const figure = await gradCamFigure(classifier as Classifier, pixels).catch((error: unknown) =>
+        element('p', {
+          class: 'muted',
+          text: `no heat map: ${error instanceof Error ? error.message : String(error)}`,
+        }),
+      );
+      pixels.dispose();
+      item.append(figure);
     }
   };
 

@@ -85,6 +85,15 @@ export {
   defaultMultiLabelThreshold,
   type MultiLabelMetrics,
 } from './evaluation/multi-label-metrics.js';
+export { type ExplainOptions, type Explanation, explain } from './explain/explain.js';
+export { type GradCamOptions, type GradCamResult, gradCam } from './explain/grad-cam.js';
+export {
+  coveredWindow,
+  heatMapColours,
+  type OverlayHeatMapOptions,
+  overlayHeatMap,
+  upsampleHeatMap,
+} from './explain/heat-map-overlay.js';
 export { backboneCacheIdentity } from './features/backbone-cache-identity.js';
 export { contentHash } from './features/content-hash.js';
 export {

@@ -5,6 +5,7 @@ import { type FileImageDataset, openImageFolder, type SplitName } from '@graft/d
 import { computeMetrics } from '@graft/trainer';
 import type { Command } from 'commander';
 import { parseChoice, parseInteger } from '../config/parse-values.js';
+import { predictedClassOverlay } from '../explain/predicted-class-overlay.js';
 import { formatTable } from '../format-table.js';
 import type { CommandOutput } from '../output.js';
 import { classifyDataset } from '../pipeline/classify-dataset.js';
@@ -47,7 +48,7 @@ export function registerEvalCommand(program: Command, output: CommandOutput): vo
     .option('--save <file>', 'also write the full report as JSON')
     .option(
       '--top-losses <n>',
-      'also draw the n most confidently wrong images with true/predicted class (an SVG grid)',
+      'also draw the n most confidently wrong images with true/predicted class and the Grad-CAM map of the predicted class (an SVG grid)',
     )
     .option('--top-losses-file <file.svg>', 'where --top-losses writes (default top-losses.svg)')
     .option(
@@ -130,6 +131,7 @@ export function registerEvalCommand(program: Command, output: CommandOutput): vo
             misclassified: report.misclassified,
             classNames: trained,
             count: topLosses,
+            overlay: predictedClassOverlay(classifier),
           });
           await writeFileAtomic(file, svg).catch((error: unknown) => {
             throw toStorageError(error, file);

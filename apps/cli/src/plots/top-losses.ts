@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import type { DecodedImage } from '@graft/datasets';
 import { decodePixels } from '@graft/datasets/node';
 import type { Misclassified } from '@graft/trainer';
 import sharp from 'sharp';
@@ -16,6 +17,11 @@ export interface RenderTopLossesOptions {
   columns?: number;
   /** Largest thumbnail side in pixels. Default 180. */
   thumbnailSize?: number;
+  /**
+   * Draws over each decoded image before it is shrunk, e.g. the Grad-CAM overlay of the predicted
+   * class (`predictedClassOverlay`). Default: the image as it is.
+   */
+  overlay?: (image: DecodedImage, entry: Misclassified) => Promise<DecodedImage>;
 }
 
 const escapeXml = (text: string) =>
@@ -43,7 +49,9 @@ export async function renderTopLosses(options: RenderTopLossesOptions): Promise<
     chosen.map(async (entry, index) => {
       const source = entry.source as string;
       // Decoded as training decodes (BMP and Netpbm too, EXIF orientation applied).
-      const pixels = await decodePixels(await readFile(source), source);
+      const decoded = await decodePixels(await readFile(source), source);
+      const pixels =
+        options.overlay === undefined ? decoded : await options.overlay(decoded, entry);
       const thumbnail = await sharp(pixels.data, {
         raw: { width: pixels.width, height: pixels.height, channels: 3 },
       })

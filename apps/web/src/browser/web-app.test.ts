@@ -207,6 +207,22 @@ describe.runIf(browserTestsEnabled)('web app in Debian Chromium', () => {
     expect(label).toBe(expected?.[0]?.label);
     expect(Number.parseFloat(shown ?? '')).toBeCloseTo((expected?.[0]?.probability ?? 0) * 100, 0);
     expect(await page.locator('#playground-results > li .topk > li').count()).toBe(3);
+    // The Grad-CAM overlay of the top class, drawn in the page (wasm/webgl gradients).
+    const heatMap = page.locator('#playground-results > li canvas.grad-cam').first();
+    await heatMap.waitFor();
+    expect(await heatMap.getAttribute('data-label')).toBe(expected?.[0]?.label);
+    const drawn = await heatMap.evaluate((canvas: HTMLCanvasElement) => {
+      const context = canvas.getContext('2d') as CanvasRenderingContext2D;
+      return [...context.getImageData(0, 0, canvas.width, canvas.height).data];
+    });
+    expect(drawn).toHaveLength(fixture.side * fixture.side * 4);
+    // Not the image itself: half of every pixel is the heat map's colour.
+    const original = fixture.validationPixels[0] as Uint8Array;
+    let difference = 0;
+    original.forEach((value, index) => {
+      difference += Math.abs((drawn[Math.floor(index / 3) * 4 + (index % 3)] as number) - value);
+    });
+    expect(difference / original.length).toBeGreaterThan(10);
     await page.screenshot({ path: join(screenshots, 'playground.png'), fullPage: true });
   });
 

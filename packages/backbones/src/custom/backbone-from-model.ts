@@ -43,6 +43,12 @@ export interface BackboneFromModelOptions {
   config?: JsonObject;
   /** Whether the backbone starts frozen (feature extraction). Default `true`. */
   frozen?: boolean;
+  /**
+   * Layer whose output is the last spatial feature map before pooling (Grad-CAM's target).
+   * Default: the feature layer when its output is 4-D, else the 4-D input of a global pooling
+   * layer that produces the features.
+   */
+  featureMapLayer?: string;
 }
 
 /** A {@link Backbone} plus the options it was made with, as every backbone of this package is. */
@@ -103,6 +109,8 @@ export function backboneFromModel(options: BackboneFromModelOptions): GraftBackb
       expected: 'must have a known number of channels',
     });
   }
+  const featureMapLayer = options.featureMapLayer ?? featureMapLayerOf(featureOutput);
+  if (featureMapLayer !== undefined) checkFeatureMapLayer(model, featureMapLayer);
   applyFrozenBatchNormPolicy(model);
   const stages = [...(options.stages ?? [])];
   const keepBatchNormFrozen = options.keepBatchNormFrozen ?? false;
@@ -117,6 +125,7 @@ export function backboneFromModel(options: BackboneFromModelOptions): GraftBackb
     model,
     stages,
     keepBatchNormFrozen,
+    ...(featureMapLayer !== undefined ? { featureMapLayer } : {}),
     inferenceModel() {
       // Rebuilt from the current weights on every call (fine-tuning may have changed them).
       const next = foldBatchNorm({ model, name: `${name}_inference` }).model;
@@ -167,6 +176,39 @@ export function backboneFromModel(options: BackboneFromModelOptions): GraftBackb
       else model.dispose();
     },
   };
+}
+
+/**
+ * The layer producing the spatial map the features are pooled from: the feature tensor's own
+ * layer when it is 4-D, or the 4-D input of the (global pooling) layer that made a 2-D one.
+ */
+function featureMapLayerOf(features: tfl.SymbolicTensor): string | undefined {
+  if (features.shape.length === 4) return features.sourceLayer.name;
+  const node = (
+    features.sourceLayer as unknown as {
+      inboundNodes: Array<{ inputTensors: tfl.SymbolicTensor[] }>;
+    }
+  ).inboundNodes[features.nodeIndex];
+  const input = node?.inputTensors.length === 1 ? node.inputTensors[0] : undefined;
+  return input !== undefined && input.shape.length === 4 ? input.sourceLayer.name : undefined;
+}
+
+function checkFeatureMapLayer(model: tfl.LayersModel, name: string): void {
+  const layer = model.layers.find((candidate) => candidate.name === name);
+  const output = layer?.output;
+  if (layer === undefined || Array.isArray(output) || output?.shape.length !== 4) {
+    const spatial = model.layers
+      .filter((candidate) => {
+        const candidateOutput = candidate.output;
+        return !Array.isArray(candidateOutput) && candidateOutput.shape.length === 4;
+      })
+      .map((candidate) => candidate.name);
+    throw new InvalidArgumentError({
+      argument: 'featureMapLayer',
+      value: name,
+      expected: `must name a layer of model ${JSON.stringify(model.name)} with a 4-D output [N, h, w, c]; the last ones: ${spatial.slice(-5).join(', ')}`,
+    });
+  }
 }
 
 function featureTensorOf(

@@ -137,6 +137,7 @@ export async function createMobileNetV2(
     name,
     weightsId,
     stages: mobileNetV2Stages,
+    featureMapLayer: 'out_relu',
     keepBatchNormFrozen: options.keepBatchNormFrozen,
     config: {
       family: 'mobilenet_v2',

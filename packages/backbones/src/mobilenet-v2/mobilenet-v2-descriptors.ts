@@ -32,6 +32,7 @@ export function mobileNetV2Descriptor(
     description: `MobileNetV2 α=${alpha} (Keras applications), ImageNet weights, ${mobileNetV2FeatureDim(alpha)}-d features`,
     preprocessing: mobileNetV2Preprocessing([224, 224]),
     featureDim: mobileNetV2FeatureDim(alpha),
+    featureMapLayer: 'out_relu',
     inputSizes: [
       [96, 96],
       [128, 128],

@@ -21,6 +21,7 @@ import {
   buildResNet,
   type ResNetDepth,
   resNetConfigurations,
+  resNetFeatureMapLayer,
   resNetStages,
 } from './resnet-architecture.js';
 import { torchvisionPreprocessing, torchvisionWeights } from './resnet-weights.js';
@@ -130,6 +131,7 @@ export async function createResNet(
     preprocessing: { ...torchvisionPreprocessing, inputSize: [inputSize[0], inputSize[1]] },
     weightsId,
     stages: resNetStages,
+    featureMapLayer: resNetFeatureMapLayer(depth),
     frozen: options.frozen ?? true,
     keepBatchNormFrozen: options.keepBatchNormFrozen ?? false,
     config,

@@ -26,6 +26,11 @@ export function resNetFeatureDim(depth: ResNetDepth): number {
   return resNetConfigurations[depth].block === 'basic' ? 512 : 2048;
 }
 
+/** The last block's output ReLU (`layer4.1.relu` for ResNet-18): the map global pooling reads. */
+export function resNetFeatureMapLayer(depth: ResNetDepth): string {
+  return `layer4.${resNetConfigurations[depth].blocks[3] - 1}.relu`;
+}
+
 /** Options of {@link buildResNet}. */
 export interface BuildResNetOptions {
   /** 18, 34, 50, 101 or 152. */

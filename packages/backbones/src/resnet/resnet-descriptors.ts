@@ -1,6 +1,10 @@
 import type { BackboneDescriptor } from '@graft/core';
 import { type CreateResNetOptions, createResNet } from './create-resnet.js';
-import { type ResNetDepth, resNetFeatureDim } from './resnet-architecture.js';
+import {
+  type ResNetDepth,
+  resNetFeatureDim,
+  resNetFeatureMapLayer,
+} from './resnet-architecture.js';
 import { torchvisionPreprocessing, torchvisionWeights } from './resnet-weights.js';
 
 /** Parameters of the feature extractor (torchvision's count minus the 1000-class `fc`). */
@@ -20,6 +24,7 @@ export function resNetDescriptor(depth: ResNetDepth): BackboneDescriptor<CreateR
     description: `torchvision ResNet-${depth} (v1.5), ImageNet-1k weights, ${resNetFeatureDim(depth)}-d features`,
     preprocessing: torchvisionPreprocessing,
     featureDim: resNetFeatureDim(depth),
+    featureMapLayer: resNetFeatureMapLayer(depth),
     inputSizes: [[224, 224]],
     parameterCount: featureParameters[depth],
     weights: [torchvisionWeights(depth)],

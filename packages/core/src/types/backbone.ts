@@ -104,6 +104,12 @@ export interface Backbone {
   /** Named stages in order (e.g. `block_1` … `block_16`, or `layer1` … `layer4`) usable as `from`. */
   readonly stages: readonly string[];
   /**
+   * Optional: the layer of `model` whose output is the last spatial feature map `[N, h, w, c]`
+   * before global pooling, which Grad-CAM explains (`out_relu`, `layer4.1.relu`). When absent,
+   * `explain` takes the last rank-4 tensor of the graph.
+   */
+  readonly featureMapLayer?: string;
+  /**
    * Optional: cuts `model` before a stage or layer (see {@link BackboneSplit}). Throws an
    * `InvalidArgumentError` listing the valid boundaries when `before` is inside a block whose
    * input is needed again later (a residual connection). The caller disposes the split.
@@ -146,6 +152,12 @@ export interface BackboneDescriptor<Options extends CreateBackboneOptions = Crea
   preprocessing: Preprocessing;
   /** Length of the pooled feature vector. */
   featureDim: number;
+  /**
+   * The layer whose output is the last spatial feature map before global pooling (Grad-CAM's
+   * target), e.g. `out_relu`; the backbone `create` returns reports the same name. Optional for
+   * user-registered backbones: `explain` then takes the last rank-4 tensor of the graph.
+   */
+  featureMapLayer?: string;
   /** Input sizes the weights were trained at or the architecture accepts, e.g. `[[224, 224]]`. */
   inputSizes: ReadonlyArray<readonly [number, number]>;
   /** Number of parameters of the feature extractor, for listings. */

@@ -15,10 +15,23 @@ const gradientKernels: Readonly<Record<string, readonly string[]>> = {
  * otherwise fail mid-step with tfjs's bare "Kernel … not registered".
  */
 export function assertGradientKernels(model: tfl.LayersModel): void {
+  assertLayerGradientKernels(
+    model.layers.filter((layer) => layer.trainable && layer.trainableWeights.length > 0),
+    'Fine-tuning',
+  );
+}
+
+/**
+ * The same check for any `layers` a gradient flows through, trainable or not (Grad-CAM
+ * differentiates the layers after the feature map); `purpose` starts the message.
+ */
+export function assertLayerGradientKernels(
+  layers: readonly tfl.layers.Layer[],
+  purpose: string,
+): void {
   const backend = tf.getBackend();
   const missing = new Set<string>();
-  for (const layer of model.layers) {
-    if (!layer.trainable || layer.trainableWeights.length === 0) continue;
+  for (const layer of layers) {
     for (const kernel of gradientKernels[layer.getClassName()] ?? []) {
       if (tf.getKernel(kernel, backend) === undefined) missing.add(kernel);
     }
@@ -26,6 +39,6 @@ export function assertGradientKernels(model: tfl.LayersModel): void {
   if (missing.size === 0) return;
   throw new GraftError({
     code: 'BACKEND_UNAVAILABLE',
-    message: `Fine-tuning needs the kernels ${[...missing].map((name) => `'${name}'`).join(', ')}, which the tfjs backend '${backend}' does not register. Select the backend with initBackend() from @graft/runtime (it registers Graft's training kernels for wasm) instead of tf.setBackend('${backend}'), or call registerWasmTrainingKernels() after it.`,
+    message: `${purpose} needs the kernels ${[...missing].map((name) => `'${name}'`).join(', ')}, which the tfjs backend '${backend}' does not register. Select the backend with initBackend() from @graft/runtime (it registers Graft's training kernels for wasm) instead of tf.setBackend('${backend}'), or call registerWasmTrainingKernels() after it.`,
   });
 }
