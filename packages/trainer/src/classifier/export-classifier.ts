@@ -33,6 +33,8 @@ export interface ExportClassifierOptions {
   training?: JsonObject;
   /** Metrics to record (e.g. an evaluation report). */
   metrics?: JsonObject;
+  /** Temperature scaling already applied to the head (`calibrateHead(...).metadata`). */
+  calibration?: JsonObject;
   /** Free-form metadata (TM's `userMetadata`). */
   userMetadata?: JsonObject;
 }
@@ -74,6 +76,7 @@ export function exportClassifier(options: ExportClassifierOptions): {
       ...(options.optimizer ? { optimizer: options.optimizer.getConfig() } : {}),
       ...(options.training ? { training: options.training } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.calibration ? { calibration: options.calibration } : {}),
       versions: {
         [packageJson.name]: packageJson.version,
         '@tensorflow/tfjs-core': tf.version_core,
