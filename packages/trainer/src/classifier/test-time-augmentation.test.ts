@@ -148,7 +148,7 @@ describe('test-time augmentation', () => {
 
   it('an image of another size is brought to the input size first, as predict does', async () => {
     const model = classifier();
-    const big = tf.round(tf.randomUniform([1, 20, 24, 3], 0, 255, 'float32', 4));
+    const big = tf.round(tf.randomUniform([1, 20, 24, 3], 0, 255, 'float32', 4)) as tf.Tensor4D;
     const plain = model.predictProbabilities(big);
     const atInput = tf.tensor4d(
       resizeImage(
