@@ -40,6 +40,7 @@ export interface TrainFlags {
   out?: string;
   keepBest?: boolean | string;
   keepCheckpoints?: string;
+  calibrate?: boolean;
   overwrite?: boolean;
   extractionWorkers?: string;
   trainingWorkers?: string;
@@ -126,6 +127,11 @@ export function addTrainingFlags(command: Command): Command {
       '--keep-checkpoints <k>',
       'checkpoints kept in <out>/checkpoints, newest first (default 2)',
     )
+    .option(
+      '--calibrate',
+      'fit a temperature on the validation split after training and save it in the model (default on when there is one)',
+    )
+    .option('--no-calibrate', 'save the model without temperature scaling')
     .option('--out <dir>', 'run directory (default runs/<data>-<backbone>)')
     .option(
       '--overwrite',
@@ -178,6 +184,7 @@ export async function trainConfigFrom(
       // `--keep-best <k>`: the best epoch is restored, and its k best checkpoints kept.
       keepBestCheckpoints: typeof flags.keepBest === 'string' ? flags.keepBest : undefined,
       keepCheckpoints: flags.keepCheckpoints,
+      calibrate: flags.calibrate,
     },
     defaults: {
       backbone: defaultBackboneName,

@@ -92,6 +92,8 @@ export interface TrainConfig {
   keepCheckpoints: number;
   /** The best checkpoints (by val_loss) kept in `checkpoints/` besides the newest. Default 0. */
   keepBestCheckpoints: number;
+  /** Temperature scaling on the validation split after training (when there is one). */
+  calibrate: boolean;
 }
 
 /** Defaults of optional fields. `backbone` and `out` are filled in by the command. */
@@ -108,6 +110,7 @@ export const trainDefaults = {
   keepBest: true,
   keepCheckpoints: 2,
   keepBestCheckpoints: 0,
+  calibrate: true,
   freezeEpochs: 0,
   headLearningRate: 0.003,
   frozenPrefixCache: 'auto',
@@ -144,6 +147,7 @@ const flagOf: Record<string, string> = {
   keepBest: '--keep-best',
   keepCheckpoints: '--keep-checkpoints',
   keepBestCheckpoints: '--keep-best <k>',
+  calibrate: '--calibrate',
 };
 
 /** Names accepted in a config file (camelCase; kebab-case works too). */
@@ -360,6 +364,10 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
       pick('keepBestCheckpoints') === undefined
         ? trainDefaults.keepBestCheckpoints
         : parseInteger(flag('keepBestCheckpoints'), pick('keepBestCheckpoints'), { minimum: 0 }),
+    calibrate:
+      pick('calibrate') === undefined
+        ? trainDefaults.calibrate
+        : parseBoolean(flag('calibrate'), pick('calibrate')),
   };
 }
 
