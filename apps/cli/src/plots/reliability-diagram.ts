@@ -53,13 +53,19 @@ export function reliabilityDiagramSpec(
       },
       {
         data: { values },
-        mark: { type: 'line', point: { filled: true } },
         encoding: {
           x: { field: 'confidence', ...axis },
           y: { field: 'accuracy', ...axis },
-          color: { field: 'curve', type: 'nominal', title: null },
-          size: { field: 'images', type: 'quantitative', title: 'images' },
+          color: { field: 'curve', type: 'nominal', title: null, legend: { labelLimit: 400 } },
         },
+        // The line alone (a size encoding would split it into one path per bin).
+        layer: [
+          { mark: { type: 'line' } },
+          {
+            mark: { type: 'point', filled: true },
+            encoding: { size: { field: 'images', type: 'quantitative', title: 'images' } },
+          },
+        ],
       },
     ],
   };
