@@ -1,4 +1,9 @@
-import { type Classifier, type ClassifierMetadata, loadClassifier } from '@graft/trainer';
+import {
+  type Classifier,
+  type ClassifierMetadata,
+  calibrationTemperature,
+  loadClassifier,
+} from '@graft/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import { apiUrl, getJson, type RunSummary } from './api.js';
 import { ensureBackend } from './backend.js';
@@ -94,7 +99,11 @@ export function mountPlayground(root: HTMLElement): void {
     current?.dispose();
     current = classifier;
     const preprocessing = classifier.metadata.graft.preprocessing;
-    modelStatus.textContent = `Loaded ${where}: ${classifier.labels.length} classes (${classifier.labels.join(', ')}), input ${preprocessing.inputSize.join('×')}, range [${preprocessing.inputRange.join(', ')}].`;
+    // The saved weights already apply the temperature; shown so users know the scores are calibrated.
+    const temperature = calibrationTemperature(classifier.metadata);
+    const calibrated =
+      temperature === 1 ? '' : ` Calibrated (temperature ${temperature.toFixed(3)}).`;
+    modelStatus.textContent = `Loaded ${where}: ${classifier.labels.length} classes (${classifier.labels.join(', ')}), input ${preprocessing.inputSize.join('×')}, range [${preprocessing.inputRange.join(', ')}].${calibrated}`;
   };
 
   loadRunButton.addEventListener('click', async () => {
