@@ -1,23 +1,27 @@
-// Temperature scaling measured on images it was not fitted on: a run saved WITHOUT calibration
-// (`graft train ... --no-calibrate`) classifies a labelled split once; then, for `repeats` seeded
+// Temperature scaling measured on images it was not fitted on: a run's model classifies a
+// labelled split once (a calibrated run's temperature is undone first: log p × T are its
+// logits up to a per-row shift); then, for `repeats` seeded
 // random halvings of that split, T is fitted on one half and the 15-bin ECE / NLL measured on
 // the other (both ways). Prints JSON. Usage:
 //   node tooling/bench/calibration/held-out-calibration.mjs <run> <split-folder> [repeats]
+
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { SeededRandom } from '@graft/core';
 import { FileImageDataset } from '@graft/datasets/node';
 import { initBackend } from '@graft/runtime';
 import {
+  calibrationTemperature,
   expectedCalibrationError,
   fitTemperature,
   meanNegativeLogLikelihood,
   softmaxWithTemperature,
 } from '@graft/trainer';
 import { loadClassifier } from '@graft/trainer/node';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 
 const [run, folder, repeatsText] = process.argv.slice(2);
-if (!run || !folder) throw new Error('usage: held-out-calibration.mjs <run> <split-folder> [repeats]');
+if (!run || !folder)
+  throw new Error('usage: held-out-calibration.mjs <run> <split-folder> [repeats]');
 const repeats = Number(repeatsText ?? 20);
 await initBackend({ prefer: 'wasm' });
 const classifier = await loadClassifier(join(run, 'model'));
@@ -45,13 +49,19 @@ for await (const batch of data.batches({ batchSize: 16 })) {
   batch.images.dispose();
   batch.labels.dispose();
 }
+const savedTemperature = calibrationTemperature(classifier.metadata);
 classifier.dispose();
 const classes = classNames.length;
 // Log-probabilities are logits up to a per-row shift, which softmax ignores.
-const logits = Float32Array.from(parts, (value) => Math.log(Math.max(value, 1e-38)));
+const logits = Float32Array.from(
+  parts,
+  (value) => Math.log(Math.max(value, 1e-38)) * savedTemperature,
+);
 const rows = labels.length;
 const pick = (indices) => ({
-  logits: Float32Array.from(indices.flatMap((row) => Array.from(logits.subarray(row * classes, (row + 1) * classes)))),
+  logits: Float32Array.from(
+    indices.flatMap((row) => Array.from(logits.subarray(row * classes, (row + 1) * classes))),
+  ),
   labels: indices.map((row) => labels[row]),
 });
 const measure = (subset, temperature) => ({
@@ -79,7 +89,10 @@ for (let repeat = 0; repeat < repeats; repeat++) {
     const fit = fitTemperature({ logits: fitting.logits, labels: fitting.labels, classes });
     const temperature = fit.atBound === 'lower' ? 1 : fit.temperature;
     heldOut.temperatures.push(temperature);
-    for (const [key, value] of [['before', measure(testing, 1)], ['after', measure(testing, temperature)]]) {
+    for (const [key, value] of [
+      ['before', measure(testing, 1)],
+      ['after', measure(testing, temperature)],
+    ]) {
       heldOut[key].ece += value.ece / (2 * repeats);
       heldOut[key].nll += value.nll / (2 * repeats);
     }
@@ -90,6 +103,7 @@ console.log(
   JSON.stringify(
     {
       images: rows,
+      savedTemperature,
       inSample: {
         temperature: inSample.temperature,
         before: measure(all, 1),
