@@ -22,7 +22,11 @@ describe('renderReliabilityDiagram', () => {
           ]),
           expectedCalibrationError: 0.1234,
         },
-        { label: 'after (T = 1.50)', bins: bins([[0.8, 0.79, 24]]), expectedCalibrationError: 0.01 },
+        {
+          label: 'after (T = 1.50)',
+          bins: bins([[0.8, 0.79, 24]]),
+          expectedCalibrationError: 0.01,
+        },
       ],
       'reliability',
     );
