@@ -1,4 +1,9 @@
-import { type Classifier, type ClassifierMetadata, loadClassifier } from '@graft/trainer';
+import {
+  type Classifier,
+  type ClassifierMetadata,
+  calibrationTemperature,
+  loadClassifier,
+} from '@graft/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import { apiUrl, getJson, type RunSummary } from './api.js';
 import { ensureBackend } from './backend.js';
@@ -95,12 +100,16 @@ export function mountPlayground(root: HTMLElement): void {
     current?.dispose();
     current = classifier;
     const preprocessing = classifier.metadata.graft.preprocessing;
+    // The saved weights already apply the temperature; shown so users know the scores are calibrated.
+    const temperature = calibrationTemperature(classifier.metadata);
+    const calibrated =
+      temperature === 1 ? '' : ` Calibrated (temperature ${temperature.toFixed(3)}).`;
     const graft = classifier.metadata.graft;
     const kind =
       graft.activation === 'sigmoid'
         ? ` Multi-label: every label with probability ≥ ${graft.threshold ?? 0.5} applies (✓).`
         : '';
-    modelStatus.textContent = `Loaded ${where}: ${classifier.labels.length} classes (${classifier.labels.join(', ')}), input ${preprocessing.inputSize.join('×')}, range [${preprocessing.inputRange.join(', ')}].${kind}`;
+    modelStatus.textContent = `Loaded ${where}: ${classifier.labels.length} classes (${classifier.labels.join(', ')}), input ${preprocessing.inputSize.join('×')}, range [${preprocessing.inputRange.join(', ')}].${kind}${calibrated}`;
   };
 
   loadRunButton.addEventListener('click', async () => {

@@ -2,7 +2,15 @@ import { createBackbone } from '@graft/backbones';
 import type { Backbone, Head, ImageDataset } from '@graft/core';
 import { imageFileEntry, openImageFiles, stratifiedSplit } from '@graft/datasets';
 import { createHead } from '@graft/heads';
-import { adam, Classifier, type EvaluationReport, exportClassifier, train } from '@graft/trainer';
+import {
+  adam,
+  type CalibrationMetadata,
+  Classifier,
+  calibrateHead,
+  type EvaluationReport,
+  exportClassifier,
+  train,
+} from '@graft/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EpochRecord } from './api.js';
 import { ensureBackend } from './backend.js';
@@ -149,11 +157,23 @@ export function mountTrainView(root: HTMLElement): void {
           },
         ],
       });
+      // Temperature scaling on the validation split, as `graft train` does by default.
+      const calibration = validation
+        ? await calibrateHead({ backbone, head, data: validation, signal: controller.signal })
+        : undefined;
       const seconds = (performance.now() - started) / 1000;
       const validationReport: EvaluationReport | undefined = result.validation;
-      progress.textContent = `Done in ${seconds.toFixed(1)} s on ${backend.chosen}: ${result.history.length} epochs, train accuracy ${percent(result.history.at(-1)?.accuracy)}${validationReport ? `, validation accuracy ${percent(validationReport.accuracy)}` : ''}.`;
+      const calibrated = calibration?.metadata
+        ? ` Calibrated: temperature ${calibration.metadata.temperature.toFixed(3)}, ECE ${calibration.metadata.expectedCalibrationError.before.toFixed(3)} → ${calibration.metadata.expectedCalibrationError.after.toFixed(3)}.`
+        : '';
+      progress.textContent = `Done in ${seconds.toFixed(1)} s on ${backend.chosen}: ${result.history.length} epochs, train accuracy ${percent(result.history.at(-1)?.accuracy)}${validationReport ? `, validation accuracy ${percent(validationReport.accuracy)}` : ''}.${calibrated}`;
       progress.dataset.done = 'true';
-      const trained = { backbone, head, classNames };
+      const trained = {
+        backbone,
+        head,
+        classNames,
+        ...(calibration?.metadata ? { calibration: calibration.metadata } : {}),
+      };
       backbone = undefined;
       head = undefined;
       showResult(resultBox, trained);
@@ -203,7 +223,12 @@ function openSplits(
 
 function showResult(
   container: HTMLElement,
-  trained: { backbone: Backbone; head: Head; classNames: readonly string[] },
+  trained: {
+    backbone: Backbone;
+    head: Head;
+    classNames: readonly string[];
+    calibration?: CalibrationMetadata;
+  },
 ): void {
   const { model, metadata } = exportClassifier({
     ...trained,

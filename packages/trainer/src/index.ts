@@ -21,6 +21,29 @@ export {
 } from './adaptation/adapt-classifier.js';
 export { type BatchNormLayer, findBatchNormLayers } from './adaptation/batch-norm-layers.js';
 export {
+  type CalibrationBin,
+  type CalibrationError,
+  type ExpectedCalibrationErrorOptions,
+  expectedCalibrationError,
+} from './calibration/expected-calibration-error.js';
+export {
+  type FitTemperatureOptions,
+  fitTemperature,
+  meanNegativeLogLikelihood,
+  softmaxWithTemperature,
+  type TemperatureFit,
+} from './calibration/fit-temperature.js';
+export {
+  applyTemperature,
+  type CalibrateHeadOptions,
+  type CalibrationMetadata,
+  type CalibrationResult,
+  calibrateHead,
+  calibrationTemperature,
+  headLogits,
+  softmaxOutputLayer,
+} from './calibration/temperature-scaling.js';
+export {
   type EarlyStopping,
   type EarlyStoppingOptions,
   earlyStopping,
@@ -71,6 +94,14 @@ export {
   type TeachableMachineMetadata,
   teachableMachinePackageName,
 } from './classifier/teachable-machine-metadata.js';
+export {
+  predictWithTestTimeAugmentation,
+  type TestTimeAugmentation,
+  type TestTimeAugmentationOptions,
+  testTimeAugmentations,
+  testTimeAugmentationViews,
+  viewWeights,
+} from './classifier/test-time-augmentation.js';
 export { type EvaluateOptions, evaluate, evaluateFeatures } from './evaluation/evaluate.js';
 export {
   type ClassMetrics,

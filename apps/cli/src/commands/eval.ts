@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError } from '@graft/core';
 import { writeFileAtomic } from '@graft/core/node';
 import { type FileImageDataset, openImageFolder, type SplitName } from '@graft/datasets/node';
-import { computeMetrics } from '@graft/trainer';
+import { computeMetrics, testTimeAugmentations } from '@graft/trainer';
 import type { Command } from 'commander';
 import { parseChoice, parseInteger } from '../config/parse-values.js';
 import { predictedClassOverlay } from '../explain/predicted-class-overlay.js';
@@ -14,6 +14,7 @@ import { renderTopLosses } from '../plots/top-losses.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
 import { writeJson } from '../run/run-directory.js';
 import { toStorageError } from '../run/storage-errors.js';
+import { formatTtaComparison, summarizeEvaluation } from './eval-comparison.js';
 import {
   evaluateMultiLabel,
   isMultiLabelEval,
@@ -27,6 +28,7 @@ interface EvalFlags extends MultiLabelEvalFlags {
   save?: string;
   topLosses?: string;
   topLossesFile?: string;
+  tta?: string;
 }
 
 /** `graft eval <run> <data>`: accuracy, loss, per-class metrics and confusion matrix. */
@@ -63,6 +65,10 @@ export function registerEvalCommand(program: Command, output: CommandOutput): vo
       '--threshold <p>',
       "multi-label model: a label is predicted when its probability is >= p (default: the model's)",
     )
+    .option(
+      '--tta <views>',
+      `also evaluate with test-time augmentation (${testTimeAugmentations.join(', ')}) and show both`,
+    )
     .action(async (runPath: string, dataPath: string, options: EvalFlags) => {
       const split =
         options.split === undefined ? undefined : parseChoice('--split', options.split, splits);
@@ -70,6 +76,10 @@ export function registerEvalCommand(program: Command, output: CommandOutput): vo
         options.topLosses === undefined
           ? undefined
           : parseInteger('--top-losses', options.topLosses, { minimum: 1 });
+      const views =
+        options.tta === undefined
+          ? undefined
+          : parseChoice('--tta', options.tta, testTimeAugmentations);
       const classifier = await loadRunClassifier(await openClassifierSource(runPath));
       const preprocessing = classifier.metadata.graft.preprocessing;
       try {
@@ -112,7 +122,11 @@ export function registerEvalCommand(program: Command, output: CommandOutput): vo
             expected: `must hold the classes the model was trained on (${trained.join(', ')}); found ${data.classNames.join(', ')}`,
           });
         }
-        const { probabilities, targets, sources } = await classifyDataset(classifier, data);
+        const { probabilities, ttaProbabilities, targets, sources } = await classifyDataset(
+          classifier,
+          data,
+          views ? { tta: { views } } : {},
+        );
         const oneHot = new Float32Array(targets.length * trained.length);
         targets.forEach((label, row) => {
           oneHot[row * trained.length + label] = 1;
@@ -124,7 +138,28 @@ export function registerEvalCommand(program: Command, output: CommandOutput): vo
           activation: classifier.metadata.graft.activation,
           sources,
         });
-        if (options.save) await writeJson(options.save, report);
+        const plain = summarizeEvaluation(report, probabilities, targets);
+        // With --tta: the same metrics on the averaged views, beside the plain ones.
+        const augmented =
+          views && ttaProbabilities
+            ? summarizeEvaluation(
+                computeMetrics({
+                  probabilities: ttaProbabilities,
+                  targets: oneHot,
+                  classNames: trained,
+                  activation: classifier.metadata.graft.activation,
+                  sources,
+                }),
+                ttaProbabilities,
+                targets,
+              )
+            : undefined;
+        const fullReport = {
+          ...report,
+          expectedCalibrationError: plain.expectedCalibrationError,
+          ...(augmented && views ? { testTimeAugmentation: { views, ...augmented } } : {}),
+        };
+        if (options.save) await writeJson(options.save, fullReport);
         if (topLosses !== undefined) {
           const file = resolve(options.topLossesFile ?? 'top-losses.svg');
           const svg = await renderTopLosses({
@@ -141,13 +176,14 @@ export function registerEvalCommand(program: Command, output: CommandOutput): vo
           );
         }
         if (output.json) {
-          output.result(JSON.stringify(report, null, 2));
+          output.result(JSON.stringify(fullReport, null, 2));
           return;
         }
         output.result(
           [
-            `${report.count} images: accuracy ${(report.accuracy * 100).toFixed(1)}%, balanced accuracy ${(report.balancedAccuracy * 100).toFixed(1)}%, macro F1 ${report.macroF1.toFixed(3)}, loss ${report.loss.toFixed(4)}`,
+            `${report.count} images: accuracy ${(report.accuracy * 100).toFixed(1)}%, balanced accuracy ${(report.balancedAccuracy * 100).toFixed(1)}%, macro F1 ${report.macroF1.toFixed(3)}, loss ${report.loss.toFixed(4)}, ECE ${plain.expectedCalibrationError.toFixed(4)}`,
             '',
+            ...(augmented && views ? [formatTtaComparison(plain, augmented, views), ''] : []),
             formatTable(
               ['class', 'precision', 'recall', 'f1', 'support'],
               report.perClass.map((metrics) => [

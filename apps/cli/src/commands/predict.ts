@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { FileImageDataset, type SkippedFile } from '@graft/datasets/node';
+import { testTimeAugmentations } from '@graft/trainer';
 import type { Command } from 'commander';
-import { parseInteger } from '../config/parse-values.js';
+import { parseChoice, parseInteger } from '../config/parse-values.js';
 import { exitCodes } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
 import type { CommandOutput } from '../output.js';
@@ -14,6 +15,7 @@ import { openClassifierSource } from '../run/open-classifier-source.js';
 interface PredictFlags {
   top: string;
   threshold?: string;
+  tta?: string;
 }
 
 /** One image's prediction, or why it has none (multi-label: `top` = every label over the threshold). */
@@ -43,8 +45,16 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
       '--threshold <p>',
       "multi-label model: show every label whose probability is >= p, however many (default: the model's, 0.5)",
     )
+    .option(
+      '--tta <views>',
+      `test-time augmentation, probabilities averaged over the views: ${testTimeAugmentations.join(', ')}`,
+    )
     .action(async (runPath: string, images: string[], options: PredictFlags) => {
       const top = parseInteger('--top', options.top, { minimum: 1 });
+      const views =
+        options.tta === undefined
+          ? undefined
+          : parseChoice('--tta', options.tta, testTimeAugmentations);
       // Checked before the model loads: cheap, and the answer does not depend on the model.
       const problems = await Promise.all(images.map((image) => checkImageFile(resolve(image))));
       const classifier = await loadRunClassifier(await openClassifierSource(runPath));
@@ -67,10 +77,12 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
           onBadImage: 'skip',
           badFiles,
         });
-        const { probabilities, sources } =
+        const classified =
           readable.length > 0
-            ? await classifyDataset(classifier, dataset)
-            : { probabilities: new Float32Array(0), sources: [] };
+            ? await classifyDataset(classifier, dataset, views ? { tta: { views } } : {})
+            : { probabilities: new Float32Array(0), ttaProbabilities: undefined, sources: [] };
+        const { sources } = classified;
+        const probabilities = classified.ttaProbabilities ?? classified.probabilities;
         const classes = classifier.labels.length;
         // Batches keep dataset order minus skipped files: walk both lists together.
         const rows = new Map<number, number>();

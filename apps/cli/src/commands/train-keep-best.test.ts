@@ -44,6 +44,7 @@ describe('graft train --keep-best <k>', () => {
       'confusion-matrix.svg',
       'learning-rate.svg',
       'loss.svg',
+      'reliability.svg',
     ]);
   });
 });

@@ -52,6 +52,7 @@ export interface TrainFlags {
   classWeight?: string;
   labelSmoothing?: string;
   monitor?: string;
+  calibrate?: boolean;
   overwrite?: boolean;
   extractionWorkers?: string;
   trainingWorkers?: string;
@@ -170,6 +171,11 @@ export function addTrainingFlags(command: Command): Command {
       '--monitor <metric>',
       'what --early-stop and --keep-best watch: val_loss (default), val_accuracy, val_balanced_accuracy, val_macro_f1',
     )
+    .option(
+      '--calibrate',
+      'fit a temperature on the validation split after training and save it in the model (default on when there is one)',
+    )
+    .option('--no-calibrate', 'save the model without temperature scaling')
     .option('--out <dir>', 'run directory (default runs/<data>-<backbone>)')
     .option(
       '--overwrite',
@@ -234,6 +240,7 @@ export async function trainConfigFrom(
       classWeight: flags.classWeight,
       labelSmoothing: flags.labelSmoothing,
       monitor: flags.monitor,
+      calibrate: flags.calibrate,
     },
     defaults: {
       backbone: defaultBackboneName,

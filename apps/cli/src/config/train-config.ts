@@ -127,6 +127,8 @@ export interface TrainConfig extends MultiLabelOptions {
   labelSmoothing: number;
   /** What early stopping and `--keep-best` watch: val_loss, val_accuracy, val_balanced_accuracy, val_macro_f1. */
   monitor: (typeof monitorChoices)[number];
+  /** Temperature scaling on the validation split after training (when there is one). */
+  calibrate: boolean;
 }
 
 /** Defaults of optional fields. `backbone` and `out` are filled in by the command. */
@@ -144,6 +146,7 @@ export const trainDefaults = {
   keepBest: true,
   keepCheckpoints: 2,
   keepBestCheckpoints: 0,
+  calibrate: true,
   freezeEpochs: 0,
   headLearningRate: 0.003,
   frozenPrefixCache: 'auto',
@@ -195,6 +198,7 @@ const flagOf: Record<string, string> = {
   classWeight: '--class-weight',
   labelSmoothing: '--label-smoothing',
   monitor: '--monitor',
+  calibrate: '--calibrate',
 };
 
 /** Names accepted in a config file (camelCase; kebab-case works too). */
@@ -469,6 +473,10 @@ export function resolveTrainConfig(options: ResolveTrainConfigOptions): TrainCon
       pick('monitor') === undefined
         ? trainDefaults.monitor
         : parseChoice(flag('monitor'), pick('monitor'), monitorChoices),
+    calibrate:
+      pick('calibrate') === undefined
+        ? trainDefaults.calibrate
+        : parseBoolean(flag('calibrate'), pick('calibrate')),
   };
 }
 

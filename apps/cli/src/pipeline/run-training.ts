@@ -48,6 +48,7 @@ import { checkFreeSpace, toStorageError } from '../run/storage-errors.js';
 import { version } from '../version.js';
 import { buildAugmentation } from './build-augmentation.js';
 import { buildSchedule, scheduleConfigFor } from './build-schedule.js';
+import { calibrateRun, calibrationReport, writeReliabilityDiagram } from './calibrate-run.js';
 import { checkOutputPath, checkTrainingInputs } from './check-training-inputs.js';
 import { lastCheckpointDirectory } from './checkpoints.js';
 import {
@@ -568,6 +569,18 @@ async function trainAndReport(options: {
   // them (on cached features in feature-extraction mode).
   const bestEpoch = config.keepBest ? best?.bestEpoch : undefined;
   const validation = result.validation;
+  // Temperature scaling, before the test evaluation and the save, which then use it.
+  const calibration = await calibrateRun({
+    enabled: config.calibrate,
+    backbone,
+    head,
+    validation: data.validation,
+    // Extraction workers hold the backbone as it was: only valid when it never trained.
+    ...(config.mode === 'feature-extraction' && options.featureComputer
+      ? { featureComputer: options.featureComputer }
+      : {}),
+    output,
+  });
   const test = data.test
     ? await evaluate({ backbone, head, data: data.test, threshold: config.threshold })
     : undefined;
@@ -596,6 +609,7 @@ async function trainAndReport(options: {
       ...(validation
         ? { metrics: { validationAccuracy: validation.accuracy, validationLoss: validation.loss } }
         : {}),
+      ...(calibration?.metadata ? { calibration: calibration.metadata } : {}),
     });
   // By the run's mode, not by whether this process extracted: a resume that only finishes the
   // final save must write the same report as the run it finishes.
@@ -621,6 +635,9 @@ async function trainAndReport(options: {
       bestEpoch: bestEpoch === undefined ? undefined : bestEpoch + 1,
       history: result.history,
       stopReason: result.stopReason,
+      ...(calibration
+        ? { calibration: calibrationReport(calibration, data.validation?.size ?? 0) }
+        : {}),
       // Which engine computed frozen features (features differ by ~1e-5 between engines).
       ...(featureEngine === undefined ? {} : { featureEngine }),
       // How many frozen features came from the disk cache (--no-cache: enabled false).
@@ -643,6 +660,13 @@ async function trainAndReport(options: {
       (files) => output.verbose(`plots: ${files.map((file) => basename(file)).join(', ')}`),
       (error: unknown) => output.info(`graft: plots not written (${(error as Error).message})`),
     );
+  if (calibration) {
+    await writeReliabilityDiagram(plots, calibration).then(
+      (file) => output.verbose(`plots: ${basename(file)}`),
+      (error: unknown) =>
+        output.info(`graft: reliability diagram not written (${(error as Error).message})`),
+    );
+  }
 
   const pick = (report: EvaluationReport | undefined) =>
     report

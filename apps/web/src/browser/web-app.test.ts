@@ -190,6 +190,11 @@ describe.runIf(browserTestsEnabled)('web app in Debian Chromium', () => {
     await expect
       .poll(() => page.locator('#playground-model-status').textContent())
       .toMatch(/^Loaded tiny-a: 3 classes/);
+    // The run is calibrated (as graft train's are by default); the status says so.
+    expect(fixture.temperature).not.toBe(1);
+    expect(await page.locator('#playground-model-status').textContent()).toContain(
+      `Calibrated (temperature ${fixture.temperature.toFixed(3)})`,
+    );
     await page.setInputFiles('#playground-images', fixture.validationFiles[0] as string);
     const firstRow = page.locator('#playground-results > li .topk > li').first();
     await firstRow.waitFor();

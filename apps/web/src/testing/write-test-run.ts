@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type BatchOptions, type ImageBatch, type ImageDataset, SeededRandom } from '@graft/core';
 import { tinyBackbone } from '@graft/core/testing';
 import { createHead } from '@graft/heads';
-import { adam, evaluate, train } from '@graft/trainer';
+import { adam, calibrateHead, evaluate, train } from '@graft/trainer';
 import { jsonLinesLogger, saveClassifier } from '@graft/trainer/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { encodeBmp } from './write-bmp.js';
@@ -116,6 +116,8 @@ export async function writeTestRun(options: WriteTestRunOptions): Promise<{
   validationPixels: Uint8Array[];
   side: number;
   classNames: string[];
+  /** The temperature the saved model applies (1: not calibrated). */
+  temperature: number;
 }> {
   const side = 32;
   const trainData = await writeDataset({
@@ -162,11 +164,14 @@ export async function writeTestRun(options: WriteTestRunOptions): Promise<{
       seed: options.seed,
     });
     const validation = await evaluate({ backbone, head, data: validationData });
+    // Calibrated on the validation split, as `graft train` does by default.
+    const calibration = await calibrateHead({ backbone, head, data: validationData });
     await saveClassifier({
       directory: join(options.runDir, 'model'),
       backbone,
       head,
       classNames: validationData.classNames,
+      ...(calibration.metadata ? { calibration: calibration.metadata } : {}),
     });
     await writeFile(
       join(options.runDir, 'report.json'),
@@ -181,6 +186,7 @@ export async function writeTestRun(options: WriteTestRunOptions): Promise<{
       validationPixels: validationData.pixels,
       side,
       classNames: [...validationData.classNames],
+      temperature: calibration.metadata?.temperature ?? 1,
     };
   } finally {
     head.dispose();

@@ -69,6 +69,11 @@ export interface ClassifierMetadata extends JsonObject {
     training?: JsonObject;
     /** Final metrics (e.g. an evaluation report, or the last epoch's logs). */
     metrics?: JsonObject;
+    /**
+     * Temperature scaling fitted after training (`CalibrationMetadata`: `temperature`, ECE
+     * before/after …), already applied to the saved weights. Absent: not calibrated (T = 1).
+     */
+    calibration?: JsonObject;
     /** Versions of the packages involved. */
     versions: Record<string, string>;
   };

@@ -34,6 +34,8 @@ export interface ExportClassifierOptions {
   training?: JsonObject;
   /** Metrics to record (e.g. an evaluation report). */
   metrics?: JsonObject;
+  /** Temperature scaling already applied to the head (`calibrateHead(...).metadata`). */
+  calibration?: JsonObject;
   /** Free-form metadata (TM's `userMetadata`). */
   userMetadata?: JsonObject;
   /** Sigmoid (multi-label) heads: the decision threshold recorded. Default 0.5. */
@@ -80,6 +82,7 @@ export function exportClassifier(options: ExportClassifierOptions): {
       ...(options.optimizer ? { optimizer: options.optimizer.getConfig() } : {}),
       ...(options.training ? { training: options.training } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.calibration ? { calibration: options.calibration } : {}),
       versions: {
         [packageJson.name]: packageJson.version,
         '@tensorflow/tfjs-core': tf.version_core,
