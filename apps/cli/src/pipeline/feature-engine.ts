@@ -66,6 +66,8 @@ export async function startFeatureEngine(options: {
       const computer = await createOnnxFeatureComputer({
         backbone,
         cacheIdentity: await backboneCacheIdentity(backbone),
+        // The next batches decode on the same cores while a batch runs.
+        allowSpinning: false,
       });
       say.call(
         output,

@@ -173,30 +173,7 @@ export function resizeImage(image: RgbPixels, options: ResizeImageOptions): Uint
   const rowCount = lastRow - firstRow;
   let intermediate: Uint8Array;
   if (columns) {
-    intermediate = new Uint8Array(rowCount * targetWidth * 3);
-    const { first, count, taps, weights } = columns;
-    for (let row = 0; row < rowCount; row++) {
-      const sourceRow = (firstRow + row) * width * 3;
-      let output = row * targetWidth * 3;
-      for (let column = 0; column < targetWidth; column++) {
-        let offset = sourceRow + (first[column] as number) * 3;
-        const end = column * taps + (count[column] as number);
-        let red = half;
-        let green = half;
-        let blue = half;
-        for (let tap = column * taps; tap < end; tap++) {
-          const weight = weights[tap] as number;
-          red += (data[offset] as number) * weight;
-          green += (data[offset + 1] as number) * weight;
-          blue += (data[offset + 2] as number) * weight;
-          offset += 3;
-        }
-        // Inline clip8: sums stay below 2^31 once the 255 case is taken, so >> is exact.
-        intermediate[output++] = red >= clipLimit ? 255 : red <= 0 ? 0 : red >> precisionBits;
-        intermediate[output++] = green >= clipLimit ? 255 : green <= 0 ? 0 : green >> precisionBits;
-        intermediate[output++] = blue >= clipLimit ? 255 : blue <= 0 ? 0 : blue >> precisionBits;
-      }
-    }
+    intermediate = horizontalPass(data, width, firstRow, rowCount, targetWidth, columns);
   } else {
     // No horizontal pass: the kept columns of the needed rows, as they are.
     intermediate = new Uint8Array(rowCount * targetWidth * 3);
@@ -207,30 +184,189 @@ export function resizeImage(image: RgbPixels, options: ResizeImageOptions): Uint
   }
   if (!rows) return intermediate;
 
-  // Vertical pass over the intermediate rows: tap by tap over whole rows (contiguous reads).
+  // Vertical pass: each output byte sums its taps in registers (unrolled for 2-4 taps).
   const output = new Uint8Array(targetHeight * targetWidth * 3);
   const { first, count, taps, weights } = rows;
   const stride = targetWidth * 3;
-  const sums = new Float64Array(stride);
   for (let row = 0; row < targetHeight; row++) {
     const start = ((first[row] as number) - firstRow) * stride;
     const span = count[row] as number;
-    sums.fill(half);
-    for (let tap = 0; tap < span; tap++) {
-      const weight = weights[row * taps + tap] as number;
-      const source = start + tap * stride;
-      for (let position = 0; position < stride; position++) {
-        sums[position] =
-          (sums[position] as number) + (intermediate[source + position] as number) * weight;
-      }
-    }
+    const base = row * taps;
     const outputRow = row * stride;
-    for (let position = 0; position < stride; position++) {
-      const sum = sums[position] as number;
-      output[outputRow + position] = sum >= clipLimit ? 255 : sum <= 0 ? 0 : sum >> precisionBits;
+    const w0 = weights[base] as number;
+    const w1 = span > 1 ? (weights[base + 1] as number) : 0;
+    const w2 = span > 2 ? (weights[base + 2] as number) : 0;
+    const w3 = span > 3 ? (weights[base + 3] as number) : 0;
+    const r1 = start + stride;
+    const r2 = r1 + stride;
+    const r3 = r2 + stride;
+    if (span === 2) {
+      for (let p = 0; p < stride; p++) {
+        const sum =
+          half + (intermediate[start + p] as number) * w0 + (intermediate[r1 + p] as number) * w1;
+        output[outputRow + p] = sum >= clipLimit ? 255 : sum <= 0 ? 0 : sum >> precisionBits;
+      }
+    } else if (span === 3) {
+      for (let p = 0; p < stride; p++) {
+        const sum =
+          half +
+          (intermediate[start + p] as number) * w0 +
+          (intermediate[r1 + p] as number) * w1 +
+          (intermediate[r2 + p] as number) * w2;
+        output[outputRow + p] = sum >= clipLimit ? 255 : sum <= 0 ? 0 : sum >> precisionBits;
+      }
+    } else if (span === 4) {
+      for (let p = 0; p < stride; p++) {
+        const sum =
+          half +
+          (intermediate[start + p] as number) * w0 +
+          (intermediate[r1 + p] as number) * w1 +
+          (intermediate[r2 + p] as number) * w2 +
+          (intermediate[r3 + p] as number) * w3;
+        output[outputRow + p] = sum >= clipLimit ? 255 : sum <= 0 ? 0 : sum >> precisionBits;
+      }
+    } else {
+      for (let p = 0; p < stride; p++) {
+        let sum = half;
+        let source = start + p;
+        for (let tap = 0; tap < span; tap++) {
+          sum += (intermediate[source] as number) * (weights[base + tap] as number);
+          source += stride;
+        }
+        output[outputRow + p] = sum >= clipLimit ? 255 : sum <= 0 ? 0 : sum >> precisionBits;
+      }
     }
   }
   return output;
+}
+
+/**
+ * Pillow's horizontal pass over `rowCount` source rows from `firstRow`. Every column gets the
+ * same number of taps (the widest column's; narrower ones padded with zero weights, their window
+ * moved inside the row), so the tap loop is unrolled for the usual 2-5 taps.
+ */
+function horizontalPass(
+  data: Uint8Array,
+  width: number,
+  firstRow: number,
+  rowCount: number,
+  targetWidth: number,
+  columns: Coefficients,
+): Uint8Array {
+  const { first, count, taps, weights } = columns;
+  let span = 0;
+  for (let column = 0; column < targetWidth; column++)
+    span = Math.max(span, count[column] as number);
+  // A row narrower than the widest window cannot hold the moved windows: no padding then.
+  if (span > width)
+    return horizontalPassUnpadded(data, width, firstRow, rowCount, targetWidth, columns);
+  const offsets = new Int32Array(targetWidth);
+  const padded = new Int32Array(targetWidth * span);
+  for (let column = 0; column < targetWidth; column++) {
+    const start = Math.min(first[column] as number, width - span);
+    const shift = (first[column] as number) - start;
+    offsets[column] = start * 3;
+    for (let tap = 0; tap < (count[column] as number); tap++) {
+      padded[column * span + shift + tap] = weights[column * taps + tap] as number;
+    }
+  }
+  const intermediate = new Uint8Array(rowCount * targetWidth * 3);
+  const rowBytes = width * 3;
+  let output = 0;
+  for (let row = 0; row < rowCount; row++) {
+    const sourceRow = (firstRow + row) * rowBytes;
+    for (let column = 0; column < targetWidth; column++) {
+      const a = sourceRow + (offsets[column] as number);
+      const w = column * span;
+      let red = half;
+      let green = half;
+      let blue = half;
+      if (span === 3) {
+        const w0 = padded[w] as number;
+        const w1 = padded[w + 1] as number;
+        const w2 = padded[w + 2] as number;
+        red +=
+          (data[a] as number) * w0 + (data[a + 3] as number) * w1 + (data[a + 6] as number) * w2;
+        green +=
+          (data[a + 1] as number) * w0 +
+          (data[a + 4] as number) * w1 +
+          (data[a + 7] as number) * w2;
+        blue +=
+          (data[a + 2] as number) * w0 +
+          (data[a + 5] as number) * w1 +
+          (data[a + 8] as number) * w2;
+      } else if (span === 4) {
+        const w0 = padded[w] as number;
+        const w1 = padded[w + 1] as number;
+        const w2 = padded[w + 2] as number;
+        const w3 = padded[w + 3] as number;
+        red +=
+          (data[a] as number) * w0 +
+          (data[a + 3] as number) * w1 +
+          (data[a + 6] as number) * w2 +
+          (data[a + 9] as number) * w3;
+        green +=
+          (data[a + 1] as number) * w0 +
+          (data[a + 4] as number) * w1 +
+          (data[a + 7] as number) * w2 +
+          (data[a + 10] as number) * w3;
+        blue +=
+          (data[a + 2] as number) * w0 +
+          (data[a + 5] as number) * w1 +
+          (data[a + 8] as number) * w2 +
+          (data[a + 11] as number) * w3;
+      } else {
+        let offset = a;
+        for (let tap = w; tap < w + span; tap++) {
+          const weight = padded[tap] as number;
+          red += (data[offset] as number) * weight;
+          green += (data[offset + 1] as number) * weight;
+          blue += (data[offset + 2] as number) * weight;
+          offset += 3;
+        }
+      }
+      intermediate[output++] = red >= clipLimit ? 255 : red <= 0 ? 0 : red >> precisionBits;
+      intermediate[output++] = green >= clipLimit ? 255 : green <= 0 ? 0 : green >> precisionBits;
+      intermediate[output++] = blue >= clipLimit ? 255 : blue <= 0 ? 0 : blue >> precisionBits;
+    }
+  }
+  return intermediate;
+}
+
+/** {@link horizontalPass} without padding: each column's own taps, for rows narrower than a window. */
+function horizontalPassUnpadded(
+  data: Uint8Array,
+  width: number,
+  firstRow: number,
+  rowCount: number,
+  targetWidth: number,
+  columns: Coefficients,
+): Uint8Array {
+  const intermediate = new Uint8Array(rowCount * targetWidth * 3);
+  const { first, count, taps, weights } = columns;
+  for (let row = 0; row < rowCount; row++) {
+    const sourceRow = (firstRow + row) * width * 3;
+    let output = row * targetWidth * 3;
+    for (let column = 0; column < targetWidth; column++) {
+      let offset = sourceRow + (first[column] as number) * 3;
+      const end = column * taps + (count[column] as number);
+      let red = half;
+      let green = half;
+      let blue = half;
+      for (let tap = column * taps; tap < end; tap++) {
+        const weight = weights[tap] as number;
+        red += (data[offset] as number) * weight;
+        green += (data[offset + 1] as number) * weight;
+        blue += (data[offset + 2] as number) * weight;
+        offset += 3;
+      }
+      // Inline clip8: sums stay below 2^31 once the 255 case is taken, so >> is exact.
+      intermediate[output++] = red >= clipLimit ? 255 : red <= 0 ? 0 : red >> precisionBits;
+      intermediate[output++] = green >= clipLimit ? 255 : green <= 0 ? 0 : green >> precisionBits;
+      intermediate[output++] = blue >= clipLimit ? 255 : blue <= 0 ? 0 : blue >> precisionBits;
+    }
+  }
+  return intermediate;
 }
 
 /** The window `[left, left + width) x [top, top + height)` of `image` (the image itself when whole). */

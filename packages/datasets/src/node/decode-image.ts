@@ -5,6 +5,7 @@ import { decodeNetpbm, isNetpbm } from '../decoders/decode-netpbm.js';
 import type { DecodedImage } from '../decoders/decoded-image.js';
 import { type DecodeLimits, maximumPixelsOf } from '../decoders/pixel-limit.js';
 import { sharpDecodeError } from './sharp-decode-error.js';
+import { sharpDecodeOptions } from './sharp-decode-options.js';
 
 /** Where decoded images go. */
 export interface ResizeTarget extends DecodeLimits {
@@ -46,7 +47,8 @@ export async function decodePixels(
   const limitInputPixels = maximumPixelsOf(limits);
   try {
     // PIL's convert('RGB') drops alpha without compositing; sharp's removeAlpha does the same.
-    const { data, info } = await sharp(bytes, { failOn: 'warning', limitInputPixels })
+    // Embedded ICC profiles are ignored, as PIL ignores them (sharp-decode-options.ts).
+    const { data, info } = await sharp(bytes, sharpDecodeOptions(limitInputPixels))
       .rotate()
       .removeAlpha()
       .toColourspace('srgb')

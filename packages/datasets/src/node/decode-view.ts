@@ -5,6 +5,7 @@ import { decodeNetpbm, isNetpbm } from '../decoders/decode-netpbm.js';
 import { maximumPixelsOf } from '../decoders/pixel-limit.js';
 import { cropResizeRgb } from '../pipeline/crop-resize-rgb.js';
 import { sharpDecodeError } from './sharp-decode-error.js';
+import { sharpDecodeOptions } from './sharp-decode-options.js';
 
 /** Where {@link decodeFrame} puts an image. */
 export interface FrameTarget {
@@ -51,7 +52,7 @@ export async function decodeFrame(
     ({ width, height } = decoded);
     input = sharp(decoded.data, { raw: { width, height, channels: 3 } });
   } else {
-    input = sharp(bytes, { failOn: 'warning', limitInputPixels }).rotate();
+    input = sharp(bytes, sharpDecodeOptions(limitInputPixels)).rotate();
   }
   try {
     let pipeline: Sharp;

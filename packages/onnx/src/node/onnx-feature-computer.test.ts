@@ -36,6 +36,30 @@ afterAll(async () => {
 });
 
 describe('createOnnxFeatureComputer', () => {
+  it('with allowSpinning false, says so and computes the same features', async () => {
+    const backbone = tinyBackbone({ seed: 4 });
+    const spinning = await createOnnxFeatureComputer({ backbone, cacheDirectory: directory });
+    const sleeping = await createOnnxFeatureComputer({
+      backbone,
+      cacheDirectory: directory,
+      allowSpinning: false,
+    });
+    try {
+      expect(sleeping.engine.detail).toMatch(/, no spinning$/);
+      expect(spinning.engine.detail).not.toMatch(/spinning/);
+      const pixels = new Float32Array(4 * 16 * 16 * 3).map((_, index) => Math.sin(index));
+      const batch = { pixels, shape: [4, 16, 16, 3] as [number, number, number, number] };
+      const [expected, actual] = await Promise.all([
+        spinning.computeFeatures({ ...batch, pixels: pixels.slice() }),
+        sleeping.computeFeatures({ ...batch, pixels: pixels.slice() }),
+      ]);
+      expect(Array.from(actual)).toEqual(Array.from(expected));
+    } finally {
+      await Promise.all([spinning.close(), sleeping.close()]);
+      backbone.dispose();
+    }
+  });
+
   it('computes the features tfjs computes, in batch order, leaving no tensors', async () => {
     const backbone = tinyBackbone({ seed: 3 });
     const computer = await createOnnxFeatureComputer({ backbone, cacheDirectory: directory });
