@@ -61,6 +61,19 @@ export function mountTrainView(root: HTMLElement): void {
     step: 0.0001,
     min: 0,
   });
+  // Imbalanced folders (issue 26): Keras' 'balanced' weights, and PyTorch-equivalent smoothing.
+  const classWeight = element('select', { id: 'train-class-weight' }, [
+    element('option', { value: 'none', text: 'none' }),
+    element('option', { value: 'balanced', text: 'balanced (n / (classes · count))' }),
+  ]);
+  const labelSmoothing = element('input', {
+    type: 'number',
+    id: 'train-label-smoothing',
+    value: 0,
+    step: 0.05,
+    min: 0,
+    max: 0.99,
+  });
   const startButton = element('button', { type: 'button', id: 'train-start', text: 'Train' });
   const cancelButton = element('button', { type: 'button', text: 'Cancel', disabled: true });
   const progress = element('p', { id: 'train-status', 'aria-live': 'polite', class: 'muted' });
@@ -78,6 +91,10 @@ export function mountTrainView(root: HTMLElement): void {
       element('div', { class: 'row' }, [
         field('train-epochs', 'Epochs', epochs),
         field('train-lr', 'Learning rate', learningRate),
+      ]),
+      element('div', { class: 'row' }, [
+        field('train-class-weight', 'Class weights', classWeight),
+        field('train-label-smoothing', 'Label smoothing', labelSmoothing),
       ]),
       element('div', { class: 'row' }, [startButton, cancelButton]),
       progress,
@@ -144,6 +161,10 @@ export function mountTrainView(root: HTMLElement): void {
         epochs: totalEpochs,
         batchSize: 16,
         optimizer: adam({ learningRate: Number(learningRate.value) }),
+        ...(classWeight.value === 'balanced' ? { classWeight: 'balanced' as const } : {}),
+        ...(Number(labelSmoothing.value) > 0
+          ? { labelSmoothing: Number(labelSmoothing.value) }
+          : {}),
         seed: 0,
         signal: controller.signal,
         callbacks: [
@@ -166,7 +187,7 @@ export function mountTrainView(root: HTMLElement): void {
       const calibrated = calibration?.metadata
         ? ` Calibrated: temperature ${calibration.metadata.temperature.toFixed(3)}, ECE ${calibration.metadata.expectedCalibrationError.before.toFixed(3)} → ${calibration.metadata.expectedCalibrationError.after.toFixed(3)}.`
         : '';
-      progress.textContent = `Done in ${seconds.toFixed(1)} s on ${backend.chosen}: ${result.history.length} epochs, train accuracy ${percent(result.history.at(-1)?.accuracy)}${validationReport ? `, validation accuracy ${percent(validationReport.accuracy)}` : ''}.${calibrated}`;
+      progress.textContent = `Done in ${seconds.toFixed(1)} s on ${backend.chosen}: ${result.history.length} epochs, train accuracy ${percent(result.history.at(-1)?.accuracy)}${validationReport ? `, validation accuracy ${percent(validationReport.accuracy)}, balanced accuracy ${percent(validationReport.balancedAccuracy)}, macro-F1 ${percent(validationReport.macroF1)}` : ''}.${calibrated}`;
       progress.dataset.done = 'true';
       const trained = {
         backbone,

@@ -347,6 +347,8 @@ describe.runIf(browserTestsEnabled)('web app in Debian Chromium', () => {
       .toMatch(/70 files · 2 classes \(ants, bees\) · layout splits/);
     await page.fill('#train-epochs', '6');
     await page.fill('#train-lr', '0.003');
+    await page.selectOption('#train-class-weight', 'balanced');
+    await page.fill('#train-label-smoothing', '0.1');
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     // Done, or an error shown in the status: either ends the wait.
     await page
@@ -355,7 +357,7 @@ describe.runIf(browserTestsEnabled)('web app in Debian Chromium', () => {
     const status = (await page.locator('#train-status').textContent()) ?? '';
     console.log(`browser training: ${status}`);
     expect(status).toMatch(
-      /^Done in [\d.]+ s on \w+: 6 epochs, train accuracy [\d.]+%, validation accuracy [\d.]+%/,
+      /^Done in [\d.]+ s on \w+: 6 epochs, train accuracy [\d.]+%, validation accuracy [\d.]+%, balanced accuracy [\d.]+%, macro-F1 [\d.]+%/,
     );
     // Chance is 50%; the shared assets' reference linear probe of MobileNetV2-0.35 is 90.2%.
     const validationAccuracy = Number(/validation accuracy ([\d.]+)%/.exec(status)?.[1]);
