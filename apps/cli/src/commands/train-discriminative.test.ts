@@ -5,23 +5,14 @@ import { runInProcess as run } from '../testing/run-in-process.js';
 import { maxDifference, savedWeight } from '../testing/saved-weight.js';
 import { testBackboneName } from '../testing/test-backbone.js';
 import { useTinyProject } from '../testing/tiny-project.js';
+import { trainTinyRun } from '../testing/train-tiny-run.js';
 
 const project = useTinyProject({ name: 'discriminative', images: { train: 8, val: 4 } });
 
 describe('graft train --backbone-lr-factor / --layer-decay', () => {
   it('scale the backbone learning rate, and only apply to fine-tuning', async () => {
-    const train = async (name: string, ...extra: string[]) => {
-      const out = join(project(), name);
-      const result = await run(
-        'train',
-        join(project(), 'data'),
-        ...['--backbone', testBackboneName, '--weights', 'none', '--epochs', '2'],
-        ...['--batch-size', '4', '--lr', '0.05', '--extraction-workers', '1'],
-        ...['--out', out, ...extra],
-      );
-      expect(result.code, result.stderr).toBe(exitCodes.success);
-      return savedWeight(out, 'stage1_conv/kernel');
-    };
+    const train = async (name: string, ...extra: string[]) =>
+      savedWeight((await trainTinyRun(project(), name, ...extra)).out, 'stage1_conv/kernel');
     // Feature extraction leaves the (seeded, random) backbone as it was initialised.
     const initial = await train('frozen');
     const full = await train('full', '--mode', 'fine-tune');

@@ -5,6 +5,7 @@ import { exitCodes } from '../exit-codes.js';
 import { runInProcess as run } from '../testing/run-in-process.js';
 import { testBackboneName } from '../testing/test-backbone.js';
 import { useTinyProject } from '../testing/tiny-project.js';
+import { trainTinyRun } from '../testing/train-tiny-run.js';
 
 const project = useTinyProject({ name: 'optimizer', images: { train: 8, val: 4 } });
 
@@ -26,18 +27,8 @@ async function newestCheckpoint(runDirectory: string): Promise<{
 
 describe('graft train --optimizer', () => {
   it('trains with the named optimiser and options, and records them for resume', async () => {
-    const train = async (name: string, ...extra: string[]) => {
-      const out = join(project(), name);
-      const result = await run(
-        'train',
-        join(project(), 'data'),
-        ...['--backbone', testBackboneName, '--weights', 'none', '--epochs', '2'],
-        ...['--batch-size', '4', '--lr', '0.05', '--extraction-workers', '1'],
-        ...['--out', out, ...extra],
-      );
-      expect(result.code, result.stderr).toBe(exitCodes.success);
-      return out;
-    };
+    const train = async (name: string, ...extra: string[]) =>
+      (await trainTinyRun(project(), name, ...extra)).out;
     const adam = await train('adam');
     const sgd = await train('sgd', '--optimizer', 'sgd');
     const momentum = await train('momentum', '--optimizer', 'sgd:momentum=0.9,nesterov=true');

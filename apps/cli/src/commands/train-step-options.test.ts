@@ -1,25 +1,11 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exitCodes } from '../exit-codes.js';
-import { runInProcess as run } from '../testing/run-in-process.js';
 import { maxDifference, savedWeight } from '../testing/saved-weight.js';
-import { testBackboneName } from '../testing/test-backbone.js';
 import { useTinyProject } from '../testing/tiny-project.js';
+import { trainTinyRun } from '../testing/train-tiny-run.js';
 
 const project = useTinyProject({ name: 'step-options', images: { train: 8, val: 4 } });
 
-async function train(name: string, ...extra: string[]) {
-  const out = join(project(), name);
-  const result = await run(
-    'train',
-    join(project(), 'data'),
-    ...['--backbone', testBackboneName, '--weights', 'none', '--epochs', '2'],
-    ...['--batch-size', '4', '--lr', '0.05', '--extraction-workers', '1'],
-    ...['--out', out, ...extra],
-  );
-  expect(result.code, result.stderr).toBe(exitCodes.success);
-  return { out, output: `${result.stdout}\n${result.stderr}` };
-}
+const train = (name: string, ...extra: string[]) => trainTinyRun(project(), name, ...extra);
 
 describe('graft train --batch-norm / --clip-norm / --augmented-passes', () => {
   it('--batch-norm train trains BatchNorm parameters that the default keeps frozen', async () => {

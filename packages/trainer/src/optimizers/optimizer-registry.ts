@@ -22,6 +22,14 @@ export interface OptimizerDescriptor {
 /** Optimisers known to {@link createOptimizer}; register your own with `register`. */
 export const optimizerRegistry = new Registry<OptimizerDescriptor>({ kind: 'optimizer' });
 
+const adamOptionTypes = {
+  learningRate: 'number',
+  beta1: 'number',
+  beta2: 'number',
+  epsilon: 'number',
+  weightDecay: 'number',
+} as const;
+
 const builtIns: OptimizerDescriptor[] = [
   {
     name: 'sgd',
@@ -37,25 +45,13 @@ const builtIns: OptimizerDescriptor[] = [
   {
     name: 'adam',
     description: 'Adam with bias correction',
-    options: {
-      learningRate: 'number',
-      beta1: 'number',
-      beta2: 'number',
-      epsilon: 'number',
-      weightDecay: 'number',
-    },
+    options: adamOptionTypes,
     fromConfig: (config) => adam(withoutName(config) as AdamOptions),
   },
   {
     name: 'adamw',
     description: 'Adam with decoupled weight decay (AdamW)',
-    options: {
-      learningRate: 'number',
-      beta1: 'number',
-      beta2: 'number',
-      epsilon: 'number',
-      weightDecay: 'number',
-    },
+    options: adamOptionTypes,
     fromConfig: (config) => adamw(withoutName(config) as AdamOptions),
   },
 ];
