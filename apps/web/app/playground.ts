@@ -3,6 +3,10 @@ import {
   type ClassifierMetadata,
   calibrationTemperature,
   loadClassifier,
+  type Prediction,
+  predictWithTestTimeAugmentation,
+  type TestTimeAugmentation,
+  testTimeAugmentations,
 } from '@graft/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import { apiUrl, getJson, type RunSummary } from './api.js';
@@ -55,6 +59,13 @@ export function mountPlayground(root: HTMLElement): void {
   const dropZone = element('label', { class: 'drop-zone', for: 'playground-images' }, [
     'Drop images here, or press to pick files',
   ]);
+  // Test-time augmentation (fastai's tta): probabilities averaged over flipped/cropped views.
+  const tta = element('select', { id: 'playground-tta', 'aria-label': 'Test-time augmentation' }, [
+    element('option', { value: 'none', text: 'no test-time augmentation' }),
+    ...testTimeAugmentations.map((views) =>
+      element('option', { value: views, text: `test-time augmentation: ${views}` }),
+    ),
+  ]);
   const results = element('ul', {
     class: 'predictions',
     id: 'playground-results',
@@ -78,6 +89,7 @@ export function mountPlayground(root: HTMLElement): void {
       element('h3', { text: 'Images' }),
       dropZone,
       imageInput,
+      tta,
       results,
     ]),
   );
@@ -198,7 +210,12 @@ export function mountPlayground(root: HTMLElement): void {
       results.prepend(item);
       try {
         const pixels = await imageFileToTensor(file, classifier.metadata.graft.preprocessing);
-        const [predictions] = await classifier.predict(pixels, { topK });
+        const views = tta.value === 'none' ? undefined : (tta.value as TestTimeAugmentation);
+        // TTA needs the tfjs model (it runs every view through it); ONNX exports predict plainly.
+        const predictions =
+          views !== undefined && 'model' in classifier
+            ? await predictWithViews(classifier, pixels, views, topK)
+            : (await classifier.predict(pixels, { topK }))[0];
         // Heat maps come after every image's predictions (they cost about one more forward
         // pass each); Grad-CAM needs the tfjs graph, so an ONNX export shows predictions only.
         if ('model' in classifier) explainLater.push({ item, pixels });
@@ -261,4 +278,24 @@ export function mountPlayground(root: HTMLElement): void {
     dropZone.classList.remove('over');
     classify([...(event.dataTransfer?.files ?? [])]);
   });
+}
+
+/** One image's top-k from probabilities averaged over its test-time augmentation views. */
+async function predictWithViews(
+  classifier: Classifier,
+  pixels: tf.Tensor3D,
+  views: TestTimeAugmentation,
+  topK: number,
+): Promise<Prediction[]> {
+  const probabilities = predictWithTestTimeAugmentation(classifier, pixels, { views });
+  const [row] = (await probabilities.array()) as number[][];
+  probabilities.dispose();
+  return (row ?? [])
+    .map((probability, index) => ({
+      label: classifier.labels[index] ?? String(index),
+      index,
+      probability,
+    }))
+    .sort((a, b) => b.probability - a.probability)
+    .slice(0, topK);
 }

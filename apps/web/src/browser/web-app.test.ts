@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import '@tensorflow/tfjs-backend-cpu';
 import { disposeBatch, resizeImage } from '@graft/core';
 import { decodePixels, FileImageDataset } from '@graft/datasets/node';
+import { predictWithTestTimeAugmentation } from '@graft/trainer';
 import { loadClassifier } from '@graft/trainer/node';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -229,6 +230,52 @@ describe.runIf(browserTestsEnabled)('web app in Debian Chromium', () => {
     });
     expect(difference / original.length).toBeGreaterThan(10);
     await page.screenshot({ path: join(screenshots, 'playground.png'), fullPage: true });
+
+    // Test-time augmentation in the page: the library's flip average, as in Node.
+    await page.selectOption('#playground-tta', 'flip');
+    await page.setInputFiles('#playground-images', fixture.validationFiles[0] as string);
+    await expect.poll(() => page.locator('#playground-results > li').count()).toBe(2);
+    const newest = page.locator('#playground-results > li').first().locator('.topk > li');
+    await newest.first().waitFor();
+    const shownWithViews = Object.fromEntries(
+      await newest.evaluateAll((entries) =>
+        entries.map((entry) => [
+          entry.getAttribute('data-label'),
+          Number(entry.getAttribute('data-probability')),
+        ]),
+      ),
+    ) as Record<string, number>;
+    const nodeClassifier = await loadClassifier(join(runsDir, 'tiny-a', 'model'));
+    const image = tf.tensor3d(
+      fixture.validationPixels[0] as Uint8Array,
+      [fixture.side, fixture.side, 3],
+      'int32',
+    );
+    const averaged = predictWithTestTimeAugmentation(nodeClassifier, image, { views: 'flip' });
+    const [expectedWithViews] = (await averaged.array()) as number[][];
+    tf.dispose([image, averaged]);
+    const plainProbabilities = nodeClassifier.predictProbabilities(
+      tf.tensor4d(
+        fixture.validationPixels[0] as Uint8Array,
+        [1, fixture.side, fixture.side, 3],
+        'int32',
+      ),
+    );
+    const [plainRow] = (await plainProbabilities.array()) as number[][];
+    plainProbabilities.dispose();
+    nodeClassifier.labels.forEach((label, index) => {
+      expect(shownWithViews[label]).toBeCloseTo(expectedWithViews?.[index] ?? Number.NaN, 4);
+    });
+    // The flip changes something, so the check above could not pass by showing plain scores.
+    expect(
+      Math.max(
+        ...(expectedWithViews ?? []).map((value, index) =>
+          Math.abs(value - (plainRow?.[index] ?? 0)),
+        ),
+      ),
+    ).toBeGreaterThan(1e-4);
+    nodeClassifier.dispose();
+    await page.selectOption('#playground-tta', 'none');
   });
 
   it('the playground gives the probabilities graft predict gives, on real photos of every size (within 1e-4)', async () => {
