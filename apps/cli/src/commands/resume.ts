@@ -87,6 +87,7 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
           lossTerms?: LossTermSettings;
           backboneWeights?: RecordedWeights | null;
           backend?: string;
+          engine?: string;
         }
       >(run.configFile, 'config.json');
       // The backend the run trained on (its kernels round differently), unless --backend or
@@ -104,8 +105,17 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
         lossTerms,
         backboneWeights,
         backend: _backend,
+        engine: savedEngine,
         ...file
       } = saved;
+      // The engine the run's features came from, unless --engine says otherwise.
+      const engine =
+        flags.engine === undefined && savedEngine !== undefined
+          ? parseFeatureEngine(savedEngine)
+          : parseFeatureEngine(flags.engine);
+      if (flags.engine === undefined && savedEngine !== undefined) {
+        output.info(`engine ${savedEngine}, as the run was trained (--engine to change)`);
+      }
       // Paths are recorded relative to the run directory (older runs: absolute, unchanged here).
       const fromRun = (path: string) => resolve(run.root, path);
       const config = resolveTrainConfig({
@@ -155,7 +165,7 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
         ...(flags.trainingWorkers !== undefined
           ? { trainingWorkers: parseTrainingWorkers(flags.trainingWorkers) }
           : {}),
-        engine: parseFeatureEngine(flags.engine),
+        engine,
         featureCache: flags.cache !== false,
         ...(backboneWeights !== undefined ? { recordedWeights: backboneWeights } : {}),
         ...(lossTerms

@@ -269,6 +269,7 @@ async function trainIntoRun(
     );
   }
   let run: RunDirectory;
+  let configRecord: Record<string, unknown> | undefined;
   try {
     if (modelFile) await checkInputs(backbone.preprocessing);
     if (options.resume && options.recordedWeights !== undefined) {
@@ -276,7 +277,7 @@ async function trainIntoRun(
     }
     run = await createRunDirectory(config.out);
     if (!options.resume) {
-      await writeJson(run.configFile, {
+      configRecord = {
         graftVersion: version,
         createdAt: new Date().toISOString(),
         ...config,
@@ -292,7 +293,8 @@ async function trainIntoRun(
         ...(options.lossTerms ? { lossTerms: lossTermsFromRun(run, options.lossTerms) } : {}),
         // What was actually loaded (path, format, sha256; source and licence only when known).
         backboneWeights: weights,
-      });
+      };
+      await writeJson(run.configFile, configRecord);
     }
   } catch (error) {
     backbone.dispose();
@@ -370,6 +372,14 @@ async function trainIntoRun(
       `data ${data.description}: ${data.classNames.length} classes, ${data.train.size} train / ${data.validation?.size ?? 0} val / ${data.test?.size ?? 0} test images`,
     );
     const workers = await startingWorkers;
+    if (configRecord !== undefined) {
+      // The engine that computes frozen features (they differ by ~1e-5 between engines), so
+      // `graft resume` continues on it rather than resolving `auto` again.
+      const engine = workers?.engine?.name === 'onnxruntime' ? 'onnx' : 'tfjs';
+      await writeJson(run.configFile, { ...configRecord, engine }).catch((error: unknown) => {
+        throw toStorageError(error, run.root);
+      });
+    }
     lossTerms = options.lossTerms
       ? await loadLossTerms({ settings: options.lossTerms, preprocessing: backbone.preprocessing })
       : undefined;
