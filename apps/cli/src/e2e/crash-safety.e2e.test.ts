@@ -81,9 +81,16 @@ async function readRun(run: string): Promise<RunFiles> {
     .trim()
     .split('\n')
     .map((line) => withoutTimings(JSON.parse(line)));
+  const report = withoutTimings(
+    JSON.parse(await readFile(join(run, 'report.json'), 'utf8')),
+  ) as Record<string, unknown>;
+  // How this process got its features (disk cache hits, or none when a resume only trains the
+  // unfrozen stage) is a diagnostic like the timings, not a result: the reference run filled the
+  // cache the later runs read. The features are the same bytes (the model files prove it).
+  delete report.featureCache;
   return {
     model,
-    report: withoutTimings(JSON.parse(await readFile(join(run, 'report.json'), 'utf8'))),
+    report,
     history,
     checkpoints: (await readdir(join(run, 'checkpoints'))).sort(),
   };
