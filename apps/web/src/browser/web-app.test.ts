@@ -233,7 +233,8 @@ describe.runIf(browserTestsEnabled)('web app in Debian Chromium', () => {
 
     // Test-time augmentation in the page: the library's flip average, as in Node.
     await page.selectOption('#playground-tta', 'flip');
-    await page.setInputFiles('#playground-images', fixture.validationFiles[0] as string);
+    // Another image: picking the same file again fires no change event.
+    await page.setInputFiles('#playground-images', fixture.validationFiles[1] as string);
     await expect.poll(() => page.locator('#playground-results > li').count()).toBe(2);
     const newest = page.locator('#playground-results > li').first().locator('.topk > li');
     await newest.first().waitFor();
@@ -247,7 +248,7 @@ describe.runIf(browserTestsEnabled)('web app in Debian Chromium', () => {
     ) as Record<string, number>;
     const nodeClassifier = await loadClassifier(join(runsDir, 'tiny-a', 'model'));
     const image = tf.tensor3d(
-      fixture.validationPixels[0] as Uint8Array,
+      fixture.validationPixels[1] as Uint8Array,
       [fixture.side, fixture.side, 3],
       'int32',
     );
@@ -256,7 +257,7 @@ describe.runIf(browserTestsEnabled)('web app in Debian Chromium', () => {
     tf.dispose([image, averaged]);
     const plainProbabilities = nodeClassifier.predictProbabilities(
       tf.tensor4d(
-        fixture.validationPixels[0] as Uint8Array,
+        fixture.validationPixels[1] as Uint8Array,
         [1, fixture.side, fixture.side, 3],
         'int32',
       ),
