@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseTrainingWorkers, resolveTrainingWorkers } from './training-workers.js';
+import {
+  parseTrainingWorkers,
+  resolveTrainingWorkers,
+  startTrainingWorkersFor,
+} from './training-workers.js';
 
 describe('--training-workers', () => {
   it('parses auto or a positive count', () => {
@@ -31,5 +35,25 @@ describe('--training-workers', () => {
         hasLossTerms: false,
       }),
     ).toBe(2);
+  });
+
+  it('starts no replicas for a loss the trainer computes in this thread, and says which flags', () => {
+    const notices: string[] = [];
+    const start = (config: { loss?: string; classWeight?: string; labelSmoothing?: number }) =>
+      startTrainingWorkersFor(
+        {
+          config: { mode: 'fine-tune', ...config },
+          output: { info: (message: string) => notices.push(message) },
+          trainingWorkers: 2,
+        },
+        'wasm',
+        { backbone: 'test_tiny_16', weights: 'none', seed: 0 },
+      );
+    expect(start({ loss: 'focal:gamma=2' })).toBeUndefined();
+    expect(start({ classWeight: 'balanced', labelSmoothing: 0.1 })).toBeUndefined();
+    expect(notices).toEqual([
+      'training workers not started: --loss trains in this thread',
+      'training workers not started: --class-weight, --label-smoothing train in this thread',
+    ]);
   });
 });

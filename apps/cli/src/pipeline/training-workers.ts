@@ -75,6 +75,9 @@ export function startTrainingWorkersFor(
       unfreezeFrom?: string | undefined;
       frozenPrefixCache?: 'auto' | 'off';
       augment?: string | undefined;
+      loss?: string;
+      classWeight?: string | undefined;
+      labelSmoothing?: number;
     };
     output: { info(message: string): void };
     trainingWorkers?: TrainingWorkers;
@@ -102,6 +105,19 @@ export function startTrainingWorkersFor(
     // their start-up and memory. If the cache falls back, the trainer says why.
     options.output.info(
       `training workers not started: the frozen-prefix cache trains the layers from ${config.unfreezeFrom} on in this thread`,
+    );
+    return undefined;
+  }
+  const hardLabelFlags = [
+    ...(config.loss !== undefined && config.loss !== 'cross-entropy' ? ['--loss'] : []),
+    ...(config.classWeight !== undefined ? ['--class-weight'] : []),
+    ...((config.labelSmoothing ?? 0) > 0 ? ['--label-smoothing'] : []),
+  ];
+  if (hardLabelFlags.length > 0) {
+    // The trainer computes such a loss's gradients in this thread (the replicas compute plain
+    // cross-entropy), so replicas would only cost their start-up and memory.
+    options.output.info(
+      `training workers not started: ${hardLabelFlags.join(', ')} train${hardLabelFlags.length === 1 ? 's' : ''} in this thread`,
     );
     return undefined;
   }
