@@ -1,9 +1,9 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { SeededRandom } from '@graft/core';
 import { expectNoTensorLeaks, tinyBackbone } from '@graft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FeatureTable } from '../features/extract-features.js';
+import { calibratedSample } from '../testing/calibrated-sample.js';
 import { ColourDataset, denseHead } from '../testing/fixtures.js';
 import { softmaxWithTemperature } from './fit-temperature.js';
 import {
@@ -18,31 +18,11 @@ import {
  * head computing `factor × features`: a calibrated model whose logits were multiplied by `factor`.
  */
 function overconfidentModel(rows: number, classes: number, factor: number) {
-  const random = new SeededRandom(5);
-  const features = new Float32Array(rows * classes);
-  const labels = new Int32Array(rows);
+  const { logits: features, labels } = calibratedSample(rows, classes, 5);
   const targets = new Float32Array(rows * classes);
-  for (let row = 0; row < rows; row++) {
-    for (let column = 0; column < classes; column++) {
-      features[row * classes + column] = 3 * (random.next() * 2 - 1);
-    }
-    const probabilities = softmaxWithTemperature(
-      features.subarray(row * classes, (row + 1) * classes),
-      classes,
-      1,
-    );
-    let draw = random.next();
-    let label = classes - 1;
-    for (let column = 0; column < classes; column++) {
-      draw -= probabilities[column] as number;
-      if (draw < 0) {
-        label = column;
-        break;
-      }
-    }
-    labels[row] = label;
+  labels.forEach((label, row) => {
     targets[row * classes + label] = 1;
-  }
+  });
   const head = denseHead({ featureDim: classes, numClasses: classes });
   const output = head.model.getLayer('head_output');
   tf.tidy(() => output.setWeights([tf.mul(tf.eye(classes), factor), tf.zeros([classes])]));
