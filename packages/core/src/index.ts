@@ -45,6 +45,11 @@ export type {
   UnfreezeOptions,
   WeightSource,
 } from './types/backbone.js';
+export type {
+  BackboneForwardPass,
+  BackboneForwardRequest,
+  BackboneTrainingEngine,
+} from './types/backbone-training-engine.js';
 export type { Callback, CallbackContext, TrainingControl, TrainLogs } from './types/callback.js';
 export type { BatchOptions, ImageDataset } from './types/dataset.js';
 export { disposeBatch } from './types/dispose-batch.js';

@@ -41,3 +41,18 @@ export {
   type OnnxNodeOptions,
 } from './graph/onnx-graph-builder.js';
 export { type OnnxSupport, onnxSupport } from './onnx-support.js';
+export {
+  type BatchStatisticOutputs,
+  buildTrainingGraphs,
+  findUntrainableLayer,
+  type TrainingGraphOptions,
+  type TrainingGraphs,
+} from './training/build-training-graphs.js';
+export type {
+  BackwardResult,
+  ForwardResult,
+  TrainingBackward,
+  TrainingForward,
+  TrainingLayer,
+} from './training/training-layer.js';
+export { listTrainingLayers, registerTrainingLayer } from './training/training-layer-registry.js';

@@ -207,6 +207,10 @@ export {
   microBatchHeapShare,
   wasmHeapLimitBytes,
 } from './training/choose-micro-batch-size.js';
+export {
+  createEngineGradientComputer,
+  type EngineGradientComputerOptions,
+} from './training/engine-gradient-computer.js';
 export { type FineTuneOptions, type FineTuneResult, fineTune } from './training/fine-tune.js';
 export {
   estimateFineTuneMemory,
@@ -220,7 +224,12 @@ export {
   type FrozenPrefixCacheSetting,
 } from './training/frozen-prefix-cache.js';
 export type { GradientComputer, GradientRequest } from './training/gradient-computer.js';
-export { computeGradients, type LossBatch, type StepGradients } from './training/gradients.js';
+export {
+  clipByGlobalNorm,
+  computeGradients,
+  type LossBatch,
+  type StepGradients,
+} from './training/gradients.js';
 export {
   type GradualUnfreezeOptions,
   type GradualUnfreezeResult,

@@ -7,7 +7,7 @@ import { layerConverterRegistry } from './layer-converter-registry.js';
 import { isNestedModel } from './layers/nested-model.js';
 
 /** A call of a layer in the graph (tfjs-layers `Node`, not exported by the package). */
-interface GraphNode {
+export interface GraphNode {
   readonly outboundLayer: tfl.layers.Layer;
   readonly inputTensors: tfl.SymbolicTensor[];
   readonly outputTensors: tfl.SymbolicTensor[];
@@ -127,7 +127,10 @@ export function convertLayers(
 }
 
 /** Nodes producing `model`'s outputs, inputs first, stopping at tensors already in `known`. */
-function topologicalNodes(model: tfl.LayersModel, known: Map<number, OnnxValue>): GraphNode[] {
+export function topologicalNodes(
+  model: tfl.LayersModel,
+  known: Map<number, OnnxValue>,
+): GraphNode[] {
   const order: GraphNode[] = [];
   const visited = new Set<GraphNode>();
   // Iterative depth-first search: ResNet152's chain is too deep for comfortable recursion.

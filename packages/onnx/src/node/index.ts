@@ -19,6 +19,11 @@ export {
   onnxGraphCacheVersion,
 } from './onnx-graph-cache.js';
 export {
+  createOnnxTrainingEngine,
+  type OnnxTrainingEngine,
+  type OnnxTrainingEngineOptions,
+} from './onnx-training-engine.js';
+export {
   type FeatureEngineChoice,
   type FeatureEngineRequest,
   featureEngineRequests,

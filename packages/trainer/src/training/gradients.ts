@@ -98,18 +98,26 @@ export function computeGradients(options: {
     correct = tf.add(previousCorrect, batchCorrect as tf.Scalar) as tf.Scalar;
     tf.dispose([previousLoss, previousCorrect, value, batchCorrect as tf.Scalar]);
   }
-  const gradients = accumulated ?? [];
+  const { gradients, globalNorm } = clipByGlobalNorm(accumulated ?? [], options.clipNorm);
+  return { loss, correct, gradients, globalNorm };
+}
+
+/**
+ * The global L2 norm of `gradients` and, when `clipNorm` is given, the gradients scaled to at
+ * most that norm. Takes ownership of `gradients` (disposes them when it returns scaled copies).
+ */
+export function clipByGlobalNorm(
+  gradients: tf.Tensor[],
+  clipNorm: number | undefined,
+): { gradients: tf.Tensor[]; globalNorm: tf.Scalar } {
   const globalNorm = tf.tidy(() =>
     gradients.length === 0
       ? tf.scalar(0)
       : (tf.sqrt(tf.addN(gradients.map((gradient) => tf.sum(tf.square(gradient))))) as tf.Scalar),
   );
-  if (options.clipNorm !== undefined && gradients.length > 0) {
-    const clipNorm = options.clipNorm;
-    const scale = tf.tidy(() => tf.div(clipNorm, tf.maximum(globalNorm, clipNorm)));
-    const clipped = gradients.map((gradient) => tf.mul(gradient, scale));
-    tf.dispose([...gradients, scale]);
-    return { loss, correct, gradients: clipped, globalNorm };
-  }
-  return { loss, correct, gradients, globalNorm };
+  if (clipNorm === undefined || gradients.length === 0) return { gradients, globalNorm };
+  const scale = tf.tidy(() => tf.div(clipNorm, tf.maximum(globalNorm, clipNorm)));
+  const clipped = gradients.map((gradient) => tf.mul(gradient, scale));
+  tf.dispose([...gradients, scale]);
+  return { gradients: clipped, globalNorm };
 }

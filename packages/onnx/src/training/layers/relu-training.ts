@@ -1,0 +1,56 @@
+import type { TrainingLayer } from '../training-layer.js';
+
+/**
+ * tfjs `ReLU` (optionally capped: ReLU6). tfjs computes `clipByValue(relu(x), 0, max)`, whose
+ * gradient passes where `0 < x ≤ max`; the mask is built from the input to match it exactly.
+ */
+export const reluTraining: TrainingLayer = {
+  check(_layer, config) {
+    if (Number(config.negativeSlope ?? 0) !== 0)
+      return `negativeSlope ${config.negativeSlope} (only 0)`;
+    if (Number(config.threshold ?? 0) !== 0) return `threshold ${config.threshold} (only 0)`;
+    return undefined;
+  },
+  forward({ graph, layer, inputs, config }) {
+    const x = inputs[0]?.name as string;
+    const max = config.maxValue;
+    if (max === null || max === undefined) {
+      return { outputs: [graph.add({ opType: 'Relu', inputs: [x], name: layer.name })] };
+    }
+    const output = graph.add({
+      opType: 'Clip',
+      inputs: [
+        x,
+        graph.addFloatScalar(`${layer.name}_min`, 0),
+        graph.addFloatScalar(`${layer.name}_max`, Number(max)),
+      ],
+      name: layer.name,
+    });
+    return { outputs: [output] };
+  },
+  backward({ graph, layer, inputs, config, outputGradients, inputNeedsGradient }) {
+    if (!inputNeedsGradient[0]) return { inputGradients: [undefined] };
+    const x = inputs[0]?.name as string;
+    const name = `${layer.name}_grad`;
+    let mask = graph.add({
+      opType: 'Greater',
+      inputs: [x, graph.addFloatScalar(`${name}_zero`, 0)],
+      name: `${name}_positive`,
+    });
+    const max = config.maxValue;
+    if (max !== null && max !== undefined) {
+      const below = graph.add({
+        opType: 'LessOrEqual',
+        inputs: [x, graph.addFloatScalar(`${name}_max`, Number(max))],
+        name: `${name}_below`,
+      });
+      mask = graph.add({ opType: 'And', inputs: [mask, below], name: `${name}_mask` });
+    }
+    const gradient = graph.add({
+      opType: 'Where',
+      inputs: [mask, outputGradients[0] as string, graph.addFloatScalar(`${name}_zeros`, 0)],
+      name,
+    });
+    return { inputGradients: [gradient] };
+  },
+};

@@ -1,0 +1,121 @@
+import type { BackboneTrainingEngine } from '@graft/core';
+import * as tf from '@tensorflow/tfjs-core';
+import type { GradientComputer, GradientRequest } from './gradient-computer.js';
+import { clipByGlobalNorm, type StepGradients } from './gradients.js';
+import { classificationLoss, correctCount } from './loss.js';
+
+/** Options of {@link createEngineGradientComputer}. */
+export interface EngineGradientComputerOptions {
+  /** Runs the backbone's forward and backward passes (e.g. `createOnnxTrainingEngine`). */
+  engine: BackboneTrainingEngine;
+}
+
+/**
+ * A {@link GradientComputer} that splits each micro-batch at the features: the backbone's
+ * forward and backward passes run on `engine` (e.g. ONNX Runtime's native kernels on every
+ * core), the head and the loss in tfjs in this thread. The loss's gradient with respect to the
+ * features goes back to the engine, which returns the backbone's gradients; they are summed over
+ * the micro-batches (each loss weighted by its share of the batch) as `computeGradients` does,
+ * so the result equals it to float rounding. BatchNorm moving statistics are updated per
+ * micro-batch, by the engine for the backbone and by tfjs for the head.
+ */
+export function createEngineGradientComputer(
+  options: EngineGradientComputerOptions,
+): GradientComputer {
+  const { engine } = options;
+  return {
+    async computeGradients(request: GradientRequest): Promise<StepGradients> {
+      const { backbone, head } = request;
+      const backboneWeights = new Set<tf.Tensor>(
+        backbone.model.weights.map((weight) => weight.read()),
+      );
+      const backboneIndices: number[] = [];
+      const headIndices: number[] = [];
+      request.variables.forEach(({ variable }, index) => {
+        (backboneWeights.has(variable) ? backboneIndices : headIndices).push(index);
+      });
+      const backboneVariables = backboneIndices.map(
+        (index) => request.variables[index]?.variable as tf.Variable,
+      );
+      const headVariables = headIndices.map(
+        (index) => request.variables[index]?.variable as tf.Variable,
+      );
+      const rows = request.inputs.shape[0] ?? 0;
+      const micro = Math.max(1, Math.min(request.microBatchSize, rows));
+      const rowShape = request.inputs.shape.slice(1) as [number, number, number];
+      const pixels = (await request.inputs.data()) as Float32Array;
+      const rowSize = pixels.length / Math.max(rows, 1);
+      const sums = request.variables.map(({ variable }) => new Float32Array(variable.size));
+      let loss = 0;
+      let correct = 0;
+      for (let start = 0; start < rows; start += micro) {
+        const size = Math.min(micro, rows - start);
+        const weight = size / rows;
+        const pass = await engine.forward({
+          backbone,
+          variables: backboneVariables,
+          inputs: pixels.subarray(start * rowSize, (start + size) * rowSize),
+          shape: [size, ...rowShape],
+        });
+        let featureGradient: Float32Array;
+        try {
+          // A variable, so the tape also gives the loss's gradient with respect to the features.
+          const featureValues = tf.tensor(pass.features, pass.featureShape);
+          const features = tf.variable(featureValues, true);
+          featureValues.dispose();
+          const targets = tf.slice(request.targets, start, size);
+          let batchCorrect: tf.Scalar | undefined;
+          const { value, grads } = tf.variableGrads(() => {
+            const probabilities = head.model.apply(features, { training: true }) as tf.Tensor;
+            batchCorrect = tf.keep(correctCount(probabilities, targets, request.activation));
+            const batchLoss = classificationLoss({
+              probabilities,
+              targets,
+              activation: request.activation,
+            });
+            return tf.mul(batchLoss, weight) as tf.Scalar;
+          }, [...headVariables, features]);
+          const [lossValue, correctValue] = await Promise.all([
+            value.data(),
+            (batchCorrect as tf.Scalar).data(),
+          ]);
+          loss += lossValue[0] ?? 0;
+          correct += correctValue[0] ?? 0;
+          for (const [position, index] of headIndices.entries()) {
+            const gradient = grads[headVariables[position]?.name as string];
+            if (gradient) add(sums[index] as Float32Array, (await gradient.data()) as Float32Array);
+          }
+          const featureGradientTensor = grads[features.name];
+          featureGradient = featureGradientTensor
+            ? ((await featureGradientTensor.data()) as Float32Array)
+            : new Float32Array(pass.features.length);
+          tf.dispose([
+            features,
+            targets,
+            value,
+            batchCorrect as tf.Scalar,
+            ...Object.values(grads),
+          ]);
+        } catch (error) {
+          pass.release();
+          throw error;
+        }
+        const backboneGradients = await pass.backward(featureGradient);
+        backboneIndices.forEach((index, position) => {
+          add(sums[index] as Float32Array, backboneGradients[position] as Float32Array);
+        });
+      }
+      const tensors = request.variables.map(({ variable }, index) =>
+        tf.tensor(sums[index] as Float32Array, variable.shape),
+      );
+      const { gradients, globalNorm } = clipByGlobalNorm(tensors, request.clipNorm);
+      return { loss: tf.scalar(loss), correct: tf.scalar(correct), gradients, globalNorm };
+    },
+  };
+}
+
+function add(target: Float32Array, values: Float32Array): void {
+  for (let index = 0; index < target.length; index++) {
+    target[index] = (target[index] as number) + (values[index] as number);
+  }
+}
