@@ -58,6 +58,11 @@ import {
 } from './extraction-workers.js';
 import { startFeatureEngine } from './feature-engine.js';
 import { saveFinalResult } from './final-save.js';
+import {
+  isOnnxGradientComputer,
+  type OnnxGradientComputer,
+  startFineTuningEngine,
+} from './fine-tuning-engine.js';
 import { hardLabelLossOptions } from './hard-label-loss-options.js';
 import { type LossTermSettings, loadLossTerms } from './load-loss-terms.js';
 import { multiLabelSourceOf } from './load-multi-label-data.js';
@@ -331,7 +336,26 @@ async function trainIntoRun(
     },
   });
   startingWorkers.catch(() => undefined);
-  const startingTrainingWorkers = startTrainingWorkersFor(options, backend.chosen, backboneSpec);
+  // Fine-tuning steps on ONNX Runtime when it can take them, else the tfjs training workers.
+  const startingTrainingWorkers: Promise<
+    (GradientComputer & { close(): Promise<void> }) | undefined
+  > = startFineTuningEngine({
+    requested: options.engine ?? 'auto',
+    backbone,
+    config,
+    ...(options.lossTerms !== undefined ? { lossTerms: options.lossTerms } : {}),
+    output,
+  }).then(
+    (
+      engine,
+    ):
+      | Promise<(GradientComputer & { close(): Promise<void> }) | undefined>
+      | OnnxGradientComputer =>
+      engine ??
+      startTrainingWorkersFor(options, backend.chosen, backboneSpec) ??
+      Promise.resolve(undefined),
+  );
+  startingTrainingWorkers.catch(() => undefined);
   let featureStore: DiskFeatureStore | undefined;
   try {
     // Frozen features go through the disk cache unless --no-cache (training-feature-cache.ts).
@@ -515,8 +539,18 @@ async function trainAndReport(options: {
                 },
               }
             : {}),
-          ...(config.microBatch !== undefined ? { microBatchSize: config.microBatch } : {}),
-          onMicroBatchSize: (choice) => output.info(choice.reason),
+          ...(config.microBatch !== undefined
+            ? { microBatchSize: config.microBatch }
+            : isOnnxGradientComputer(options.gradientComputer)
+              ? // Native memory, not the 4 GiB wasm heap: one pass over the batch, as PyTorch.
+                { microBatchSize: config.batchSize }
+              : {}),
+          onMicroBatchSize: (choice) =>
+            output.info(
+              isOnnxGradientComputer(options.gradientComputer) && config.microBatch === undefined
+                ? `micro-batch ${choice.microBatchSize} of ${config.batchSize}: the whole batch (fine-tuning steps on ONNX Runtime, native memory)`
+                : choice.reason,
+            ),
           callbacks,
           seed: config.seed,
           signal,

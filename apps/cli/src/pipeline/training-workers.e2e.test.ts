@@ -50,8 +50,11 @@ interface Report {
 
 describe('graft train --mode fine-tune --training-workers (built binary)', () => {
   it('2 workers train the same model as this thread', async () => {
-    const train = async (workers: number): Promise<{ report: Report; output: string }> => {
-      const out = join(directory, `run-${workers}`);
+    const train = async (
+      workers: number,
+      engine = 'tfjs',
+    ): Promise<{ report: Report; output: string }> => {
+      const out = join(directory, `run-${workers}-${engine}`);
       const result = await runBinary(
         [
           'train',
@@ -70,6 +73,8 @@ describe('graft train --mode fine-tune --training-workers (built binary)', () =>
           '7',
           '--training-workers',
           String(workers),
+          '--engine',
+          engine,
           '--out',
           out,
         ],
@@ -87,6 +92,15 @@ describe('graft train --mode fine-tune --training-workers (built binary)', () =>
     expect(two.report.validation.loss).toBeCloseTo(one.report.validation.loss, 5);
     for (const [epoch, logs] of one.report.history.entries()) {
       expect(two.report.history[epoch]?.loss).toBeCloseTo(logs.loss, 5);
+    }
+    // The default engine (auto) takes the steps to ONNX Runtime: the same model to rounding
+    // (each step's gradients agree to ~1e-6; two epochs of SGD let the difference grow a little).
+    const onnx = await train(2, 'auto');
+    expect(onnx.output).toMatch(/fine-tuning engine: onnxruntime/);
+    expect(onnx.output).not.toMatch(/starting 2 training workers/);
+    expect(onnx.output).toMatch(/micro-batch 8 of 8: the whole batch/);
+    for (const [epoch, logs] of one.report.history.entries()) {
+      expect(onnx.report.history[epoch]?.loss).toBeCloseTo(logs.loss, 2);
     }
   });
 });

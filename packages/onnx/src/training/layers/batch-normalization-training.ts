@@ -65,15 +65,38 @@ export const batchNormalizationTraining: TrainingLayer = {
       );
       return { outputs: [output], saved: { scale } };
     }
+    // Four passes over x: the mean, x − mean, its sum of squares, then ONNX BatchNormalization
+    // (inference form) with the batch's own statistics.
+    const shape = inputs[0]?.shape as number[];
     const mean = reduceMean(graph, x, [0, 2, 3], true, `${name}_batch_mean`);
     const centered = binary(graph, 'Sub', x, mean, `${name}_centered`);
-    const variance = reduceMean(
+    const inverse = inverseCount(
       graph,
-      binary(graph, 'Mul', centered, centered, `${name}_squares`),
-      [0, 2, 3],
-      true,
+      x,
+      (shape[1] as number) * (shape[2] as number),
+      `${name}_inv_count`,
+    );
+    const variance = binary(
+      graph,
+      'Mul',
+      graph.add({
+        opType: 'ReduceSumSquare',
+        inputs: [centered],
+        name: `${name}_sum_squares`,
+        attributes: { axes: [0, 2, 3], keepdims: 1 },
+      }),
+      inverse,
       `${name}_batch_variance`,
     );
+    const meanVector = reshape(graph, mean, [-1], `${name}_mean_out`);
+    const varianceVector = reshape(graph, variance, [-1], `${name}_variance_out`);
+    const output = graph.add({
+      opType: 'BatchNormalization',
+      inputs: [x, context.weight('gamma'), context.weight('beta'), meanVector, varianceVector],
+      name,
+      attributes: { epsilon: Number(context.config.epsilon ?? 1e-3) },
+      floats: ['epsilon'],
+    });
     const inverseStd = graph.add({
       opType: 'Reciprocal',
       inputs: [
@@ -86,15 +109,8 @@ export const batchNormalizationTraining: TrainingLayer = {
       name: `${name}_inv_std`,
     });
     const scale = binary(graph, 'Mul', gamma, inverseStd, `${name}_a`);
-    const output = binary(
-      graph,
-      'Add',
-      binary(graph, 'Mul', centered, scale, `${name}_scaled`),
-      beta,
-      name,
-    );
-    context.statistic('mean', reshape(graph, mean, [-1], `${name}_mean_out`));
-    context.statistic('variance', reshape(graph, variance, [-1], `${name}_variance_out`));
+    context.statistic('mean', meanVector);
+    context.statistic('variance', varianceVector);
     return { outputs: [output], saved: { centered, inverseStd, scale } };
   },
   backward(context) {
@@ -108,19 +124,20 @@ export const batchNormalizationTraining: TrainingLayer = {
         : undefined;
       return { inputGradients: [inputGradient] };
     }
-    const normalized = binary(
-      graph,
-      'Mul',
-      saved.centered as string,
-      saved.inverseStd as string,
-      `${name}_xhat`,
-    );
+    // Σ dy·x̂ = σ⁻¹ · Σ dy·(x − μ): x̂ is never materialised.
     const sumDy = reduceSum(graph, dy, [0, 2, 3], true, `${name}_sum_dy`);
-    const sumDyXhat = reduceSum(
+    const sumDyCentered = reduceSum(
       graph,
-      binary(graph, 'Mul', dy, normalized, `${name}_dy_xhat`),
+      binary(graph, 'Mul', dy, saved.centered as string, `${name}_dy_centered`),
       [0, 2, 3],
       true,
+      `${name}_sum_dy_centered`,
+    );
+    const sumDyXhat = binary(
+      graph,
+      'Mul',
+      sumDyCentered,
+      saved.inverseStd as string,
       `${name}_sum_dy_xhat`,
     );
     const weightGradients: Record<string, string> = {};
@@ -132,7 +149,9 @@ export const batchNormalizationTraining: TrainingLayer = {
     }
     let inputGradient: string | undefined;
     if (context.inputNeedsGradient[0]) {
-      // dx = a · (dy − mean(dy) − x̂ · mean(dy · x̂)), the means over batch and space.
+      // dx = a·(dy − mean(dy) − x̂·mean(dy·x̂)) = a·dy + b·(x − μ) + c with per-channel
+      // b = −a·σ⁻¹·mean(dy·x̂) and c = −a·mean(dy); b·(x − μ) + c is one BatchNormalization
+      // pass (mean 0, variance 1 − ε), so dx costs three passes.
       const shape = inputs[0]?.shape as number[];
       const inverse = inverseCount(
         graph,
@@ -140,17 +159,48 @@ export const batchNormalizationTraining: TrainingLayer = {
         (shape[1] as number) * (shape[2] as number),
         `${name}_inv_count`,
       );
-      const meanDy = binary(graph, 'Mul', sumDy, inverse, `${name}_mean_dy`);
-      const meanDyXhat = binary(graph, 'Mul', sumDyXhat, inverse, `${name}_mean_dy_xhat`);
-      const centered = binary(graph, 'Sub', dy, meanDy, `${name}_dy_centered`);
-      const corrected = binary(
+      const a = saved.scale as string;
+      const negativeA = graph.add({ opType: 'Neg', inputs: [a], name: `${name}_neg_a` });
+      const b = binary(
         graph,
-        'Sub',
-        centered,
-        binary(graph, 'Mul', normalized, meanDyXhat, `${name}_xhat_term`),
-        `${name}_corrected`,
+        'Mul',
+        binary(graph, 'Mul', negativeA, saved.inverseStd as string, `${name}_a_inv_std`),
+        binary(graph, 'Mul', sumDyXhat, inverse, `${name}_mean_dy_xhat`),
+        `${name}_b`,
       );
-      inputGradient = binary(graph, 'Mul', corrected, saved.scale as string, `${name}_input`);
+      const c = binary(
+        graph,
+        'Mul',
+        negativeA,
+        binary(graph, 'Mul', sumDy, inverse, `${name}_mean_dy`),
+        `${name}_c`,
+      );
+      const epsilon = Number(context.config.epsilon ?? 1e-3);
+      const channels = shape[3] as number;
+      const linear = graph.add({
+        opType: 'BatchNormalization',
+        inputs: [
+          saved.centered as string,
+          reshape(graph, b, [-1], `${name}_b_vector`),
+          reshape(graph, c, [-1], `${name}_c_vector`),
+          graph.addFloatTensor(`${name}_zero_mean`, new Float32Array(channels), [channels]),
+          graph.addFloatTensor(
+            `${name}_unit_variance`,
+            new Float32Array(channels).fill(1 - epsilon),
+            [channels],
+          ),
+        ],
+        name: `${name}_linear`,
+        attributes: { epsilon },
+        floats: ['epsilon'],
+      });
+      inputGradient = binary(
+        graph,
+        'Add',
+        binary(graph, 'Mul', dy, a, `${name}_dy_a`),
+        linear,
+        `${name}_input`,
+      );
     }
     return { inputGradients: [inputGradient], weightGradients };
   },

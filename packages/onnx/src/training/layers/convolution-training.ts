@@ -215,9 +215,38 @@ export const conv2dTraining: TrainingLayer = {
     const g = geometry(context);
     const gradient = context.outputGradients[0] as string;
     const kernel = context.forward.saved?.kernel as string;
-    const inputGradient = context.inputNeedsGradient[0]
-      ? transposedConvolution(graph, gradient, kernel, g, 1, `${layer.name}_input_grad`)
-      : undefined;
+    let inputGradient: string | undefined;
+    if (context.inputNeedsGradient[0]) {
+      const name = `${layer.name}_input_grad`;
+      const pointwise =
+        g.kernel[0] === 1 &&
+        g.kernel[1] === 1 &&
+        g.strides[0] === 1 &&
+        g.strides[1] === 1 &&
+        g.pads.every((pad) => pad === 0);
+      // A 1x1 convolution's input gradient is a matrix product per image: the tfjs kernel
+      // [1, 1, I, O] is already the [I, O] matrix it needs.
+      inputGradient = pointwise
+        ? reshape(
+            graph,
+            graph.add({
+              opType: 'MatMul',
+              inputs: [
+                reshape(
+                  graph,
+                  context.weight('kernel'),
+                  [g.input[2], g.output[2]],
+                  `${name}_kernel`,
+                ),
+                reshape(graph, gradient, [0, g.output[2], -1], `${name}_rows`),
+              ],
+              name: `${name}_mm`,
+            }),
+            [0, g.input[2], g.input[0], g.input[1]],
+            name,
+          )
+        : transposedConvolution(graph, gradient, kernel, g, 1, name);
+    }
     const weightGradients: Record<string, string> = biasGradient(context, gradient);
     if (context.weightNeedsGradient('kernel')) {
       weightGradients.kernel = denseFilterGradient(

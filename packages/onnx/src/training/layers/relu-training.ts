@@ -28,24 +28,25 @@ export const reluTraining: TrainingLayer = {
     });
     return { outputs: [output] };
   },
-  backward({ graph, layer, inputs, config, outputGradients, inputNeedsGradient }) {
+  backward({ graph, layer, inputs, config, outputGradients, inputNeedsGradient, forward }) {
     if (!inputNeedsGradient[0]) return { inputGradients: [undefined] };
     const x = inputs[0]?.name as string;
     const name = `${layer.name}_grad`;
-    let mask = graph.add({
-      opType: 'Greater',
-      inputs: [x, graph.addFloatScalar(`${name}_zero`, 0)],
-      name: `${name}_positive`,
-    });
     const max = config.maxValue;
-    if (max !== null && max !== undefined) {
-      const below = graph.add({
-        opType: 'LessOrEqual',
-        inputs: [x, graph.addFloatScalar(`${name}_max`, Number(max))],
-        name: `${name}_below`,
-      });
-      mask = graph.add({ opType: 'And', inputs: [mask, below], name: `${name}_mask` });
-    }
+    // Capped: x equals clip(x, 0, max) exactly where 0 ≤ x ≤ max (one comparison instead of
+    // two and a logical and; it differs from tfjs only where x is exactly 0).
+    const mask =
+      max === null || max === undefined
+        ? graph.add({
+            opType: 'Greater',
+            inputs: [x, graph.addFloatScalar(`${name}_zero`, 0)],
+            name: `${name}_mask`,
+          })
+        : graph.add({
+            opType: 'Equal',
+            inputs: [x, forward.outputs[0] as string],
+            name: `${name}_mask`,
+          });
     const gradient = graph.add({
       opType: 'Where',
       inputs: [mask, outputGradients[0] as string, graph.addFloatScalar(`${name}_zeros`, 0)],
