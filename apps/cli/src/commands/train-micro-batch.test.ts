@@ -47,11 +47,23 @@ const fineTune = (out: string, ...extra: string[]) =>
   );
 
 describe('graft train --mode fine-tune: the micro-batch', () => {
-  it('prints the micro-batch chosen from the memory estimate, and why', async () => {
-    const result = await fineTune('estimated');
+  it('on tfjs, prints the micro-batch chosen from the memory estimate, and why', async () => {
+    const result = await fineTune('estimated', '--engine', 'tfjs');
     expect(result.code, result.stderr).toBe(exitCodes.success);
     expect(`${result.stdout}${result.stderr}`).toMatch(
       /micro-batch 8 of 8: estimated \d+ MiB per step \(.* per image for what is trainable \+ .* weights and optimizer state\), within 60 % of the 4 GiB wasm heap/,
+    );
+  });
+
+  it('on ONNX Runtime (the default engine), takes the whole batch in one pass', async () => {
+    const result = await fineTune('onnx');
+    expect(result.code, result.stderr).toBe(exitCodes.success);
+    const output = `${result.stdout}${result.stderr}`;
+    expect(output).toMatch(
+      /fine-tuning engine: onnxruntime \(onnxruntime-node [\d.]+, cpu, \d+ threads?\)/,
+    );
+    expect(output).toMatch(
+      /micro-batch 8 of 8: the whole batch \(fine-tuning steps on ONNX Runtime, native memory\)/,
     );
   });
 

@@ -19,7 +19,7 @@ export type ClosableFeatureComputer = FeatureComputer & { close(): Promise<void>
  */
 export const engineOption = [
   '--engine <engine>',
-  'frozen feature extraction engine: auto (ONNX Runtime when onnxruntime-node loads and the backbone converts, else tfjs), tfjs, or onnx (default auto)',
+  'engine for frozen feature extraction and fine-tuning steps: auto (ONNX Runtime when onnxruntime-node loads and the backbone converts, else tfjs), tfjs, or onnx (default auto)',
 ] as const;
 
 /** Parses `--engine` (undefined → auto). */
