@@ -321,7 +321,12 @@ async function trainIntoRun(
     mode: extractionMode,
   });
   const startingWorkers = startFeatureEngine({
-    requested: options.engine ?? 'auto',
+    // `--engine onnx` while fine-tuning asks for the fine-tuning engine (startFineTuningEngine);
+    // the unfrozen backbone's own passes are not frozen extraction.
+    requested:
+      extractionMode === 'fine-tune' && options.engine === 'onnx'
+        ? 'auto'
+        : (options.engine ?? 'auto'),
     backbone,
     frozen: extractionMode === 'feature-extraction',
     output,
@@ -399,7 +404,11 @@ async function trainIntoRun(
     if (configRecord !== undefined) {
       // The engine that computes frozen features (they differ by ~1e-5 between engines), so
       // `graft resume` continues on it rather than resolving `auto` again.
-      const engine = workers?.engine?.name === 'onnxruntime' ? 'onnx' : 'tfjs';
+      // Fine-tuning steps on ONNX Runtime count too: a resumed run must take the same steps.
+      const stepsOnOnnx = isOnnxGradientComputer(
+        await startingTrainingWorkers.catch(() => undefined),
+      );
+      const engine = workers?.engine?.name === 'onnxruntime' || stepsOnOnnx ? 'onnx' : 'tfjs';
       await writeJson(run.configFile, { ...configRecord, engine }).catch((error: unknown) => {
         throw toStorageError(error, run.root);
       });

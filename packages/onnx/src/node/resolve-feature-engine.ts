@@ -61,7 +61,7 @@ export async function resolveFeatureEngine(
   };
   if (options.frozen === false) {
     return unavailable(
-      'fine-tuning trains the backbone in tfjs (ONNX Runtime runs frozen extraction only)',
+      'the backbone is fine-tuned, not frozen (its steps run on the fine-tuning engine)',
     );
   }
   const probe = await probeOnnxRuntime(options.importer);
