@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { type Backbone, type FeatureComputer, FileFormatError } from '@graft/core';
 import { FileImageDataset } from '@graft/datasets/node';
 import { backboneCacheIdentity, extractFeatures, type FeatureStore } from '@graft/trainer';
+import { crashPoint } from '@graft/trainer/node';
 import sharp from 'sharp';
 import { weightProvenanceOf } from '../pipeline/training-backbone.js';
 import { version } from '../version.js';
@@ -69,7 +70,8 @@ export async function computeShard(options: ComputeShardOptions): Promise<string
   }
   const dataset = new FileImageDataset({
     files: job.files.map((path) => ({ path, label: 0 })),
-    classNames: ['features'],
+    // Labels are not used; two classes because a one-class target has no valid one-hot depth.
+    classNames: ['image', 'unused'],
     imageSize: backbone.preprocessing.inputSize,
     ...(backbone.preprocessing.resize ? { resize: backbone.preprocessing.resize } : {}),
     onBadImage: 'skip',
@@ -101,6 +103,8 @@ export async function computeShard(options: ComputeShardOptions): Promise<string
       });
     },
   });
+  // Crash tests kill the worker here: the job is active and no shard file exists yet.
+  crashPoint('queue-shard-computed');
   const featureDim = backbone.featureDim;
   const features = new Float32Array(recorded.length * featureDim);
   for (const [index, row] of recorded.entries()) features.set(row.features, index * featureDim);

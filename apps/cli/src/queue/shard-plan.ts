@@ -15,7 +15,7 @@ export interface PlannedShard {
 export interface PlanShardsOptions {
   /** Each split's files in dataset order (train, then validation). */
   splits: readonly (readonly string[])[];
-  /** Images per shard; rounded up to a multiple of `batchSize`. */
+  /** Images per shard; from `batchSize` on, rounded up to a multiple of it. */
   shardImages: number;
   /** The extraction batch size: shards start on batch boundaries so batches match a local run. */
   batchSize: number;
@@ -32,7 +32,12 @@ export interface PlanShardsOptions {
 export async function planShards(options: PlanShardsOptions): Promise<PlannedShard[]> {
   checkPositiveInteger('shardImages', options.shardImages);
   checkPositiveInteger('batchSize', options.batchSize);
-  const size = Math.ceil(options.shardImages / options.batchSize) * options.batchSize;
+  // Shards of a batch or more start on batch boundaries; smaller ones split batches (tiny
+  // datasets), which only relies on the backbone treating each image of a batch independently.
+  const size =
+    options.shardImages < options.batchSize
+      ? options.shardImages
+      : Math.ceil(options.shardImages / options.batchSize) * options.batchSize;
   const shards: PlannedShard[] = [];
   for (const files of options.splits) {
     for (let start = 0; start < files.length; start += size) {
