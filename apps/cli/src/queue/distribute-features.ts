@@ -129,7 +129,7 @@ async function runShards(
     let finishedImages = 0;
     let lastProgress = started;
     let noWorkerSince: number | undefined;
-    let noWorkerSaid = 0;
+    let noWorkerSaid: number | undefined;
     while (pending.size > 0) {
       options.signal?.throwIfAborted();
       await sleep(options.pollMs ?? 500, options.signal);
@@ -145,15 +145,16 @@ async function runShards(
       const workers = await queue.getWorkersCount().catch(() => undefined);
       if (workers === 0) {
         noWorkerSince ??= now;
-        if (now - noWorkerSaid >= noWorkerRepeatMs) {
+        if (noWorkerSaid === undefined || now - noWorkerSaid >= noWorkerRepeatMs) {
           noWorkerSaid = now;
-          output.info(
-            `no worker is attached to ${describeQueueUrl(url)} (queue ${featureQueueName}): ${pending.size} shards wait. Start one on a machine that sees the data at the same path: graft worker --queue ${describeQueueUrl(url)}`,
+          // On stderr even with --quiet or --json: a run waiting for nobody must say so.
+          output.error(
+            `graft: no worker is attached to ${describeQueueUrl(url)} (queue ${featureQueueName}): ${pending.size} shards wait. Start one on a machine that sees the data at the same path: graft worker --queue ${describeQueueUrl(url)}`,
           );
         }
       } else if (noWorkerSince !== undefined) {
         noWorkerSince = undefined;
-        noWorkerSaid = 0;
+        noWorkerSaid = undefined;
         output.info(`${workers} worker(s) attached; extracting`);
       }
       if (now - lastProgress >= progressEveryMs) {
