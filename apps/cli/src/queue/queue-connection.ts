@@ -39,9 +39,12 @@ export function describeQueueUrl(url: URL): string {
   return `${url.protocol}//${url.hostname}${port}${database}`;
 }
 
-/** `text` with anything between `//` and `@` removed (for a string that does not parse). */
+/** `text` with anything between the scheme and the last `@` removed (a string that does not parse). */
 export function redactQueueUrl(text: string): string {
-  return text.replace(/\/\/[^/@]*@/, '//');
+  const at = text.lastIndexOf('@');
+  if (at < 0) return text;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text)?.[0] ?? '';
+  return `${scheme}${text.slice(at + 1)}`;
 }
 
 /**
