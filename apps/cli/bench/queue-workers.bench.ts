@@ -36,7 +36,8 @@ function startWorker(url: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [binary, '--backend', 'wasm', 'worker', '--queue', url], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: process.env,
+      // The built binary: without the bench runner's tsx loader and source condition.
+      env: { ...process.env, NODE_OPTIONS: '' },
     });
     let seen = '';
     child.stderr?.setEncoding('utf8').on('data', (text: string) => {
