@@ -119,8 +119,20 @@ async function runShards(
   const { output, url } = options;
   const { Queue } = await import('bullmq');
   const connection = await openRedis(url);
-  reportConnection(connection, url, (message) => output.error(message));
+  // A Redis that restarted without persistence has lost the jobs: enqueue what is left again
+  // (job ids are shard names, so jobs that survived are not doubled).
+  let reconnected = false;
+  reportConnection(
+    connection,
+    url,
+    (message) => output.error(message),
+    () => {
+      reconnected = true;
+    },
+  );
   const queue: Queue<ShardJob> = new Queue<ShardJob>(featureQueueName, { connection });
+  // Connection errors are reported once per outage above; BullMQ's copies would repeat them.
+  queue.on('error', () => undefined);
   const attempts = options.attempts ?? 3;
   try {
     await enqueue(queue, options, [...pending.values()], attempts);
@@ -140,6 +152,10 @@ async function runShards(
         }
       }
       if (pending.size === 0) break;
+      if (reconnected) {
+        reconnected = false;
+        await enqueue(queue, options, [...pending.values()], attempts);
+      }
       await failIfFailed(queue, pending, attempts);
       const now = performance.now();
       const workers = await queue.getWorkersCount().catch(() => undefined);

@@ -65,6 +65,7 @@ export function reportConnection(
   connection: Redis,
   url: URL,
   say: (message: string) => void,
+  onBack?: () => void,
 ): void {
   let lost = false;
   connection.on('error', (error: Error) => {
@@ -78,5 +79,6 @@ export function reportConnection(
     if (!lost) return;
     lost = false;
     say(`graft: connected to ${describeQueueUrl(url)} again; continuing`);
+    onBack?.();
   });
 }

@@ -53,14 +53,19 @@ async function freePort(): Promise<number> {
  * Starts a throw-away redis-server on a free port (no persistence, its own folder), resolving
  * once it accepts connections. Fails clearly when redis-server is missing.
  */
-export async function startRedisServer(): Promise<TestRedisServer> {
+export async function startRedisServer(
+  options: {
+    /** The port (a restart on the port of a server that stopped). Default: a free one. */
+    port?: number;
+  } = {},
+): Promise<TestRedisServer> {
   if (!hasRedisServer()) {
     throw new Error(
       `${redisServerPath} not found: the queue tests need Debian's redis-server (apt-get install redis-server; CI installs it from .ci/apt-packages.txt).`,
     );
   }
   const directory = await mkdtemp(join(tmpdir(), 'graft-redis-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(
     redisServerPath,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
