@@ -6,7 +6,7 @@
 // Needs the built CLI (apps/cli/dist) and Debian's redis-server.
 // GRAFT_BENCH_QUEUE_IMAGES=<n> limits the images (a quick check on a busy machine).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +48,18 @@ function startWorker(url: string): Promise<ChildProcess> {
   });
 }
 
+/** User + system CPU seconds of process `pid` so far (Linux /proc; clock ticks of 1/100 s). */
+async function processCpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds of this process (every thread) so far. */
+function ownCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
 function limited(dataset: ImageDataset, count: number): FileImageDataset {
   if (!(dataset instanceof FileImageDataset)) throw new Error('hymenoptera is an image folder');
   return dataset.subset(Array.from({ length: Math.min(count, dataset.size) }, (_, index) => index));
@@ -76,22 +88,24 @@ export default async function (): Promise<BenchRow[]> {
   for (const workers of [1, 2]) {
     const pool = await startExtractionWorkers({ workers, backend: 'wasm', backbone: spec });
     try {
-      rows.push(
-        await measure({
-          suite,
-          name: `ants/bees (${images} images), ${name} b${batchSize}, in-process pool of ${workers} thread${workers > 1 ? 's' : ''}`,
-          items: images,
-          warmup: 1,
-          runs: 1,
-          backend: 'wasm',
-          notes: `graft train --extraction-workers ${workers}: decoding in the main thread, the network in worker threads`,
-          run: async () => {
-            for (const split of splits) {
-              await extractFeatures({ backbone, data: split, batchSize, featureComputer: pool });
-            }
-          },
-        }),
-      );
+      const cpuBefore = ownCpuSeconds();
+      const row = await measure({
+        suite,
+        name: `ants/bees (${images} images), ${name} b${batchSize}, in-process pool of ${workers} thread${workers > 1 ? 's' : ''}`,
+        items: images,
+        warmup: 1,
+        runs: 1,
+        backend: 'wasm',
+        notes: `graft train --extraction-workers ${workers}: decoding in the main thread, the network in worker threads`,
+        run: async () => {
+          for (const split of splits) {
+            await extractFeatures({ backbone, data: split, batchSize, featureComputer: pool });
+          }
+        },
+      });
+      // Warm-up and the measured run: CPU per image whatever the machine's load.
+      row.notes += `; ${((ownCpuSeconds() - cpuBefore) / (2 * images)).toFixed(3)} CPU-s per image (this process, all threads)`;
+      rows.push(row);
     } finally {
       await pool.close();
     }
@@ -104,36 +118,44 @@ export default async function (): Promise<BenchRow[]> {
   try {
     for (const workers of [1, 2]) {
       while (started.length < workers) started.push(await startWorker(redis.url));
-      rows.push(
-        await measure({
-          suite,
-          name: `ants/bees (${images} images), ${name} b${batchSize}, ${workers} graft worker process${workers > 1 ? 'es' : ''} through Redis`,
-          items: images,
-          // The first run loads the backbone in each worker.
-          warmup: 1,
-          runs: 1,
-          backend: 'wasm',
-          notes: `graft train --queue: ${shardImages}-image shards on BullMQ (local redis-server), each worker one wasm backbone in its main thread, decoding in its own process; shard files + merge included`,
-          run: async () => {
-            const directory = await mkdtemp(join(tmpdir(), 'graft-bench-queue-'));
-            try {
-              await distributeFeatures({
-                url: new URL(redis.url),
-                directory,
-                splits: splits.map((split) => split.files.map((file) => file.path)),
-                backbone: spec,
-                identity,
-                batchSize,
-                shardImages,
-                output,
-                pollMs: 100,
-              });
-            } finally {
-              await rm(directory, { recursive: true, force: true });
-            }
-          },
-        }),
-      );
+      const cpuOf = async () => {
+        let sum = ownCpuSeconds();
+        for (const child of started) sum += await processCpuSeconds(child.pid as number);
+        return sum;
+      };
+      const cpuBefore = await cpuOf();
+      const row = await measure({
+        suite,
+        name: `ants/bees (${images} images), ${name} b${batchSize}, ${workers} graft worker process${workers > 1 ? 'es' : ''} through Redis`,
+        items: images,
+        // The first run loads the backbone in each worker.
+        warmup: 1,
+        runs: 1,
+        backend: 'wasm',
+        notes: `graft train --queue: ${shardImages}-image shards on BullMQ (local redis-server), each worker one wasm backbone in its main thread, decoding in its own process; shard files + merge included`,
+        run: async () => {
+          const directory = await mkdtemp(join(tmpdir(), 'graft-bench-queue-'));
+          try {
+            await distributeFeatures({
+              url: new URL(redis.url),
+              directory,
+              splits: splits.map((split) => split.files.map((file) => file.path)),
+              backbone: spec,
+              identity,
+              batchSize,
+              shardImages,
+              output,
+              pollMs: 100,
+            });
+          } finally {
+            await rm(directory, { recursive: true, force: true });
+          }
+        },
+      });
+      // Includes each worker's backbone load in the warm-up run (once per process).
+      const cpu = (await cpuOf()) - cpuBefore;
+      row.notes += `; ${(cpu / (2 * images)).toFixed(3)} CPU-s per image (this process + workers, warm-up with backbone loads included)`;
+      rows.push(row);
     }
   } finally {
     for (const child of started) child.kill('SIGTERM');
@@ -142,7 +164,7 @@ export default async function (): Promise<BenchRow[]> {
   }
   for (const row of rows) {
     console.log(
-      `${row.name}: ${row.value.toFixed(2)} images/s, ${row.medianSeconds.toFixed(1)} s (load ${row.loadAverage})`,
+      `${row.name}: ${row.value.toFixed(2)} images/s, ${row.medianSeconds.toFixed(1)} s (load ${row.loadAverage}); ${row.notes}`,
     );
   }
   return rows;
