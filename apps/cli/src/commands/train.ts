@@ -18,7 +18,7 @@ import { addQueueFlags, type QueueFlags, queueSettingsFrom } from '../queue/queu
 import { checkQueueConfig } from '../queue/queued-features.js';
 
 /** Flags of `graft train`, as commander gives them (strings; validated by resolveTrainConfig). */
-export interface TrainFlags {
+export interface TrainFlags extends QueueFlags {
   config?: string;
   split?: string;
   splitManifest?: string;
@@ -289,50 +289,48 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
     .option(...engineOption);
   addQueueFlags(command);
   addMultiLabelFlags(command);
-  addTrainingFlags(command).action(
-    async (data: string | undefined, flags: TrainFlags & QueueFlags) => {
-      const config = await trainConfigFrom(data, flags);
-      const folds = parseFolds(flags.folds);
-      const queue = queueSettingsFrom(flags);
-      if (queue) checkQueueConfig(config, folds);
-      // With --queue the workers extract: no local extraction threads unless asked for.
-      const extractionWorkers = parseExtractionWorkers(
-        flags.extractionWorkers ?? (queue ? '1' : undefined),
-      );
-      const trainingWorkers = parseTrainingWorkers(flags.trainingWorkers);
-      const engine = parseFeatureEngine(flags.engine);
-      const coralWeight = parseNumberFlag('--coral-weight', flags.coralWeight);
-      const lossTerms =
-        flags.coralTarget !== undefined || coralWeight !== undefined
-          ? {
-              ...(flags.coralTarget !== undefined ? { coralTarget: flags.coralTarget } : {}),
-              ...(coralWeight !== undefined ? { coralWeight } : {}),
-            }
-          : undefined;
-      if (folds !== undefined) {
-        process.exitCode = await runFolds({
-          config,
-          folds,
-          output,
-          extractionWorkers,
-          trainingWorkers,
-          engine,
-          ...(lossTerms ? { lossTerms } : {}),
-          overwrite: flags.overwrite === true,
-        });
-        return;
-      }
-      process.exitCode = await runTraining({
+  addTrainingFlags(command).action(async (data: string | undefined, flags: TrainFlags) => {
+    const config = await trainConfigFrom(data, flags);
+    const folds = parseFolds(flags.folds);
+    const queue = queueSettingsFrom(flags);
+    if (queue) checkQueueConfig(config, folds);
+    // With --queue the workers extract: no local extraction threads unless asked for.
+    const extractionWorkers = parseExtractionWorkers(
+      flags.extractionWorkers ?? (queue ? '1' : undefined),
+    );
+    const trainingWorkers = parseTrainingWorkers(flags.trainingWorkers);
+    const engine = parseFeatureEngine(flags.engine);
+    const coralWeight = parseNumberFlag('--coral-weight', flags.coralWeight);
+    const lossTerms =
+      flags.coralTarget !== undefined || coralWeight !== undefined
+        ? {
+            ...(flags.coralTarget !== undefined ? { coralTarget: flags.coralTarget } : {}),
+            ...(coralWeight !== undefined ? { coralWeight } : {}),
+          }
+        : undefined;
+    if (folds !== undefined) {
+      process.exitCode = await runFolds({
         config,
+        folds,
         output,
         extractionWorkers,
         trainingWorkers,
         engine,
         ...(lossTerms ? { lossTerms } : {}),
         overwrite: flags.overwrite === true,
-        featureCache: flags.cache !== false,
-        ...(queue ? { queue } : {}),
       });
-    },
-  );
+      return;
+    }
+    process.exitCode = await runTraining({
+      config,
+      output,
+      extractionWorkers,
+      trainingWorkers,
+      engine,
+      ...(lossTerms ? { lossTerms } : {}),
+      overwrite: flags.overwrite === true,
+      featureCache: flags.cache !== false,
+      ...(queue ? { queue } : {}),
+    });
+  });
 }
