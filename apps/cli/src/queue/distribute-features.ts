@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { MemoryFeatureStore } from '@graft/trainer';
 import type { Job, Queue } from 'bullmq';
@@ -65,7 +66,7 @@ const progressEveryMs = 5_000;
 /**
  * Computes the frozen features of `splits` on `graft worker` processes through BullMQ: plans
  * shards (content-named), enqueues those whose file is not in the shared directory yet (job id =
- * shard name, so a shard is never queued twice), prints progress (images/s per worker, ETA) and
+ * shard name + shared directory, so a shard is never queued twice), prints progress (images/s per worker, ETA) and
  * says when no worker is attached, fails naming the shard's files and the worker's error once a
  * shard has used all its attempts, and finally merges the shard files in plan order into a
  * feature store keyed exactly as the trainer keys its own, so training reads every row from it.
@@ -156,7 +157,7 @@ async function runShards(
         reconnected = false;
         await enqueue(queue, options, [...pending.values()], attempts);
       }
-      await failIfFailed(queue, pending, attempts);
+      await failIfFailed(queue, pending, attempts, options.directory);
       const now = performance.now();
       const workers = await queue.getWorkersCount().catch(() => undefined);
       if (workers === 0) {
@@ -193,7 +194,7 @@ async function enqueue(
 ): Promise<void> {
   for (const shard of shards) {
     // A job left failed by an earlier run would block its id: cleared so this run retries it.
-    const existing = await queue.getJob(shard.name);
+    const existing = await queue.getJob(jobIdOf(shard.name, options.directory));
     if (existing && (await existing.isFailed())) await existing.remove();
   }
   await queue.addBulk(
@@ -209,7 +210,7 @@ async function enqueue(
         directory: options.directory,
       },
       opts: {
-        jobId: shard.name,
+        jobId: jobIdOf(shard.name, options.directory),
         attempts,
         backoff: { type: 'exponential', delay: options.backoffMs ?? 2000 },
         // The shard file is the result; a failed job stays so the run can name its error.
@@ -219,15 +220,25 @@ async function enqueue(
   );
 }
 
+/**
+ * A shard's job id: its name and the shared directory its file goes to (a run with another
+ * `--shared-dir` must not wait for a file another run's job writes elsewhere).
+ */
+function jobIdOf(shard: string, directory: string): string {
+  return `${shard}.${createHash('sha256').update(directory).digest('hex').slice(0, 8)}`;
+}
+
 /** Throws once a pending shard's job has failed for good, naming its files and the error. */
 async function failIfFailed(
   queue: Queue<ShardJob>,
   pending: ReadonlyMap<string, PlannedShard>,
   attempts: number,
+  directory: string,
 ): Promise<void> {
   const failed = await queue.getFailed();
   for (const job of failed) {
-    const shard = job.id === undefined ? undefined : pending.get(job.id);
+    const shard = pending.get(job.data.shard);
+    if (job.data.directory !== directory) continue;
     if (shard === undefined) continue;
     const files = shard.files.slice(0, 3).join(', ');
     const more = shard.files.length > 3 ? ` and ${shard.files.length - 3} more` : '';
@@ -249,7 +260,7 @@ function describeProgress(
   const perWorker: string[] = [];
   let inFlight = 0;
   for (const job of active) {
-    if (job.id === undefined || !pending.has(job.id)) continue;
+    if (!pending.has(job.data.shard)) continue;
     const progress = job.progress as Partial<ShardProgress> | number;
     if (typeof progress !== 'object' || progress.worker === undefined) continue;
     inFlight += progress.done ?? 0;
