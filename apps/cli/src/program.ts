@@ -16,6 +16,7 @@ import { registerPredictCommand } from './commands/predict.js';
 import { registerResumeCommand } from './commands/resume.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerUiCommand } from './commands/ui.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { describeError } from './describe-error.js';
 import { exitCodeForError, exitCodes } from './exit-codes.js';
 import { type CommandOutput, createOutput, type OutputOptions } from './output.js';
@@ -44,6 +45,7 @@ export const commandRegistrations: readonly CommandRegistration[] = [
   registerUiCommand,
   registerDoctorCommand,
   registerCacheCommand,
+  registerWorkerCommand,
 ];
 
 /** Options of {@link runCli}. */

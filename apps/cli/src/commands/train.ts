@@ -14,9 +14,11 @@ import { addMultiLabelFlags } from '../pipeline/multi-label-flags.js';
 import { runTraining } from '../pipeline/run-training.js';
 import { noCacheOption } from '../pipeline/training-feature-cache.js';
 import { parseTrainingWorkers } from '../pipeline/training-workers.js';
+import { addQueueFlags, type QueueFlags, queueSettingsFrom } from '../queue/queue-flags.js';
+import { checkQueueConfig } from '../queue/queued-features.js';
 
 /** Flags of `graft train`, as commander gives them (strings; validated by resolveTrainConfig). */
-export interface TrainFlags {
+export interface TrainFlags extends QueueFlags {
   config?: string;
   split?: string;
   splitManifest?: string;
@@ -285,11 +287,17 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
       'stratified k-fold cross-validation: <out>/fold-1 … fold-k runs and the mean ± std in <out>/cv-summary.json',
     )
     .option(...engineOption);
+  addQueueFlags(command);
   addMultiLabelFlags(command);
   addTrainingFlags(command).action(async (data: string | undefined, flags: TrainFlags) => {
     const config = await trainConfigFrom(data, flags);
     const folds = parseFolds(flags.folds);
-    const extractionWorkers = parseExtractionWorkers(flags.extractionWorkers);
+    const queue = queueSettingsFrom(flags);
+    if (queue) checkQueueConfig(config, folds);
+    // With --queue the workers extract: no local extraction threads unless asked for.
+    const extractionWorkers = parseExtractionWorkers(
+      flags.extractionWorkers ?? (queue ? '1' : undefined),
+    );
     const trainingWorkers = parseTrainingWorkers(flags.trainingWorkers);
     const engine = parseFeatureEngine(flags.engine);
     const coralWeight = parseNumberFlag('--coral-weight', flags.coralWeight);
@@ -322,6 +330,7 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
       ...(lossTerms ? { lossTerms } : {}),
       overwrite: flags.overwrite === true,
       featureCache: flags.cache !== false,
+      ...(queue ? { queue } : {}),
     });
   });
 }

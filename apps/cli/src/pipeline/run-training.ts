@@ -35,6 +35,8 @@ import {
 import type { CommandOutput } from '../output.js';
 import { writeTrainingPlots } from '../plots/training-plots.js';
 import { formatNumber } from '../progress/progress-renderer.js';
+import type { QueueSettings } from '../queue/queue-flags.js';
+import { queuedFeatureStore } from '../queue/queued-features.js';
 import { estimateRunBytes } from '../run/estimate-run-bytes.js';
 import { prepareRunOutput } from '../run/replace-run.js';
 import {
@@ -125,6 +127,8 @@ export interface RunTrainingOptions {
   featureStore?: FeatureStore;
   /** `--no-cache`: `false` neither reads nor writes the disk feature cache. Default `true`. */
   featureCache?: boolean;
+  /** `--queue`: frozen features computed by `graft worker` processes (queue/queued-features.ts). */
+  queue?: QueueSettings;
 }
 
 /** What a finished run reports (printed as a table, or as JSON with --json). */
@@ -416,6 +420,19 @@ async function trainIntoRun(
     lossTerms = options.lossTerms
       ? await loadLossTerms({ settings: options.lossTerms, preprocessing: backbone.preprocessing })
       : undefined;
+    // --queue: `graft worker` processes compute the frozen features first; this store serves them.
+    const queued = options.queue
+      ? await queuedFeatureStore({
+          settings: options.queue,
+          data,
+          backbone,
+          backboneSpec,
+          engine: workers?.engine?.name ?? 'tfjs',
+          backend: backend.chosen,
+          output,
+          fallback: options.featureStore ?? featureStore,
+        })
+      : undefined;
     head = createHeadFromSpecification(config.head, {
       featureDim: backbone.featureDim,
       numClasses: data.classNames.length,
@@ -438,6 +455,7 @@ async function trainIntoRun(
         : featureStore
           ? { featureStore, diskFeatureStore: featureStore }
           : {}),
+      ...(queued ? { featureStore: queued } : {}),
       gradientComputer: await startingTrainingWorkers,
     });
   } finally {
