@@ -15,6 +15,11 @@ export interface LoadTorchStateDictOptions {
    * the model has no `fc` layer. Default `true`.
    */
   strict?: boolean;
+  /**
+   * Module path of the classifier, whose tensors are ignored when the model has no layer under
+   * it: `fc` (ResNet, the default) or `classifier` (MobileNetV3, EfficientNet).
+   */
+  classifier?: string;
 }
 
 /** What {@link loadTorchStateDict} did. */
@@ -36,7 +41,7 @@ interface PendingWeight {
 
 /**
  * Copies a PyTorch state dict into a tfjs-layers model whose layer names are the module paths:
- * conv `[O, I, H, W]` → `[H, W, I, O]`, linear `[out, in]` → `[in, out]`, BatchNorm
+ * conv `[O, I, H, W]` → `[H, W, I, O]`, depthwise conv `[C, 1, H, W]` → `[H, W, C, 1]`, linear `[out, in]` → `[in, out]`, BatchNorm
  * `weight/bias/running_mean/running_var` → `gamma/beta/movingMean/movingVariance`.
  *
  * Every tensor is checked (present, shape matching the layer) before any weight is written, so a
@@ -69,8 +74,7 @@ export function loadTorchStateDict(options: LoadTorchStateDictOptions): LoadTorc
       }
       used.add(key);
       const targetShape = (targets[index] as tfl.LayerVariable).shape;
-      const permutation =
-        entry.shape.length === 4 ? [2, 3, 1, 0] : entry.shape.length === 2 ? [1, 0] : undefined;
+      const permutation = permutationOf(className, entry.shape.length);
       const convertedShape =
         permutation === undefined
           ? entry.shape
@@ -101,13 +105,20 @@ export function loadTorchStateDict(options: LoadTorchStateDictOptions): LoadTorc
     );
   }
 
-  const hasClassifier = model.layers.some((layer) => layer.name === 'fc');
+  const classifier = options.classifier ?? 'fc';
+  const hasClassifier = model.layers.some(
+    (layer) => layer.name === classifier || layer.name.startsWith(`${classifier}.`),
+  );
   const ignored: string[] = [];
   const unexpected: string[] = [];
   for (const key of stateDict.entries.keys()) {
     if (used.has(key)) continue;
     ignored.push(key);
-    if (key.endsWith('.num_batches_tracked') || (!hasClassifier && key.startsWith('fc.'))) continue;
+    if (
+      key.endsWith('.num_batches_tracked') ||
+      (!hasClassifier && key.startsWith(`${classifier}.`))
+    )
+      continue;
     unexpected.push(key);
   }
   if (options.strict !== false && unexpected.length > 0) {
@@ -130,10 +141,20 @@ export function loadTorchStateDict(options: LoadTorchStateDictOptions): LoadTorc
   return { loaded: [...used], ignored };
 }
 
+/**
+ * PyTorch → tfjs layout: conv `[O, I, H, W]` → `[H, W, I, O]`; depthwise conv `[C, 1, H, W]` →
+ * `[H, W, C, 1]`; linear `[out, in]` → `[in, out]`.
+ */
+function permutationOf(className: string, rank: number): number[] | undefined {
+  if (rank === 4) return className === 'DepthwiseConv2D' ? [2, 3, 0, 1] : [2, 3, 1, 0];
+  return rank === 2 ? [1, 0] : undefined;
+}
+
 /** State-dict keys of a layer's weights, in the order tfjs-layers stores them. */
 function parameterKeys(className: string, name: string, count: number): string[] | undefined {
   switch (className) {
     case 'Conv2D':
+    case 'DepthwiseConv2D':
       return count === 1 ? [`${name}.weight`] : [`${name}.weight`, `${name}.bias`];
     case 'Dense':
       return count === 1 ? [`${name}.weight`] : [`${name}.weight`, `${name}.bias`];

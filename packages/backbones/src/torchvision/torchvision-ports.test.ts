@@ -1,0 +1,97 @@
+import { rmSync } from 'node:fs';
+import { expectNoTensorLeaks } from '@graft/core/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSafetensorsFile } from '../formats/safetensors-node.js';
+import { buildMobileNetV3 } from '../mobilenet-v3/mobilenet-v3-architecture.js';
+import { loadTorchStateDict } from '../resnet/load-torch-state-dict.js';
+import {
+  compareOutputs,
+  hasTorchvision,
+  makeTorchvisionReference,
+  referencePython,
+  type TorchvisionReference,
+} from './torchvision-reference.js';
+
+// The ports against torchvision 0.14 itself: seeded random weights, a seeded input, logits and
+// pooled features computed by PyTorch at test time (tooling/fixtures/torchvision-backbones.py).
+// Required in CI (.ci/apt-packages.txt installs python3-torch, python3-torchvision).
+const available = hasTorchvision();
+const required = process.env.CI === 'true';
+if (!available && !required) {
+  console.warn(
+    `Skipping the torchvision port checks: ${referencePython} cannot import torch and torchvision (apt-get install python3-torchvision).`,
+  );
+}
+
+/** The issue's bar: 1e-4 relative, with a 1e-4 floor for values near zero. */
+const tolerance = { atol: 1e-4, rtol: 1e-4 };
+
+const ports: Array<{ architecture: string; build: () => tfl.LayersModel }> = [
+  {
+    architecture: 'mobilenet_v3_small',
+    build: () => buildMobileNetV3({ variant: 'small', includeTop: true }),
+  },
+  {
+    architecture: 'mobilenet_v3_large',
+    build: () => buildMobileNetV3({ variant: 'large', includeTop: true }),
+  },
+];
+
+describe.runIf(available || required)('torchvision ports against PyTorch (wasm)', () => {
+  let reference: TorchvisionReference;
+  let input: tf.Tensor4D;
+
+  beforeAll(async () => {
+    await tf.setBackend('wasm');
+    reference = makeTorchvisionReference(ports.map((port) => port.architecture));
+    input = tf.tidy(() =>
+      tf.transpose(tf.tensor4d(reference.input.values, reference.input.shape), [0, 2, 3, 1]),
+    );
+  }, 120_000);
+
+  afterAll(() => {
+    input?.dispose();
+    if (reference !== undefined) rmSync(reference.directory, { recursive: true, force: true });
+  });
+
+  for (const { architecture, build } of ports) {
+    it(`${architecture}: logits and pooled features match torchvision`, async () => {
+      const expected = reference.models[architecture];
+      if (expected === undefined) throw new Error(`no reference for ${architecture}`);
+      const classifier = build();
+      const stateDict = await readSafetensorsFile(expected.weights);
+      const result = loadTorchStateDict({ model: classifier, stateDict, classifier: 'classifier' });
+      expect(result.ignored.every((key) => key.endsWith('num_batches_tracked'))).toBe(true);
+      const both = tfl.model({
+        inputs: classifier.inputs,
+        outputs: [
+          classifier.getLayer('avgpool').output,
+          classifier.outputs[0],
+        ] as tfl.SymbolicTensor[],
+      });
+      const [features, logits] = await expectNoTensorLeaks(
+        async () => {
+          const outputs = both.predict(input) as tf.Tensor[];
+          const data = await Promise.all(
+            outputs.map((output) => output.data() as Promise<Float32Array>),
+          );
+          tf.dispose(outputs);
+          return data;
+        },
+        { repeats: 1 },
+      );
+      const featureError = compareOutputs(features as Float32Array, expected.features, tolerance);
+      const logitError = compareOutputs(logits as Float32Array, expected.logits, tolerance);
+      console.log(
+        `${architecture} wasm vs torchvision: features max abs ${featureError.maxAbs.toExponential(2)} max rel ${featureError.maxRel.toExponential(2)}; ` +
+          `logits max abs ${logitError.maxAbs.toExponential(2)} max rel ${logitError.maxRel.toExponential(2)} (${(100 * logitError.budgetUsed).toFixed(1)}% of atol 1e-4 + rtol 1e-4)`,
+      );
+      expect(featureError.violations).toBe(0);
+      expect(logitError.violations).toBe(0);
+      classifier.dispose();
+    });
+  }
+});
