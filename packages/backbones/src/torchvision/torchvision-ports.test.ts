@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildEfficientNet } from '../efficientnet/efficientnet-architecture.js';
 import { readSafetensorsFile } from '../formats/safetensors-node.js';
 import { buildMobileNetV3 } from '../mobilenet-v3/mobilenet-v3-architecture.js';
 import { loadTorchStateDict } from '../resnet/load-torch-state-dict.js';
@@ -37,6 +38,10 @@ const ports: Array<{ architecture: string; build: () => tfl.LayersModel }> = [
   {
     architecture: 'mobilenet_v3_large',
     build: () => buildMobileNetV3({ variant: 'large', includeTop: true }),
+  },
+  {
+    architecture: 'efficientnet_b0',
+    build: () => buildEfficientNet({ variant: 'b0', inputSize: [224, 224], includeTop: true }),
   },
 ];
 
