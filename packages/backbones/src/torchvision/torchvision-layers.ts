@@ -42,7 +42,9 @@ export class TorchvisionLayers {
   }
 
   /** A seeded initialiser (fan-out He normal for kernels, uniform ±1/√fan-in for dense), or zeros. */
-  initializer(kind: 'convolution' | 'dense'): tfl.initializers.Initializer | 'zeros' {
+  initializer(
+    kind: 'convolution' | 'dense',
+  ): ReturnType<typeof tfl.initializers.varianceScaling> | 'zeros' {
     if (this.seed === undefined) return 'zeros';
     this.seed += 1;
     return kind === 'convolution'

@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBackbone } from '../registry/backbone-registry.js';
+import '../register-built-ins.js';
 import { buildEfficientNet } from '../efficientnet/efficientnet-architecture.js';
 import { readSafetensorsFile } from '../formats/safetensors-node.js';
 import { buildMobileNetV3 } from '../mobilenet-v3/mobilenet-v3-architecture.js';
@@ -30,18 +32,22 @@ if (!available && !required) {
 /** The issue's bar: 1e-4 relative, with a 1e-4 floor for values near zero. */
 const tolerance = { atol: 1e-4, rtol: 1e-4 };
 
-const ports: Array<{ architecture: string; build: () => tfl.LayersModel }> = [
+/** `registered`: also load the `.pth` through the registry (one port per family keeps CI short). */
+const ports: Array<{ architecture: string; build: () => tfl.LayersModel; registered: boolean }> = [
   {
     architecture: 'mobilenet_v3_small',
     build: () => buildMobileNetV3({ variant: 'small', includeTop: true }),
+    registered: true,
   },
   {
     architecture: 'mobilenet_v3_large',
     build: () => buildMobileNetV3({ variant: 'large', includeTop: true }),
+    registered: false,
   },
   {
     architecture: 'efficientnet_b0',
     build: () => buildEfficientNet({ variant: 'b0', inputSize: [224, 224], includeTop: true }),
+    registered: true,
   },
 ];
 
@@ -62,7 +68,7 @@ describe.runIf(available || required)('torchvision ports against PyTorch (wasm)'
     if (reference !== undefined) rmSync(reference.directory, { recursive: true, force: true });
   });
 
-  for (const { architecture, build } of ports) {
+  for (const { architecture, build, registered } of ports) {
     it(`${architecture}: logits and pooled features match torchvision`, async () => {
       const expected = reference.models[architecture];
       if (expected === undefined) throw new Error(`no reference for ${architecture}`);
@@ -98,5 +104,37 @@ describe.runIf(available || required)('torchvision ports against PyTorch (wasm)'
       expect(logitError.violations).toBe(0);
       classifier.dispose();
     });
+
+    it.runIf(registered)(
+      `${architecture}: the registered backbone reads torchvision's .pth; inferenceModel() folds BatchNorm`,
+      async () => {
+        const expected = reference.models[architecture];
+        if (expected === undefined) throw new Error(`no reference for ${architecture}`);
+        const [, , height, width] = reference.input.shape;
+        const backbone = await createBackbone(architecture, {
+          weightsPath: expected.checkpoint,
+          inputSize: [height, width],
+        });
+        const [features, folded] = await expectNoTensorLeaks(
+          async () => {
+            const plain = backbone.model.predict(input) as tf.Tensor;
+            const fused = backbone.inferenceModel?.().predict(input) as tf.Tensor;
+            const data = await Promise.all([plain.data(), fused.data()]);
+            tf.dispose([plain, fused]);
+            return data as Float32Array[];
+          },
+          { repeats: 1 },
+        );
+        const plainError = compareOutputs(features as Float32Array, expected.features, tolerance);
+        const foldedError = compareOutputs(folded as Float32Array, expected.features, tolerance);
+        console.log(
+          `${architecture} from .pth: features max abs ${plainError.maxAbs.toExponential(2)}; BatchNorm folded ${foldedError.maxAbs.toExponential(2)}`,
+        );
+        expect(plainError.violations).toBe(0);
+        expect(foldedError.violations).toBe(0);
+        expect(backbone.weightsId).toMatch(new RegExp(`^${architecture}:`));
+        backbone.dispose();
+      },
+    );
   }
 });

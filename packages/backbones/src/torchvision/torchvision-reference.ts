@@ -25,7 +25,10 @@ export interface TorchvisionReference {
   /** `[N, 3, H, W]` float32, NCHW. */
   input: { values: Float32Array; shape: [number, number, number, number] };
   /** Per architecture: safetensors path, expected logits and pooled features. */
-  models: Record<string, { weights: string; logits: Float32Array; features: Float32Array }>;
+  models: Record<
+    string,
+    { weights: string; checkpoint: string; logits: Float32Array; features: Float32Array }
+  >;
 }
 
 function readFloat32(path: string): Float32Array {
@@ -47,13 +50,14 @@ export function makeTorchvisionReference(architectures: readonly string[]): Torc
     input: { file: string; shape: [number, number, number, number] };
     models: Record<
       string,
-      { weights: string; logits: { file: string }; features: { file: string } }
+      { weights: string; checkpoint: string; logits: { file: string }; features: { file: string } }
     >;
   };
   const models: TorchvisionReference['models'] = {};
   for (const [name, model] of Object.entries(description.models)) {
     models[name] = {
       weights: join(directory, model.weights),
+      checkpoint: join(directory, model.checkpoint),
       logits: readFloat32(join(directory, model.logits.file)),
       features: readFloat32(join(directory, model.features.file)),
     };
