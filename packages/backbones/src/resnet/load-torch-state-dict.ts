@@ -75,10 +75,13 @@ export function loadTorchStateDict(options: LoadTorchStateDictOptions): LoadTorc
       used.add(key);
       const targetShape = (targets[index] as tfl.LayerVariable).shape;
       const permutation = permutationOf(className, entry.shape.length);
+      // ConvNeXt's layer scale is `[C, 1, 1]` in NCHW; the NHWC layer holds `[C]`.
       const convertedShape =
-        permutation === undefined
-          ? entry.shape
-          : permutation.map((axis) => entry.shape[axis] as number);
+        className === 'Graft>LayerScale'
+          ? entry.shape.slice(0, 1)
+          : permutation === undefined
+            ? entry.shape
+            : permutation.map((axis) => entry.shape[axis] as number);
       if (
         convertedShape.length !== targetShape.length ||
         convertedShape.some((size, axis) => size !== targetShape[axis])
@@ -93,7 +96,7 @@ export function loadTorchStateDict(options: LoadTorchStateDictOptions): LoadTorc
       weights.push({
         key,
         values: stateDict.read(key).values as Float32Array,
-        sourceShape: entry.shape,
+        sourceShape: permutation === undefined ? convertedShape : entry.shape,
         ...(permutation === undefined ? {} : { permutation }),
       });
     });
@@ -146,6 +149,7 @@ export function loadTorchStateDict(options: LoadTorchStateDictOptions): LoadTorc
  * `[H, W, C, 1]`; linear `[out, in]` → `[in, out]`.
  */
 function permutationOf(className: string, rank: number): number[] | undefined {
+  if (className === 'Graft>LayerScale') return undefined;
   if (rank === 4) return className === 'DepthwiseConv2D' ? [2, 3, 0, 1] : [2, 3, 1, 0];
   return rank === 2 ? [1, 0] : undefined;
 }
@@ -158,6 +162,11 @@ function parameterKeys(className: string, name: string, count: number): string[]
       return count === 1 ? [`${name}.weight`] : [`${name}.weight`, `${name}.bias`];
     case 'Dense':
       return count === 1 ? [`${name}.weight`] : [`${name}.weight`, `${name}.bias`];
+    case 'LayerNormalization':
+      return count === 2 ? [`${name}.weight`, `${name}.bias`] : undefined;
+    case 'Graft>LayerScale':
+      // The layer is named after the parameter itself (`features.1.0.layer_scale`).
+      return count === 1 ? [name] : undefined;
     case 'BatchNormalization':
       return count === 4
         ? [`${name}.weight`, `${name}.bias`, `${name}.running_mean`, `${name}.running_var`]

@@ -39,13 +39,23 @@ function readFloat32(path: string): Float32Array {
 }
 
 /** Runs the reference script for `architectures` into a new temporary folder and reads the result. */
-export function makeTorchvisionReference(architectures: readonly string[]): TorchvisionReference {
+export function makeTorchvisionReference(
+  architectures: readonly string[],
+  options: { size?: number; checkpoints?: boolean } = {},
+): TorchvisionReference {
   const directory = mkdtempSync(join(tmpdir(), 'graft-torchvision-'));
   const script = join(
     dirname(fileURLToPath(import.meta.url)),
     '../../../../tooling/fixtures/torchvision-backbones.py',
   );
-  execFileSync(referencePython, [script, directory, ...architectures], { stdio: 'inherit' });
+  execFileSync(referencePython, [script, directory, ...architectures], {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      GRAFT_FIXTURE_SIZE: String(options.size ?? 224),
+      GRAFT_FIXTURE_CHECKPOINT: options.checkpoints === false ? '0' : '1',
+    },
+  });
   const description = JSON.parse(readFileSync(join(directory, 'fixtures.json'), 'utf8')) as {
     input: { file: string; shape: [number, number, number, number] };
     models: Record<
