@@ -1,6 +1,13 @@
 import './register-built-ins.js';
 
 export {
+  type BuildConvNextTinyOptions,
+  buildConvNextTiny,
+  convNextStages,
+  convNextTinyFeatureDim,
+} from './convnext/convnext-architecture.js';
+export { convNextTinyDescriptor, convNextTinyWeights } from './convnext/convnext-descriptors.js';
+export {
   type BackboneFromModelOptions,
   backboneFromModel,
   type FeaturePooling,
@@ -84,6 +91,7 @@ export {
 } from './inference/fused-convolution.js';
 export { HardSigmoid, hardSigmoid } from './layers/hard-sigmoid.js';
 export { HardSwish, hardSwish } from './layers/hard-swish.js';
+export { LayerScale } from './layers/layer-scale.js';
 export { StochasticDepth, type StochasticDepthOptions } from './layers/stochastic-depth.js';
 export {
   type BuildMobileNetV2Options,

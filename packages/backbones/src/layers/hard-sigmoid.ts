@@ -4,10 +4,10 @@ import * as tfl from '@tensorflow/tfjs-layers';
 /**
  * PyTorch's `nn.Hardsigmoid`: `relu6(x + 3) / 6`, the gate of MobileNetV3's squeeze-excitation.
  * Not tfjs-layers' `hardSigmoid` activation, which is Keras's `clip(0.2x + 0.5, 0, 1)`.
- * Registered with `tf.serialization` as `Graft>HardSigmoid`.
+ * Registered with `tf.serialization` as `GraftHardSigmoid`.
  */
 export class HardSigmoid extends tfl.layers.Layer {
-  static className = 'Graft>HardSigmoid';
+  static className = 'GraftHardSigmoid';
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {

@@ -4,11 +4,11 @@ import * as tfl from '@tensorflow/tfjs-layers';
 /**
  * PyTorch's `nn.Hardswish`: `x · relu6(x + 3) / 6` (MobileNetV3). tfjs-layers has no such
  * activation (its `hardSigmoid` is Keras's `0.2x + 0.5`, a different curve), hence a layer.
- * Registered with `tf.serialization` as `Graft>HardSwish` so saved models load and
+ * Registered with `tf.serialization` as `GraftHardSwish` so saved models load and
  * `foldBatchNorm` can copy it.
  */
 export class HardSwish extends tfl.layers.Layer {
-  static className = 'Graft>HardSwish';
+  static className = 'GraftHardSwish';
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {

@@ -2,9 +2,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { expectNoTensorLeaks } from '@graft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hardSigmoid } from './hard-sigmoid.js';
 import { hardSwish } from './hard-swish.js';
+import { LayerScale } from './layer-scale.js';
 import { StochasticDepth } from './stochastic-depth.js';
 
 // Gradients of the torchvision ports' new ops on wasm (what Node fine-tunes on) against the
@@ -76,6 +78,54 @@ async function expectSameGradients(
   return cpu;
 }
 
+/**
+ * Gradients of `sum(layer(x) · upstream)` with respect to `x` and every trainable weight of a
+ * layer made by `make` (weights set from `weightValues`), computed on `backend`.
+ */
+async function layerGradientsOn(
+  backend: string,
+  make: () => tfl.layers.Layer,
+  x: HostTensor,
+  weightValues: HostTensor[],
+  upstream: HostTensor,
+): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const layer = make();
+  const input = tf.variable(tf.tensor(x.values, x.shape));
+  layer.apply(input);
+  layer.setWeights(weightValues.map((weight) => tf.tensor(weight.values, weight.shape)));
+  const upstreamTensor = tf.tensor(upstream.values, upstream.shape);
+  const variables = [
+    input,
+    ...layer.trainableWeights.map((weight) => weight.read() as tf.Variable),
+  ];
+  const { grads } = tf.variableGrads(
+    () => tf.sum(tf.mul(layer.apply(input) as tf.Tensor, upstreamTensor)) as tf.Scalar,
+    variables,
+  );
+  const data = await Promise.all(
+    variables.map((variable) => grads[variable.name]?.data() as Promise<Float32Array>),
+  );
+  tf.dispose([input, upstreamTensor, ...Object.values(grads)]);
+  layer.dispose();
+  return data;
+}
+
+async function expectSameLayerGradients(
+  make: () => tfl.layers.Layer,
+  x: HostTensor,
+  weightValues: HostTensor[],
+): Promise<void> {
+  const upstream = host(x.shape, 99, 1);
+  const cpu = await layerGradientsOn('cpu', make, x, weightValues, upstream);
+  const wasm = await layerGradientsOn('wasm', make, x, weightValues, upstream);
+  expect(cpu).toHaveLength(1 + weightValues.length);
+  cpu.forEach((expected, index) => {
+    expect(expected.some((value) => value !== 0)).toBe(true);
+    expect(maxError(wasm[index] as Float32Array, expected)).toBeLessThan(1e-4);
+  });
+}
+
 describe('gradients of the torchvision ports’ ops, wasm against cpu', () => {
   afterAll(async () => {
     await tf.setBackend('cpu');
@@ -139,6 +189,25 @@ describe('gradients of the torchvision ports’ ops, wasm against cpu', () => {
       });
       expect(gradients.every((gradient) => gradient.some((value) => value !== 0))).toBe(true);
     }
+  });
+
+  it('ConvNeXt LayerNorm on the channel axis of NHWC (ε 1e-6): same gradients for input, γ and β', async () => {
+    await expectSameLayerGradients(
+      () => tfl.layers.layerNormalization({ axis: -1, epsilon: 1e-6 }),
+      host([2, 5, 5, 12], 11, 3),
+      [host([12], 12, 1), host([12], 13, 0.5)],
+    );
+  });
+
+  it('GELU (erf) and layer scale: same gradients for input and the scale', async () => {
+    await expectSameLayerGradients(
+      () => tfl.layers.activation({ activation: 'gelu' }),
+      host([2, 4, 4, 8], 14, 4),
+      [],
+    );
+    await expectSameLayerGradients(() => new LayerScale({}), host([2, 4, 4, 8], 15, 2), [
+      host([8], 16, 1),
+    ]);
   });
 
   it('stochastic depth: identity in inference; in training rows are dropped or scaled by 1/(1−rate), and so are their gradients', async () => {

@@ -4,10 +4,10 @@ import * as tfl from '@tensorflow/tfjs-layers';
 /**
  * ConvNeXt's layer scale: multiplies the last (channel) axis by a learned vector `gamma`
  * (torchvision's `layer_scale` parameter, `[C, 1, 1]` in NCHW, `[C]` here). Registered with
- * `tf.serialization` as `Graft>LayerScale`.
+ * `tf.serialization` as `GraftLayerScale`.
  */
 export class LayerScale extends tfl.layers.Layer {
-  static className = 'Graft>LayerScale';
+  static className = 'GraftLayerScale';
   private gamma: tfl.LayerVariable | undefined;
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {

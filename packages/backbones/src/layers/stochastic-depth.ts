@@ -15,10 +15,10 @@ export interface StochasticDepthOptions {
  * residual branch is zeroed with probability `rate` and the survivors scaled by `1 / (1 − rate)`;
  * in inference it is the identity. Frozen (feature extraction) and inference calls therefore cost
  * nothing. The mask comes from `tf.randomUniform` without a seed: like PyTorch, fine-tuning with it
- * is not bit-reproducible. Registered with `tf.serialization` as `Graft>StochasticDepth`.
+ * is not bit-reproducible. Registered with `tf.serialization` as `GraftStochasticDepth`.
  */
 export class StochasticDepth extends tfl.layers.Layer {
-  static className = 'Graft>StochasticDepth';
+  static className = 'GraftStochasticDepth';
   readonly rate: number;
 
   constructor(options: StochasticDepthOptions) {

@@ -16,8 +16,8 @@ export interface LoadTorchStateDictOptions {
    */
   strict?: boolean;
   /**
-   * Module path of the classifier, whose tensors are ignored when the model has no layer under
-   * it: `fc` (ResNet, the default) or `classifier` (MobileNetV3, EfficientNet).
+   * Module path of the classifier, whose tensors are ignored when the model lacks their layer:
+   * `fc` (ResNet, the default) or `classifier` (MobileNetV3, EfficientNet, ConvNeXt).
    */
   classifier?: string;
 }
@@ -77,7 +77,7 @@ export function loadTorchStateDict(options: LoadTorchStateDictOptions): LoadTorc
       const permutation = permutationOf(className, entry.shape.length);
       // ConvNeXt's layer scale is `[C, 1, 1]` in NCHW; the NHWC layer holds `[C]`.
       const convertedShape =
-        className === 'Graft>LayerScale'
+        className === 'GraftLayerScale'
           ? entry.shape.slice(0, 1)
           : permutation === undefined
             ? entry.shape
@@ -109,19 +109,17 @@ export function loadTorchStateDict(options: LoadTorchStateDictOptions): LoadTorc
   }
 
   const classifier = options.classifier ?? 'fc';
-  const hasClassifier = model.layers.some(
-    (layer) => layer.name === classifier || layer.name.startsWith(`${classifier}.`),
-  );
+  const layerNames = new Set(model.layers.map((layer) => layer.name));
+  // A classifier tensor is expected only when the model has its layer (ConvNeXt's backbone keeps
+  // `classifier.0`, the LayerNorm, but not `classifier.2`).
+  const isDroppedClassifier = (key: string) =>
+    key.startsWith(`${classifier}.`) && !layerNames.has(key.slice(0, key.lastIndexOf('.')));
   const ignored: string[] = [];
   const unexpected: string[] = [];
   for (const key of stateDict.entries.keys()) {
     if (used.has(key)) continue;
     ignored.push(key);
-    if (
-      key.endsWith('.num_batches_tracked') ||
-      (!hasClassifier && key.startsWith(`${classifier}.`))
-    )
-      continue;
+    if (key.endsWith('.num_batches_tracked') || isDroppedClassifier(key)) continue;
     unexpected.push(key);
   }
   if (options.strict !== false && unexpected.length > 0) {
@@ -149,7 +147,7 @@ export function loadTorchStateDict(options: LoadTorchStateDictOptions): LoadTorc
  * `[H, W, C, 1]`; linear `[out, in]` → `[in, out]`.
  */
 function permutationOf(className: string, rank: number): number[] | undefined {
-  if (className === 'Graft>LayerScale') return undefined;
+  if (className === 'GraftLayerScale') return undefined;
   if (rank === 4) return className === 'DepthwiseConv2D' ? [2, 3, 0, 1] : [2, 3, 1, 0];
   return rank === 2 ? [1, 0] : undefined;
 }
@@ -164,7 +162,7 @@ function parameterKeys(className: string, name: string, count: number): string[]
       return count === 1 ? [`${name}.weight`] : [`${name}.weight`, `${name}.bias`];
     case 'LayerNormalization':
       return count === 2 ? [`${name}.weight`, `${name}.bias`] : undefined;
-    case 'Graft>LayerScale':
+    case 'GraftLayerScale':
       // The layer is named after the parameter itself (`features.1.0.layer_scale`).
       return count === 1 ? [name] : undefined;
     case 'BatchNormalization':

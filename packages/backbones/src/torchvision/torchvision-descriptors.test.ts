@@ -4,6 +4,7 @@ import { AssetNotFoundError, FileFormatError } from '@graft/core';
 import { expectNoTensorLeaks } from '@graft/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  buildConvNextTiny,
   buildEfficientNet,
   buildMobileNetV3,
   type CreateTorchvisionBackboneOptions,
@@ -13,9 +14,12 @@ import {
 } from '../index.js';
 
 /** Trainable values: torchvision's `sum(p.numel() for p in model.parameters())` minus the classifier. */
-function parameterCount(model: { trainableWeights: Array<{ shape: number[] }> }): number {
+function parameterCount(model: {
+  trainableWeights: Array<{ shape: Array<number | null> }>;
+}): number {
   return model.trainableWeights.reduce(
-    (sum, weight) => sum + weight.shape.reduce((product, length) => product * length, 1),
+    (sum, weight) =>
+      sum + weight.shape.reduce<number>((product, length) => product * (length ?? 0), 1),
     0,
   );
 }
@@ -69,10 +73,27 @@ describe('registered torchvision ports (MobileNetV3, EfficientNet)', () => {
     expect(Math.floor(224 / (large.cropFraction as number))).toBe(232);
   });
 
+  it('registers convnext_tiny with LayerNorm-ed 768-d features and torchvision’s Resize(236) preset', () => {
+    const descriptor = getBackboneDescriptor('convnext_tiny');
+    expect(descriptor).toMatchObject({
+      family: 'convnext',
+      featureDim: 768,
+      upstream: { imageNetTop1: 82.52 },
+      weights: [
+        {
+          format: 'pytorch',
+          url: 'https://download.pytorch.org/models/convnext_tiny-983f1562.pth',
+        },
+      ],
+    });
+    expect(Math.floor(224 / (descriptor.preprocessing.resize.cropFraction as number))).toBe(236);
+  });
+
   it('has torchvision’s parameter counts for every variant (width and depth multipliers)', () => {
     const builds = [
       ['mobilenet_v3_small', () => buildMobileNetV3({ variant: 'small', inputSize: [32, 32] })],
       ['mobilenet_v3_large', () => buildMobileNetV3({ variant: 'large', inputSize: [32, 32] })],
+      ['convnext_tiny', () => buildConvNextTiny({ inputSize: [32, 32] })],
       ...(['b0', 'b1', 'b2', 'b3'] as const).map(
         (variant) =>
           [

@@ -63,7 +63,7 @@ const convNextPorts: Port[] = [
   {
     architecture: 'convnext_tiny',
     build: () => buildConvNextTiny({ inputSize: [64, 64], includeTop: true }),
-    registered: false,
+    registered: true,
   },
 ];
 
@@ -71,7 +71,7 @@ describePorts('MobileNetV3 and EfficientNet at 224x224', mobilePorts, {
   size: 224,
   checkpoints: true,
 });
-describePorts('ConvNeXt-Tiny at 64x64', convNextPorts, { size: 64, checkpoints: false });
+describePorts('ConvNeXt-Tiny at 64x64', convNextPorts, { size: 64, checkpoints: true });
 
 function describePorts(
   label: string,

@@ -27,7 +27,14 @@ export interface TorchvisionReference {
   /** Per architecture: safetensors path, expected logits and pooled features. */
   models: Record<
     string,
-    { weights: string; checkpoint: string; logits: Float32Array; features: Float32Array }
+    {
+      weights: string;
+      checkpoint: string;
+      logits: Float32Array;
+      features: Float32Array;
+      /** What the Graft backbone outputs (ConvNeXt: features after the classifier's LayerNorm). */
+      backbone: Float32Array;
+    }
   >;
 }
 
@@ -60,7 +67,13 @@ export function makeTorchvisionReference(
     input: { file: string; shape: [number, number, number, number] };
     models: Record<
       string,
-      { weights: string; checkpoint: string; logits: { file: string }; features: { file: string } }
+      {
+        weights: string;
+        checkpoint: string;
+        logits: { file: string };
+        features: { file: string };
+        backbone: { file: string };
+      }
     >;
   };
   const models: TorchvisionReference['models'] = {};
@@ -70,6 +83,7 @@ export function makeTorchvisionReference(
       checkpoint: join(directory, model.checkpoint),
       logits: readFloat32(join(directory, model.logits.file)),
       features: readFloat32(join(directory, model.features.file)),
+      backbone: readFloat32(join(directory, model.backbone.file)),
     };
   }
   return {
