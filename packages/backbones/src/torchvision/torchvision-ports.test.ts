@@ -167,16 +167,16 @@ function describePorts(
             );
             const plainError = compareOutputs(
               features as Float32Array,
-              expected.features,
+              expected.backbone,
               tolerance,
             );
             const foldedError = compareOutputs(
               folded as Float32Array,
-              expected.features,
+              expected.backbone,
               tolerance,
             );
             console.log(
-              `${architecture} from .pth: features max abs ${plainError.maxAbs.toExponential(2)}; BatchNorm folded ${foldedError.maxAbs.toExponential(2)}`,
+              `${architecture} from .pth: backbone output max abs ${plainError.maxAbs.toExponential(2)}; BatchNorm folded ${foldedError.maxAbs.toExponential(2)}`,
             );
             expect(plainError.violations).toBe(0);
             expect(foldedError.violations).toBe(0);
