@@ -61,10 +61,11 @@ export function buildConvNextTiny(options: BuildConvNextTinyOptions = {}): tfl.L
     });
   }
   let seed = options.seed;
-  const kernel = () =>
-    seed === undefined
-      ? 'zeros'
-      : tfl.initializers.truncatedNormal({ stddev: 0.02, seed: (seed += 1) });
+  const kernel = () => {
+    if (seed === undefined) return 'zeros';
+    seed += 1;
+    return tfl.initializers.truncatedNormal({ stddev: 0.02, seed });
+  };
   const norm = (x: tfl.SymbolicTensor, name: string) =>
     apply(tfl.layers.layerNormalization({ axis: -1, epsilon: 1e-6, name }), x);
   const maximumRate = options.stochasticDepthRate ?? 0.1;

@@ -1,5 +1,10 @@
 import { FileFormatError } from '@graft/core';
-import { parseSafetensors, type SafetensorsDtype, type SafetensorsFile } from './safetensors.js';
+import {
+  parseSafetensors,
+  type SafetensorsDtype,
+  type SafetensorsFile,
+  safetensorsItemSizes,
+} from './safetensors.js';
 
 /** Options of {@link parsePyTorchCheckpoint}. */
 export interface ParsePyTorchCheckpointOptions {
@@ -21,18 +26,6 @@ const storageTypes: Record<string, SafetensorsDtype> = {
   CharStorage: 'I8',
   ByteStorage: 'U8',
   BoolStorage: 'BOOL',
-};
-const itemSizes: Record<SafetensorsDtype, number> = {
-  F64: 8,
-  F32: 4,
-  F16: 2,
-  BF16: 2,
-  I64: 8,
-  I32: 4,
-  I16: 2,
-  I8: 1,
-  U8: 1,
-  BOOL: 1,
 };
 
 interface StorageReference {
@@ -118,7 +111,7 @@ function isTensor(value: unknown): value is TensorReference {
 
 /** The tensor's elements in row-major order, as bytes of its storage's dtype. */
 function gather(tensor: TensorReference, storage: Uint8Array, outOfRange: () => never): Uint8Array {
-  const size = itemSizes[tensor.storage.dtype];
+  const size = safetensorsItemSizes[tensor.storage.dtype];
   const count = tensor.shape.reduce((product, length) => product * length, 1);
   let contiguous = true;
   let expected = 1;

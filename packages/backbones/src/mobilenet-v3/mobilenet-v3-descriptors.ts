@@ -1,4 +1,5 @@
 import type { BackboneDescriptor, WeightSource } from '@graft/core';
+import { imageNetClassLabels } from '../mobilenet-v2/mobilenet-v2-weights.js';
 import {
   type CreateTorchvisionBackboneOptions,
   createTorchvisionBackbone,
@@ -87,10 +88,7 @@ export function mobileNetV3Descriptor(
     parameterCount: facts.parameters,
     weights: [mobileNetV3Weights(variant)],
     weightFormats: torchvisionWeightFormats,
-    classLabels: {
-      url: 'https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json',
-      mirrorPath: 'imagenet_class_index.json',
-    },
+    classLabels: imageNetClassLabels,
     create: (options) =>
       createTorchvisionBackbone(
         {
