@@ -1,6 +1,13 @@
 import './register-built-ins.js';
 
 export {
+  type BuildConvNextTinyOptions,
+  buildConvNextTiny,
+  convNextStages,
+  convNextTinyFeatureDim,
+} from './convnext/convnext-architecture.js';
+export { convNextTinyDescriptor, convNextTinyWeights } from './convnext/convnext-descriptors.js';
+export {
   type BackboneFromModelOptions,
   backboneFromModel,
   type FeaturePooling,
@@ -10,6 +17,20 @@ export {
   type TeachableMachineBackboneOptions,
   teachableMachineBackbone,
 } from './custom/teachable-machine-backbone.js';
+export {
+  type BuildEfficientNetOptions,
+  buildEfficientNet,
+  type EfficientNetVariant,
+  efficientNetFeatureDim,
+  efficientNetScalings,
+  efficientNetStages,
+  efficientNetVariants,
+} from './efficientnet/efficientnet-architecture.js';
+export {
+  efficientNetDescriptor,
+  efficientNetDescriptors,
+  efficientNetWeights,
+} from './efficientnet/efficientnet-descriptors.js';
 export {
   describeWeightFormats,
   detectWeightFormat,
@@ -22,6 +43,10 @@ export {
   type ReadKerasH5WeightsOptions,
   readKerasH5Weights,
 } from './formats/keras-h5.js';
+export {
+  type ParsePyTorchCheckpointOptions,
+  parsePyTorchCheckpoint,
+} from './formats/pytorch-checkpoint.js';
 export {
   type ParseSafetensorsOptions,
   parseSafetensors,
@@ -64,6 +89,10 @@ export {
   type FusedConvolutionOptions,
   type FusedPadding,
 } from './inference/fused-convolution.js';
+export { HardSigmoid, hardSigmoid } from './layers/hard-sigmoid.js';
+export { HardSwish, hardSwish } from './layers/hard-swish.js';
+export { LayerScale } from './layers/layer-scale.js';
+export { StochasticDepth, type StochasticDepthOptions } from './layers/stochastic-depth.js';
 export {
   type BuildMobileNetV2Options,
   buildMobileNetV2,
@@ -90,6 +119,19 @@ export {
   mobileNetV2WeightSources,
 } from './mobilenet-v2/mobilenet-v2-weights.js';
 export {
+  type BuildMobileNetV3Options,
+  buildMobileNetV3,
+  type MobileNetV3Variant,
+  mobileNetV3FeatureDim,
+  mobileNetV3Stages,
+  mobileNetV3Variants,
+} from './mobilenet-v3/mobilenet-v3-architecture.js';
+export {
+  mobileNetV3Descriptor,
+  mobileNetV3Descriptors,
+  mobileNetV3Weights,
+} from './mobilenet-v3/mobilenet-v3-descriptors.js';
+export {
   acceptedWeightFormats,
   backboneRegistry,
   createBackbone,
@@ -113,6 +155,16 @@ export {
 } from './resnet/resnet-architecture.js';
 export { resNetDescriptor, resNetDescriptors } from './resnet/resnet-descriptors.js';
 export { torchvisionPreprocessing, torchvisionWeights } from './resnet/resnet-weights.js';
+export {
+  type CreateTorchvisionBackboneOptions,
+  createTorchvisionBackbone,
+  type TorchvisionFamily,
+  torchvisionWeightFormats,
+} from './torchvision/create-torchvision-backbone.js';
+export {
+  type TorchvisionClassificationPreprocessingOptions,
+  torchvisionClassificationPreprocessing,
+} from './torchvision/torchvision-preprocessing.js';
 export {
   type AssignWeightsByNameOptions,
   type AssignWeightsReport,

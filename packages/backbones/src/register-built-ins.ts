@@ -1,6 +1,9 @@
 // Registers the built-in backbone descriptors on import (listed in package.json `sideEffects`).
 // Each family adds its own `registerBackbone(...)` lines here.
+import { convNextTinyDescriptor } from './convnext/convnext-descriptors.js';
+import { efficientNetDescriptors } from './efficientnet/efficientnet-descriptors.js';
 import { mobileNetV2Descriptors } from './mobilenet-v2/mobilenet-v2-descriptors.js';
+import { mobileNetV3Descriptors } from './mobilenet-v3/mobilenet-v3-descriptors.js';
 import { backboneRegistry, registerBackbone } from './registry/backbone-registry.js';
 import { resNetDescriptors } from './resnet/resnet-descriptors.js';
 
@@ -9,5 +12,12 @@ for (const descriptor of mobileNetV2Descriptors()) {
   if (!backboneRegistry.has(descriptor.name)) registerBackbone(descriptor);
 }
 for (const descriptor of resNetDescriptors) {
+  if (!backboneRegistry.has(descriptor.name)) registerBackbone(descriptor);
+}
+for (const descriptor of [
+  ...mobileNetV3Descriptors(),
+  ...efficientNetDescriptors(),
+  convNextTinyDescriptor,
+]) {
   if (!backboneRegistry.has(descriptor.name)) registerBackbone(descriptor);
 }

@@ -48,6 +48,11 @@ builders = {
     "mobilenet_v2_1.0": lambda: mobilenet(1.0),
     "resnet18": torchvision.models.resnet18,
     "resnet50": torchvision.models.resnet50,
+    # The torchvision ports of issue 22.
+    "mobilenet_v3_small": torchvision.models.mobilenet_v3_small,
+    "mobilenet_v3_large": torchvision.models.mobilenet_v3_large,
+    "efficientnet_b0": torchvision.models.efficientnet_b0,
+    "convnext_tiny": torchvision.models.convnext_tiny,
 }
 
 # 1. Backbone forward, batch 32 at 224, inference mode.
@@ -68,7 +73,7 @@ for key, build in builders.items():
     measure(f"forward/{key}/b32", f"forward {key} b32 224", 32, forward, runs=3)
 
 # 2. Training steps, batch 16: full fine-tune, and head only on cached features.
-for key in ["mobilenet_v2_1.0", "resnet18"]:
+for key in ["mobilenet_v2_1.0", "resnet18", "mobilenet_v3_large", "efficientnet_b0"]:
     if not wanted(f"train/{key}/b16"):
         continue
     model = builders[key]().train()

@@ -11,6 +11,11 @@ export const backboneNames = {
   'mobilenet_v2_1.0': 'mobilenet_v2_1.0_224',
   resnet18: 'resnet18',
   resnet50: 'resnet50',
+  // The torchvision ports of issue 22 (same names in Graft's registry and torchvision).
+  mobilenet_v3_small: 'mobilenet_v3_small',
+  mobilenet_v3_large: 'mobilenet_v3_large',
+  efficientnet_b0: 'efficientnet_b0',
+  convnext_tiny: 'convnext_tiny',
 } as const;
 
 export type BackboneKey = keyof typeof backboneNames;

@@ -11,6 +11,8 @@ export interface BackboneListing {
   inputSizes: string[];
   featureDim: number;
   parameters: number | undefined;
+  /** Figures of the default weights as their publisher states them (never measured by Graft). */
+  upstream: { imageNetTop1: number | null; gigaFlops: number | null; source: string } | null;
   weights: { name: string; format: string; license: string; url: string }[];
 }
 
@@ -25,6 +27,14 @@ export function listBackboneDescriptions(pattern?: string): BackboneListing[] {
       inputSizes: descriptor.inputSizes.map(([height, width]) => `${height}×${width}`),
       featureDim: descriptor.featureDim,
       parameters: descriptor.parameterCount,
+      upstream:
+        descriptor.upstream === undefined
+          ? null
+          : {
+              imageNetTop1: descriptor.upstream.imageNetTop1 ?? null,
+              gigaFlops: descriptor.upstream.gigaFlops ?? null,
+              source: descriptor.upstream.source,
+            },
       weights: descriptor.weights.map((weights) => ({
         name: weights.name,
         format: weights.format,
@@ -39,7 +49,9 @@ export function listBackboneDescriptions(pattern?: string): BackboneListing[] {
 export function registerBackbonesCommand(program: Command, output: CommandOutput): void {
   program
     .command('backbones')
-    .description('list the registered backbones with sizes, input sizes and weight licences')
+    .description(
+      'list the registered backbones with sizes, input sizes, upstream FLOPs and ImageNet top-1, and weight licences',
+    )
     .argument('[pattern]', 'filter names with * wildcards, e.g. "mobilenet*"')
     .action((pattern: string | undefined) => {
       const listing = listBackboneDescriptions(pattern);
@@ -47,9 +59,10 @@ export function registerBackbonesCommand(program: Command, output: CommandOutput
         output.result(JSON.stringify(listing, null, 2));
         return;
       }
+      const quoted = listing.some((backbone) => backbone.upstream !== null);
       output.result(
         formatTable(
-          ['name', 'input', 'features', 'parameters', 'weights', 'licence'],
+          ['name', 'input', 'features', 'parameters', 'GFLOPs*', 'top-1*', 'weights', 'licence'],
           listing.map((backbone) => [
             backbone.name,
             backbone.inputSizes.length > 2
@@ -57,6 +70,10 @@ export function registerBackbonesCommand(program: Command, output: CommandOutput
               : backbone.inputSizes.join(', '),
             backbone.featureDim,
             backbone.parameters === undefined ? '?' : formatCount(backbone.parameters),
+            backbone.upstream?.gigaFlops == null ? '-' : backbone.upstream.gigaFlops.toFixed(2),
+            backbone.upstream?.imageNetTop1 == null
+              ? '-'
+              : `${backbone.upstream.imageNetTop1.toFixed(1)}%`,
             [...new Set(backbone.weights.map((weights) => weights.name))].join(', ') ||
               '(random only)',
             truncate(
@@ -64,7 +81,10 @@ export function registerBackbonesCommand(program: Command, output: CommandOutput
               48,
             ),
           ]),
-        ),
+        ) +
+          (quoted
+            ? "\n* quoted from the weights' publisher (e.g. the torchvision model card), not measured by Graft; --json names the source"
+            : ''),
       );
     });
 }

@@ -45,6 +45,20 @@ export const weightFormatDetectors: readonly WeightFormatDetector[] = [
     detect: (head) => hdf5SignatureOffset(head) !== undefined,
   },
   {
+    format: 'pytorch',
+    description: 'PyTorch torch.save checkpoint (.pth/.pt, zip)',
+    // A zip whose first entry is `<archive>/data.pkl`, as torch.save (≥ 1.6) writes it.
+    detect(head) {
+      if (!(head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04))
+        return false;
+      const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+      if (head.byteLength < 30) return false;
+      const nameLength = view.getUint16(26, true);
+      const name = new TextDecoder().decode(head.subarray(30, 30 + nameLength));
+      return /(^|\/)data\.pkl$/.test(name);
+    },
+  },
+  {
     format: 'safetensors',
     description: 'safetensors (.safetensors)',
     detect(head) {

@@ -59,7 +59,8 @@ export interface ParseSafetensorsOptions {
   file?: string;
 }
 
-const itemSizes: Record<SafetensorsDtype, number> = {
+/** Bytes per element of each dtype. */
+export const safetensorsItemSizes: Readonly<Record<SafetensorsDtype, number>> = {
   F64: 8,
   F32: 4,
   F16: 2,
@@ -169,9 +170,9 @@ function parseEntry(
   }
   const record = value as Record<string, unknown>;
   const dtype = record.dtype;
-  if (typeof dtype !== 'string' || !(dtype in itemSizes)) {
+  if (typeof dtype !== 'string' || !(dtype in safetensorsItemSizes)) {
     fail(
-      `tensor ${JSON.stringify(name)} has dtype ${JSON.stringify(dtype)}; supported: ${Object.keys(itemSizes).join(', ')}`,
+      `tensor ${JSON.stringify(name)} has dtype ${JSON.stringify(dtype)}; supported: ${Object.keys(safetensorsItemSizes).join(', ')}`,
     );
   }
   const shape = record.shape;
@@ -192,7 +193,7 @@ function parseEntry(
   const [begin, end] = offsets as [number, number];
   const expectedBytes =
     (shape as number[]).reduce((product, size) => product * size, 1) *
-    itemSizes[dtype as SafetensorsDtype];
+    safetensorsItemSizes[dtype as SafetensorsDtype];
   if (begin < 0 || end < begin || end - begin !== expectedBytes) {
     fail(
       `tensor ${JSON.stringify(name)}: data_offsets [${begin}, ${end}] do not hold ${expectedBytes} bytes of ${dtype} ${JSON.stringify(shape)}`,
@@ -228,7 +229,7 @@ function checkNoOverlap(entries: SafetensorsEntry[], fail: (problem: string) => 
 
 function decode(entry: SafetensorsEntry, data: DataView, file: string): SafetensorsTensor {
   const [begin, end] = entry.dataOffsets;
-  const count = (end - begin) / itemSizes[entry.dtype];
+  const count = (end - begin) / safetensorsItemSizes[entry.dtype];
   const base = { name: entry.name, storedDtype: entry.dtype, shape: entry.shape };
   switch (entry.dtype) {
     case 'F32':

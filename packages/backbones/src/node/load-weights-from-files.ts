@@ -27,12 +27,12 @@ export async function loadWeightsFromFiles(options: LoadWeightsOptions): Promise
           ...(options.reader !== undefined ? { reader: options.reader } : {}),
         });
   const source = explicit ? { ...options.source, format: explicit.format } : options.source;
-  if (source.format === 'safetensors') {
+  if (source.format === 'safetensors' || source.format === 'pytorch') {
     throw new InvalidArgumentError({
       argument: 'source.format',
       value: source.format,
       expected:
-        'must be tfjs-layers or keras-h5 for Keras-named weights (safetensors are read by the ResNet loader)',
+        'must be tfjs-layers or keras-h5 for Keras-named weights (safetensors and PyTorch checkpoints are read by the torchvision loaders)',
     });
   }
   const resolution = {

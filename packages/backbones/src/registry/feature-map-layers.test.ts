@@ -28,7 +28,9 @@ describe('featureMapLayer of the built-in backbones', () => {
     expect(names.length).toBeGreaterThanOrEqual(11);
     for (const name of names) {
       expect(getBackboneDescriptor(name).featureMapLayer, name).toMatch(
-        /^(out_relu|layer4\.\d\.relu)$/,
+        // Keras MobileNetV2, ResNet, and the torchvision ports (MobileNetV3/EfficientNet's last
+        // conv activation `features.<k>.2`, ConvNeXt's last block `features.7.2.add`).
+        /^(out_relu|layer4\.\d\.relu|features\.\d+\.2|features\.7\.2\.add)$/,
       );
     }
   });
@@ -37,6 +39,8 @@ describe('featureMapLayer of the built-in backbones', () => {
     ['mobilenet_v2_0.35_224', [96, 96]],
     ['resnet18', [32, 32]],
     ['resnet50', [32, 32]],
+    ['mobilenet_v3_small', [32, 32]],
+    ['efficientnet_b0', [32, 32]],
   ] as const)('names the map %s pools, in the backbone it creates', async (name, inputSize) => {
     const backbone = await createBackbone(name, { pretrained: false, inputSize });
     try {

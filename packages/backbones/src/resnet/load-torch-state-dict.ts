@@ -15,6 +15,11 @@ export interface LoadTorchStateDictOptions {
    * the model has no `fc` layer. Default `true`.
    */
   strict?: boolean;
+  /**
+   * Module path of the classifier, whose tensors are ignored when the model lacks their layer:
+   * `fc` (ResNet, the default) or `classifier` (MobileNetV3, EfficientNet, ConvNeXt).
+   */
+  classifier?: string;
 }
 
 /** What {@link loadTorchStateDict} did. */
@@ -36,7 +41,7 @@ interface PendingWeight {
 
 /**
  * Copies a PyTorch state dict into a tfjs-layers model whose layer names are the module paths:
- * conv `[O, I, H, W]` → `[H, W, I, O]`, linear `[out, in]` → `[in, out]`, BatchNorm
+ * conv `[O, I, H, W]` → `[H, W, I, O]`, depthwise conv `[C, 1, H, W]` → `[H, W, C, 1]`, linear `[out, in]` → `[in, out]`, BatchNorm
  * `weight/bias/running_mean/running_var` → `gamma/beta/movingMean/movingVariance`.
  *
  * Every tensor is checked (present, shape matching the layer) before any weight is written, so a
@@ -69,12 +74,14 @@ export function loadTorchStateDict(options: LoadTorchStateDictOptions): LoadTorc
       }
       used.add(key);
       const targetShape = (targets[index] as tfl.LayerVariable).shape;
-      const permutation =
-        entry.shape.length === 4 ? [2, 3, 1, 0] : entry.shape.length === 2 ? [1, 0] : undefined;
+      const permutation = permutationOf(className, entry.shape.length);
+      // ConvNeXt's layer scale is `[C, 1, 1]` in NCHW; the NHWC layer holds `[C]`.
       const convertedShape =
-        permutation === undefined
-          ? entry.shape
-          : permutation.map((axis) => entry.shape[axis] as number);
+        className === 'GraftLayerScale'
+          ? entry.shape.slice(0, 1)
+          : permutation === undefined
+            ? entry.shape
+            : permutation.map((axis) => entry.shape[axis] as number);
       if (
         convertedShape.length !== targetShape.length ||
         convertedShape.some((size, axis) => size !== targetShape[axis])
@@ -89,7 +96,7 @@ export function loadTorchStateDict(options: LoadTorchStateDictOptions): LoadTorc
       weights.push({
         key,
         values: stateDict.read(key).values as Float32Array,
-        sourceShape: entry.shape,
+        sourceShape: permutation === undefined ? convertedShape : entry.shape,
         ...(permutation === undefined ? {} : { permutation }),
       });
     });
@@ -101,13 +108,18 @@ export function loadTorchStateDict(options: LoadTorchStateDictOptions): LoadTorc
     );
   }
 
-  const hasClassifier = model.layers.some((layer) => layer.name === 'fc');
+  const classifier = options.classifier ?? 'fc';
+  const layerNames = new Set(model.layers.map((layer) => layer.name));
+  // A classifier tensor is expected only when the model has its layer (ConvNeXt's backbone keeps
+  // `classifier.0`, the LayerNorm, but not `classifier.2`).
+  const isDroppedClassifier = (key: string) =>
+    key.startsWith(`${classifier}.`) && !layerNames.has(key.slice(0, key.lastIndexOf('.')));
   const ignored: string[] = [];
   const unexpected: string[] = [];
   for (const key of stateDict.entries.keys()) {
     if (used.has(key)) continue;
     ignored.push(key);
-    if (key.endsWith('.num_batches_tracked') || (!hasClassifier && key.startsWith('fc.'))) continue;
+    if (key.endsWith('.num_batches_tracked') || isDroppedClassifier(key)) continue;
     unexpected.push(key);
   }
   if (options.strict !== false && unexpected.length > 0) {
@@ -130,13 +142,29 @@ export function loadTorchStateDict(options: LoadTorchStateDictOptions): LoadTorc
   return { loaded: [...used], ignored };
 }
 
+/**
+ * PyTorch → tfjs layout: conv `[O, I, H, W]` → `[H, W, I, O]`; depthwise conv `[C, 1, H, W]` →
+ * `[H, W, C, 1]`; linear `[out, in]` → `[in, out]`.
+ */
+function permutationOf(className: string, rank: number): number[] | undefined {
+  if (className === 'GraftLayerScale') return undefined;
+  if (rank === 4) return className === 'DepthwiseConv2D' ? [2, 3, 0, 1] : [2, 3, 1, 0];
+  return rank === 2 ? [1, 0] : undefined;
+}
+
 /** State-dict keys of a layer's weights, in the order tfjs-layers stores them. */
 function parameterKeys(className: string, name: string, count: number): string[] | undefined {
   switch (className) {
     case 'Conv2D':
+    case 'DepthwiseConv2D':
       return count === 1 ? [`${name}.weight`] : [`${name}.weight`, `${name}.bias`];
     case 'Dense':
       return count === 1 ? [`${name}.weight`] : [`${name}.weight`, `${name}.bias`];
+    case 'LayerNormalization':
+      return count === 2 ? [`${name}.weight`, `${name}.bias`] : undefined;
+    case 'GraftLayerScale':
+      // The layer is named after the parameter itself (`features.1.0.layer_scale`).
+      return count === 1 ? [name] : undefined;
     case 'BatchNormalization':
       return count === 4
         ? [`${name}.weight`, `${name}.bias`, `${name}.running_mean`, `${name}.running_var`]

@@ -35,12 +35,12 @@ export async function loadWeights(options: LoadWeightsOptions): Promise<LoadedWe
     options.weightsPath !== undefined
       ? { ...options.source, format: formatOfPath(options.weightsPath) ?? options.source.format }
       : options.source;
-  if (source.format === 'safetensors') {
+  if (source.format === 'safetensors' || source.format === 'pytorch') {
     throw new InvalidArgumentError({
       argument: 'source.format',
       value: source.format,
       expected:
-        'must be tfjs-layers or keras-h5 for Keras-named weights (safetensors are read by the ResNet loader)',
+        'must be tfjs-layers or keras-h5 for Keras-named weights (safetensors and PyTorch checkpoints are read by the torchvision loaders)',
     });
   }
   return loadWeightsOverHttp({ ...options, source });

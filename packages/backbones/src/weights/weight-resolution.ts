@@ -45,6 +45,7 @@ export function formatOfPath(path: string): WeightSource['format'] | undefined {
   if (/\.json$/i.test(path)) return 'tfjs-layers';
   if (/\.(h5|hdf5|keras\.h5)$/i.test(path)) return 'keras-h5';
   if (/\.safetensors$/i.test(path)) return 'safetensors';
+  if (/\.(pth|pt)$/i.test(path)) return 'pytorch';
   return undefined;
 }
 

@@ -6,8 +6,8 @@ import type { Preprocessing } from './preprocessing.js';
 export interface WeightSource {
   /** Short identity, e.g. `imagenet` or `teachable-machine`. */
   name: string;
-  /** File format. */
-  format: 'tfjs-layers' | 'keras-h5' | 'safetensors';
+  /** File format (`pytorch`: a `torch.save` zip checkpoint such as torchvision's `.pth`). */
+  format: 'tfjs-layers' | 'keras-h5' | 'safetensors' | 'pytorch';
   /** Canonical download URL (for `tfjs-layers`, the `model.json` URL). */
   url: string;
   /**
@@ -162,6 +162,18 @@ export interface BackboneDescriptor<Options extends CreateBackboneOptions = Crea
   inputSizes: ReadonlyArray<readonly [number, number]>;
   /** Number of parameters of the feature extractor, for listings. */
   parameterCount?: number;
+  /**
+   * Figures of the default pretrained weights as their publisher states them (quoted, never
+   * measured by Graft), for listings such as `graft backbones`.
+   */
+  upstream?: {
+    /** ImageNet-1k top-1 accuracy in percent, single centre crop. */
+    imageNetTop1?: number;
+    /** Multiply-adds of one forward pass at the default input size, in billions. */
+    gigaFlops?: number;
+    /** Who states these figures, e.g. `torchvision 0.15 model card (IMAGENET1K_V1)`. */
+    source: string;
+  };
   /** Pretrained weight sources, preferred first. */
   weights: readonly WeightSource[];
   /** Formats an explicit weights file may have. Default: the formats of {@link weights}. */
