@@ -46,7 +46,7 @@ export type {
   WeightSource,
 } from './types/backbone.js';
 export type { Callback, CallbackContext, TrainingControl, TrainLogs } from './types/callback.js';
-export type { BatchOptions, ImageDataset } from './types/dataset.js';
+export type { BatchOptions, DatasetImageKeys, ImageDataset } from './types/dataset.js';
 export { disposeBatch } from './types/dispose-batch.js';
 export type {
   FeatureComputer,

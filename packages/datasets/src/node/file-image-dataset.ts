@@ -1,5 +1,6 @@
 import {
   checkResizeOptions,
+  type DatasetImageKeys,
   type FileFormatError,
   type ImageBatch,
   type ImageDataset,
@@ -126,6 +127,27 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
 
   labels(): readonly number[] {
     return this.labelList;
+  }
+
+  /**
+   * Every file's content key (the sha1 its batches carry) and path, reading the files but not
+   * decoding them (~0.1 ms a file); `undefined` for a multi-label dataset (its batches' multi-hot
+   * labels are not `labels()`). A file that would fail to decode still gets a key.
+   */
+  async imageKeys(): Promise<DatasetImageKeys | undefined> {
+    if (this.multiLabel) return undefined;
+    const sources = this.files.map((file) => file.path);
+    const keys = new Array<string>(sources.length);
+    let next = 0;
+    // A few reads in flight: enough to hide the file system's latency, not thousands of handles.
+    const reader = async () => {
+      while (next < sources.length) {
+        const index = next++;
+        keys[index] = contentKey(await readImageBytes(sources[index] as string));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, sources.length) }, reader));
+    return { keys, sources };
   }
 
   /** A dataset over `indices` of this one (in that order), sharing its options and bad-file list. */
