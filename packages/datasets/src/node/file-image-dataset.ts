@@ -19,6 +19,7 @@ import { cutView, decodeFrame, frameSizeOf } from './decode-view.js';
 import { defaultFrameScale, PixelCache, type PixelCacheOptions } from './pixel-cache.js';
 import { readImageBytes } from './read-image-bytes.js';
 import type { ImageFile, SkippedFile } from './scan-image-folder.js';
+import { ViewCutPool } from './view-cut-pool.js';
 
 /** How a {@link FileImageDataset} decodes and streams. */
 export interface ImagePipelineOptions {
@@ -42,6 +43,12 @@ export interface ImagePipelineOptions {
    * read with no decode on later passes. Default: none (every pass decodes the files).
    */
   pixelCache?: PixelCacheOptions;
+  /**
+   * Worker threads that cut augmented views (`viewBatches`) out of their frames. 0 (default):
+   * this thread cuts them. On a cached epoch the cut is most of the work left, so 1 lets a
+   * second core do it while this one normalizes and trains.
+   */
+  viewThreads?: number;
 }
 
 /** The default resize policy: torchvision/timm evaluation style. */
@@ -88,6 +95,7 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
   private readonly maximumPixels: number;
   private readonly labelList: readonly number[];
   private readonly pixelCacheOptions: PixelCacheOptions | undefined;
+  private readonly viewThreads: number;
   private pixelCache: PixelCache | undefined;
 
   constructor(options: FileImageDatasetOptions) {
@@ -112,6 +120,14 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
     this.maximumPixels = maximumPixelsOf(options);
     this.labelList = options.files.map((file) => file.label);
     this.pixelCacheOptions = options.pixelCache;
+    this.viewThreads = options.viewThreads ?? 0;
+    if (!Number.isInteger(this.viewThreads) || this.viewThreads < 0) {
+      throw new InvalidArgumentError({
+        argument: 'viewThreads',
+        value: options.viewThreads,
+        expected: 'must be an integer >= 0 (0: cut views on the calling thread)',
+      });
+    }
     this.multiLabel = options.multiLabel ?? false;
     if (this.multiLabel) checkLabelSets(options.files, this.classNames.length);
   }
@@ -238,6 +254,7 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
       return view;
     };
     const cut = { frameSize, frameScale, outputSize: options.outputSize };
+    const pool = this.viewThreads > 0 ? new ViewCutPool(this.viewThreads) : undefined;
     const load = async (index: number, position: number) => {
       const path = (this.files[index] as ImageFile).path;
       const view = viewAt(position);
@@ -250,7 +267,11 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
         frame = await decodeFrame(bytes, path, target);
       }
       pass?.put(index, frame, key);
-      return { pixels: cutView(frame, view, cut), key };
+      // A pass that writes the cache still holds the frame (its write is pending): copy it.
+      const pixels = pool
+        ? await pool.cut(frame, view, cut, !(pass?.writing ?? false))
+        : cutView(frame, view, cut);
+      return { pixels, key };
     };
     try {
       yield* streamBatches({
@@ -261,6 +282,7 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
       await pass?.finish();
     } finally {
       await pass?.close();
+      await pool?.close();
     }
   }
 
@@ -325,6 +347,7 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
       prefetchBatches: this.prefetchBatches,
       maximumPixels: this.maximumPixels,
       ...(this.pixelCacheOptions ? { pixelCache: this.pixelCacheOptions } : {}),
+      viewThreads: this.viewThreads,
     };
   }
 
