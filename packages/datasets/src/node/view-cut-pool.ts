@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ImageView } from '@graft/core';
+import { workerThreadEntry } from '@graft/core/node';
 import type { CutViewOptions } from './cut-view.js';
 import type { ViewCutReply, ViewCutRequest } from './view-cut-thread.js';
 
@@ -22,7 +21,12 @@ export class ViewCutPool {
   private failure: Error | undefined;
 
   constructor(threads: number) {
-    const entry = threadEntry();
+    const entry = workerThreadEntry({
+      moduleUrl: import.meta.url,
+      builtFile: 'view-cut-thread.js',
+      bootstrapFile: 'view-cut-bootstrap.mjs',
+      packageName: '@graft/datasets',
+    });
     this.threads = Array.from({ length: threads }, () => {
       const worker = new Worker(entry.url, entry.execArgv ? { execArgv: entry.execArgv } : {});
       const thread: CutThread = { worker, waiting: new Map() };
@@ -78,29 +82,4 @@ export class ViewCutPool {
     this.failure ??= new Error('the view-cutting threads are closed');
     await Promise.all(this.threads.map((thread) => thread.worker.terminate()));
   }
-}
-
-/**
- * The thread's entry file: the built `view-cut-thread.js` beside this module, or, from the
- * TypeScript sources, a bootstrap that registers tsx first (worker threads do not inherit the
- * loader) with the `@graft/source` condition.
- */
-function threadEntry(): { url: URL; execArgv?: string[] } {
-  if (import.meta.url.endsWith('.ts')) {
-    return {
-      url: new URL('./view-cut-bootstrap.mjs', import.meta.url),
-      execArgv: ['--conditions=@graft/source'],
-    };
-  }
-  // Beside this file in dist/node/, or one level down if the bundler moved this code to a chunk.
-  const candidates = ['./view-cut-thread.js', './node/view-cut-thread.js'].map(
-    (path) => new URL(path, import.meta.url),
-  );
-  const found = candidates.find((url) => existsSync(fileURLToPath(url)));
-  if (found === undefined) {
-    throw new Error(
-      `@graft/datasets's view-cut-thread.js is missing beside ${fileURLToPath(import.meta.url)}: rebuild the package.`,
-    );
-  }
-  return { url: found };
 }

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerThreadEntry } from '@graft/core/node';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { SessionReply, SessionRequest } from './onnx-session-protocol.js';
 
@@ -30,7 +29,12 @@ export async function openSessionThread(
   graph: Uint8Array,
   options: InferenceSession.SessionOptions,
 ): Promise<SessionThread> {
-  const entry = threadEntry();
+  const entry = workerThreadEntry({
+    moduleUrl: import.meta.url,
+    builtFile: 'onnx-session-thread.js',
+    bootstrapFile: 'onnx-session-bootstrap.mjs',
+    packageName: '@graft/onnx',
+  });
   const worker = new Worker(entry.url, entry.execArgv ? { execArgv: entry.execArgv } : {});
   const waiting = new Map<
     number,
@@ -110,29 +114,4 @@ export async function openSessionThread(
       await worker.terminate();
     },
   };
-}
-
-/**
- * The thread's entry file: the built `onnx-session-thread.js` beside this module, or, from the
- * TypeScript sources, a bootstrap that registers tsx first (worker threads do not inherit the
- * loader) with the `@graft/source` condition.
- */
-function threadEntry(): { url: URL; execArgv?: string[] } {
-  if (import.meta.url.endsWith('.ts')) {
-    return {
-      url: new URL('./onnx-session-bootstrap.mjs', import.meta.url),
-      execArgv: ['--conditions=@graft/source'],
-    };
-  }
-  // Beside this file in dist/node/, or one level down if the bundler moved this code to a chunk.
-  const candidates = ['./onnx-session-thread.js', './node/onnx-session-thread.js'].map(
-    (path) => new URL(path, import.meta.url),
-  );
-  const found = candidates.find((url) => existsSync(fileURLToPath(url)));
-  if (found === undefined) {
-    throw new Error(
-      `@graft/onnx's onnx-session-thread.js is missing beside ${fileURLToPath(import.meta.url)}: rebuild the package.`,
-    );
-  }
-  return { url: found };
 }
