@@ -51,7 +51,7 @@ export type {
   BackboneTrainingEngine,
 } from './types/backbone-training-engine.js';
 export type { Callback, CallbackContext, TrainingControl, TrainLogs } from './types/callback.js';
-export type { BatchOptions, ImageDataset } from './types/dataset.js';
+export type { BatchOptions, DatasetImageKeys, ImageDataset } from './types/dataset.js';
 export { disposeBatch } from './types/dispose-batch.js';
 export type {
   FeatureComputer,

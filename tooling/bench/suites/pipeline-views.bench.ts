@@ -204,6 +204,16 @@ export default async function run(): Promise<BenchRow[]> {
       'warm-up epoch wrote the cache; timed epochs read frames (positioned reads) and cut views',
     ),
   );
+  // The same cache file, the views cut by one worker thread while this one normalizes.
+  const threaded = cached.withOptions({ viewThreads: 1 });
+  rows.push(
+    ...rowsOf(
+      'views, cached epochs, cut in 1 worker thread (viewThreads: 1), 224 b32',
+      count,
+      await timed(() => viewEpoch(threaded)),
+      'same cache file as the row above; frames are transferred to the thread, views back',
+    ),
+  );
   for (const directory of directories) await rm(directory, { recursive: true, force: true });
   const tensorsAfter = liveTensors();
   for (const row of rows)

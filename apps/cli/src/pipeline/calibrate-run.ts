@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import type { Backbone, Head, ImageDataset } from '@graft/core';
 import { writeFileAtomic } from '@graft/core/node';
-import { type CalibrationResult, calibrateHead, type FeatureComputer } from '@graft/trainer';
+import {
+  type CalibrationResult,
+  calibrateHead,
+  type FeatureComputer,
+  type FeatureStore,
+} from '@graft/trainer';
 import type { CommandOutput } from '../output.js';
 import { renderReliabilityDiagram } from '../plots/reliability-diagram.js';
 
@@ -39,6 +44,8 @@ export async function calibrateRun(options: {
   validation: ImageDataset | undefined;
   /** Runs the backbone elsewhere; pass it only while it holds the trained backbone's weights. */
   featureComputer?: FeatureComputer;
+  /** The run's feature store: validation features the run computed are read back, not recomputed. */
+  featureStore?: FeatureStore;
   /** Messages. */
   output: CommandOutput;
 }): Promise<CalibrationResult | undefined> {
@@ -57,6 +64,7 @@ export async function calibrateRun(options: {
     head: options.head,
     data: options.validation,
     ...(options.featureComputer ? { featureComputer: options.featureComputer } : {}),
+    ...(options.featureStore ? { store: options.featureStore } : {}),
   });
   const { before, after } = result.expectedCalibrationError;
   output.info(

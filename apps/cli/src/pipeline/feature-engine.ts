@@ -68,6 +68,8 @@ export async function startFeatureEngine(options: {
         cacheIdentity: await backboneCacheIdentity(backbone),
         // The next batches decode on the same cores while a batch runs.
         allowSpinning: false,
+        // Its blocking `run` would stall the next batches' decode and resize on this thread.
+        inWorkerThread: true,
       });
       say.call(
         output,

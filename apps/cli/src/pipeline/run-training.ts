@@ -650,6 +650,10 @@ async function trainAndReport(options: {
     ...(config.mode === 'feature-extraction' && options.featureComputer
       ? { featureComputer: options.featureComputer }
       : {}),
+    // Frozen features: the validation features this run stored are read back, not recomputed.
+    ...(config.mode === 'feature-extraction' && options.featureStore
+      ? { featureStore: options.featureStore }
+      : {}),
     output,
   });
   const test = data.test

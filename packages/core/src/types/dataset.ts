@@ -32,4 +32,18 @@ export interface ImageDataset {
    * at the dataset's configured image size.
    */
   batches(options: BatchOptions): AsyncIterable<ImageBatch>;
+  /**
+   * Optional: every image's key (what its batches carry as `keys`) and source, in dataset order,
+   * found without decoding, so a consumer that keeps results by key (a feature cache) can skip
+   * the decode. Resolves `undefined` when batches carry more than `labels()` tells (multi-hot).
+   */
+  imageKeys?(): Promise<DatasetImageKeys | undefined>;
+}
+
+/** What {@link ImageDataset.imageKeys} resolves: keys and sources in dataset order. */
+export interface DatasetImageKeys {
+  /** The key of every image, as its batch's `keys` would carry it. */
+  keys: readonly string[];
+  /** Where every image comes from, as its batch's `sources` would carry it. */
+  sources: readonly string[];
 }

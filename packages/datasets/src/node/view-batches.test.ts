@@ -105,6 +105,18 @@ describe('FileImageDataset.viewBatches', () => {
     await expectNoTensorLeaks(() => pass(dataset));
   });
 
+  it('cuts the same views in worker threads (viewThreads), on the first and on cached passes', async () => {
+    const { dataset } = await setUp();
+    const threaded = dataset.withOptions({ viewThreads: 1 });
+    const reference = await pass(dataset);
+    // The first threaded pass reads the cache the reference wrote; a fresh one decodes and writes.
+    expect(await pass(threaded)).toEqual(reference);
+    const fresh = (await setUp()).dataset.withOptions({ viewThreads: 2 });
+    expect(await pass(fresh)).toEqual(reference);
+    expect(await pass(fresh)).toEqual(reference);
+    expect(() => dataset.withOptions({ viewThreads: -1 })).toThrow(/viewThreads/);
+  });
+
   it('writes the pixel cache after a full pass and reads frames from it, not the files', async () => {
     const { root, dataset, cache } = await setUp();
     const first = await pass(dataset);

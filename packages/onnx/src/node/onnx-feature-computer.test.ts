@@ -36,6 +36,37 @@ afterAll(async () => {
 });
 
 describe('createOnnxFeatureComputer', () => {
+  it('in a worker thread, computes the same features and closes', async () => {
+    const backbone = tinyBackbone({ seed: 6 });
+    const here = await createOnnxFeatureComputer({ backbone, cacheDirectory: directory });
+    const there = await createOnnxFeatureComputer({
+      backbone,
+      cacheDirectory: directory,
+      inWorkerThread: true,
+    });
+    try {
+      expect(there.engine.detail).toMatch(/, in a worker thread$/);
+      const pixels = new Float32Array(3 * 16 * 16 * 3).map((_, index) => Math.cos(index));
+      const batch = { pixels, shape: [3, 16, 16, 3] as [number, number, number, number] };
+      const expected = await here.computeFeatures({ ...batch, pixels: pixels.slice() });
+      const [first, second] = await Promise.all([
+        there.computeFeatures({ ...batch, pixels: pixels.slice() }),
+        there.computeFeatures({ ...batch, pixels: pixels.slice() }),
+      ]);
+      expect(Array.from(first)).toEqual(Array.from(expected));
+      expect(Array.from(second)).toEqual(Array.from(expected));
+    } finally {
+      await Promise.all([here.close(), there.close()]);
+      backbone.dispose();
+    }
+    await expect(
+      there.computeFeatures({
+        pixels: new Float32Array(16 * 16 * 3),
+        shape: [1, 16, 16, 3],
+      }),
+    ).rejects.toThrow(/closed/);
+  });
+
   it('with allowSpinning false, says so and computes the same features', async () => {
     const backbone = tinyBackbone({ seed: 4 });
     const spinning = await createOnnxFeatureComputer({ backbone, cacheDirectory: directory });

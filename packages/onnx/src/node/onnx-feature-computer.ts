@@ -12,8 +12,9 @@ import { defaultCacheDir } from '@graft/core/node';
 // Types only: the module itself is imported on demand by loadOnnxRuntime.
 import type { InferenceSession } from 'onnxruntime-node';
 import { convertToOnnx } from '../index.js';
-import { loadOnnxRuntime, type ModuleImporter } from './load-onnx-runtime.js';
+import { loadOnnxRuntime, type ModuleImporter, type OnnxRuntime } from './load-onnx-runtime.js';
 import { cachedOnnxGraph } from './onnx-graph-cache.js';
+import { openSessionThread, type SessionThread } from './open-session-thread.js';
 
 /** An execution provider: a name (`cpu`, `cuda`…) or ONNX Runtime's options object for one. */
 export type ExecutionProvider = string | { name: string; [option: string]: unknown };
@@ -46,6 +47,12 @@ export interface OnnxFeatureComputerOptions {
    * burnt ~3 CPU-s of 18 in `graft train`'s ants/bees run that decoding could have used.
    */
   allowSpinning?: boolean;
+  /**
+   * Runs the session in a worker thread of its own. onnxruntime-node's `session.run` blocks the
+   * calling thread for the whole inference, so in the main thread the next batches' decode and
+   * resize wait for it; in a worker they overlap it. Default false.
+   */
+  inWorkerThread?: boolean;
   /** Imports onnxruntime-node (tests pass a failing importer). Default: `import()`. */
   importer?: ModuleImporter;
 }
@@ -102,7 +109,7 @@ export async function createOnnxFeatureComputer(
           identity: options.cacheIdentity,
           convert,
         });
-  const session = await runtime.InferenceSession.create(graph.bytes, {
+  const sessionOptions: InferenceSession.SessionOptions = {
     executionProviders: providers as InferenceSession.ExecutionProviderConfig[],
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
@@ -111,9 +118,10 @@ export async function createOnnxFeatureComputer(
     ...(options.allowSpinning === false
       ? { extra: { session: { intra_op: { allow_spinning: '0' } } } }
       : {}),
-  });
-  const inputName = session.inputNames[0] as string;
-  const outputName = session.outputNames[0] as string;
+  };
+  const session = options.inWorkerThread
+    ? await openSessionThread(graph.bytes, sessionOptions)
+    : await inThisThread(runtime, graph.bytes, sessionOptions);
   const providerNames = providers.map((provider) =>
     typeof provider === 'string' ? provider : provider.name,
   );
@@ -126,16 +134,14 @@ export async function createOnnxFeatureComputer(
     if (closed) throw new Error('The ONNX Runtime feature computer is closed.');
     signal?.throwIfAborted();
     const [images] = batch.shape;
-    const input = new runtime.Tensor('float32', batch.pixels, [...batch.shape]);
-    const outputs = await session.run({ [inputName]: input });
-    const output = outputs[outputName];
-    if (output?.type !== 'float32') {
+    const output = await session.run(batch.pixels, batch.shape);
+    const values = output.values;
+    if (output.outputType !== 'float32' || values === undefined) {
       throw new GraftError({
         code: 'INTERNAL',
-        message: `The ONNX graph of ${backbone.weightsId} returned no float32 output '${outputName}'.`,
+        message: `The ONNX graph of ${backbone.weightsId} returned no float32 output '${session.outputName}'.`,
       });
     }
-    const values = output.data as Float32Array;
     if (values.length !== images * backbone.featureDim) {
       throw new GraftError({
         code: 'INTERNAL',
@@ -155,7 +161,7 @@ export async function createOnnxFeatureComputer(
     concurrency,
     engine: {
       name: 'onnxruntime',
-      detail: `onnxruntime-node ${version}, ${providerNames.join(' > ')} provider${providerNames.length === 1 ? '' : 's'}, ${threads} thread${threads === 1 ? '' : 's'}${options.allowSpinning === false ? ', no spinning' : ''}`,
+      detail: `onnxruntime-node ${version}, ${providerNames.join(' > ')} provider${providerNames.length === 1 ? '' : 's'}, ${threads} thread${threads === 1 ? '' : 's'}${options.allowSpinning === false ? ', no spinning' : ''}${options.inWorkerThread ? ', in a worker thread' : ''}`,
     },
     graph: { path: graph.path, reused: graph.reused, bytes: graph.bytes.byteLength },
     computeFeatures(batch, callOptions = {}) {
@@ -169,6 +175,33 @@ export async function createOnnxFeatureComputer(
       await queue;
       await session.release();
     },
+  };
+}
+
+/** A session in the calling thread, behind the same interface as {@link openSessionThread}'s. */
+async function inThisThread(
+  runtime: OnnxRuntime,
+  graph: Uint8Array,
+  options: InferenceSession.SessionOptions,
+): Promise<SessionThread> {
+  const session = await runtime.InferenceSession.create(graph, options);
+  const inputName = session.inputNames[0] as string;
+  const outputName = session.outputNames[0] as string;
+  return {
+    inputName,
+    outputName,
+    async run(pixels, shape) {
+      const outputs = await session.run({
+        [inputName]: new runtime.Tensor('float32', pixels, [...shape]),
+      });
+      const output = outputs[outputName];
+      return {
+        outputType: String(output?.type),
+        dims: output?.dims ?? [],
+        ...(output?.type === 'float32' ? { values: output.data as Float32Array } : {}),
+      };
+    },
+    release: () => session.release(),
   };
 }
 

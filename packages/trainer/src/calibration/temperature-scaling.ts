@@ -4,6 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { ClassifierMetadata } from '../classifier/classifier-metadata.js';
 import { extractFeatures, type FeatureTable } from '../features/extract-features.js';
 import type { FeatureComputer } from '../features/feature-computer.js';
+import type { FeatureStore } from '../features/feature-store.js';
 import { type CalibrationBin, expectedCalibrationError } from './expected-calibration-error.js';
 import { fitTemperature, softmaxWithTemperature, type TemperatureFit } from './fit-temperature.js';
 
@@ -120,6 +121,11 @@ export interface CalibrateHeadOptions {
   batchSize?: number;
   /** Runs the backbone elsewhere (worker threads); only valid while it holds `backbone`'s weights. */
   featureComputer?: FeatureComputer;
+  /**
+   * Where `data`'s features are looked up first (and stored), e.g. the store the training run
+   * just filled with its validation features: then no image is decoded again.
+   */
+  store?: FeatureStore;
   /** Cancels the extraction. */
   signal?: AbortSignal;
   /** Name of the split, recorded in the metadata. Default `validation`. */
@@ -165,6 +171,7 @@ export async function calibrateHead(options: CalibrateHeadOptions): Promise<Cali
       data: options.data,
       batchSize: options.batchSize ?? 32,
       ...(options.featureComputer ? { featureComputer: options.featureComputer } : {}),
+      ...(options.store ? { store: options.store } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     }));
   }

@@ -16,6 +16,7 @@ import { featureCacheKeys } from './feature-cache-keys.js';
 import type { FeatureComputer } from './feature-computer.js';
 import type { FeatureStore } from './feature-store.js';
 import { sha256Hex } from './sha256.js';
+import { storedFeatureTable } from './stored-feature-table.js';
 
 /** Features of a whole dataset (one pass), held in memory as flat float32 arrays. */
 export interface FeatureTable {
@@ -130,6 +131,15 @@ export async function extractFeatures(
       : undefined;
   const prefix = identity === undefined ? 'uncached' : await keyPrefix(options, identity, engine);
   if (computer) checkComputer(computer, backbone, identity);
+  // Every clean feature already stored: no image is decoded (stored-feature-table.ts).
+  const stored =
+    store && !options.augmentation
+      ? await storedFeatureTable({ data, store, prefix, featureDim })
+      : undefined;
+  if (stored) {
+    options.onProgress?.(count, count, count);
+    return { table: stored, stats: { ...stats, images: count, cacheHits: count } };
+  }
   const concurrency = Math.max(1, computer?.concurrency ?? 1);
   const pending: PendingBatch[] = [];
   let row = 0;

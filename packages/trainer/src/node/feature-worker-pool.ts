@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InvalidArgumentError, type JsonValue, OutOfMemoryError } from '@graft/core';
+import { workerThreadEntry } from '@graft/core/node';
 import type { FeatureComputer, PreprocessedBatch } from '../features/feature-computer.js';
 import type {
   FeatureWorkerData,
@@ -96,7 +96,12 @@ export async function createFeatureWorkerPool(
       : options.workerModule.startsWith('file:')
         ? options.workerModule
         : pathToFileURL(options.workerModule).href;
-  const entry = workerEntry();
+  const entry = workerThreadEntry({
+    moduleUrl: import.meta.url,
+    builtFile: 'feature-worker-thread.js',
+    bootstrapFile: 'feature-worker-bootstrap.mjs',
+    packageName: '@graft/trainer',
+  });
   const slots: Slot[] = Array.from({ length: count }, (_, index) => {
     const workerData: FeatureWorkerData = {
       module: moduleUrl,
@@ -302,29 +307,4 @@ function workerError(
     });
   }
   return new Error(`Feature worker ${index} failed during ${what}: ${message.message}`, { cause });
-}
-
-/**
- * The worker's entry file: the built `feature-worker-thread.js` beside this module, or, when
- * running from the TypeScript sources, a bootstrap that registers tsx first (worker threads do
- * not inherit the loader) with the `@graft/source` condition so workspace packages load from src.
- */
-function workerEntry(): { url: URL; execArgv?: string[] } {
-  if (import.meta.url.endsWith('.ts')) {
-    return {
-      url: new URL('./feature-worker-bootstrap.mjs', import.meta.url),
-      execArgv: ['--conditions=@graft/source'],
-    };
-  }
-  // Beside this file in dist/node/, or one level down if the bundler moved this code to a chunk.
-  const candidates = ['./feature-worker-thread.js', './node/feature-worker-thread.js'].map(
-    (path) => new URL(path, import.meta.url),
-  );
-  const found = candidates.find((url) => existsSync(fileURLToPath(url)));
-  if (found === undefined) {
-    throw new Error(
-      `@graft/trainer's feature-worker-thread.js is missing beside ${fileURLToPath(import.meta.url)}: rebuild the package.`,
-    );
-  }
-  return { url: found };
 }

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InvalidArgumentError, type JsonValue, OutOfMemoryError } from '@graft/core';
+import { workerThreadEntry } from '@graft/core/node';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { GradientComputer, GradientRequest } from '../training/gradient-computer.js';
@@ -105,7 +105,12 @@ export async function createTrainingWorkerPool(
       : options.workerModule.startsWith('file:')
         ? options.workerModule
         : pathToFileURL(options.workerModule).href;
-  const entry = workerEntry();
+  const entry = workerThreadEntry({
+    moduleUrl: import.meta.url,
+    builtFile: 'training-worker-thread.js',
+    bootstrapFile: 'training-worker-bootstrap.mjs',
+    packageName: '@graft/trainer',
+  });
   const slots: Slot[] = Array.from({ length: count }, (_, index) => {
     const workerData: TrainingWorkerData = {
       module: moduleUrl,
@@ -449,28 +454,4 @@ function workerError(index: number, message: WorkerErrorMessage, what: string | 
   return new Error(`Training worker ${index} failed during ${during}: ${message.message}`, {
     cause,
   });
-}
-
-/**
- * The worker's entry file: the built `training-worker-thread.js` beside this module, or, when
- * running from the TypeScript sources, a bootstrap that registers tsx first (worker threads do
- * not inherit the loader) with the `@graft/source` condition so workspace packages load from src.
- */
-function workerEntry(): { url: URL; execArgv?: string[] } {
-  if (import.meta.url.endsWith('.ts')) {
-    return {
-      url: new URL('./training-worker-bootstrap.mjs', import.meta.url),
-      execArgv: ['--conditions=@graft/source'],
-    };
-  }
-  const candidates = ['./training-worker-thread.js', './node/training-worker-thread.js'].map(
-    (path) => new URL(path, import.meta.url),
-  );
-  const found = candidates.find((url) => existsSync(fileURLToPath(url)));
-  if (found === undefined) {
-    throw new Error(
-      `@graft/trainer's training-worker-thread.js is missing beside ${fileURLToPath(import.meta.url)}: rebuild the package.`,
-    );
-  }
-  return { url: found };
 }

@@ -1,0 +1,14 @@
+import type { InferenceSession } from 'onnxruntime-node';
+
+/** Main thread → session thread. */
+export type SessionRequest =
+  | { type: 'open'; graph: Uint8Array; options: InferenceSession.SessionOptions }
+  | { type: 'run'; id: number; pixels: Float32Array; shape: readonly number[] }
+  | { type: 'release' };
+
+/** Session thread → main thread. */
+export type SessionReply =
+  | { type: 'opened'; inputName: string; outputName: string }
+  | { type: 'ran'; id: number; outputType: string; dims: readonly number[]; values?: Float32Array }
+  | { type: 'failed'; id?: number; message: string }
+  | { type: 'released' };

@@ -1,0 +1,52 @@
+// Worker entry of `openSessionThread`: one ONNX Runtime session whose synchronous `run` blocks
+// this thread instead of the caller's (which meanwhile decodes and resizes the next batches).
+import { parentPort } from 'node:worker_threads';
+import type { InferenceSession } from 'onnxruntime-node';
+import { loadOnnxRuntime } from './load-onnx-runtime.js';
+import type { SessionReply, SessionRequest } from './onnx-session-protocol.js';
+
+const port = parentPort;
+if (port === null) throw new Error('onnx-session-thread runs in a worker thread');
+let session: InferenceSession | undefined;
+const reply = (message: SessionReply, transfer: ArrayBuffer[] = []) =>
+  port.postMessage(message, transfer);
+
+port.on('message', async (request: SessionRequest) => {
+  try {
+    if (request.type === 'open') {
+      const runtime = await loadOnnxRuntime();
+      session = await runtime.InferenceSession.create(request.graph, request.options);
+      reply({
+        type: 'opened',
+        inputName: session.inputNames[0] as string,
+        outputName: session.outputNames[0] as string,
+      });
+    } else if (request.type === 'run') {
+      const runtime = await loadOnnxRuntime();
+      const open = session as InferenceSession;
+      const input = new runtime.Tensor('float32', request.pixels, [...request.shape]);
+      const outputs = await open.run({ [open.inputNames[0] as string]: input });
+      const output = outputs[open.outputNames[0] as string];
+      if (output?.type !== 'float32') {
+        reply({ type: 'ran', id: request.id, outputType: String(output?.type), dims: [] });
+        return;
+      }
+      const data = output.data as Float32Array;
+      const values =
+        data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+      reply({ type: 'ran', id: request.id, outputType: 'float32', dims: output.dims, values }, [
+        values.buffer as ArrayBuffer,
+      ]);
+    } else {
+      await session?.release();
+      session = undefined;
+      reply({ type: 'released' });
+    }
+  } catch (error) {
+    reply({
+      type: 'failed',
+      ...(request.type === 'run' ? { id: request.id } : {}),
+      message: error instanceof Error ? error.message : String(error),
+    });
+  }
+});

@@ -1,0 +1,117 @@
+import { Worker } from 'node:worker_threads';
+import { workerThreadEntry } from '@graft/core/node';
+import type { InferenceSession } from 'onnxruntime-node';
+import type { SessionReply, SessionRequest } from './onnx-session-protocol.js';
+
+/** An ONNX Runtime session living in a worker thread. */
+export interface SessionThread {
+  /** The graph's first input. */
+  inputName: string;
+  /** The graph's first output. */
+  outputName: string;
+  /** Runs one float32 batch; resolves the first output (its values only when float32). */
+  run(
+    pixels: Float32Array,
+    shape: readonly number[],
+  ): Promise<{ outputType: string; dims: readonly number[]; values?: Float32Array }>;
+  /** Releases the session and ends the thread. */
+  release(): Promise<void>;
+}
+
+/**
+ * Opens an ONNX Runtime session on `graph` in a worker thread of its own. onnxruntime-node's
+ * `session.run` is synchronous on the calling thread (a `setImmediate`, then a blocking native
+ * call), so in the main thread nothing else in JavaScript runs while a batch is inferred; here
+ * the main thread keeps decoding and resizing the next batches meanwhile. `pixels` passed to
+ * `run` are transferred (the caller's array is detached).
+ */
+export async function openSessionThread(
+  graph: Uint8Array,
+  options: InferenceSession.SessionOptions,
+): Promise<SessionThread> {
+  const entry = workerThreadEntry({
+    moduleUrl: import.meta.url,
+    builtFile: 'onnx-session-thread.js',
+    bootstrapFile: 'onnx-session-bootstrap.mjs',
+    packageName: '@graft/onnx',
+  });
+  const worker = new Worker(entry.url, entry.execArgv ? { execArgv: entry.execArgv } : {});
+  const waiting = new Map<
+    number,
+    { resolve: (reply: SessionReply) => void; reject: (error: Error) => void }
+  >();
+  let opened:
+    | { resolve: (reply: SessionReply) => void; reject: (error: Error) => void }
+    | undefined;
+  let failure: Error | undefined;
+  const failAll = (error: Error) => {
+    failure ??= error;
+    opened?.reject(error);
+    for (const pending of waiting.values()) pending.reject(error);
+    waiting.clear();
+  };
+  worker.on('error', (error) => failAll(error));
+  worker.on('exit', (code) =>
+    failAll(new Error(`the ONNX Runtime session thread exited (code ${code})`)),
+  );
+  worker.on('message', (reply: SessionReply) => {
+    if (reply.type === 'ran' || (reply.type === 'failed' && reply.id !== undefined)) {
+      const pending = waiting.get(reply.id as number);
+      waiting.delete(reply.id as number);
+      // An idle session thread must not keep the process alive; a busy one must.
+      if (waiting.size === 0) worker.unref();
+      if (reply.type === 'failed') pending?.reject(new Error(reply.message));
+      else pending?.resolve(reply);
+      return;
+    }
+    const settle = opened;
+    opened = undefined;
+    if (reply.type === 'failed') settle?.reject(new Error(reply.message));
+    else settle?.resolve(reply);
+  });
+  const request = (message: SessionRequest, transfer: ArrayBuffer[] = []) =>
+    new Promise<SessionReply>((resolve, reject) => {
+      opened = { resolve, reject };
+      worker.postMessage(message, transfer);
+    });
+  let first: SessionReply;
+  try {
+    first = await request({ type: 'open', graph, options });
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  if (first.type !== 'opened') throw new Error(`unexpected reply ${first.type}`);
+  worker.unref();
+  let next = 0;
+  return {
+    inputName: first.inputName,
+    outputName: first.outputName,
+    run(pixels, shape) {
+      if (failure) return Promise.reject(failure);
+      const id = next++;
+      if (waiting.size === 0) worker.ref();
+      return new Promise((resolve, reject) => {
+        waiting.set(id, {
+          resolve: (reply) => {
+            if (reply.type !== 'ran') return;
+            resolve({
+              outputType: reply.outputType,
+              dims: reply.dims,
+              ...(reply.values ? { values: reply.values } : {}),
+            });
+          },
+          reject,
+        });
+        worker.postMessage({ type: 'run', id, pixels, shape } satisfies SessionRequest, [
+          pixels.buffer as ArrayBuffer,
+        ]);
+      });
+    },
+    async release() {
+      if (!failure) await request({ type: 'release' }).catch(() => undefined);
+      failure ??= new Error('the ONNX Runtime session thread is closed');
+      await worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import type { ImageDataset } from '@graft/core';
+import type { FeatureTable } from './extract-features.js';
+import { featureCacheKeys } from './feature-cache-keys.js';
+import type { FeatureStore } from './feature-store.js';
+
+/** Options of {@link storedFeatureTable}. */
+export interface StoredFeatureTableOptions {
+  /** The dataset of a clean (not augmented) pass. */
+  data: ImageDataset;
+  /** Where features are looked up. */
+  store: FeatureStore;
+  /** The pass's key prefix (backbone identity, engine, `clean`), as `extractFeatures` builds it. */
+  prefix: string;
+  /** Length of one feature vector; a stored vector of another length is a miss. */
+  featureDim: number;
+}
+
+/**
+ * The whole clean pass's feature table straight from `store`, without decoding a single image,
+ * when the dataset can name its images' keys without decoding (`ImageDataset.imageKeys`) and
+ * every one of them is stored; otherwise `undefined` (the caller decodes as usual). A re-run on
+ * cached features, and a calibration on the validation features the run just computed, then
+ * cost a file read and a hash per image instead of a JPEG decode and resize.
+ */
+export async function storedFeatureTable(
+  options: StoredFeatureTableOptions,
+): Promise<FeatureTable | undefined> {
+  const { data, store, featureDim } = options;
+  // Unreadable files and the like: the decoding path reports them as it always has.
+  const found = await data.imageKeys?.().catch(() => undefined);
+  if (found === undefined || found.keys.length !== data.size) return undefined;
+  const keys = await featureCacheKeys({
+    prefix: options.prefix,
+    imageKeys: found.keys,
+    augmented: false,
+  });
+  const count = data.size;
+  const features = new Float32Array(count * featureDim);
+  for (let row = 0; row < count; row++) {
+    const stored = await store.get(keys[row] as string);
+    if (stored?.length !== featureDim) return undefined;
+    features.set(stored, row * featureDim);
+  }
+  const numClasses = data.classNames.length;
+  const labels = Int32Array.from(data.labels());
+  const targets = new Float32Array(count * numClasses);
+  labels.forEach((label, row) => {
+    targets[row * numClasses + label] = 1;
+  });
+  return {
+    count,
+    featureDim,
+    numClasses,
+    features,
+    targets,
+    labels,
+    sources: [...found.sources],
+  };
+}
