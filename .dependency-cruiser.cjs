@@ -34,6 +34,7 @@ module.exports = {
     tsPreCompilationDeps: true,
     // `@graft/*` resolves to the sources (the workspace's custom condition), as in the tests.
     enhancedResolveOptions: {
+      exportsFields: ['exports'],
       conditionNames: ['@graft/source', 'import', 'types', 'default'],
       extensions: ['.ts', '.tsx', '.mjs', '.js', '.d.ts'],
     },
