@@ -13,9 +13,9 @@ import { apiUrl, getJson, type RunSummary } from './api.js';
 import { ensureBackend } from './backend.js';
 import { imageFileToTensor } from './decode-image.js';
 import { element, showError } from './dom.js';
+import { bar } from './evaluation-report-view.js';
 import { gradCamFigure } from './grad-cam-view.js';
 import { loadOnnxClassifier, type OnnxClassifier } from './onnx-classifier.js';
-import { bar } from './runs-view.js';
 
 /** A tfjs classifier, or an ONNX export run by onnxruntime-web. */
 type PlaygroundClassifier = Classifier | OnnxClassifier;

@@ -6,11 +6,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { disposeBatch } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { compose } from '../src/image/compose.js';
-import type { ImageOp } from '../src/image/image-op.js';
-import { normalize } from '../src/image/ops/normalize.js';
-import { randAugment } from '../src/image/ops/rand-augment.js';
-import { standardAugmentation } from '../src/image/standard-augmentation.js';
+import {
+  compose,
+  type ImageOp,
+  normalize,
+  randAugment,
+  standardAugmentation,
+} from '../src/index.js';
 
 const suite = 'augmentation';
 const batchSize = 32;

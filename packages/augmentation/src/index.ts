@@ -3,6 +3,7 @@ export type { FillMode, Interpolation } from './image/functional/affine.js';
 export type {
   ImageAugmentationConfig,
   ImageOp,
+  ImageOpContext,
   ImageOpDescriptor,
 } from './image/image-op.js';
 export {
@@ -59,6 +60,7 @@ export type {
   TextAugmentation,
   TextAugmentationConfig,
   TextAugmentOptions,
+  TextOpContext,
   TextOpDescriptor,
 } from './text/text-augmentation.js';
 export {

@@ -4,7 +4,7 @@ import { type BenchRow, measure } from '@graft/bench-kit';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import { createMobileNetV2 } from '../src/mobilenet-v2/create-mobilenet-v2.js';
+import { createMobileNetV2 } from '../src/index.js';
 
 const suite = 'backbone forward';
 

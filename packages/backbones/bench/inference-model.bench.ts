@@ -5,9 +5,7 @@ import { type BenchRow, measure } from '@graft/bench-kit';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { GraftBackbone } from '../src/custom/backbone-from-model.js';
-import { createMobileNetV2 } from '../src/mobilenet-v2/create-mobilenet-v2.js';
-import { createResNet } from '../src/resnet/create-resnet.js';
+import { createMobileNetV2, createResNet, type GraftBackbone } from '../src/index.js';
 
 const suite = 'backbone forward (BatchNorm folding)';
 

@@ -18,23 +18,24 @@ export {
   openImageFiles,
 } from './browser/open-image-files.js';
 export { resizePixels } from './browser/resize-pixels.js';
+export type {
+  DuplicateCandidate,
+  DuplicateImage,
+  DuplicateKind,
+  DuplicateKindCounts,
+  DuplicateReport,
+  ExactDuplicateGroup,
+  NearDuplicateMethod,
+  NearDuplicatePair,
+} from './cleaning/duplicate-report.js';
 export {
   checkCosineThreshold,
   checkHammingThreshold,
-  type DuplicateCandidate,
-  type DuplicateImage,
-  type DuplicateKind,
-  type DuplicateKindCounts,
-  type DuplicateReport,
   defaultCosineThreshold,
   defaultHammingThreshold,
-  type ExactDuplicateGroup,
-  type FindDuplicatesOptions,
-  findDuplicates,
   maximumHammingThreshold,
-  type NearDuplicateMethod,
-  type NearDuplicatePair,
-} from './cleaning/find-duplicates.js';
+} from './cleaning/duplicate-thresholds.js';
+export { type FindDuplicatesOptions, findDuplicates } from './cleaning/find-duplicates.js';
 export {
   hammingDistance,
   type PerceptualHashInput,

@@ -5,7 +5,7 @@ import { type BenchRow, measure } from '@graft/bench-kit';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import { mlpHead } from '../src/heads/mlp.js';
+import { mlpHead } from '../src/index.js';
 
 const suite = 'head';
 

@@ -11,12 +11,12 @@ import { cosineDescriptor } from './schedules/cosine.js';
 import { cosineRestartsDescriptor } from './schedules/cosine-restarts.js';
 import { cyclicDescriptor } from './schedules/cyclic.js';
 import { exponentialDescriptor } from './schedules/exponential.js';
+import { warmupDescriptor } from './schedules/linear-warmup.js';
 import { multiStepDescriptor } from './schedules/multi-step.js';
 import { oneCycleDescriptor } from './schedules/one-cycle.js';
 import { polynomialDescriptor } from './schedules/polynomial.js';
 import { reduceOnPlateauDescriptor } from './schedules/reduce-on-plateau.js';
 import { stepDescriptor } from './schedules/step.js';
-import { warmupDescriptor } from './schedules/warmup.js';
 
 const registry = new Registry<ScheduleDescriptor>({ kind: 'schedule' });
 let builtinsRegistered = false;
@@ -29,7 +29,6 @@ let builtinsRegistered = false;
 function scheduleRegistry(): Registry<ScheduleDescriptor> {
   if (!builtinsRegistered) {
     builtinsRegistered = true;
-    // A function, not a module-level array: warmup.ts imports this module (import cycle).
     const builtins = [
       constantDescriptor,
       stepDescriptor,
@@ -38,7 +37,7 @@ function scheduleRegistry(): Registry<ScheduleDescriptor> {
       polynomialDescriptor,
       cosineDescriptor,
       cosineRestartsDescriptor,
-      warmupDescriptor,
+      warmupDescriptor(createSchedule),
       oneCycleDescriptor,
       cyclicDescriptor,
       reduceOnPlateauDescriptor,

@@ -6,9 +6,8 @@ import { measure } from '@graft/bench-kit';
 import type { Backbone } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { adam } from '../src/optimizers/adam.js';
+import { adam, train } from '../src/index.js';
 import { ColourDataset, denseHead } from '../src/testing/fixtures.js';
-import { train } from '../src/training/train.js';
 
 const size = 64;
 const images = 128;

@@ -5,9 +5,8 @@
 import '@tensorflow/tfjs-backend-wasm';
 import { type BenchRow, measure } from '@graft/bench-kit';
 import * as tf from '@tensorflow/tfjs-core';
-import { extractFeatures } from '../src/features/extract-features.js';
-import type { FeatureComputer } from '../src/features/feature-computer.js';
-import { createFeatureWorkerPool } from '../src/node/feature-worker-pool.js';
+import { extractFeatures, type FeatureComputer } from '../src/index.js';
+import { createFeatureWorkerPool } from '../src/node/index.js';
 import { ColourDataset } from '../src/testing/fixtures.js';
 import { convBackbone, size } from './conv-backbone.js';
 

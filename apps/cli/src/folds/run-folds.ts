@@ -1,29 +1,22 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { getBackboneDescriptor } from '@graft/backbones';
-import type { Preprocessing } from '@graft/core';
 import { InvalidArgumentError } from '@graft/core';
 import { loadSplitManifest, saveSplitManifest } from '@graft/datasets/node';
-import { isModelFileReference } from '../config/backbone-reference.js';
 import type { TrainConfig } from '../config/train-config.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandOutput } from '../output.js';
-import { checkOutputPath, checkTrainingInputs } from '../pipeline/check-training-inputs.js';
+import { checkOutputPath } from '../pipeline/check-training-inputs.js';
 import { lastCheckpointDirectory } from '../pipeline/checkpoints.js';
-import { isCifarName, loadTrainingData } from '../pipeline/load-training-data.js';
+import { isCifarName } from '../pipeline/load-training-data.js';
 import { type RunTrainingOptions, runTraining } from '../pipeline/run-training.js';
-import {
-  checkTrainingBackbone,
-  createTrainingBackbone,
-  trainingBackboneSpec,
-} from '../pipeline/training-backbone.js';
 import { prepareRunOutput } from '../run/replace-run.js';
 import { type RunDirectory, runDirectoryAt, writeJson } from '../run/run-directory.js';
 import { lockRun } from '../run/run-lock.js';
 import { makeDirectory, toStorageError } from '../run/storage-errors.js';
 import { version } from '../version.js';
 import { CountingFeatureStore } from './counting-feature-store.js';
-import { foldCount, foldManifest, foldName, foldsFlag, planFolds } from './fold-plan.js';
+import { foldCount, foldManifest, foldName, foldsFlag } from './fold-plan.js';
+import { planFoldData } from './plan-fold-data.js';
 import { printFoldSummary } from './print-fold-summary.js';
 import { type FoldReport, summarizeFolds } from './summarize-folds.js';
 
@@ -65,7 +58,7 @@ interface FoldedRunConfig extends TrainConfig {
  */
 export async function runFolds(options: RunFoldsOptions): Promise<number> {
   const { config, output, folds } = options;
-  const partition = await planData(config, folds);
+  const partition = await planFoldData(config, folds);
   const root = resolve(config.out);
   await checkOutputPath(config.out);
   const lock = await lockRun({
@@ -167,7 +160,7 @@ export async function resumeFolds(options: ResumeFoldsOptions): Promise<number> 
     const partitionFile = join(run.root, partitionFileName);
     const partition = (await exists(partitionFile))
       ? await loadSplitManifest(partitionFile)
-      : await planData(config, folds);
+      : await planFoldData(config, folds);
     if (!(await exists(partitionFile))) await saveSplitManifest(partitionFile, partition);
     return await trainFolds({
       config,
@@ -185,58 +178,11 @@ export async function resumeFolds(options: ResumeFoldsOptions): Promise<number> 
   }
 }
 
-/** The data as a manifest, split into folds; checks every input before anything is written. */
-async function planData(config: TrainConfig, folds: number) {
-  if (isCifarName(config.data)) {
-    throw new InvalidArgumentError({
-      argument: foldsFlag,
-      value: folds,
-      expected: `applies to an image folder (its files are dealt into folds), not to ${config.data}, whose official test set already measures the model`,
-    });
-  }
-  const preprocessing = await preprocessingOf(config);
-  // Every image not in a test split is cross-validated: --split's validation share joins the
-  // folds (a flat folder's default is all images in the folds, none held out for test).
-  const split = config.split ?? ([1, 0, 0] as const);
-  // The same checks as a single run (folder, --split, --augment, --out), before any write.
-  await checkTrainingInputs({ config: { ...config, split: [...split] }, preprocessing });
-  const data = await loadTrainingData({
-    data: config.data,
-    split,
-    seed: config.seed,
-    preprocessing,
-    ...(config.splitManifest !== undefined ? { splitManifest: config.splitManifest } : {}),
-  });
-  if (data.manifest === undefined) {
-    throw new InvalidArgumentError({
-      argument: foldsFlag,
-      value: folds,
-      expected: `applies to image files; ${data.description} gives none to deal into folds`,
-    });
-  }
-  return planFolds({ manifest: data.manifest, folds, seed: config.seed });
-}
-
-/** The backbone's preprocessing (input size), loading a model file only when it must. */
-async function preprocessingOf(config: TrainConfig): Promise<Preprocessing> {
-  const spec = trainingBackboneSpec(config);
-  await checkTrainingBackbone(spec);
-  if (!isModelFileReference(spec.backbone)) {
-    return getBackboneDescriptor(spec.backbone).preprocessing;
-  }
-  const backbone = await createTrainingBackbone(spec);
-  try {
-    return backbone.preprocessing;
-  } finally {
-    backbone.dispose();
-  }
-}
-
 /** Trains (or continues) every fold in turn, then writes and prints the summary. */
 async function trainFolds(
   options: Omit<RunFoldsOptions, 'folds' | 'overwrite'> & {
     run: RunDirectory;
-    partition: Awaited<ReturnType<typeof planData>>;
+    partition: Awaited<ReturnType<typeof planFoldData>>;
     resumeFold?: (fold: string) => Promise<number>;
   },
 ): Promise<number> {

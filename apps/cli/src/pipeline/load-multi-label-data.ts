@@ -11,7 +11,7 @@ import {
 } from '@graft/datasets/node';
 import { parseHeadSpecification } from '../config/head-specification.js';
 import { isCsvPath } from '../config/multi-label-options.js';
-import type { TrainingData } from './load-training-data.js';
+import type { TrainingData } from './training-data.js';
 
 /** Where a multi-label run's labels come from. */
 export type MultiLabelSource =

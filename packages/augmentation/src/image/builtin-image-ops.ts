@@ -18,11 +18,7 @@ import { randomZoomDescriptor } from './ops/random-zoom.js';
 import { resizeDescriptor } from './ops/resize.js';
 import { randomApplyDescriptor } from './random-apply.js';
 
-/**
- * Every op this package ships, registered on first use of the registry. A function, not a
- * constant: `compose` and `randomApply` import the registry, so the list is read after all
- * modules have loaded.
- */
+/** Every op this package ships, registered on first use of the registry. */
 export function builtinImageOps(): ImageOpDescriptor[] {
   return [
     centerCropDescriptor,

@@ -7,8 +7,7 @@ import {
 } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkBatch, childSeed } from './define-image-op.js';
-import type { ImageOp, ImageOpDescriptor } from './image-op.js';
-import { fromConfig } from './image-op-registry.js';
+import type { ImageOp, ImageOpContext, ImageOpDescriptor } from './image-op.js';
 import { viewPlannerOf } from './view-planner.js';
 
 /**
@@ -57,7 +56,7 @@ export function compose(ops: readonly ImageOp[]): ImageOp & ViewPlannableAugment
 export const composeDescriptor: ImageOpDescriptor = {
   name: 'compose',
   description: 'run ops in sequence',
-  create(options: JsonObject) {
+  create(options: JsonObject, context: ImageOpContext) {
     const ops = options.ops;
     if (!Array.isArray(ops)) {
       throw new InvalidArgumentError({
@@ -66,6 +65,6 @@ export const composeDescriptor: ImageOpDescriptor = {
         expected: 'must be a list of op configs',
       });
     }
-    return compose(ops.map((config) => fromConfig(config as JsonObject)));
+    return compose(ops.map((config) => context.fromConfig(config as JsonObject)));
   },
 };

@@ -1,7 +1,12 @@
 import { type JsonObject, Registry } from '@graft/core';
 import { readOpConfig } from '../op-config.js';
 import { builtinImageOps } from './builtin-image-ops.js';
-import type { ImageAugmentationConfig, ImageOp, ImageOpDescriptor } from './image-op.js';
+import type {
+  ImageAugmentationConfig,
+  ImageOp,
+  ImageOpContext,
+  ImageOpDescriptor,
+} from './image-op.js';
 
 /**
  * All image ops by name (`compose` and `randomApply` included), shared on `globalThis`. The
@@ -51,7 +56,10 @@ export function imageOpNames(): string[] {
 export function fromConfig(config: JsonObject): ImageOp {
   const { name, options } = readOpConfig(config);
   registerBuiltins();
-  return imageOpRegistry.get(name).create(options);
+  return imageOpRegistry.get(name).create(options, context);
 }
+
+/** Ops made of ops rebuild their parts through this registry (see `ImageOpContext`). */
+const context: ImageOpContext = { fromConfig };
 
 export type { ImageAugmentationConfig };

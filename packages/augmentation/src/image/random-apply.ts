@@ -10,8 +10,7 @@ import { probability } from '../validate.js';
 import { checkBatch, childSeed, withMetadata } from './define-image-op.js';
 import { softLabels } from './functional/labels.js';
 import { takeImages } from './functional/take-images.js';
-import type { ImageOp, ImageOpDescriptor } from './image-op.js';
-import { fromConfig } from './image-op-registry.js';
+import type { ImageOp, ImageOpContext, ImageOpDescriptor } from './image-op.js';
 
 /**
  * Applies `op` to each image with probability `chance`: the chosen images are gathered into a
@@ -106,7 +105,7 @@ export function randomApply(chance: number, op: ImageOp): ImageOp {
 export const randomApplyDescriptor: ImageOpDescriptor = {
   name: 'randomApply',
   description: 'apply an op to each image with a probability',
-  create(options: JsonObject) {
+  create(options: JsonObject, context: ImageOpContext) {
     if (options.op === null || typeof options.op !== 'object' || Array.isArray(options.op)) {
       throw new InvalidArgumentError({
         argument: 'randomApply.op',
@@ -114,6 +113,6 @@ export const randomApplyDescriptor: ImageOpDescriptor = {
         expected: 'must be an op config { name, options }',
       });
     }
-    return randomApply(options.probability as number, fromConfig(options.op));
+    return randomApply(options.probability as number, context.fromConfig(options.op));
   },
 };

@@ -6,8 +6,8 @@ import {
   type ImageViewPlanner,
   SeededRandom,
 } from '@graft/core';
+import { cropRegion } from './functional/crop-region.js';
 import type { ImageOp } from './image-op.js';
-import { cropRegion } from './ops/random-resized-crop.js';
 
 /** How the op at `position` of a pipeline is seeded from the call's seed. */
 export type OpSeed = (seed: number, position: number) => number;

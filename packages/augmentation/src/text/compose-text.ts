@@ -1,8 +1,7 @@
 import { InvalidArgumentError, type JsonObject, SeededRandom } from '@graft/core';
 import { probability } from '../validate.js';
 import { checkTexts, textChildSeed } from './define-text-op.js';
-import type { TextAugmentation, TextOpDescriptor } from './text-augmentation.js';
-import { textFromConfig } from './text-op-registry.js';
+import type { TextAugmentation, TextOpContext, TextOpDescriptor } from './text-augmentation.js';
 
 /** Runs text ops in order; op `i` is seeded from the call's seed and `i`. */
 export function composeText(ops: readonly TextAugmentation[]): TextAugmentation {
@@ -58,7 +57,7 @@ export function randomApplyText(chance: number, op: TextAugmentation): TextAugme
 export const composeTextDescriptor: TextOpDescriptor = {
   name: 'compose',
   description: 'run text ops in sequence',
-  create(options: JsonObject) {
+  create(options: JsonObject, context: TextOpContext) {
     if (!Array.isArray(options.ops)) {
       throw new InvalidArgumentError({
         argument: 'compose.ops',
@@ -66,14 +65,14 @@ export const composeTextDescriptor: TextOpDescriptor = {
         expected: 'must be a list of op configs',
       });
     }
-    return composeText(options.ops.map((config) => textFromConfig(config as JsonObject)));
+    return composeText(options.ops.map((config) => context.fromConfig(config as JsonObject)));
   },
 };
 
 export const randomApplyTextDescriptor: TextOpDescriptor = {
   name: 'randomApply',
   description: 'apply a text op with a probability',
-  create(options: JsonObject) {
+  create(options: JsonObject, context: TextOpContext) {
     if (options.op === null || typeof options.op !== 'object' || Array.isArray(options.op)) {
       throw new InvalidArgumentError({
         argument: 'randomApply.op',
@@ -81,6 +80,6 @@ export const randomApplyTextDescriptor: TextOpDescriptor = {
         expected: 'must be an op config { name, options }',
       });
     }
-    return randomApplyText(options.probability as number, textFromConfig(options.op));
+    return randomApplyText(options.probability as number, context.fromConfig(options.op));
   },
 };

@@ -22,12 +22,21 @@ export interface TextAugmentation {
   toConfig(): TextAugmentationConfig;
 }
 
+/**
+ * What `textFromConfig` hands every descriptor's `create`: ops made of ops (`compose`,
+ * `randomApply`) rebuild their nested configs through it, so they need not import the registry.
+ */
+export interface TextOpContext {
+  /** Rebuilds a nested `{ name, options }` config through the registry that is building this op. */
+  fromConfig(config: JsonObject): TextAugmentation;
+}
+
 /** What the text op registry holds. */
 export interface TextOpDescriptor {
   /** The op name used in configs, e.g. `randomSwap`. */
   name: string;
   /** One-line description. */
   description: string;
-  /** Validates `options` and builds the op. */
-  create(options: JsonObject): TextAugmentation;
+  /** Validates `options` and builds the op; `context` rebuilds nested op configs. */
+  create(options: JsonObject, context: TextOpContext): TextAugmentation;
 }

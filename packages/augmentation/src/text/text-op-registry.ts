@@ -6,7 +6,7 @@ import { randomInsertionDescriptor } from './random-insertion.js';
 import { randomSwapDescriptor } from './random-swap.js';
 import { sentenceShuffleDescriptor } from './sentence-shuffle.js';
 import { synonymReplacementDescriptor } from './synonym-replacement.js';
-import type { TextAugmentation, TextOpDescriptor } from './text-augmentation.js';
+import type { TextAugmentation, TextOpContext, TextOpDescriptor } from './text-augmentation.js';
 
 /** All text ops by name, shared on `globalThis`. */
 export const textOpRegistry = new Registry<TextOpDescriptor>({ kind: 'text augmentation op' });
@@ -54,5 +54,8 @@ export function textOpNames(): string[] {
 export function textFromConfig(config: JsonObject): TextAugmentation {
   const { name, options } = readOpConfig(config);
   registerBuiltins();
-  return textOpRegistry.get(name).create(options);
+  return textOpRegistry.get(name).create(options, context);
 }
+
+/** Ops made of ops rebuild their parts through this registry (see `TextOpContext`). */
+const context: TextOpContext = { fromConfig: textFromConfig };

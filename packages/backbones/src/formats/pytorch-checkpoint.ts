@@ -1,10 +1,6 @@
 import { FileFormatError } from '@graft/core';
-import {
-  parseSafetensors,
-  type SafetensorsDtype,
-  type SafetensorsFile,
-  safetensorsItemSizes,
-} from './safetensors.js';
+import { parseSafetensors, type SafetensorsDtype, type SafetensorsFile } from './safetensors.js';
+import { safetensorsItemSizes } from './safetensors-tensor.js';
 
 /** Options of {@link parsePyTorchCheckpoint}. */
 export interface ParsePyTorchCheckpointOptions {

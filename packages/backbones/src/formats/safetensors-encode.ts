@@ -1,4 +1,4 @@
-import type { SafetensorsDtype } from './safetensors.js';
+import type { SafetensorsDtype } from './safetensors-tensor.js';
 
 /** One tensor to write with {@link encodeSafetensors}. */
 export interface SafetensorsInput {

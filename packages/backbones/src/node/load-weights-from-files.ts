@@ -6,9 +6,8 @@ import { resolveAsset } from '@graft/core/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { readKerasH5Weights } from '../formats/keras-h5.js';
 import { decodeTfjsLayersWeights } from '../formats/tfjs-layers-weights.js';
-import type { LoadWeightsOptions } from '../weights/load-weights.js';
 import { weightProvenance } from '../weights/weight-provenance.js';
-import type { LoadedWeights } from '../weights/weight-resolution.js';
+import type { LoadedWeights, LoadWeightsOptions } from '../weights/weight-resolution.js';
 import { fileSystemIOHandler } from './file-io-handler.js';
 import { inspectWeightsFile } from './inspect-weights-file.js';
 

@@ -1,4 +1,4 @@
-import { AssetNotFoundError, InvalidArgumentError, type WeightSource } from '@graft/core';
+import { AssetNotFoundError, InvalidArgumentError } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { readKerasH5Weights } from '../formats/keras-h5.js';
 import { decodeTfjsLayersWeights } from '../formats/tfjs-layers-weights.js';
@@ -7,17 +7,12 @@ import {
   formatOfPath,
   isNode,
   type LoadedWeights,
+  type LoadWeightsOptions,
   sha256Hex,
-  type WeightResolutionOptions,
 } from './weight-resolution.js';
 
-/** Options of {@link loadWeights}. */
-export interface LoadWeightsOptions extends WeightResolutionOptions {
-  /** The weight source to load (format, canonical URL, mirror path). */
-  source: WeightSource;
-  /** What loads the weights, for messages about a wrong file, e.g. `backbone mobilenet_v2_1.0_224`. */
-  reader?: string;
-}
+// The options type sits with the other resolution types, where the Node loader can read it too.
+export type { LoadWeightsOptions } from './weight-resolution.js';
 
 /**
  * Reads a weight source into tensors keyed by Keras weight name. In Node the file is resolved

@@ -24,6 +24,14 @@ export interface WeightResolutionOptions {
   fetch?: typeof fetch;
 }
 
+/** Options of `loadWeights` (and its Node side, `loadWeightsFromFiles`). */
+export interface LoadWeightsOptions extends WeightResolutionOptions {
+  /** The weight source to load (format, canonical URL, mirror path). */
+  source: WeightSource;
+  /** What loads the weights, for messages about a wrong file, e.g. `backbone mobilenet_v2_1.0_224`. */
+  reader?: string;
+}
+
 /** Weights read from a file, keyed by Keras weight name. */
 export interface LoadedWeights {
   /** Tensors keyed by `<layer>/<weight>`; the caller disposes them. */

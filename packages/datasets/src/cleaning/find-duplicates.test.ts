@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@graft/core';
 import { describe, expect, it } from 'vitest';
-import { type DuplicateCandidate, findDuplicates } from './find-duplicates.js';
+import type { DuplicateCandidate } from './duplicate-report.js';
+import { findDuplicates } from './find-duplicates.js';
 
 const classNames = ['ants', 'bees'];
 // Hashes: h0 and h1 differ in 2 bits, h2 is far from both, h3 is 12 bits from h0 and 14 from h1.

@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '@graft/core';
+
 /** The CIFAR variants. */
 export type CifarVariant = 'cifar-10' | 'cifar-100';
 
@@ -56,3 +58,16 @@ export const cifarFormats: Readonly<Record<CifarVariant, CifarFormat>> = {
     classCount: { fine: 100, coarse: 20 },
   },
 };
+
+/** The format of `variant`; throws `InvalidArgumentError` listing the variants for any other. */
+export function cifarFormatOf(variant: CifarVariant): CifarFormat {
+  const format = cifarFormats[variant];
+  if (format === undefined) {
+    throw new InvalidArgumentError({
+      argument: 'variant',
+      value: variant,
+      expected: `must be one of: ${Object.keys(cifarFormats).join(', ')}`,
+    });
+  }
+  return format;
+}

@@ -3,11 +3,8 @@ import { join, relative } from 'node:path';
 import { FileFormatError, InvalidArgumentError } from '@graft/core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type DuplicateCandidate,
-  defaultCosineThreshold,
-  type NearDuplicatePair,
-} from '../cleaning/find-duplicates.js';
+import type { DuplicateCandidate, NearDuplicatePair } from '../cleaning/duplicate-report.js';
+import { defaultCosineThreshold } from '../cleaning/duplicate-thresholds.js';
 import { hammingDistance } from '../cleaning/perceptual-hash.js';
 import { makeImageFolder } from '../testing/make-image-folder.js';
 import { findImageDuplicates } from './find-image-duplicates.js';

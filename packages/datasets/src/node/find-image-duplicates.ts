@@ -1,11 +1,7 @@
 import { FileFormatError, InvalidArgumentError } from '@graft/core';
-import {
-  checkCosineThreshold,
-  checkHammingThreshold,
-  type DuplicateCandidate,
-  type DuplicateReport,
-  findDuplicates,
-} from '../cleaning/find-duplicates.js';
+import type { DuplicateCandidate, DuplicateReport } from '../cleaning/duplicate-report.js';
+import { checkCosineThreshold, checkHammingThreshold } from '../cleaning/duplicate-thresholds.js';
+import { findDuplicates } from '../cleaning/find-duplicates.js';
 import { hashImageFile } from './hash-image-file.js';
 import type { ImageFile, SkippedFile } from './scan-image-folder.js';
 

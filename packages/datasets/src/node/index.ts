@@ -1,3 +1,4 @@
+export { CifarDataset } from './cifar-dataset.js';
 export {
   type CifarFormat,
   type CifarVariant,
@@ -31,13 +32,7 @@ export {
   hashImageFile,
   type ImageFileHashes,
 } from './hash-image-file.js';
-export {
-  CifarDataset,
-  type CifarLocationOptions,
-  type OpenCifarOptions,
-  openCifar,
-  resolveCifarDirectory,
-} from './open-cifar.js';
+export { type OpenCifarOptions, openCifar } from './open-cifar.js';
 export {
   type FolderDuplicateOptions,
   type ImageFolder,
@@ -63,6 +58,10 @@ export {
   type ReadMultiLabelCsvOptions,
   readMultiLabelCsv,
 } from './read-multi-label-csv.js';
+export {
+  type CifarLocationOptions,
+  resolveCifarDirectory,
+} from './resolve-cifar-directory.js';
 export {
   type ImageFile,
   type ImageFolderScan,

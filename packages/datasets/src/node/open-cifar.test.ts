@@ -7,8 +7,9 @@ import { expectNoTensorLeaks } from '@graft/core/testing';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeTarGz } from '../testing/make-tar.js';
+import type { CifarDataset } from './cifar-dataset.js';
 import { cifarImageBytes } from './cifar-formats.js';
-import { type CifarDataset, openCifar } from './open-cifar.js';
+import { openCifar } from './open-cifar.js';
 
 const folders: string[] = [];
 async function workspace(): Promise<string> {

@@ -1,91 +1,16 @@
-import {
-  InvalidArgumentError,
-  type Schedule,
-  type ScheduleConfig,
-  type ScheduleDescriptor,
-} from '@graft/core';
-import { makeSchedule } from '../make-schedule.js';
+import type { Schedule } from '@graft/core';
 import { createSchedule } from '../schedule-registry.js';
-import { checkPositiveInteger } from '../validate.js';
+import { linearWarmup, type WarmupScheduleOptions } from './linear-warmup.js';
 
-/** Options of {@link warmupSchedule}. */
-export interface WarmupScheduleOptions {
-  /** The schedule that runs after the warm-up (a schedule or its config). */
-  schedule: Schedule | ScheduleConfig;
-  /** Steps of linear warm-up (integer > 0). */
-  warmupSteps: number;
-  /** Rate at step 0 as a fraction of the wrapped schedule's step-0 rate, in [0, 1]. Default 0. */
-  startFactor?: number;
-  /**
-   * Length of the whole run in steps, when known: only checked, so that a warm-up as long as the
-   * run is an error instead of a run that never leaves the warm-up.
-   */
-  totalSteps?: number;
-}
+export type { WarmupScheduleOptions } from './linear-warmup.js';
 
 /**
  * Linear warm-up in front of any schedule: for `step < warmupSteps` the rate rises linearly from
  * `startFactor · inner(0)` towards `inner(0)`; from `warmupSteps` on it is
  * `inner(step - warmupSteps)`, so the wrapped schedule starts when the warm-up ends. This is
  * PyTorch's `SequentialLR([LinearLR(start_factor, total_iters=warmupSteps), inner], [warmupSteps])`.
+ * A nested config is built by the schedule registry.
  */
 export function warmupSchedule(options: WarmupScheduleOptions): Schedule {
-  const { warmupSteps, totalSteps } = options;
-  const startFactor = options.startFactor ?? 0;
-  checkPositiveInteger('warmupSteps', warmupSteps);
-  if (!(typeof startFactor === 'number' && startFactor >= 0 && startFactor <= 1)) {
-    throw new InvalidArgumentError({
-      argument: 'startFactor',
-      value: startFactor,
-      expected: 'must be in [0, 1]',
-    });
-  }
-  if (totalSteps !== undefined) {
-    checkPositiveInteger('totalSteps', totalSteps);
-    if (warmupSteps >= totalSteps) {
-      throw new InvalidArgumentError({
-        argument: 'warmupSteps',
-        value: warmupSteps,
-        expected: `must be < totalSteps (${totalSteps}): the warm-up would last the whole run`,
-      });
-    }
-  }
-  const inner = resolveInner(options.schedule);
-  const innerConfig = inner.getConfig();
-  const target = inner(0);
-  return makeSchedule({
-    name: 'warmup',
-    learningRateAt: (step) =>
-      step < warmupSteps
-        ? target * (startFactor + ((1 - startFactor) * step) / warmupSteps)
-        : inner(step - warmupSteps),
-    config: {
-      name: 'warmup',
-      schedule: innerConfig,
-      warmupSteps,
-      startFactor,
-      ...(totalSteps === undefined ? {} : { totalSteps }),
-    },
-  });
+  return linearWarmup(options, createSchedule);
 }
-
-function resolveInner(schedule: Schedule | ScheduleConfig): Schedule {
-  if (typeof schedule === 'function') return schedule;
-  if (schedule !== null && typeof schedule === 'object' && typeof schedule.name === 'string') {
-    return createSchedule(schedule);
-  }
-  throw new InvalidArgumentError({
-    argument: 'schedule',
-    value: schedule,
-    expected: 'must be a schedule or a schedule config ({ name, ... })',
-  });
-}
-
-export const warmupDescriptor: ScheduleDescriptor = {
-  name: 'warmup',
-  description: 'Linear warm-up in front of any other schedule.',
-  fromConfig: (config) => {
-    const { name: _name, ...rest } = config;
-    return warmupSchedule(rest as unknown as WarmupScheduleOptions);
-  },
-};

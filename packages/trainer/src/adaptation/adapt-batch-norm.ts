@@ -1,99 +1,31 @@
-import {
-  disposeBatch,
-  type ImageDataset,
-  InvalidArgumentError,
-  normalizeImages,
-  type Preprocessing,
-} from '@graft/core';
+import { disposeBatch, InvalidArgumentError, normalizeImages } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import { resizeToInput } from '../classifier/resize-to-input.js';
+import {
+  type AdaptBatchNormOptions,
+  type AdaptBatchNormReport,
+  checkAdaptBatchNormOptions,
+} from './adapt-batch-norm-options.js';
 import { type BatchNormLayer, findBatchNormLayers, overrideCalls } from './batch-norm-layers.js';
+import {
+  channelMoments,
+  describeChange,
+  type LayerStatistics,
+  normalize,
+  readStatistics,
+  restoreStatistics,
+  writeStatistics,
+} from './batch-norm-statistics.js';
 import { RunningMoments } from './running-moments.js';
 
-/**
- * How the statistics of layer `k` are measured, given that its input depends on the
- * BatchNormalization layers before it:
- * - `one-pass` (default, PyTorch's AdaBN recipe of `model.train()` with `momentum=None`): one
- *   pass over the data in which every BatchNorm normalises with the current batch's statistics
- *   and records the statistics of its input. Cost: one forward pass per image. The earlier
- *   layers use batch statistics instead of the final population ones, an approximation whose
- *   effect shrinks with the batch size (measured on ants/bees: see the package README).
- * - `progressive`: exact population statistics. Layer by layer, in topological order, a pass
- *   over the data with the already re-estimated layers in inference mode measures the next
- *   layer's input; the forward pass stops at that layer. Cost: about `layers / 2` full passes.
- */
-export type BatchNormStrategy = 'one-pass' | 'progressive';
-
-/** Valid {@link BatchNormStrategy} values. */
-export const batchNormStrategies: readonly BatchNormStrategy[] = ['one-pass', 'progressive'];
-
-/** Progress of {@link adaptBatchNorm}, after each batch. */
-export interface AdaptBatchNormProgress {
-  /** Current pass (1-based): always 1 for `one-pass`, one per layer for `progressive`. */
-  pass: number;
-  /** Passes in total. */
-  passes: number;
-  /** Images seen in this pass so far. */
-  images: number;
-  /** Images in the data. */
-  totalImages: number;
-}
-
-/** Options of {@link adaptBatchNorm}. */
-export interface AdaptBatchNormOptions {
-  /**
-   * The model (normalised pixels → outputs) whose BatchNormalization layers are re-estimated,
-   * nested models included. Modified in place: only `moving_mean` and `moving_variance` change.
-   */
-  model: tfl.LayersModel;
-  /** Unlabelled target-domain images (labels are ignored). */
-  data: ImageDataset;
-  /** How pixels become the model's input (resize policy and normalisation). */
-  preprocessing: Preprocessing;
-  /** Images per forward pass; with `one-pass` also the batch of the batch statistics. Default 32. */
-  batchSize?: number;
-  /** See {@link BatchNormStrategy}. Default `one-pass`. */
-  strategy?: BatchNormStrategy;
-  /** Which layers to adapt, by path (`name`, or `nested/name`). Default: all. */
-  includeLayer?: (path: string) => boolean;
-  /** Called after each batch. */
-  onProgress?: (progress: AdaptBatchNormProgress) => void;
-  /** Stops adaptation (before any statistic is written); rejects with the signal's reason. */
-  signal?: AbortSignal;
-}
-
-/** How much one layer's statistics moved. */
-export interface AdaptedBatchNormLayer {
-  /** Layer path (`name`, or `nested/name`). */
-  path: string;
-  /** Channels. */
-  channels: number;
-  /** L2 norm of the change of the moving mean. */
-  meanShift: number;
-  /** Root mean square over channels of the mean change in units of the old standard deviation. */
-  standardizedMeanShift: number;
-  /** Geometric mean over channels of new variance / old variance (epsilon added to both). */
-  varianceRatio: number;
-}
-
-/** What {@link adaptBatchNorm} did. */
-export interface AdaptBatchNormReport {
-  /** `adabn`. */
-  method: 'adabn';
-  /** The strategy used. */
-  strategy: BatchNormStrategy;
-  /** BatchNormalization layers re-estimated. */
-  layersAdapted: number;
-  /** Images the statistics are computed from (each image counts once, whatever the passes). */
-  imagesSeen: number;
-  /** Passes over the data. */
-  passes: number;
-  /** Images per forward pass. */
-  batchSize: number;
-  /** Per-layer changes, in forward order. */
-  layers: AdaptedBatchNormLayer[];
-}
+export {
+  type AdaptBatchNormOptions,
+  type AdaptBatchNormProgress,
+  type AdaptBatchNormReport,
+  type AdaptedBatchNormLayer,
+  type BatchNormStrategy,
+  batchNormStrategies,
+} from './adapt-batch-norm-options.js';
 
 /** Thrown inside the forward pass to stop it once the measured layer has been reached. */
 class StopForward extends Error {}
@@ -122,7 +54,7 @@ export async function adaptBatchNorm(
   const { model, data } = options;
   const batchSize = options.batchSize ?? 32;
   const strategy = options.strategy ?? 'one-pass';
-  checkOptions(options, batchSize, strategy);
+  checkAdaptBatchNormOptions(options, batchSize, strategy);
   const include = options.includeLayer ?? (() => true);
   const layers = findBatchNormLayers(model).filter((layer) => include(layer.path));
   if (layers.length === 0) {
@@ -295,143 +227,4 @@ async function measure(
     }
   }
   return { moments, images };
-}
-
-/** Per-channel mean and population variance of `input` (reduced over every other axis). */
-function channelMoments(
-  input: tf.Tensor,
-  axis: number,
-): { mean: tf.Tensor1D; variance: tf.Tensor1D } {
-  return tf.tidy(() => {
-    const channelAxis = axis < 0 ? axis + input.rank : axis;
-    const axes = [...Array(input.rank).keys()].filter((item) => item !== channelAxis);
-    const { mean, variance } = tf.moments(tf.cast(input, 'float32'), axes);
-    return { mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
-  });
-}
-
-/** BatchNorm's output with the given (`batch`) or the moving statistics. */
-function normalize(
-  input: tf.Tensor,
-  layer: BatchNormLayer,
-  mode: 'batch' | 'moving',
-  batchMean?: tf.Tensor1D,
-  batchVariance?: tf.Tensor1D,
-): tf.Tensor {
-  return tf.tidy(() => {
-    const channelAxis = layer.axis < 0 ? layer.axis + input.rank : layer.axis;
-    const mean = mode === 'batch' ? (batchMean as tf.Tensor1D) : layer.movingMean.read();
-    const variance =
-      mode === 'batch' ? (batchVariance as tf.Tensor1D) : layer.movingVariance.read();
-    const gamma = layer.gamma?.read();
-    const beta = layer.beta?.read();
-    if (channelAxis === input.rank - 1) {
-      return tf.batchNorm(input, mean, variance, beta, gamma, layer.epsilon);
-    }
-    const shape = input.shape.map((size, axis) => (axis === channelAxis ? size : 1));
-    const broadcast = (value: tf.Tensor) => tf.reshape(value, shape);
-    let output = tf.mul(
-      tf.sub(input, broadcast(mean)),
-      tf.rsqrt(tf.add(broadcast(variance), layer.epsilon)),
-    );
-    if (gamma) output = tf.mul(output, broadcast(gamma));
-    if (beta) output = tf.add(output, broadcast(beta));
-    return output;
-  });
-}
-
-interface LayerStatistics {
-  mean: Float32Array;
-  variance: Float32Array;
-}
-
-async function readStatistics(layers: readonly BatchNormLayer[]): Promise<LayerStatistics[]> {
-  return Promise.all(
-    layers.map(async (layer) => ({
-      mean: (await layer.movingMean.read().data()) as Float32Array,
-      variance: (await layer.movingVariance.read().data()) as Float32Array,
-    })),
-  );
-}
-
-function writeStatistics(layer: BatchNormLayer, moments: RunningMoments): void {
-  restoreStatistics(layer, {
-    mean: Float32Array.from(moments.mean),
-    variance: Float32Array.from(moments.variance()),
-  });
-}
-
-function restoreStatistics(layer: BatchNormLayer, statistics: LayerStatistics): void {
-  tf.tidy(() => {
-    layer.movingMean.write(tf.tensor1d(statistics.mean, 'float32'));
-    layer.movingVariance.write(tf.tensor1d(statistics.variance, 'float32'));
-  });
-}
-
-function describeChange(
-  layer: BatchNormLayer,
-  before: LayerStatistics,
-  after: LayerStatistics,
-): AdaptedBatchNormLayer {
-  const channels = before.mean.length;
-  let squared = 0;
-  let standardized = 0;
-  let logRatio = 0;
-  for (let channel = 0; channel < channels; channel++) {
-    const shift = (after.mean[channel] ?? 0) - (before.mean[channel] ?? 0);
-    const oldVariance = (before.variance[channel] ?? 0) + layer.epsilon;
-    const newVariance = (after.variance[channel] ?? 0) + layer.epsilon;
-    squared += shift * shift;
-    standardized += (shift * shift) / oldVariance;
-    logRatio += Math.log(newVariance / oldVariance);
-  }
-  return {
-    path: layer.path,
-    channels,
-    meanShift: Math.sqrt(squared),
-    standardizedMeanShift: Math.sqrt(standardized / Math.max(1, channels)),
-    varianceRatio: Math.exp(logRatio / Math.max(1, channels)),
-  };
-}
-
-function checkOptions(
-  options: AdaptBatchNormOptions,
-  batchSize: number,
-  strategy: BatchNormStrategy,
-): void {
-  if (!options.model || !Array.isArray((options.model as { layers?: unknown }).layers)) {
-    throw new InvalidArgumentError({
-      argument: 'model',
-      value: options.model,
-      expected: 'must be a tfjs LayersModel',
-    });
-  }
-  if (!options.data || typeof options.data.batches !== 'function') {
-    throw new InvalidArgumentError({
-      argument: 'data',
-      value: options.data,
-      expected: 'must be an ImageDataset (unlabelled target-domain images)',
-    });
-  }
-  if (!options.preprocessing || !Array.isArray(options.preprocessing.inputSize)) {
-    throw new InvalidArgumentError({
-      argument: 'preprocessing',
-      value: options.preprocessing,
-      expected: "must be the model's Preprocessing (e.g. classifier.metadata.graft.preprocessing)",
-    });
-  }
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
-    throw new InvalidArgumentError({
-      argument: 'batchSize',
-      value: batchSize,
-      expected: 'must be an integer ≥ 1',
-    });
-  }
-  if (!batchNormStrategies.includes(strategy)) {
-    throw new InvalidArgumentError({
-      argument: 'strategy',
-      value: strategy,
-      expected: `must be one of: ${batchNormStrategies.join(', ')}`,
-    });
-  }
 }

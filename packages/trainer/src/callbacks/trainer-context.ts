@@ -1,6 +1,10 @@
-import type { Callback, CallbackContext, JsonObject, TrainLogs } from '@graft/core';
+import type { Callback, CallbackContext, TrainLogs } from '@graft/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { TrainingCheckpoint } from '../checkpoint/training-checkpoint.js';
+import type { CallbackState } from './callback-state.js';
+
+// Declared on its own so checkpoints can store it without importing the callback types.
+export type { CallbackState } from './callback-state.js';
 
 /** Clones of every model weight; dispose with {@link WeightSnapshot.dispose}. */
 export interface WeightSnapshot {
@@ -30,17 +34,6 @@ export interface TrainerCallbackContext extends CallbackContext {
 /** Whether `context` is the trainer's extended context. */
 export function isTrainerContext(context: CallbackContext): context is TrainerCallbackContext {
   return typeof (context as Partial<TrainerCallbackContext>).snapshotWeights === 'function';
-}
-
-/**
- * What a callback remembers between epochs, saved in every training checkpoint so a resumed run
- * continues exactly (Lightning's `state_dict`).
- */
-export interface CallbackState {
-  /** Plain values: best metric, best epoch, patience counter, … */
-  values: JsonObject;
-  /** Tensors by name (e.g. the best epoch's weights). */
-  tensors?: Record<string, tf.Tensor>;
 }
 
 /** A core {@link Callback} that may also follow feature extraction and save its state. */

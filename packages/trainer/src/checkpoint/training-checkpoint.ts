@@ -6,7 +6,7 @@ import {
   type TrainLogs,
 } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
-import type { CallbackState } from '../callbacks/trainer-context.js';
+import type { CallbackState } from '../callbacks/callback-state.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import type { KeyedWeight } from '../training/trainable-variables.js';
 

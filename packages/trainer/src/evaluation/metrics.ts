@@ -1,22 +1,12 @@
+import type { ClassMetrics } from './class-metrics.js';
 import {
   computeMultiLabelMetrics,
   defaultMultiLabelThreshold,
   type MultiLabelMetrics,
 } from './multi-label-metrics.js';
 
-/** Precision, recall and F1 of one class. */
-export interface ClassMetrics {
-  /** The class name. */
-  className: string;
-  /** True positives / predicted positives (0 when nothing was predicted as this class). */
-  precision: number;
-  /** True positives / actual positives (0 when the class has no examples). */
-  recall: number;
-  /** Harmonic mean of precision and recall. */
-  f1: number;
-  /** Number of examples of this class. */
-  support: number;
-}
+// Declared on its own so the multi-label metrics can use it without importing this module.
+export type { ClassMetrics } from './class-metrics.js';
 
 /** An example the model got wrong. */
 export interface Misclassified {

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@graft/core';
-import type { ClassMetrics } from './metrics.js';
+import type { ClassMetrics } from './class-metrics.js';
 
 /** Decision threshold of a sigmoid output when none is given. */
 export const defaultMultiLabelThreshold = 0.5;
