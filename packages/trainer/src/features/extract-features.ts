@@ -15,26 +15,12 @@ import { hashImages } from './content-hash.js';
 import { featureCacheKeys } from './feature-cache-keys.js';
 import type { FeatureComputer } from './feature-computer.js';
 import type { FeatureStore } from './feature-store.js';
+import type { FeatureTable } from './feature-table.js';
 import { sha256Hex } from './sha256.js';
-import { storedFeatureTable } from './stored-feature-table.js';
 
-/** Features of a whole dataset (one pass), held in memory as flat float32 arrays. */
-export interface FeatureTable {
-  /** Number of rows (images). */
-  count: number;
-  /** Length of one feature vector. */
-  featureDim: number;
-  /** Number of classes (columns of {@link targets}). */
-  numClasses: number;
-  /** `count × featureDim` features, row-major. */
-  features: Float32Array;
-  /** `count × numClasses` float targets (one-hot, or soft after mixup). */
-  targets: Float32Array;
-  /** Integer label per row (arg-max of the target). */
-  labels: Int32Array;
-  /** Image sources, when the dataset gives them. */
-  sources: Array<string | undefined>;
-}
+export type { FeatureTable };
+
+import { storedFeatureTable } from './stored-feature-table.js';
 
 /** Counters of one extraction. */
 export interface ExtractionStats {

@@ -1,7 +1,7 @@
 import type { ImageDataset } from '@graft/core';
-import type { FeatureTable } from './extract-features.js';
 import { featureCacheKeys } from './feature-cache-keys.js';
 import type { FeatureStore } from './feature-store.js';
+import type { FeatureTable } from './feature-table.js';
 
 /** Options of {@link storedFeatureTable}. */
 export interface StoredFeatureTableOptions {
