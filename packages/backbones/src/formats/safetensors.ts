@@ -1,10 +1,10 @@
 import { FileFormatError } from '@graft/core';
 import {
   decodeSafetensorsEntry,
-  safetensorsItemSizes,
   type SafetensorsDtype,
   type SafetensorsEntry,
   type SafetensorsTensor,
+  safetensorsItemSizes,
 } from './safetensors-tensor.js';
 
 export type {
