@@ -114,7 +114,10 @@ export function registerServeCommand(program: Command, output: CommandOutput): v
         });
         output.info('graft serve: stopping (answering the requests in flight)');
         await server.close();
-        output.info('graft serve: stopped');
+        const answered = (await server.metrics.requests.get()).values
+          .filter((value) => value.labels.route === '/v1/predict')
+          .map((value) => `${value.value} x ${value.labels.status}`);
+        output.info(`graft serve: stopped (/v1/predict answers: ${answered.join(', ') || 'none'})`);
       } finally {
         classifier.dispose();
       }

@@ -68,7 +68,13 @@ export function createPredictionServer(options: PredictionServerOptions): Predic
   const metrics = createServerMetrics(() => batcher.depth);
   let ready = false;
   let closing = false;
-  const app = Fastify({ bodyLimit, logger: false, forceCloseConnections: 'idle' });
+  // Requests arriving while closing are refused by the onRequest hook below (JSON, Retry-After).
+  const app = Fastify({
+    bodyLimit,
+    logger: false,
+    forceCloseConnections: 'idle',
+    return503OnClosing: false,
+  });
   const raw = { parseAs: 'buffer' as const, bodyLimit };
   const keepBuffer = (
     _request: FastifyRequest,
@@ -84,6 +90,13 @@ export function createPredictionServer(options: PredictionServerOptions): Predic
   app.addHook('onRequest', async (request, reply) => {
     if (options.corsOrigin !== undefined) {
       reply.header('access-control-allow-origin', options.corsOrigin).header('vary', 'origin');
+    }
+    if (closing && request.url !== '/healthz') {
+      throw new RequestError({
+        status: 503,
+        code: 'SHUTTING_DOWN',
+        message: 'the server is shutting down: retry on another instance or after a restart',
+      });
     }
     const protectedRoute = request.url.startsWith('/v1/') || request.url === '/metrics';
     if (options.token !== undefined && protectedRoute && request.method !== 'OPTIONS') {
