@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '@graft/core';
 import { loadClassifier } from '@graft/predictor/node';
 import type { Command } from 'commander';
 import { parseInteger } from '../config/parse-values.js';
+import { waitForStopSignal } from '../interrupt/wait-for-stop-signal.js';
 import type { CommandOutput } from '../output.js';
 import { selectBackend } from '../pipeline/select-backend.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
@@ -103,15 +104,7 @@ export function registerServeCommand(program: Command, output: CommandOutput): v
         output.result(
           `graft serve: ${source.name} (${classifier.labels.length} labels) at ${address}/v1/predict (SIGTERM or Ctrl-C stops)`,
         );
-        await new Promise<void>((resolveStop) => {
-          const stop = () => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            resolveStop();
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-        });
+        await waitForStopSignal();
         output.info('graft serve: stopping (answering the requests in flight)');
         await server.close();
         const answered = (await server.metrics.requests.get()).values
