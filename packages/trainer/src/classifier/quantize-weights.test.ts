@@ -40,9 +40,10 @@ describe('quantizeWeights', () => {
     expect(Array.from(decoded.steps as Int32Array)).toEqual([7]);
   });
 
-  it('writes uint8 that tfjs decodes within half a step, keeping 0 exact', () => {
+  it('writes uint8 kernels that tfjs decodes within half a step, keeping 0 exact; vectors float16', () => {
     const result = quantizeWeights({ weightSpecs, weightData, quantization: 'uint8' });
-    expect(result.weightData.byteLength).toBe(303 + 4);
+    expect(result.weightData.byteLength).toBe(300 + 3 * 2 + 4);
+    expect(result.weightSpecs[1]?.quantization?.dtype).toBe('float16');
     const quantization = result.weightSpecs[0]?.quantization as { min: number; scale: number };
     const decoded = decode(result.weightSpecs, result.weightData);
     kernel.forEach((value, index) => {
