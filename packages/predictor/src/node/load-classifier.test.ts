@@ -1,13 +1,16 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { disposeBatch, FileFormatError, InvalidArgumentError } from '@graft/core';
-import { FileImageDataset } from '@graft/datasets/node';
+import { decodePixels, FileImageDataset } from '@graft/datasets/node';
 import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageClassifier } from '../image-classifier.js';
+import { loadClassifier as loadBrowserClassifier } from '../load-classifier.js';
 import { writeTinyClassifier } from '../testing/write-tiny-classifier.js';
 import { loadClassifier } from './load-classifier.js';
 
@@ -114,5 +117,32 @@ describe('loadClassifier (Node) + classify', () => {
     await expect(classifier.pixels(huge, 'huge.png')).rejects.toThrow(/2000x1000.*1000000/);
     await expect(classifier.classify('cat.jpg' as never)).rejects.toThrow(InvalidArgumentError);
     await expect(classifier.classify(png, { topK: 0 })).rejects.toThrow(/topK/);
+  });
+
+  it('loads the same classifier from a base URL (Node and the browser entry point)', async () => {
+    const server = createServer((request, response) => {
+      readFile(join(directory, 'model', request.url ?? ''))
+        .then((bytes) => response.end(bytes))
+        .catch(() => response.writeHead(404).end());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const expected = await classifier.classify(png);
+      const fromUrl = await loadClassifier(base);
+      // The browser entry point, with Node's decoder standing in for createImageBitmap.
+      const browser = await loadBrowserClassifier(base, {
+        decode: (bytes, name) => decodePixels(bytes, name),
+      });
+      try {
+        expect(await fromUrl.classify(png)).toEqual(expected);
+        expect(await browser.classify(png)).toEqual(expected);
+      } finally {
+        fromUrl.dispose();
+        browser.dispose();
+      }
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
