@@ -14,6 +14,7 @@ import { registerExportCommand } from './commands/export.js';
 import { registerLrFindCommand } from './commands/lr-find.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerResumeCommand } from './commands/resume.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerUiCommand } from './commands/ui.js';
 import { registerWorkerCommand } from './commands/worker.js';
@@ -43,6 +44,7 @@ export const commandRegistrations: readonly CommandRegistration[] = [
   registerAugmentCommand,
   registerBenchCommand,
   registerUiCommand,
+  registerServeCommand,
   registerDoctorCommand,
   registerCacheCommand,
   registerWorkerCommand,

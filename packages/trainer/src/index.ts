@@ -83,6 +83,12 @@ export {
   type ExportClassifierOptions,
   exportClassifier,
 } from './classifier/export-classifier.js';
+export {
+  quantizeWeights,
+  toFloat16,
+  type WeightQuantization,
+  weightQuantizations,
+} from './classifier/quantize-weights.js';
 export { resizeToInput } from './classifier/resize-to-input.js';
 export {
   type TeachableMachineCompatibility,

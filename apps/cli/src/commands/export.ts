@@ -1,6 +1,11 @@
 import { join, resolve } from 'node:path';
-import type { JsonObject } from '@graft/core';
-import { Classifier, type ClassifierMetadata, teachableMachineCompatibility } from '@graft/trainer';
+import { InvalidArgumentError, type JsonObject } from '@graft/core';
+import {
+  Classifier,
+  type ClassifierMetadata,
+  teachableMachineCompatibility,
+  weightQuantizations,
+} from '@graft/trainer';
 import { writeClassifierDirectory } from '@graft/trainer/node';
 import type { Command } from 'commander';
 import { parseChoice } from '../config/parse-values.js';
@@ -8,6 +13,19 @@ import type { CommandOutput } from '../output.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
 import { reportOnnxExport } from './export-onnx.js';
+import {
+  float32WeightBytes,
+  formatQuantizationReport,
+  measureQuantizedExport,
+  type QuantizationReport,
+} from './export-quantized.js';
+
+interface ExportFlags {
+  out?: string;
+  format?: string;
+  quantize?: string;
+  evalData?: string;
+}
 
 /** `--format` values: tfjs (the default, Teachable Machine's layout) or onnx. */
 const exportFormats = ['tfjs', 'onnx'] as const;
@@ -36,8 +54,24 @@ export function registerExportCommand(program: Command, output: CommandOutput): 
       'tfjs (model.json + weights.bin) or onnx (model.onnx); both with metadata.json',
       'tfjs',
     )
-    .action(async (runPath: string, options: { out?: string; format?: string }) => {
+    .option(
+      '--quantize <dtype>',
+      `store the weights as ${weightQuantizations.join(' or ')} (tfjs's weights-manifest quantization; tfjs format)`,
+    )
+    .option('--eval-data <dir>', 'with --quantize: image folder to measure the accuracy change on')
+    .action(async (runPath: string, options: ExportFlags) => {
       const format = parseChoice('--format', options.format, exportFormats);
+      const quantize =
+        options.quantize === undefined
+          ? undefined
+          : parseChoice('--quantize', options.quantize, weightQuantizations);
+      if (quantize !== undefined && format !== 'tfjs') {
+        throw new InvalidArgumentError({
+          argument: '--quantize',
+          value: `${quantize} with --format ${format}`,
+          expected: 'needs --format tfjs (ONNX int8 quantization is not available yet)',
+        });
+      }
       const source = await openClassifierSource(runPath);
       const directory = resolve(
         options.out ?? join(source.root, format === 'onnx' ? 'export-onnx' : 'export'),
@@ -55,6 +89,7 @@ export function registerExportCommand(program: Command, output: CommandOutput): 
         classifier.metadata.graft.preprocessing,
       );
       let bytes = 0;
+      let quantization: QuantizationReport | undefined;
       try {
         const report = { ...teachableMachine } as unknown as JsonObject;
         const metadata = {
@@ -64,7 +99,18 @@ export function registerExportCommand(program: Command, output: CommandOutput): 
         ({ bytes } = await writeClassifierDirectory({
           classifier: new Classifier({ model: classifier.model, metadata }),
           directory,
+          ...(quantize === undefined ? {} : { quantize }),
         }));
+        if (quantize !== undefined) {
+          quantization = await measureQuantizedExport({
+            classifier,
+            directory,
+            quantization: quantize,
+            float32Bytes: float32WeightBytes(classifier),
+            quantizedBytes: bytes,
+            ...(options.evalData === undefined ? {} : { evalData: resolve(options.evalData) }),
+          });
+        }
       } finally {
         classifier.dispose();
       }
@@ -76,6 +122,7 @@ export function registerExportCommand(program: Command, output: CommandOutput): 
         weightBytes: bytes,
         preprocessing: classifier.metadata.graft.preprocessing,
         teachableMachine,
+        ...(quantization === undefined ? {} : { quantization }),
       };
       if (output.json) {
         output.result(JSON.stringify(summary, null, 2));
@@ -86,6 +133,7 @@ export function registerExportCommand(program: Command, output: CommandOutput): 
           `exported ${source.name} to ${directory}`,
           `  model.json + weights.bin (${(bytes / 2 ** 20).toFixed(1)} MiB): input ${JSON.stringify(inputShape)} → ${JSON.stringify(outputShape)} probabilities`,
           `  metadata.json: labels ${classifier.labels.join(', ')}; input is preprocessed pixels (see graft.preprocessing, docs/preprocessing.md)`,
+          ...(quantization === undefined ? [] : formatQuantizationReport(quantization)),
           teachableMachine.reproducible
             ? "  Teachable Machine's loader (@teachablemachine/image) feeds this model exactly its own preprocessing"
             : [

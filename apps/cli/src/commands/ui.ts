@@ -4,6 +4,7 @@ import { InvalidArgumentError } from '@graft/core';
 import { startDashboardServer } from '@graft/web';
 import type { Command } from 'commander';
 import { parseInteger } from '../config/parse-values.js';
+import { waitForStopSignal } from '../interrupt/wait-for-stop-signal.js';
 import type { CommandOutput } from '../output.js';
 
 interface UiFlags {
@@ -39,15 +40,7 @@ export function registerUiCommand(program: Command, output: CommandOutput): void
       }
       const server = await startDashboardServer({ runsDir, host: flags.host, port });
       output.result(`graft ui: serving ${runsDir} at ${server.url} (Ctrl-C stops)`);
-      await new Promise<void>((resolveStop) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolveStop();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await waitForStopSignal();
       await server.close();
       output.info('graft ui: stopped');
     });

@@ -11,6 +11,7 @@ import {
 } from '../classifier/classifier.js';
 import type { ClassifierMetadata } from '../classifier/classifier-metadata.js';
 import { type ExportClassifierOptions, exportClassifier } from '../classifier/export-classifier.js';
+import { quantizeWeights, type WeightQuantization } from '../classifier/quantize-weights.js';
 
 /** Options of {@link saveClassifier}. */
 export interface SaveClassifierOptions extends ExportClassifierOptions {
@@ -40,9 +41,16 @@ export function writeClassifierDirectory(options: {
   classifier: Classifier;
   /** Directory to write into (created). */
   directory: string;
+  /** Store the float32 weights as float16 or uint8 (tfjs's manifest quantization). Default none. */
+  quantize?: WeightQuantization;
 }): Promise<{ directory: string; bytes: number }> {
-  const { classifier, directory } = options;
-  return writeModelDirectory({ model: classifier.model, metadata: classifier.metadata, directory });
+  const { classifier, directory, quantize } = options;
+  return writeModelDirectory({
+    model: classifier.model,
+    metadata: classifier.metadata,
+    directory,
+    ...(quantize === undefined ? {} : { quantize }),
+  });
 }
 
 /**
@@ -53,19 +61,28 @@ export async function writeModelDirectory(options: {
   model: tfl.LayersModel;
   metadata: ClassifierMetadata | JsonObject;
   directory: string;
+  quantize?: WeightQuantization;
 }): Promise<{ directory: string; bytes: number }> {
-  const { model, metadata, directory } = options;
+  const { model, metadata, directory, quantize } = options;
   let bytes = 0;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weightData = artifacts.weightData;
-      const weights = new Uint8Array(
+      const float32 =
         weightData === undefined
           ? new ArrayBuffer(0)
           : Array.isArray(weightData)
             ? tf.io.concatenateArrayBuffers(weightData)
-            : weightData,
-      );
+            : weightData;
+      const stored =
+        quantize === undefined
+          ? { weightSpecs: artifacts.weightSpecs ?? [], weightData: float32 }
+          : quantizeWeights({
+              weightSpecs: artifacts.weightSpecs ?? [],
+              weightData: float32,
+              quantization: quantize,
+            });
+      const weights = new Uint8Array(stored.weightData);
       bytes = weights.byteLength;
       await writeFileAtomic(join(directory, 'weights.bin'), weights);
       const modelJson = {
@@ -73,7 +90,7 @@ export async function writeModelDirectory(options: {
         format: 'layers-model',
         generatedBy: `TensorFlow.js tfjs-layers v${tf.version_core}`,
         convertedBy: null,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
+        weightsManifest: [{ paths: ['weights.bin'], weights: stored.weightSpecs }],
       };
       await writeFileAtomic(join(directory, 'model.json'), JSON.stringify(modelJson));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };

@@ -1,0 +1,130 @@
+import { readFile } from 'node:fs/promises';
+import { InvalidArgumentError } from '@graft/core';
+import { loadClassifier } from '@graft/predictor/node';
+import type { Command } from 'commander';
+import { parseInteger } from '../config/parse-values.js';
+import { waitForStopSignal } from '../interrupt/wait-for-stop-signal.js';
+import type { CommandOutput } from '../output.js';
+import { selectBackend } from '../pipeline/select-backend.js';
+import { openClassifierSource } from '../run/open-classifier-source.js';
+import { createPredictionServer } from '../serve/create-prediction-server.js';
+import { weightsDigest } from '../serve/weights-digest.js';
+
+interface ServeFlags {
+  host: string;
+  port: string;
+  maxBatch: string;
+  maxWaitMs: string;
+  maxQueue: string;
+  maxImages: string;
+  bodyLimit: string;
+  maxPixels: string;
+  timeoutMs: string;
+  top: string;
+  tokenFile?: string;
+  cors?: string;
+}
+
+/**
+ * `graft serve <run|dir>`: an HTTP prediction server over a run's or an exported classifier
+ * (see ../serve/create-prediction-server.ts) until SIGTERM/SIGINT, which stop it gracefully:
+ * no new connections, every accepted request answered, exit 0.
+ */
+export function registerServeCommand(program: Command, output: CommandOutput): void {
+  program
+    .command('serve')
+    .description(
+      'serve a classifier over HTTP: POST /v1/predict, GET /v1/model, /healthz, /readyz, /metrics (SIGTERM stops gracefully)',
+    )
+    .argument(
+      '<run>',
+      'run directory (graft train) or classifier directory (graft export, Teachable Machine)',
+    )
+    .option(
+      '--host <address>',
+      'address to bind (0.0.0.0 exposes the server to the network)',
+      '127.0.0.1',
+    )
+    .option('--port <n>', 'port (0 picks a free one)', '8080')
+    .option('--max-batch <n>', 'most images per model call (dynamic batching; 1 = off)', '16')
+    .option('--max-wait-ms <ms>', 'how long a partial batch waits for more images', '5')
+    .option(
+      '--max-queue <n>',
+      'most images waiting; beyond it requests get 503 + Retry-After',
+      '256',
+    )
+    .option('--max-images <n>', 'most images per request', '16')
+    .option(
+      '--body-limit <bytes>',
+      'largest request body or uploaded file',
+      String(10 * 1024 * 1024),
+    )
+    .option(
+      '--max-pixels <n>',
+      'largest width x height an image may declare (refused before decoding)',
+      String(40_000_000),
+    )
+    .option('--timeout-ms <ms>', 'an image queued longer than this gets 503', '30000')
+    .option('-k, --top <k>', 'labels per image unless the request says ?top=', '3')
+    .option(
+      '--token-file <file>',
+      "require Authorization: Bearer <the file's first line> on /v1/* and /metrics",
+    )
+    .option('--cors <origin>', 'allow this browser origin (CORS is off by default)')
+    .action(async (runPath: string, flags: ServeFlags) => {
+      const port = parseInteger('--port', flags.port, { minimum: 0, maximum: 65_535 });
+      const maxBatch = parseInteger('--max-batch', flags.maxBatch, { minimum: 1, maximum: 1024 });
+      const maxWaitMs = parseInteger('--max-wait-ms', flags.maxWaitMs, { minimum: 0 });
+      const maxQueue = parseInteger('--max-queue', flags.maxQueue, { minimum: 1 });
+      const maxImages = parseInteger('--max-images', flags.maxImages, { minimum: 1 });
+      const bodyLimit = parseInteger('--body-limit', flags.bodyLimit, { minimum: 1 });
+      const maximumPixels = parseInteger('--max-pixels', flags.maxPixels, { minimum: 1 });
+      const timeoutMs = parseInteger('--timeout-ms', flags.timeoutMs, { minimum: 1 });
+      const defaultTop = parseInteger('--top', flags.top, { minimum: 1 });
+      const token = flags.tokenFile === undefined ? undefined : await readToken(flags.tokenFile);
+      const source = await openClassifierSource(runPath);
+      await selectBackend();
+      const classifier = await loadClassifier(source.modelDir, { maximumPixels });
+      try {
+        const server = createPredictionServer({
+          classifier,
+          modelInfo: { weightsSha256: await weightsDigest(source.modelDir) },
+          maxBatch,
+          maxWaitMs,
+          maxQueue,
+          bodyLimit,
+          maxImages,
+          timeoutMs,
+          defaultTop,
+          ...(token === undefined ? {} : { token }),
+          ...(flags.cors === undefined ? {} : { corsOrigin: flags.cors }),
+        });
+        await server.warmUp();
+        const address = await server.app.listen({ host: flags.host, port });
+        output.result(
+          `graft serve: ${source.name} (${classifier.labels.length} labels) at ${address}/v1/predict (SIGTERM or Ctrl-C stops)`,
+        );
+        await waitForStopSignal();
+        output.info('graft serve: stopping (answering the requests in flight)');
+        await server.close();
+        const answered = (await server.metrics.requests.get()).values
+          .filter((value) => value.labels.route === '/v1/predict')
+          .map((value) => `${value.value} x ${value.labels.status}`);
+        output.info(`graft serve: stopped (/v1/predict answers: ${answered.join(', ') || 'none'})`);
+      } finally {
+        classifier.dispose();
+      }
+    });
+}
+
+async function readToken(file: string): Promise<string> {
+  const token = (await readFile(file, 'utf8')).split('\n')[0]?.trim() ?? '';
+  if (token.length < 16) {
+    throw new InvalidArgumentError({
+      argument: '--token-file',
+      value: `${file} (first line ${token.length} characters)`,
+      expected: 'must hold a token of at least 16 characters on its first line',
+    });
+  }
+  return token;
+}

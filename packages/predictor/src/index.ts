@@ -1,0 +1,10 @@
+export type {
+  ClassifierInput,
+  ImageDataLike,
+} from './classifier-input.js';
+export {
+  type ClassifyOptions,
+  ImageClassifier,
+  type ImageClassifierOptions,
+} from './image-classifier.js';
+export { type LoadClassifierOptions, loadClassifier } from './load-classifier.js';

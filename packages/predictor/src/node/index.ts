@@ -1,0 +1,7 @@
+export type {
+  ClassifierInput,
+  ClassifyOptions,
+  ImageClassifier,
+  ImageDataLike,
+} from '../index.js';
+export { type LoadNodeClassifierOptions, loadClassifier } from './load-classifier.js';

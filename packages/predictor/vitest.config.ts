@@ -1,0 +1,3 @@
+import { graftProject } from '@graft/vitest-preset';
+
+export default graftProject({ name: 'predictor' });
