@@ -27,6 +27,11 @@ export {
   type ImageDuplicateReport,
 } from './find-image-duplicates.js';
 export {
+  fortunesDirectory,
+  type ReadFortunesDatasetOptions,
+  readFortunesDataset,
+} from './fortunes-dataset.js';
+export {
   type HashImageFileOptions,
   hashImageFile,
   type ImageFileHashes,
@@ -48,6 +53,13 @@ export {
   type OpenImageFolderOptions,
   openImageFolder,
 } from './open-image-folder.js';
+export {
+  type OpenTextDataOptions,
+  openTextData,
+  type TextData,
+  type TextDataReport,
+  textTableExtensions,
+} from './open-text-data.js';
 export {
   defaultFrameScale,
   defaultPixelCacheBytes,
