@@ -1,4 +1,5 @@
 import { basename, join, resolve } from 'node:path';
+import { isSentenceEncoderName } from '@graft/backbones';
 import type { Command } from 'commander';
 import { isModelFileReference } from '../config/backbone-reference.js';
 import { loadConfigFile } from '../config/load-config-file.js';
@@ -14,6 +15,7 @@ import { addMultiLabelFlags } from '../pipeline/multi-label-flags.js';
 import { runTraining } from '../pipeline/run-training.js';
 import { noCacheOption } from '../pipeline/training-feature-cache.js';
 import { parseTrainingWorkers } from '../pipeline/training-workers.js';
+import { runTextTraining } from '../text/run-text-training.js';
 
 /** Flags of `graft train`, as commander gives them (strings; validated by resolveTrainConfig). */
 export interface TrainFlags {
@@ -65,6 +67,8 @@ export interface TrainFlags {
   threshold?: string;
   /** `--no-cache` sets it to `false`. */
   cache?: boolean;
+  /** Text data: each non-empty line of a `.txt` file is one example. */
+  linePerExample?: boolean;
 }
 
 /** Adds the training flags shared by `graft train` and `graft demo`. */
@@ -284,10 +288,24 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
       '--folds <k>',
       'stratified k-fold cross-validation: <out>/fold-1 … fold-k runs and the mean ± std in <out>/cv-summary.json',
     )
-    .option(...engineOption);
+    .option(...engineOption)
+    .option(
+      '--line-per-example',
+      'text data (--backbone use-lite): each non-empty line of a .txt file is one example (default: one per file)',
+    );
   addMultiLabelFlags(command);
   addTrainingFlags(command).action(async (data: string | undefined, flags: TrainFlags) => {
     const config = await trainConfigFrom(data, flags);
+    // A text encoder as --backbone: text data (folder of .txt, CSV or JSONL), own small pipeline.
+    if (isSentenceEncoderName(config.backbone)) {
+      process.exitCode = await runTextTraining({
+        config,
+        output,
+        overwrite: flags.overwrite === true,
+        linePerExample: flags.linePerExample === true,
+      });
+      return;
+    }
     const folds = parseFolds(flags.folds);
     const extractionWorkers = parseExtractionWorkers(flags.extractionWorkers);
     const trainingWorkers = parseTrainingWorkers(flags.trainingWorkers);
