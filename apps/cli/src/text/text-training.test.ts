@@ -85,6 +85,10 @@ describe('graft train / predict on text', () => {
       '0.05',
       '--class-weight',
       'balanced',
+      '--augment',
+      'randomSwap:rate=0.2+randomDeletion:probability=0.1',
+      '--augmented-passes',
+      '2',
       '--out',
       out,
     );
