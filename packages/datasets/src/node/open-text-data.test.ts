@@ -56,6 +56,16 @@ describe('openTextData', () => {
     expect(report.truncated).toEqual([join('b', 'y.txt:1')]);
   });
 
+  it('cuts a 50 MB line to maxCharacters instead of holding it', async () => {
+    await write('huge/a/big.txt', `short one\n${'word '.repeat(10_000_000)}\n`);
+    const { examples, report } = await openTextData({
+      path: join(root, 'huge'),
+      linePerExample: true,
+    });
+    expect(examples.texts.map((text) => text.length)).toEqual([9, 10_000]);
+    expect(report.truncated).toEqual([join('a', 'big.txt:2')]);
+  });
+
   it('reads CSV (quoted commas and newlines) and JSONL with text/label columns', async () => {
     const csv = await write('data.csv', 'label,text\npos,"Great, really\ngreat"\nneg,Awful\n');
     const jsonl = await write(
