@@ -1,4 +1,9 @@
-import { getBackboneDescriptor, listBackbones } from '@graft/backbones';
+import {
+  getBackboneDescriptor,
+  listBackbones,
+  listSentenceEncoders,
+  sentenceEncoderRegistry,
+} from '@graft/backbones';
 import type { Command } from 'commander';
 import { formatTable } from '../format-table.js';
 import type { CommandOutput } from '../output.js';
@@ -66,6 +71,18 @@ export function registerBackbonesCommand(program: Command, output: CommandOutput
           ]),
         ),
       );
+      // Text encoders are another registry (strings in); listed after the image backbones.
+      const encoders = pattern === undefined ? listSentenceEncoders() : [];
+      if (encoders.length > 0) {
+        output.result(
+          `\ntext encoders (graft train <text data> --backbone <name>):\n${encoders
+            .map((name) => {
+              const descriptor = sentenceEncoderRegistry.get(name);
+              return `  ${name}  ${descriptor.featureDim}-d  ${descriptor.description}`;
+            })
+            .join('\n')}`,
+        );
+      }
     });
 }
 
