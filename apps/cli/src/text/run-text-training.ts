@@ -108,7 +108,9 @@ export async function runTextTraining(options: RunTextTrainingOptions): Promise<
     const progress = (label: string) => (done: number, total: number) =>
       output.verbose(`${label}: embedded ${done}/${total}`);
     const embedStarted = performance.now();
-    const augmentation = config.augment ? await buildTextAugmentation(config.augment) : undefined;
+    const augmentation = config.augment
+      ? await buildTextAugmentation(config.augment, { onNotice: (message) => output.info(message) })
+      : undefined;
     const views = augmentation
       ? augmentedViews(augmentation, splits.train.texts, {
           views: config.augmentedPasses ?? 4,
