@@ -70,4 +70,4 @@ export {
   textOpNames,
   textOpRegistry,
 } from './text/text-op-registry.js';
-export type { ThesaurusOption } from './text/thesaurus.js';
+export { registerThesaurus, type ThesaurusOption, thesaurusNames } from './text/thesaurus.js';

@@ -156,6 +156,33 @@ export {
 export { resNetDescriptor, resNetDescriptors } from './resnet/resnet-descriptors.js';
 export { torchvisionPreprocessing, torchvisionWeights } from './resnet/resnet-weights.js';
 export {
+  type CreateSentenceEncoderOptions,
+  createSentenceEncoder,
+  isSentenceEncoderName,
+  listSentenceEncoders,
+  registerSentenceEncoder,
+  type SentenceEncoder,
+  type SentenceEncoderDescriptor,
+  type SentenceEncoderFromFunctionOptions,
+  sentenceEncoderFromFunction,
+  sentenceEncoderRegistry,
+} from './text/sentence-encoder.js';
+export {
+  SentencePieceTokenizer,
+  type SentencePieceTokenizerOptions,
+  type VocabularyEntry,
+} from './text/sentence-piece-tokenizer.js';
+export {
+  type CreateUseLiteOptions,
+  createUseLite,
+  loadUseLiteFromUrl,
+  type SentenceGraphModel,
+  useLiteDescriptor,
+  useLiteFeatureDim,
+  useLiteName,
+  useLitePackage,
+} from './text/use-lite.js';
+export {
   type CreateTorchvisionBackboneOptions,
   createTorchvisionBackbone,
   type TorchvisionFamily,

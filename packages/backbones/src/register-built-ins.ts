@@ -6,6 +6,8 @@ import { mobileNetV2Descriptors } from './mobilenet-v2/mobilenet-v2-descriptors.
 import { mobileNetV3Descriptors } from './mobilenet-v3/mobilenet-v3-descriptors.js';
 import { backboneRegistry, registerBackbone } from './registry/backbone-registry.js';
 import { resNetDescriptors } from './resnet/resnet-descriptors.js';
+import { registerSentenceEncoder, sentenceEncoderRegistry } from './text/sentence-encoder.js';
+import { useLiteDescriptor } from './text/use-lite.js';
 
 for (const descriptor of mobileNetV2Descriptors()) {
   // A second copy of the package shares the global registry: do not warn about ourselves.
@@ -21,3 +23,7 @@ for (const descriptor of [
 ]) {
   if (!backboneRegistry.has(descriptor.name)) registerBackbone(descriptor);
 }
+// Text encoders: a separate registry (strings in, vectors out); Node file loading replaces the
+// entry when `@graft/backbones/node` is imported.
+if (!sentenceEncoderRegistry.has(useLiteDescriptor.name))
+  registerSentenceEncoder(useLiteDescriptor);

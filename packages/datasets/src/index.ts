@@ -88,3 +88,16 @@ export {
   type StratifiedSplitOptions,
   stratifiedSplit,
 } from './splits/stratified-split.js';
+export {
+  findTextDuplicates,
+  type TextDuplicateGroup,
+  withoutTextDuplicates,
+} from './text/find-text-duplicates.js';
+export { normalizeTextKey } from './text/normalize-text-key.js';
+export { parseFortunes } from './text/parse-fortunes.js';
+export {
+  type SplitTextExamplesOptions,
+  splitTextExamples,
+  type TextSplits,
+} from './text/split-text-examples.js';
+export { selectTextExamples, type TextExamples, textExamplesFrom } from './text/text-examples.js';

@@ -1,4 +1,9 @@
-import { getBackboneDescriptor, listBackbones } from '@graft/backbones';
+import {
+  getBackboneDescriptor,
+  listBackbones,
+  listSentenceEncoders,
+  sentenceEncoderRegistry,
+} from '@graft/backbones';
 import type { Command } from 'commander';
 import { formatTable } from '../format-table.js';
 import type { CommandOutput } from '../output.js';
@@ -86,6 +91,18 @@ export function registerBackbonesCommand(program: Command, output: CommandOutput
             ? "\n* quoted from the weights' publisher (e.g. the torchvision model card), not measured by Graft; --json names the source"
             : ''),
       );
+      // Text encoders are another registry (strings in); listed after the image backbones.
+      const encoders = pattern === undefined ? listSentenceEncoders() : [];
+      if (encoders.length > 0) {
+        output.result(
+          `\ntext encoders (graft train <text data> --backbone <name>):\n${encoders
+            .map((name) => {
+              const descriptor = sentenceEncoderRegistry.get(name);
+              return `  ${name}  ${descriptor.featureDim}-d  ${descriptor.description}`;
+            })
+            .join('\n')}`,
+        );
+      }
     });
 }
 

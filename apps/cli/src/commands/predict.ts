@@ -11,6 +11,8 @@ import { classifyDataset } from '../pipeline/classify-dataset.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
 import { predictThreshold } from '../pipeline/multi-label-threshold.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
+import { predictTexts } from '../text/predict-text.js';
+import { readTextEncoderReference } from '../text/text-encoder-metadata.js';
 
 interface PredictFlags {
   top: string;
@@ -39,7 +41,10 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
       '<run>',
       'run directory written by graft train, or a classifier directory (model.json, weights.bin, metadata.json: graft export, Teachable Machine)',
     )
-    .argument('<images...>', 'image files (JPEG, PNG, WebP, TIFF, BMP, PPM/PGM)')
+    .argument(
+      '<images...>',
+      'image files (JPEG, PNG, WebP, TIFF, BMP, PPM/PGM); for a text model, texts or .txt files',
+    )
     .option('-k, --top <k>', 'classes shown per image', '3')
     .option(
       '--threshold <p>',
@@ -55,9 +60,41 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
         options.tta === undefined
           ? undefined
           : parseChoice('--tta', options.tta, testTimeAugmentations);
+      // A text classifier (trained on a text encoder's embeddings): the inputs are texts.
+      const source = await openClassifierSource(runPath);
+      const textEncoder = await readTextEncoderReference(source.modelDir);
+      if (textEncoder !== undefined) {
+        const classifier = await loadRunClassifier(source);
+        try {
+          const predictions = await predictTexts({
+            classifier,
+            reference: textEncoder,
+            inputs: images,
+            top,
+          });
+          output.result(
+            output.json
+              ? JSON.stringify(predictions, null, 2)
+              : formatTable(
+                  ['text', 'rank', 'class', 'probability'],
+                  predictions.flatMap((prediction) =>
+                    prediction.top.map((entry, rank) => [
+                      rank === 0 ? shorten(prediction.text) : '',
+                      rank + 1,
+                      entry.className,
+                      entry.probability.toFixed(4),
+                    ]),
+                  ),
+                ),
+          );
+        } finally {
+          classifier.dispose();
+        }
+        return;
+      }
       // Checked before the model loads: cheap, and the answer does not depend on the model.
       const problems = await Promise.all(images.map((image) => checkImageFile(resolve(image))));
-      const classifier = await loadRunClassifier(await openClassifierSource(runPath));
+      const classifier = await loadRunClassifier(source);
       // Multi-label: every label over the threshold (possibly none) instead of the top k.
       const threshold = predictThreshold(classifier, options.threshold);
       let predictions: Prediction[];
@@ -152,6 +189,12 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
         ),
       );
     });
+}
+
+/** A text's first line, at most 48 characters, for the table. */
+function shorten(text: string): string {
+  const line = text.split('\n')[0] ?? '';
+  return line.length > 48 || text.includes('\n') ? `${line.slice(0, 47)}…` : line;
 }
 
 function failure(image: string, problem: ImageFileProblem): Prediction {

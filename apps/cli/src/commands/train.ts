@@ -1,4 +1,5 @@
 import { basename, join, resolve } from 'node:path';
+import { isSentenceEncoderName } from '@graft/backbones';
 import type { Command } from 'commander';
 import { isModelFileReference } from '../config/backbone-reference.js';
 import { loadConfigFile } from '../config/load-config-file.js';
@@ -16,6 +17,7 @@ import { noCacheOption } from '../pipeline/training-feature-cache.js';
 import { parseTrainingWorkers } from '../pipeline/training-workers.js';
 import { addQueueFlags, type QueueFlags, queueSettingsFrom } from '../queue/queue-flags.js';
 import { checkQueueConfig } from '../queue/queued-features.js';
+import { runTextTraining } from '../text/run-text-training.js';
 
 /** Flags of `graft train`, as commander gives them (strings; validated by resolveTrainConfig). */
 export interface TrainFlags extends QueueFlags {
@@ -67,6 +69,8 @@ export interface TrainFlags extends QueueFlags {
   threshold?: string;
   /** `--no-cache` sets it to `false`. */
   cache?: boolean;
+  /** Text data: each non-empty line of a `.txt` file is one example. */
+  linePerExample?: boolean;
 }
 
 /** Adds the training flags shared by `graft train` and `graft demo`. */
@@ -286,11 +290,25 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
       '--folds <k>',
       'stratified k-fold cross-validation: <out>/fold-1 … fold-k runs and the mean ± std in <out>/cv-summary.json',
     )
-    .option(...engineOption);
+    .option(...engineOption)
+    .option(
+      '--line-per-example',
+      'text data (--backbone use-lite): each non-empty line of a .txt file is one example (default: one per file)',
+    );
   addQueueFlags(command);
   addMultiLabelFlags(command);
   addTrainingFlags(command).action(async (data: string | undefined, flags: TrainFlags) => {
     const config = await trainConfigFrom(data, flags);
+    // A text encoder as --backbone: text data (folder of .txt, CSV or JSONL), own small pipeline.
+    if (isSentenceEncoderName(config.backbone)) {
+      process.exitCode = await runTextTraining({
+        config,
+        output,
+        overwrite: flags.overwrite === true,
+        linePerExample: flags.linePerExample === true,
+      });
+      return;
+    }
     const folds = parseFolds(flags.folds);
     const queue = queueSettingsFrom(flags);
     if (queue) checkQueueConfig(config, folds);

@@ -1,4 +1,12 @@
 // Node-only helpers (file IO): import from `@graft/backbones/node`.
+import { sentenceEncoderRegistry } from '../text/sentence-encoder.js';
+import { useLiteNodeDescriptor } from './use-lite-files.js';
+
+// Importing the Node entry lets `use-lite` load from files (the installed package or a mirror).
+sentenceEncoderRegistry.register(useLiteNodeDescriptor.name, useLiteNodeDescriptor, {
+  override: true,
+});
+
 export { readSafetensorsFile } from '../formats/safetensors-node.js';
 export {
   type BackboneFromModelFileOptions,
@@ -19,3 +27,8 @@ export {
   loadClassLabels,
 } from './load-class-labels.js';
 export { loadWeightsFromFiles } from './load-weights-from-files.js';
+export {
+  loadUseLiteFromDirectory,
+  resolveUseLiteDirectory,
+  useLiteNodeDescriptor,
+} from './use-lite-files.js';

@@ -28,6 +28,11 @@ export {
   type ImageDuplicateReport,
 } from './find-image-duplicates.js';
 export {
+  fortunesDirectory,
+  type ReadFortunesDatasetOptions,
+  readFortunesDataset,
+} from './fortunes-dataset.js';
+export {
   type HashImageFileOptions,
   hashImageFile,
   type ImageFileHashes,
@@ -43,6 +48,13 @@ export {
   type OpenImageFolderOptions,
   openImageFolder,
 } from './open-image-folder.js';
+export {
+  type OpenTextDataOptions,
+  openTextData,
+  type TextData,
+  type TextDataReport,
+  textTableExtensions,
+} from './open-text-data.js';
 export {
   defaultFrameScale,
   defaultPixelCacheBytes,
