@@ -5,6 +5,7 @@ export default defineConfig({
     'src/index.ts',
     'src/node/index.ts',
     'src/node/onnx-session-thread.ts',
+    'src/node/training-session-thread.ts',
     'src/testing/index.ts',
   ],
   format: ['esm'],

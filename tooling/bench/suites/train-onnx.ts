@@ -2,7 +2,7 @@
 // BatchNorm in training mode, SGD momentum 0.9, batch 16 at 224), with the backbone's forward and
 // backward passes on `createOnnxTrainingEngine` (graphs built from the backbone's own layers) and
 // the head, loss and optimiser in tfjs (`createEngineGradientComputer`): what `graft train --mode
-// fine-tune` runs by default. One pass over the batch (native memory, no 4 GiB wasm heap).
+// fine-tune` runs by default: one micro-batch per worker thread, in parallel (native memory).
 import { type BenchRow, measure } from '@graft/bench-kit';
 import { normalizeImages } from '@graft/core';
 import { linearHead } from '@graft/heads';
@@ -19,6 +19,7 @@ const classes = 1000;
 
 export async function trainOnnxRow(
   key: BackboneKey,
+  workers: number,
   threads: number,
   runs: number,
 ): Promise<BenchRow> {
@@ -40,12 +41,12 @@ export async function trainOnnxRow(
   pixels.dispose();
   const targets = tf.oneHot(tf.randomUniform([batchSize], 0, classes, 'int32', 2), classes);
   const tensorsWithModel = liveTensors();
-  const engine = await createOnnxTrainingEngine({ intraOpNumThreads: threads });
+  const engine = await createOnnxTrainingEngine({ workers, intraOpNumThreads: threads });
   const computer = createEngineGradientComputer({ engine });
   let cpuSeconds: number[] = [];
   const row = await measure({
     suite: 'train (suites)',
-    name: `fine-tune step ${key} ${size} b${batchSize} (one pass), ONNX Runtime engine, ${threads} thread${threads === 1 ? '' : 's'}`,
+    name: `fine-tune step ${key} ${size} b${batchSize} (${workers}x${batchSize / workers} micro-batches), ONNX Runtime engine, ${workers} worker${workers === 1 ? '' : 's'} × ${threads} thread${threads === 1 ? '' : 's'}`,
     items: batchSize,
     backend: `onnxruntime (${engine.engine.detail})`,
     warmup: 1,
@@ -58,7 +59,7 @@ export async function trainOnnxRow(
         targets,
         activation: 'softmax',
         variables,
-        microBatchSize: batchSize,
+        microBatchSize: batchSize / workers,
         backbone,
         head,
       });

@@ -55,15 +55,15 @@ describe('graft train --mode fine-tune: the micro-batch', () => {
     );
   });
 
-  it('on ONNX Runtime (the default engine), takes the whole batch in one pass', async () => {
+  it('on ONNX Runtime (the default engine), takes one micro-batch per worker', async () => {
     const result = await fineTune('onnx');
     expect(result.code, result.stderr).toBe(exitCodes.success);
     const output = `${result.stdout}${result.stderr}`;
     expect(output).toMatch(
-      /fine-tuning engine: onnxruntime \(onnxruntime-node [\d.]+, cpu, \d+ threads?\)/,
+      /fine-tuning engine: onnxruntime \(onnxruntime-node [\d.]+, cpu, \d+ workers? × \d+ threads?\)/,
     );
     expect(output).toMatch(
-      /micro-batch 8 of 8: the whole batch \(fine-tuning steps on ONNX Runtime, native memory\)/,
+      /micro-batch \d of 8: one per ONNX Runtime worker \(\d, in parallel; native memory\)/,
     );
   });
 

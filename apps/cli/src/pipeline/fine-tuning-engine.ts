@@ -11,6 +11,8 @@ import type { CommandOutput } from '../output.js';
 export interface OnnxGradientComputer extends GradientComputer {
   /** Always `onnxruntime`: the trainer's micro-batch need not fit the wasm heap. */
   readonly engine: 'onnxruntime';
+  /** Worker threads taking micro-batches in parallel. */
+  readonly concurrency: number;
   /** Releases the engine's sessions. */
   close(): Promise<void>;
 }
@@ -83,12 +85,15 @@ export async function startFineTuningEngine(options: {
   const computer = createEngineGradientComputer({ engine });
   return {
     engine: 'onnxruntime',
+    concurrency: engine.concurrency,
     computeGradients: (request) => computer.computeGradients(request),
     close: () => engine.close(),
   };
 }
 
 /** Whether `computer` is the ONNX Runtime engine's (its micro-batch is not heap-bound). */
-export function isOnnxGradientComputer(computer: GradientComputer | undefined): boolean {
+export function isOnnxGradientComputer(
+  computer: GradientComputer | undefined,
+): computer is OnnxGradientComputer {
   return (computer as Partial<OnnxGradientComputer> | undefined)?.engine === 'onnxruntime';
 }

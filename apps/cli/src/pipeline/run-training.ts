@@ -569,13 +569,17 @@ async function trainAndReport(options: {
           ...(config.microBatch !== undefined
             ? { microBatchSize: config.microBatch }
             : isOnnxGradientComputer(options.gradientComputer)
-              ? // Native memory, not the 4 GiB wasm heap: one pass over the batch, as PyTorch.
-                { microBatchSize: config.batchSize }
+              ? // Native memory, not the 4 GiB wasm heap: one micro-batch per worker.
+                {
+                  microBatchSize: Math.ceil(
+                    config.batchSize / options.gradientComputer.concurrency,
+                  ),
+                }
               : {}),
           onMicroBatchSize: (choice) =>
             output.info(
               isOnnxGradientComputer(options.gradientComputer) && config.microBatch === undefined
-                ? `micro-batch ${choice.microBatchSize} of ${config.batchSize}: the whole batch (fine-tuning steps on ONNX Runtime, native memory)`
+                ? `micro-batch ${choice.microBatchSize} of ${config.batchSize}: one per ONNX Runtime worker (${options.gradientComputer.concurrency}, in parallel; native memory)`
                 : choice.reason,
             ),
           callbacks,

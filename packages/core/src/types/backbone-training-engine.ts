@@ -44,11 +44,19 @@ export interface BackboneTrainingEngine {
   /** Name and detail of the engine, for reports. */
   readonly engine: FeatureEngine;
   /**
+   * Forward passes it runs at once (e.g. worker threads); a caller with several micro-batches
+   * starts that many before awaiting them. Default 1.
+   */
+  readonly concurrency?: number;
+  /**
    * Why this engine cannot train `backbone` (e.g. a layer it has no gradient for), or
    * `undefined` when it can.
    */
   unsupportedReason(backbone: Backbone): string | undefined;
-  /** Forward pass of one micro-batch in training mode. */
+  /**
+   * Forward pass of one micro-batch in training mode. Calls may overlap; BatchNorm moving
+   * statistics are still updated in call order.
+   */
   forward(request: BackboneForwardRequest): Promise<BackboneForwardPass>;
   /** Releases sessions and memory. Idempotent. */
   close(): Promise<void>;

@@ -11,7 +11,7 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 // Types only: the module itself is imported on demand by loadOnnxRuntime.
-import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
 import {
   buildTrainingGraphs,
   findUntrainableLayer,
@@ -19,12 +19,20 @@ import {
 } from '../training/build-training-graphs.js';
 import { loadOnnxRuntime, type ModuleImporter } from './load-onnx-runtime.js';
 import type { ExecutionProvider } from './onnx-feature-computer.js';
+import { openTrainingSessionThread } from './open-training-session-thread.js';
+import type { ThreadTensor } from './training-session-protocol.js';
 
 /** Options of {@link createOnnxTrainingEngine}. */
 export interface OnnxTrainingEngineOptions {
   /** ONNX Runtime execution providers, in order of preference. Default `['cpu']`. */
   executionProviders?: readonly ExecutionProvider[];
-  /** Threads of one run (ONNX Runtime's intra-op pool). Default: the number of CPUs. */
+  /**
+   * Worker threads, each with its own sessions, taking micro-batches in parallel (data-parallel:
+   * ONNX Runtime's intra-op threads scale poorly over the many small kernels of a training step).
+   * Default: the number of CPUs.
+   */
+  workers?: number;
+  /** Threads of one run in each worker (ONNX Runtime's intra-op pool). Default: CPUs / workers. */
   intraOpNumThreads?: number;
   /** Imports onnxruntime-node (tests pass a failing importer). Default: `import()`. */
   importer?: ModuleImporter;
@@ -34,12 +42,8 @@ export interface OnnxTrainingEngineOptions {
 export interface OnnxTrainingEngine extends BackboneTrainingEngine {
   /** Training graphs built so far (one per backbone and trainable set). */
   readonly compiledGraphs: number;
-}
-
-interface Compiled {
-  graphs: TrainingGraphs;
-  forward: InferenceSession;
-  backward: InferenceSession;
+  /** Worker threads: micro-batches the engine runs at once. */
+  readonly concurrency: number;
 }
 
 const frozenBatchNormMarker = Symbol.for('graft.backbones.frozenBatchNormInference');
@@ -48,22 +52,21 @@ const frozenBatchNormMarker = Symbol.for('graft.backbones.frozenBatchNormInferen
  * Fine-tunes backbones on ONNX Runtime: for each backbone and set of trainable weights it builds
  * a forward and a backward ONNX model from the backbone's own layers (`buildTrainingGraphs`),
  * feeds them the current tfjs weights on every call and returns gradients in tfjs layout. Native
- * kernels on every core instead of one wasm thread; the head, loss and optimiser stay in tfjs
+ * kernels instead of one wasm thread, and one worker thread per core taking micro-batches in
+ * parallel (a pass's saved activations stay in its worker); the head, loss and optimiser stay in tfjs
  * (`createEngineGradientComputer` in `@graft/trainer`). Rejects with a `BACKEND_UNAVAILABLE`
  * GraftError when onnxruntime-node is missing.
  */
 export async function createOnnxTrainingEngine(
   options: OnnxTrainingEngineOptions = {},
 ): Promise<OnnxTrainingEngine> {
-  const threads = options.intraOpNumThreads ?? availableParallelism();
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new InvalidArgumentError({
-      argument: 'intraOpNumThreads',
-      value: options.intraOpNumThreads,
-      expected: 'must be an integer >= 1',
-    });
-  }
+  const cpus = availableParallelism();
+  const workers = options.workers ?? cpus;
+  checkPositiveInteger('workers', options.workers, workers);
+  const threads = options.intraOpNumThreads ?? Math.max(1, Math.floor(cpus / workers));
+  checkPositiveInteger('intraOpNumThreads', options.intraOpNumThreads, threads);
   const providers = options.executionProviders ?? ['cpu'];
+  // Loaded here too: a missing module is this call's error, not a worker's.
   const runtime = await loadOnnxRuntime(options.importer);
   const version = runtime.env.versions?.node ?? runtime.env.versions?.common ?? 'unknown';
   const providerNames = providers.map((provider) =>
@@ -71,7 +74,7 @@ export async function createOnnxTrainingEngine(
   );
   const engine: FeatureEngine = {
     name: 'onnxruntime',
-    detail: `onnxruntime-node ${version}, ${providerNames.join(' > ')}, ${threads} thread${threads === 1 ? '' : 's'}`,
+    detail: `onnxruntime-node ${version}, ${providerNames.join(' > ')}, ${workers} worker${workers === 1 ? '' : 's'} × ${threads} thread${threads === 1 ? '' : 's'}`,
   };
   const sessionOptions: InferenceSession.SessionOptions = {
     executionProviders: providers as InferenceSession.ExecutionProviderConfig[],
@@ -80,16 +83,20 @@ export async function createOnnxTrainingEngine(
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   };
-  // Compiled graphs per model, keyed by trainable set and BatchNorm modes; a few stay (a staged
+  const pool = Array.from({ length: workers }, () => ({
+    thread: openTrainingSessionThread(),
+    opened: new Set<string>(),
+  }));
+  // Compiled graphs keyed by model, trainable set and BatchNorm modes; a few stay (a staged
   // unfreeze moves through several sets).
-  const compiled = new Map<string, Compiled>();
+  const compiled = new Map<string, TrainingGraphs>();
   let compiledCount = 0;
   let closed = false;
+  // BatchNorm moving statistics are updated in the order forward() was called, whichever
+  // worker answers first, as one thread running the micro-batches in turn would.
+  let statistics: Promise<unknown> = Promise.resolve();
 
-  const compile = async (
-    backbone: Backbone,
-    layerVariables: tfl.LayerVariable[],
-  ): Promise<Compiled> => {
+  const compile = async (backbone: Backbone, layerVariables: tfl.LayerVariable[]) => {
     const model = backbone.model;
     const key = [
       model.name,
@@ -98,103 +105,122 @@ export async function createOnnxTrainingEngine(
         .map((layer) => (batchNormTraining(layer) ? '1' : '0'))
         .join(''),
     ].join('|');
-    const known = compiled.get(key);
-    if (known) return known;
-    const graphs = buildTrainingGraphs({
-      model,
-      variables: layerVariables,
-      batchNormTraining,
-    });
-    const [forward, backward] = await Promise.all([
-      runtime.InferenceSession.create(graphs.forward, sessionOptions),
-      runtime.InferenceSession.create(graphs.backward, sessionOptions),
-    ]);
-    const entry = { graphs, forward, backward };
-    compiled.set(key, entry);
-    compiledCount++;
-    if (compiled.size > 3) {
-      const [oldestKey, oldest] = compiled.entries().next().value as [string, Compiled];
-      compiled.delete(oldestKey);
-      await Promise.all([oldest.forward.release(), oldest.backward.release()]);
+    let graphs = compiled.get(key);
+    if (graphs === undefined) {
+      graphs = buildTrainingGraphs({ model, variables: layerVariables, batchNormTraining });
+      compiled.set(key, graphs);
+      compiledCount++;
+      if (compiled.size > 3) {
+        const oldest = compiled.keys().next().value as string;
+        compiled.delete(oldest);
+        for (const slot of pool) {
+          if (slot.opened.delete(oldest)) await slot.thread.request({ type: 'drop', key: oldest });
+        }
+      }
     }
-    return entry;
+    return { key, graphs };
   };
 
   const forward = async (request: BackboneForwardRequest): Promise<BackboneForwardPass> => {
     if (closed) throw new Error('The ONNX training engine is closed.');
     const { backbone } = request;
     const layerVariables = toLayerVariables(backbone, request.variables);
-    const {
-      graphs,
-      forward: forwardSession,
-      backward: backwardSession,
-    } = await compile(backbone, layerVariables);
+    const { key, graphs } = await compile(backbone, layerVariables);
+    // The least busy worker (the first on a tie, so a sequential caller always gets worker 0).
+    const slot = pool.reduce((best, candidate) =>
+      candidate.thread.pending < best.thread.pending ? candidate : best,
+    );
+    if (!slot.opened.has(key)) {
+      slot.opened.add(key);
+      await slot.thread.request({
+        type: 'open',
+        key,
+        forward: graphs.forward,
+        backward: graphs.backward,
+        options: sessionOptions,
+      });
+    }
     const weightValues = new Map<tfl.LayerVariable, Float32Array>();
-    const weightValue = async (weight: tfl.LayerVariable) => {
-      let values = weightValues.get(weight);
-      if (values === undefined) {
-        values = (await weight.read().data()) as Float32Array;
-        weightValues.set(weight, values);
-      }
-      return values;
-    };
     const weightFeeds = async (weights: Map<string, tfl.LayerVariable>) => {
-      const feeds: Record<string, Tensor> = {};
+      const feeds: Record<string, ThreadTensor> = {};
       for (const [name, weight] of weights) {
-        feeds[name] = new runtime.Tensor(
-          'float32',
-          await weightValue(weight),
-          weight.shape as number[],
-        );
+        let values = weightValues.get(weight);
+        if (values === undefined) {
+          values = (await weight.read().data()) as Float32Array;
+          weightValues.set(weight, values);
+        }
+        feeds[name] = { data: values, dims: weight.shape as number[] };
       }
       return feeds;
     };
-    const outputs = await forwardSession.run({
-      images: new runtime.Tensor('float32', request.inputs, [...request.shape]),
-      ...(await weightFeeds(graphs.forwardWeights)),
+    const statisticNames = graphs.statistics.flatMap((statistic) => [
+      statistic.mean,
+      statistic.variance,
+    ]);
+    const result = slot.thread.request({
+      type: 'forward',
+      key,
+      // A copy of just these rows (a view would clone its whole buffer).
+      feeds: {
+        images: { data: request.inputs.slice(), dims: [...request.shape] },
+        ...(await weightFeeds(graphs.forwardWeights)),
+      },
+      returned: ['features', ...statisticNames],
+      saved: graphs.saved,
     });
+    const applied = statistics.then(async () => {
+      const outputs = (await result) as Record<string, ThreadTensor>;
+      for (const statistic of graphs.statistics) {
+        updateMovingStatistics(statistic.layer, {
+          mean: outputs[statistic.mean]?.data as Float32Array,
+          variance: outputs[statistic.variance]?.data as Float32Array,
+        });
+      }
+    });
+    statistics = applied.catch(() => undefined);
+    const outputs = (await result) as Record<string, ThreadTensor>;
+    await applied;
     const features = outputs.features;
-    if (features === undefined) {
+    const pass = outputs.pass?.data[0];
+    if (features === undefined || pass === undefined) {
       throw new GraftError({
         code: 'INTERNAL',
         message: 'The ONNX training graph returned no features.',
       });
     }
-    for (const statistic of graphs.statistics) {
-      updateMovingStatistics(statistic.layer, {
-        mean: outputs[statistic.mean]?.data as Float32Array,
-        variance: outputs[statistic.variance]?.data as Float32Array,
-      });
-    }
-    let saved: Record<string, Tensor> | undefined = Object.fromEntries(
-      graphs.saved.map((name) => [name, outputs[name] as Tensor]),
-    );
+    let pending = true;
     return {
-      features: features.data as Float32Array,
+      features: features.data,
       featureShape: [...features.dims],
       async backward(featureGradient) {
-        if (saved === undefined) throw new Error('backward() was already called or released.');
-        const feeds = {
-          d_features: new runtime.Tensor('float32', featureGradient, [...features.dims]),
-          ...(await weightFeeds(graphs.backwardWeights)),
-          ...saved,
-        };
-        saved = undefined;
-        const results = await backwardSession.run(feeds);
+        if (!pending) throw new Error('backward() was already called or released.');
+        pending = false;
+        const gradients = (await slot.thread.request({
+          type: 'backward',
+          key,
+          pass,
+          feeds: {
+            d_features: { data: featureGradient, dims: [...features.dims] },
+            ...(await weightFeeds(graphs.backwardWeights)),
+          },
+        })) as Record<string, ThreadTensor>;
         return graphs.gradients.map((name, index) => {
           const variable = request.variables[index] as tf.Variable;
           if (name === undefined) return new Float32Array(variable.size);
-          return results[name]?.data as Float32Array;
+          return gradients[name]?.data as Float32Array;
         });
       },
       release() {
-        saved = undefined;
+        if (!pending) return;
+        pending = false;
+        void slot.thread.request({ type: 'release', pass }).catch(() => undefined);
       },
     };
   };
 
   return {
     engine,
+    concurrency: workers,
     get compiledGraphs() {
       return compiledCount;
     },
@@ -203,11 +229,16 @@ export async function createOnnxTrainingEngine(
     async close() {
       if (closed) return;
       closed = true;
-      const sessions = [...compiled.values()].flatMap((entry) => [entry.forward, entry.backward]);
       compiled.clear();
-      await Promise.all(sessions.map((session) => session.release()));
+      await Promise.all(pool.map((slot) => slot.thread.close()));
     },
   };
+}
+
+function checkPositiveInteger(argument: string, given: unknown, value: number): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError({ argument, value: given, expected: 'must be an integer >= 1' });
+  }
 }
 
 /** The backbone's LayerVariables holding `variables`, same order; throws on a stranger. */

@@ -7,10 +7,13 @@ import * as tf from '@tensorflow/tfjs-core';
  * statistics once, as tfjs does); `backward` runs it again under a gradient tape and puts the
  * moving statistics back, so the net effect is one forward pass per micro-batch.
  */
-export function tfjsTrainingEngine(): BackboneTrainingEngine & { forwards: number } {
+export function tfjsTrainingEngine(
+  options: { concurrency?: number } = {},
+): BackboneTrainingEngine & { forwards: number } {
   const state = { forwards: 0 };
   return {
     engine: { name: 'tfjs-test', detail: 'tfjs in this thread' },
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     get forwards() {
       return state.forwards;
     },

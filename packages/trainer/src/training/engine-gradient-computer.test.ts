@@ -47,26 +47,29 @@ async function fineTune(options: Partial<TrainOptions>) {
 }
 
 describe('createEngineGradientComputer', () => {
-  it('fine-tunes to the weights and losses of the in-thread steps (moving statistics included)', async () => {
-    const reference = await fineTune({});
-    const engine = tfjsTrainingEngine();
-    const tensorsBefore = tf.memory().numTensors;
-    const split = await fineTune({ gradientComputer: createEngineGradientComputer({ engine }) });
-    expect(tf.memory().numTensors).toBe(tensorsBefore);
-    // 22 rows as batches of 8, 8, 6 in micro-batches of 3 → 3 + 3 + 2 forwards per epoch.
-    expect(engine.forwards).toBe(16);
-    // Every weight of backbone and head, BatchNorm moving statistics included.
-    expect([...split.weights.keys()]).toEqual([...reference.weights.keys()]);
-    expect(split.weights.size).toBe(14);
-    for (const [key, values] of reference.weights) {
-      const other = split.weights.get(key) as Float32Array;
-      const difference = Math.max(
-        ...values.map((value, index) => Math.abs(value - (other[index] as number))),
-      );
-      expect(difference, key).toBeLessThan(1e-5);
-    }
-    split.history.forEach((epoch, index) => {
-      expect(epoch.loss).toBeCloseTo(reference.history[index]?.loss as number, 5);
-    });
-  });
+  it.each([1, 2])(
+    'with %i micro-batches at once, fine-tunes to the weights and losses of the in-thread steps (moving statistics included)',
+    async (concurrency) => {
+      const reference = await fineTune({});
+      const engine = tfjsTrainingEngine({ concurrency });
+      const tensorsBefore = tf.memory().numTensors;
+      const split = await fineTune({ gradientComputer: createEngineGradientComputer({ engine }) });
+      expect(tf.memory().numTensors).toBe(tensorsBefore);
+      // 22 rows as batches of 8, 8, 6 in micro-batches of 3 → 3 + 3 + 2 forwards per epoch.
+      expect(engine.forwards).toBe(16);
+      // Every weight of backbone and head, BatchNorm moving statistics included.
+      expect([...split.weights.keys()]).toEqual([...reference.weights.keys()]);
+      expect(split.weights.size).toBe(14);
+      for (const [key, values] of reference.weights) {
+        const other = split.weights.get(key) as Float32Array;
+        const difference = Math.max(
+          ...values.map((value, index) => Math.abs(value - (other[index] as number))),
+        );
+        expect(difference, key).toBeLessThan(1e-5);
+      }
+      split.history.forEach((epoch, index) => {
+        expect(epoch.loss).toBeCloseTo(reference.history[index]?.loss as number, 5);
+      });
+    },
+  );
 });

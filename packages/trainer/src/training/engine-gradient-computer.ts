@@ -1,4 +1,4 @@
-import type { BackboneTrainingEngine } from '@graft/core';
+import type { BackboneForwardPass, BackboneTrainingEngine } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradientComputer, GradientRequest } from './gradient-computer.js';
 import { clipByGlobalNorm, type StepGradients } from './gradients.js';
@@ -48,47 +48,52 @@ export function createEngineGradientComputer(
       const sums = request.variables.map(({ variable }) => new Float32Array(variable.size));
       let loss = 0;
       let correct = 0;
-      for (let start = 0; start < rows; start += micro) {
-        const size = Math.min(micro, rows - start);
-        const weight = size / rows;
-        const pass = await engine.forward({
-          backbone,
-          variables: backboneVariables,
-          inputs: pixels.subarray(start * rowSize, (start + size) * rowSize),
-          shape: [size, ...rowShape],
-        });
-        let featureGradient: Float32Array;
+      // The head's part of one micro-batch, in tfjs: loss, correct count, the head's gradients
+      // and the loss's gradient with respect to the features.
+      const headStep = async (options: {
+        pass: BackboneForwardPass;
+        start: number;
+        size: number;
+        weight: number;
+      }) => {
+        // A variable, so the tape also gives the loss's gradient with respect to the features.
+        const featureValues = tf.tensor(options.pass.features, options.pass.featureShape);
+        const features = tf.variable(featureValues, true);
+        featureValues.dispose();
+        const targets = tf.slice(request.targets, options.start, options.size);
+        let batchCorrect: tf.Scalar | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const probabilities = head.model.apply(features, { training: true }) as tf.Tensor;
+          batchCorrect = tf.keep(correctCount(probabilities, targets, request.activation));
+          const batchLoss = classificationLoss({
+            probabilities,
+            targets,
+            activation: request.activation,
+          });
+          return tf.mul(batchLoss, options.weight) as tf.Scalar;
+        }, [...headVariables, features]);
         try {
-          // A variable, so the tape also gives the loss's gradient with respect to the features.
-          const featureValues = tf.tensor(pass.features, pass.featureShape);
-          const features = tf.variable(featureValues, true);
-          featureValues.dispose();
-          const targets = tf.slice(request.targets, start, size);
-          let batchCorrect: tf.Scalar | undefined;
-          const { value, grads } = tf.variableGrads(() => {
-            const probabilities = head.model.apply(features, { training: true }) as tf.Tensor;
-            batchCorrect = tf.keep(correctCount(probabilities, targets, request.activation));
-            const batchLoss = classificationLoss({
-              probabilities,
-              targets,
-              activation: request.activation,
-            });
-            return tf.mul(batchLoss, weight) as tf.Scalar;
-          }, [...headVariables, features]);
           const [lossValue, correctValue] = await Promise.all([
             value.data(),
             (batchCorrect as tf.Scalar).data(),
           ]);
-          loss += lossValue[0] ?? 0;
-          correct += correctValue[0] ?? 0;
-          for (const [position, index] of headIndices.entries()) {
-            const gradient = grads[headVariables[position]?.name as string];
-            if (gradient) add(sums[index] as Float32Array, (await gradient.data()) as Float32Array);
-          }
+          const headGradients = await Promise.all(
+            headVariables.map(async (variable) => {
+              const gradient = grads[variable.name];
+              return gradient ? ((await gradient.data()) as Float32Array) : undefined;
+            }),
+          );
           const featureGradientTensor = grads[features.name];
-          featureGradient = featureGradientTensor
+          const featureGradient = featureGradientTensor
             ? ((await featureGradientTensor.data()) as Float32Array)
-            : new Float32Array(pass.features.length);
+            : new Float32Array(options.pass.features.length);
+          return {
+            loss: lossValue[0] ?? 0,
+            correct: correctValue[0] ?? 0,
+            headGradients,
+            featureGradient,
+          };
+        } finally {
           tf.dispose([
             features,
             targets,
@@ -96,14 +101,62 @@ export function createEngineGradientComputer(
             batchCorrect as tf.Scalar,
             ...Object.values(grads),
           ]);
+        }
+      };
+      const starts: number[] = [];
+      for (let start = 0; start < rows; start += micro) starts.push(start);
+      // As many micro-batches at once as the engine runs (its workers), each summed in order.
+      const concurrency = Math.max(1, engine.concurrency ?? 1);
+      for (let first = 0; first < starts.length; first += concurrency) {
+        const group = starts.slice(first, first + concurrency).map((start) => ({
+          start,
+          size: Math.min(micro, rows - start),
+        }));
+        const passes = await Promise.allSettled(
+          group.map(({ start, size }) =>
+            engine.forward({
+              backbone,
+              variables: backboneVariables,
+              inputs: pixels.subarray(start * rowSize, (start + size) * rowSize),
+              shape: [size, ...rowShape],
+            }),
+          ),
+        );
+        const failed = passes.find((pass) => pass.status === 'rejected');
+        if (failed) {
+          for (const pass of passes) if (pass.status === 'fulfilled') pass.value.release();
+          throw (failed as PromiseRejectedResult).reason;
+        }
+        const forwards = passes.map(
+          (pass) => (pass as PromiseFulfilledResult<BackboneForwardPass>).value,
+        );
+        const featureGradients: Float32Array[] = [];
+        try {
+          for (const [position, { start, size }] of group.entries()) {
+            const pass = forwards[position] as BackboneForwardPass;
+            const head = await headStep({ pass, start, size, weight: size / rows });
+            loss += head.loss;
+            correct += head.correct;
+            for (const [headPosition, index] of headIndices.entries()) {
+              const gradient = head.headGradients[headPosition];
+              if (gradient) add(sums[index] as Float32Array, gradient);
+            }
+            featureGradients.push(head.featureGradient);
+          }
         } catch (error) {
-          pass.release();
+          for (const pass of forwards) pass.release();
           throw error;
         }
-        const backboneGradients = await pass.backward(featureGradient);
-        backboneIndices.forEach((index, position) => {
-          add(sums[index] as Float32Array, backboneGradients[position] as Float32Array);
-        });
+        const backboneGradients = await Promise.all(
+          forwards.map((pass, position) =>
+            pass.backward(featureGradients[position] as Float32Array),
+          ),
+        );
+        for (const gradients of backboneGradients) {
+          backboneIndices.forEach((index, position) => {
+            add(sums[index] as Float32Array, gradients[position] as Float32Array);
+          });
+        }
       }
       const tensors = request.variables.map(({ variable }, index) =>
         tf.tensor(sums[index] as Float32Array, variable.shape),
