@@ -4,18 +4,17 @@
 // the head, loss and optimiser in tfjs (`createEngineGradientComputer`): what `graft train --mode
 // fine-tune` runs by default: one micro-batch per worker thread, in parallel (native memory).
 import { type BenchRow, measure } from '@graft/bench-kit';
-import { normalizeImages } from '@graft/core';
-import { linearHead } from '@graft/heads';
 import { createOnnxTrainingEngine } from '@graft/onnx/node';
 import { initBackend } from '@graft/runtime';
-import { createEngineGradientComputer, type OptimizedVariable, sgd } from '@graft/trainer';
+import { createEngineGradientComputer } from '@graft/trainer';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import { type BackboneKey, createRandomBackbone, liveTensors } from './workloads.js';
-
-const batchSize = 16;
-const size = 224;
-const classes = 1000;
+import {
+  trainBatchSize as batchSize,
+  createTrainWorkload,
+  trainImageSize as size,
+} from './train-workload.js';
+import { type BackboneKey, liveTensors } from './workloads.js';
 
 export async function trainOnnxRow(
   key: BackboneKey,
@@ -25,21 +24,8 @@ export async function trainOnnxRow(
 ): Promise<BenchRow> {
   await initBackend({ prefer: 'wasm' });
   const tensorsBefore = liveTensors();
-  const backbone = await createRandomBackbone(key);
-  backbone.unfreeze();
-  const head = linearHead({ featureDim: backbone.featureDim, numClasses: classes, seed: 1 });
-  const variables: OptimizedVariable[] = [
-    ...backbone.model.trainableWeights,
-    ...head.model.trainableWeights,
-  ].map((weight, index) => ({
-    key: `${index}/${weight.name}`,
-    variable: weight.read() as tf.Variable,
-  }));
-  const optimizer = sgd({ learningRate: 1e-3, momentum: 0.9 });
-  const pixels = tf.randomUniform([batchSize, size, size, 3], 0, 255, 'float32', 1);
-  const images = normalizeImages(pixels as tf.Tensor4D, backbone.preprocessing);
-  pixels.dispose();
-  const targets = tf.oneHot(tf.randomUniform([batchSize], 0, classes, 'int32', 2), classes);
+  const { backbone, head, variables, optimizer, images, targets, dispose } =
+    await createTrainWorkload(key);
   const tensorsWithModel = liveTensors();
   const engine = await createOnnxTrainingEngine({ workers, intraOpNumThreads: threads });
   const computer = createEngineGradientComputer({ engine });
@@ -73,10 +59,7 @@ export async function trainOnnxRow(
   cpuSeconds = cpuSeconds.slice(1).sort((a, b) => a - b);
   const tensorsAfterRuns = liveTensors();
   await engine.close();
-  tf.dispose([images, targets]);
-  optimizer.dispose();
-  head.dispose();
-  backbone.dispose();
+  dispose();
   row.notes = `${variables.length} trainable tensors, SGD momentum 0.9 in tfjs (wasm), backbone forward/backward on ONNX Runtime (graphs built from the backbone, ${engine.compiledGraphs} compiled); CPU-seconds per step (all threads) ${cpuSeconds.map((value) => value.toFixed(1)).join(', ')}; live tensors: ${tensorsBefore} before, ${tensorsWithModel} with model+data, ${tensorsAfterRuns} after ${runs + 1} steps (optimizer slots included), ${liveTensors()} after dispose`;
   return row;
 }

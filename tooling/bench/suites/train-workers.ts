@@ -5,20 +5,19 @@
 // one-thread row, so PyTorch's figure stands beside each worker count.
 import { availableParallelism } from 'node:os';
 import { type BenchRow, measure } from '@graft/bench-kit';
-import { normalizeImages } from '@graft/core';
-import { linearHead } from '@graft/heads';
 import { initBackend } from '@graft/runtime';
-import { type OptimizedVariable, sgd } from '@graft/trainer';
 import { createTrainingWorkerPool } from '@graft/trainer/node';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { threadCpuSeconds, threadCpuSince } from './thread-cpu.js';
-import { type BackboneKey, createRandomBackbone, liveTensors, rssMiB } from './workloads.js';
+import {
+  trainBatchSize as batchSize,
+  createTrainWorkload,
+  trainImageSize as size,
+} from './train-workload.js';
+import { type BackboneKey, liveTensors, rssMiB } from './workloads.js';
 
-const batchSize = 16;
 const microBatchSize = Number(process.env.GRAFT_BENCH_MICRO_BATCH ?? 4);
-const size = 224;
-const classes = 1000;
 
 /** Worker counts to measure: 1, 2 and, on larger machines, every CPU. */
 export function workerCounts(): number[] {
@@ -32,21 +31,8 @@ export async function trainWorkersRow(
   runs: number,
 ): Promise<BenchRow> {
   await initBackend({ prefer: 'wasm' });
-  const backbone = await createRandomBackbone(key);
-  backbone.unfreeze();
-  const head = linearHead({ featureDim: backbone.featureDim, numClasses: classes, seed: 1 });
-  const variables: OptimizedVariable[] = [
-    ...backbone.model.trainableWeights,
-    ...head.model.trainableWeights,
-  ].map((weight, index) => ({
-    key: `${index}/${weight.name}`,
-    variable: weight.read() as tf.Variable,
-  }));
-  const optimizer = sgd({ learningRate: 1e-3, momentum: 0.9 });
-  const pixels = tf.randomUniform([batchSize, size, size, 3], 0, 255, 'float32', 1);
-  const images = normalizeImages(pixels as tf.Tensor4D, backbone.preprocessing);
-  pixels.dispose();
-  const targets = tf.oneHot(tf.randomUniform([batchSize], 0, classes, 'int32', 2), classes);
+  const { backbone, head, variables, optimizer, images, targets, dispose } =
+    await createTrainWorkload(key);
   const pool = await createTrainingWorkerPool({
     workerModule: new URL('./train-worker.ts', import.meta.url),
     workerData: { key },
@@ -109,9 +95,6 @@ export async function trainWorkersRow(
     return row;
   } finally {
     await pool.close();
-    tf.dispose([images, targets]);
-    optimizer.dispose();
-    head.dispose();
-    backbone.dispose();
+    dispose();
   }
 }

@@ -4,38 +4,24 @@
 // ~4.4 GiB on MobileNetV2 1.0 (over the 4 GiB wasm heap: an OutOfMemoryError; the trainer's
 // default for this configuration is 4, see the trainer README); GRAFT_BENCH_MICRO_BATCH sets it.
 import { type BenchRow, measure } from '@graft/bench-kit';
-import { normalizeImages } from '@graft/core';
-import { linearHead } from '@graft/heads';
 import { initBackend } from '@graft/runtime';
-import { computeGradients, type OptimizedVariable, sgd } from '@graft/trainer';
+import { computeGradients } from '@graft/trainer';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import { type BackboneKey, createRandomBackbone, liveTensors } from './workloads.js';
+import {
+  trainBatchSize as batchSize,
+  createTrainWorkload,
+  trainImageSize as size,
+} from './train-workload.js';
+import { type BackboneKey, liveTensors } from './workloads.js';
 
-const batchSize = 16;
 const microBatchSize = Number(process.env.GRAFT_BENCH_MICRO_BATCH ?? 4);
-const size = 224;
-// The PyTorch side trains torchvision's full 1000-class model.
-const classes = 1000;
 
 export async function trainRow(key: BackboneKey, runs: number): Promise<BenchRow> {
   const report = await initBackend({ prefer: 'wasm' });
   const tensorsBefore = liveTensors();
-  const backbone = await createRandomBackbone(key);
-  backbone.unfreeze();
-  const head = linearHead({ featureDim: backbone.featureDim, numClasses: classes, seed: 1 });
-  const variables: OptimizedVariable[] = [
-    ...backbone.model.trainableWeights,
-    ...head.model.trainableWeights,
-  ].map((weight, index) => ({
-    key: `${index}/${weight.name}`,
-    variable: weight.read() as tf.Variable,
-  }));
-  const optimizer = sgd({ learningRate: 1e-3, momentum: 0.9 });
-  const pixels = tf.randomUniform([batchSize, size, size, 3], 0, 255, 'float32', 1);
-  const images = normalizeImages(pixels as tf.Tensor4D, backbone.preprocessing);
-  pixels.dispose();
-  const targets = tf.oneHot(tf.randomUniform([batchSize], 0, classes, 'int32', 2), classes);
+  const { backbone, head, variables, optimizer, images, targets, dispose } =
+    await createTrainWorkload(key);
   const tensorsWithModel = liveTensors();
   const forward = (x: tf.Tensor) =>
     head.model.apply(backbone.model.apply(x, { training: true }) as tf.Tensor, {
@@ -64,10 +50,7 @@ export async function trainRow(key: BackboneKey, runs: number): Promise<BenchRow
     },
   });
   const tensorsAfterRuns = liveTensors();
-  tf.dispose([images, targets]);
-  optimizer.dispose();
-  head.dispose();
-  backbone.dispose();
+  dispose();
   row.notes = `${variables.length} trainable tensors, SGD momentum 0.9, wasm training kernels: ${report.wasmTrainingKernels.length}; live tensors: ${tensorsBefore} before, ${tensorsWithModel} with model+data, ${tensorsAfterRuns} after ${runs + 1} steps (optimizer slots included), ${liveTensors()} after dispose`;
   return row;
 }
