@@ -221,8 +221,10 @@ describe('graft train: weight sources and provenance (built binary)', () => {
   });
 
   it('an unknown backbone name lists the valid names', async () => {
-    const result = await runBinary(['train', data, '--backbone', 'mobilenet_v3'], { env });
+    const result = await runBinary(['train', data, '--backbone', 'mobilenet_v9'], { env });
     expect(result.code).toBe(exitCodes.usage);
-    expect(result.stderr).toMatch(/--backbone.*Valid backbone names: mobilenet_v2_0\.35_224, /);
+    expect(result.stderr).toMatch(
+      /--backbone.*Unknown backbone "mobilenet_v9"\. Valid backbone names: .*mobilenet_v2_0\.35_224, .*resnet18/,
+    );
   });
 });

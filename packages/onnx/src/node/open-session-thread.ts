@@ -66,12 +66,16 @@ export async function openSessionThread(
     }
     const settle = opened;
     opened = undefined;
+    if (waiting.size === 0) worker.unref();
     if (reply.type === 'failed') settle?.reject(new Error(reply.message));
     else settle?.resolve(reply);
   });
   const request = (message: SessionRequest, transfer: ArrayBuffer[] = []) =>
     new Promise<SessionReply>((resolve, reject) => {
       opened = { resolve, reject };
+      // Awaited replies keep the process alive (an unref'd worker's would be lost at exit,
+      // e.g. the release after Ctrl-C, and the run would end with exit code 0).
+      worker.ref();
       worker.postMessage(message, transfer);
     });
   let first: SessionReply;
