@@ -279,9 +279,12 @@ describe('graft (built binary)', () => {
       backbone,
       '--epochs',
       '2',
-      // In-process extraction: one batch at a time, so the bar is redrawn after each.
+      // In-process tfjs extraction: one batch at a time, so the bar is redrawn after each (ONNX
+      // Runtime featurises the 200 images faster than the screen is polled).
       '--extraction-workers',
       '1',
+      '--engine',
+      'tfjs',
       '--out',
       join(directory, 'tty-run'),
       `; echo "exit=$?" > ${done}; sleep 30`,

@@ -77,8 +77,9 @@ describe('graft train --folds', () => {
     for (const name of ['validation.loss', 'validation.macroF1', 'validation.perClass.red.f1']) {
       expect(summary.metrics[name]?.values, name).toHaveLength(3);
     }
-    // Fold 1 featurises all 18 images; folds 2 and 3 find every one of them in the store.
-    expect(summary.frozenFeatures).toEqual({ computed: 18, reused: 36 });
+    // Fold 1 featurises all 18 images; folds 2 and 3 find every one of them in the store, and
+    // each fold's calibration reads its 6 held-out images' features from it too (3 × 6).
+    expect(summary.frozenFeatures).toEqual({ computed: 18, reused: 36 + 18 });
   });
 
   it('fine-tunes each fold on pixels with --mode fine-tune', async () => {

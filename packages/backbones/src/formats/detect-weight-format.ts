@@ -95,7 +95,7 @@ const otherSignatures: ReadonlyArray<{ bytes: readonly number[]; offset: number;
   {
     bytes: [0x50, 0x4b, 0x03, 0x04],
     offset: 0,
-    what: 'a ZIP archive (a PyTorch .pt/.pth or Keras 3 .keras file?)',
+    what: 'a ZIP archive without a PyTorch checkpoint inside (a Keras 3 .keras file?)',
   },
   { bytes: [0x80], offset: 0, what: 'a Python pickle (a legacy PyTorch .pth?)' },
   { bytes: [0x54, 0x46, 0x4c, 0x33], offset: 4, what: 'a TFLite flatbuffer (.tflite)' },

@@ -43,7 +43,7 @@ describe('inspectWeightsFile', () => {
     await writeFile(zip, Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0]));
     await expect(inspectWeightsFile({ path: zip })).rejects.toThrow(
       new RegExp(
-        `${zip}: is a ZIP archive .*Graft accepts Keras HDF5 weights \\(\\.h5\\), safetensors`,
+        `${zip}: is a ZIP archive without a PyTorch checkpoint inside .*Graft accepts Keras HDF5 weights \\(\\.h5\\), PyTorch .*, safetensors`,
       ),
     );
     const random = join(scratch, 'random.bin');
