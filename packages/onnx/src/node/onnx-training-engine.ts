@@ -86,6 +86,7 @@ export async function createOnnxTrainingEngine(
   const pool = Array.from({ length: workers }, () => ({
     thread: openTrainingSessionThread(),
     opened: new Set<string>(),
+    passes: 0,
   }));
   // Compiled graphs keyed by model, trainable set and BatchNorm modes; a few stay (a staged
   // unfreeze moves through several sets).
@@ -126,96 +127,113 @@ export async function createOnnxTrainingEngine(
     const { backbone } = request;
     const layerVariables = toLayerVariables(backbone, request.variables);
     const { key, graphs } = await compile(backbone, layerVariables);
-    // The least busy worker (the first on a tie, so a sequential caller always gets worker 0).
+    // The worker with the fewest passes in progress (the first on a tie, so a sequential caller
+    // always gets worker 0), counted from here, before any await, so overlapping calls spread.
     const slot = pool.reduce((best, candidate) =>
-      candidate.thread.pending < best.thread.pending ? candidate : best,
+      candidate.passes < best.passes ? candidate : best,
     );
-    if (!slot.opened.has(key)) {
-      slot.opened.add(key);
-      await slot.thread.request({
-        type: 'open',
-        key,
-        forward: graphs.forward,
-        backward: graphs.backward,
-        options: sessionOptions,
-      });
-    }
-    const weightValues = new Map<tfl.LayerVariable, Float32Array>();
-    const weightFeeds = async (weights: Map<string, tfl.LayerVariable>) => {
-      const feeds: Record<string, ThreadTensor> = {};
-      for (const [name, weight] of weights) {
-        let values = weightValues.get(weight);
-        if (values === undefined) {
-          values = (await weight.read().data()) as Float32Array;
-          weightValues.set(weight, values);
-        }
-        feeds[name] = { data: values, dims: weight.shape as number[] };
-      }
-      return feeds;
+    slot.passes++;
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      slot.passes--;
     };
-    const statisticNames = graphs.statistics.flatMap((statistic) => [
-      statistic.mean,
-      statistic.variance,
-    ]);
-    const result = slot.thread.request({
-      type: 'forward',
-      key,
-      // A copy of just these rows (a view would clone its whole buffer).
-      feeds: {
-        images: { data: request.inputs.slice(), dims: [...request.shape] },
-        ...(await weightFeeds(graphs.forwardWeights)),
-      },
-      returned: ['features', ...statisticNames],
-      saved: graphs.saved,
-    });
-    const applied = statistics.then(async () => {
-      const outputs = (await result) as Record<string, ThreadTensor>;
-      for (const statistic of graphs.statistics) {
-        updateMovingStatistics(statistic.layer, {
-          mean: outputs[statistic.mean]?.data as Float32Array,
-          variance: outputs[statistic.variance]?.data as Float32Array,
-        });
-      }
-    });
-    statistics = applied.catch(() => undefined);
-    const outputs = (await result) as Record<string, ThreadTensor>;
-    await applied;
-    const features = outputs.features;
-    const pass = outputs.pass?.data[0];
-    if (features === undefined || pass === undefined) {
-      throw new GraftError({
-        code: 'INTERNAL',
-        message: 'The ONNX training graph returned no features.',
-      });
-    }
-    let pending = true;
-    return {
-      features: features.data,
-      featureShape: [...features.dims],
-      async backward(featureGradient) {
-        if (!pending) throw new Error('backward() was already called or released.');
-        pending = false;
-        const gradients = (await slot.thread.request({
-          type: 'backward',
+    try {
+      if (!slot.opened.has(key)) {
+        slot.opened.add(key);
+        await slot.thread.request({
+          type: 'open',
           key,
-          pass,
-          feeds: {
-            d_features: { data: featureGradient, dims: [...features.dims] },
-            ...(await weightFeeds(graphs.backwardWeights)),
-          },
-        })) as Record<string, ThreadTensor>;
-        return graphs.gradients.map((name, index) => {
-          const variable = request.variables[index] as tf.Variable;
-          if (name === undefined) return new Float32Array(variable.size);
-          return gradients[name]?.data as Float32Array;
+          forward: graphs.forward,
+          backward: graphs.backward,
+          options: sessionOptions,
         });
-      },
-      release() {
-        if (!pending) return;
-        pending = false;
-        void slot.thread.request({ type: 'release', pass }).catch(() => undefined);
-      },
-    };
+      }
+      const weightValues = new Map<tfl.LayerVariable, Float32Array>();
+      const weightFeeds = async (weights: Map<string, tfl.LayerVariable>) => {
+        const feeds: Record<string, ThreadTensor> = {};
+        for (const [name, weight] of weights) {
+          let values = weightValues.get(weight);
+          if (values === undefined) {
+            values = (await weight.read().data()) as Float32Array;
+            weightValues.set(weight, values);
+          }
+          feeds[name] = { data: values, dims: weight.shape as number[] };
+        }
+        return feeds;
+      };
+      const statisticNames = graphs.statistics.flatMap((statistic) => [
+        statistic.mean,
+        statistic.variance,
+      ]);
+      const result = slot.thread.request({
+        type: 'forward',
+        key,
+        // A copy of just these rows (a view would clone its whole buffer).
+        feeds: {
+          images: { data: request.inputs.slice(), dims: [...request.shape] },
+          ...(await weightFeeds(graphs.forwardWeights)),
+        },
+        returned: ['features', ...statisticNames],
+        saved: graphs.saved,
+      });
+      const applied = statistics.then(async () => {
+        const outputs = (await result) as Record<string, ThreadTensor>;
+        for (const statistic of graphs.statistics) {
+          updateMovingStatistics(statistic.layer, {
+            mean: outputs[statistic.mean]?.data as Float32Array,
+            variance: outputs[statistic.variance]?.data as Float32Array,
+          });
+        }
+      });
+      statistics = applied.catch(() => undefined);
+      const outputs = (await result) as Record<string, ThreadTensor>;
+      await applied;
+      const features = outputs.features;
+      const pass = outputs.pass?.data[0];
+      if (features === undefined || pass === undefined) {
+        throw new GraftError({
+          code: 'INTERNAL',
+          message: 'The ONNX training graph returned no features.',
+        });
+      }
+      let pending = true;
+      const forwardPass: BackboneForwardPass = {
+        features: features.data,
+        featureShape: [...features.dims],
+        async backward(featureGradient) {
+          if (!pending) throw new Error('backward() was already called or released.');
+          pending = false;
+          const gradients = (await slot.thread
+            .request({
+              type: 'backward',
+              key,
+              pass,
+              feeds: {
+                d_features: { data: featureGradient, dims: [...features.dims] },
+                ...(await weightFeeds(graphs.backwardWeights)),
+              },
+            })
+            .finally(finish)) as Record<string, ThreadTensor>;
+          return graphs.gradients.map((name, index) => {
+            const variable = request.variables[index] as tf.Variable;
+            if (name === undefined) return new Float32Array(variable.size);
+            return gradients[name]?.data as Float32Array;
+          });
+        },
+        release() {
+          if (!pending) return;
+          pending = false;
+          finish();
+          void slot.thread.request({ type: 'release', pass }).catch(() => undefined);
+        },
+      };
+      return forwardPass;
+    } catch (error) {
+      finish();
+      throw error;
+    }
   };
 
   return {
