@@ -174,8 +174,12 @@ describe('a killed graft train resumes into the same run', () => {
     const fineTune = (out: string) => {
       const arguments_ = trainArguments(out);
       arguments_[arguments_.indexOf('--lr') + 1] = '0.03';
-      // BatchNorm training (config.json carries it into the resume) gives this early stop.
-      return [...arguments_, '--mode', 'fine-tune', '--batch-norm', 'train'];
+      // BatchNorm training over whole batches of 4 (config.json carries both into the resume)
+      // gives this early stop; ONNX Runtime's default would split each batch over its workers.
+      return [
+        ...arguments_,
+        ...['--mode', 'fine-tune', '--batch-norm', 'train', '--micro-batch', '4'],
+      ];
     };
     const straight = runFolder('fine-tune reference');
     expect((await runBinary(fineTune(straight), { env })).code).toBe(exitCodes.success);

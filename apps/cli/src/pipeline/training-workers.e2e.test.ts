@@ -53,8 +53,9 @@ describe('graft train --mode fine-tune --training-workers (built binary)', () =>
     const train = async (
       workers: number,
       engine = 'tfjs',
+      extra: string[] = [],
     ): Promise<{ report: Report; output: string }> => {
-      const out = join(directory, `run-${workers}-${engine}`);
+      const out = join(directory, `run-${workers}-${engine}${extra.join('')}`);
       const result = await runBinary(
         [
           'train',
@@ -77,6 +78,7 @@ describe('graft train --mode fine-tune --training-workers (built binary)', () =>
           engine,
           '--out',
           out,
+          ...extra,
         ],
         { env },
       );
@@ -93,13 +95,18 @@ describe('graft train --mode fine-tune --training-workers (built binary)', () =>
     for (const [epoch, logs] of one.report.history.entries()) {
       expect(two.report.history[epoch]?.loss).toBeCloseTo(logs.loss, 5);
     }
-    // The default engine (auto) takes the steps to ONNX Runtime: the same model to rounding
-    // (each step's gradients agree to ~1e-6; two epochs of SGD let the difference grow a little).
+    // The default engine (auto) takes the steps to ONNX Runtime, one micro-batch per worker (4 on
+    // 2 cores): the model tfjs trains with micro-batches of that size, to rounding (each step's gradients agree to
+    // ~1e-6; two epochs of SGD let the difference grow a little).
     const onnx = await train(2, 'auto');
     expect(onnx.output).toMatch(/fine-tuning engine: onnxruntime/);
     expect(onnx.output).not.toMatch(/starting 2 training workers/);
-    expect(onnx.output).toMatch(/micro-batch \d of 8: one per ONNX Runtime worker/);
-    for (const [epoch, logs] of one.report.history.entries()) {
+    const micro = /micro-batch (\d+) of 8: one per ONNX Runtime worker \(\d+, in parallel/.exec(
+      onnx.output,
+    )?.[1];
+    expect(micro).toBeDefined();
+    const tfjsSame = await train(1, 'tfjs', ['--micro-batch', micro as string]);
+    for (const [epoch, logs] of tfjsSame.report.history.entries()) {
       expect(onnx.report.history[epoch]?.loss).toBeCloseTo(logs.loss, 2);
     }
   });

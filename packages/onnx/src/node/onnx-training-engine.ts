@@ -133,6 +133,24 @@ export async function createOnnxTrainingEngine(
       candidate.passes < best.passes ? candidate : best,
     );
     slot.passes++;
+    // The moving statistics' turn is taken here, before any await: opening a worker's sessions
+    // or reading weights may finish out of order, the update order must not.
+    let deliver: (outputs: Record<string, ThreadTensor> | undefined) => void = () => undefined;
+    const delivered = new Promise<Record<string, ThreadTensor> | undefined>((resolve) => {
+      deliver = resolve;
+    });
+    const turn: { statistics: TrainingGraphs['statistics'] } = { statistics: [] };
+    const applied = statistics.then(async () => {
+      const outputs = await delivered;
+      if (outputs === undefined) return;
+      for (const statistic of turn.statistics) {
+        updateMovingStatistics(statistic.layer, {
+          mean: outputs[statistic.mean]?.data as Float32Array,
+          variance: outputs[statistic.variance]?.data as Float32Array,
+        });
+      }
+    });
+    statistics = applied.catch(() => undefined);
     let finished = false;
     const finish = () => {
       if (finished) return;
@@ -178,16 +196,8 @@ export async function createOnnxTrainingEngine(
         returned: ['features', ...statisticNames],
         saved: graphs.saved,
       });
-      const applied = statistics.then(async () => {
-        const outputs = (await result) as Record<string, ThreadTensor>;
-        for (const statistic of graphs.statistics) {
-          updateMovingStatistics(statistic.layer, {
-            mean: outputs[statistic.mean]?.data as Float32Array,
-            variance: outputs[statistic.variance]?.data as Float32Array,
-          });
-        }
-      });
-      statistics = applied.catch(() => undefined);
+      turn.statistics = graphs.statistics;
+      result.then(deliver, () => deliver(undefined));
       const outputs = (await result) as Record<string, ThreadTensor>;
       await applied;
       const features = outputs.features;
@@ -231,6 +241,7 @@ export async function createOnnxTrainingEngine(
       };
       return forwardPass;
     } catch (error) {
+      deliver(undefined);
       finish();
       throw error;
     }
