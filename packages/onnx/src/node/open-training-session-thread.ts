@@ -1,6 +1,5 @@
 import { Worker } from 'node:worker_threads';
 import { workerThreadEntry } from '@graft/core/node';
-import type { InferenceSession } from 'onnxruntime-node';
 import type {
   ThreadTensor,
   TrainingSessionReply,
@@ -11,15 +10,13 @@ type Body<T> = T extends { id: number } ? Omit<T, 'id'> : never;
 
 /** A worker thread holding training sessions (see `training-session-thread.ts`). */
 export interface TrainingSessionThread {
-  /** Requests not answered yet. */
-  readonly pending: number;
   /** Sends a request; resolves its outputs. Float32 feeds are copied (structured clone). */
   request(message: Body<TrainingSessionRequest>): Promise<Record<string, ThreadTensor> | undefined>;
   /** Releases the sessions and ends the thread. Idempotent. */
   close(): Promise<void>;
 }
 
-/** Starts one training session thread; its ONNX Runtime uses `options` for every session. */
+/** Starts one training session thread; sessions are opened in it by `open` requests. */
 export function openTrainingSessionThread(): TrainingSessionThread {
   const entry = workerThreadEntry({
     moduleUrl: import.meta.url,
@@ -68,9 +65,6 @@ export function openTrainingSessionThread(): TrainingSessionThread {
       worker.postMessage({ ...message, id } as TrainingSessionRequest);
     });
   return {
-    get pending() {
-      return waiting.size;
-    },
     request,
     async close() {
       if (closed) return;
@@ -80,5 +74,3 @@ export function openTrainingSessionThread(): TrainingSessionThread {
     },
   };
 }
-
-export type { InferenceSession };

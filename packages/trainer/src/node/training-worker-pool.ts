@@ -6,7 +6,7 @@ import { workerThreadEntry } from '@graft/core/node';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { GradientComputer, GradientRequest } from '../training/gradient-computer.js';
-import type { StepGradients } from '../training/gradients.js';
+import { clipByGlobalNorm, type StepGradients } from '../training/gradients.js';
 import { canonicalWeights } from './canonical-weights.js';
 import { preorderLayers } from './preorder-layers.js';
 import type {
@@ -363,25 +363,14 @@ export async function createTrainingWorkerPool(
       tensor.dispose();
     });
 
-    const result = tf.tidy(() => {
-      let offset = 0;
-      let gradients = request.variables.map(({ variable }) => {
-        const values = sum.subarray(offset, offset + variable.size);
-        offset += variable.size;
-        return tf.tensor(values.slice(), variable.shape);
-      });
-      const globalNorm: tf.Scalar =
-        gradients.length === 0
-          ? tf.scalar(0)
-          : (tf.sqrt(
-              tf.addN(gradients.map((gradient) => tf.sum(tf.square(gradient)))),
-            ) as tf.Scalar);
-      if (request.clipNorm !== undefined && gradients.length > 0) {
-        const scale = tf.div(request.clipNorm, tf.maximum(globalNorm, request.clipNorm));
-        gradients = gradients.map((gradient) => tf.mul(gradient, scale));
-      }
-      return { loss: tf.scalar(loss), correct: tf.scalar(correct), gradients, globalNorm };
+    let offset = 0;
+    const tensors = request.variables.map(({ variable }) => {
+      const values = sum.subarray(offset, offset + variable.size);
+      offset += variable.size;
+      return tf.tensor(values.slice(), variable.shape);
     });
+    const { gradients, globalNorm } = clipByGlobalNorm(tensors, request.clipNorm);
+    const result = { loss: tf.scalar(loss), correct: tf.scalar(correct), gradients, globalNorm };
     lastStepSeconds = {
       prepare: (prepared - started) / 1000,
       compute: (computed - prepared) / 1000,

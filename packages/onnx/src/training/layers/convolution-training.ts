@@ -167,7 +167,33 @@ function denseFilterGradient(
     const summed = reduceSum(graph, product, [0], false, `${name}_sum`);
     return reshape(graph, summed, [1, 1, inChannels, outChannels], name);
   }
-  const inputT = transpose(graph, input, [1, 0, 2, 3], `${name}_input_cn`);
+  // [I, O, kh, kw] → tfjs [kh, kw, I, O].
+  return transpose(
+    graph,
+    filterCorrelation(graph, input, gradient, g, 1, name),
+    [2, 3, 0, 1],
+    name,
+  );
+}
+
+/**
+ * The correlation of the input with the output gradient summed over the batch, cropped to the
+ * kernel: one Conv with batch and channels swapped and the stride as dilation. With `group` C
+ * (depthwise) each channel correlates only with itself: `[1, C, kh, kw]`; dense: `[I, O, kh, kw]`.
+ */
+function filterCorrelation(
+  graph: OnnxGraphBuilder,
+  input: string,
+  gradient: string,
+  g: Geometry,
+  group: number,
+  name: string,
+): string {
+  const swapped = transpose(graph, input, [1, 0, 2, 3], `${name}_input_cn`);
+  const inputT =
+    group === 1
+      ? swapped
+      : reshape(graph, swapped, [1, -1, g.input[0], g.input[1]], `${name}_input_groups`);
   const gradientT = transpose(graph, gradient, [1, 0, 2, 3], `${name}_gradient_cn`);
   const correlation = graph.add({
     opType: 'Conv',
@@ -178,10 +204,10 @@ function denseFilterGradient(
       pads: g.pads,
       dilations: g.strides,
       strides: [1, 1],
+      ...(group === 1 ? {} : { group }),
     },
   });
-  const cropped = cropKernel(graph, correlation, g, name);
-  return transpose(graph, cropped, [2, 3, 0, 1], name);
+  return cropKernel(graph, correlation, g, name);
 }
 
 /** The correlation's window may exceed the kernel by up to stride − 1 rows/columns. */
@@ -329,35 +355,17 @@ export const depthwiseConv2dTraining: TrainingLayer = {
     }
     const weightGradients: Record<string, string> = biasGradient(context, gradient);
     if (context.weightNeedsGradient('depthwise_kernel')) {
-      // Per channel, the correlation of the input with the output gradient summed over the
-      // batch: one grouped Conv with batch and channels swapped, the stride as dilation.
       const name = `${layer.name}_kernel_grad`;
-      const inputT = reshape(
+      const correlation = filterCorrelation(
         graph,
-        transpose(graph, inputs[0]?.name as string, [1, 0, 2, 3], `${name}_input_cn`),
-        [1, -1, g.input[0], g.input[1]],
-        `${name}_input_groups`,
-      );
-      const gradientT = transpose(graph, gradient, [1, 0, 2, 3], `${name}_gradient_cn`);
-      const correlation = graph.add({
-        opType: 'Conv',
-        inputs: [inputT, gradientT],
-        name: `${name}_correlation`,
-        attributes: {
-          kernel_shape: [g.output[0], g.output[1]],
-          pads: g.pads,
-          dilations: g.strides,
-          strides: [1, 1],
-          group: channels,
-        },
-      });
-      // [1, C, kh, kw] → tfjs [kh, kw, C, 1].
-      weightGradients.depthwise_kernel = transpose(
-        graph,
-        cropKernel(graph, correlation, g, name),
-        [2, 3, 1, 0],
+        inputs[0]?.name as string,
+        gradient,
+        g,
+        channels,
         name,
       );
+      // [1, C, kh, kw] → tfjs [kh, kw, C, 1].
+      weightGradients.depthwise_kernel = transpose(graph, correlation, [2, 3, 1, 0], name);
     }
     return { inputGradients: [inputGradient], weightGradients };
   },
