@@ -3,7 +3,7 @@ import type { Backbone } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createOnnxTrainingEngine } from './onnx-training-engine.js';
+import { createOnnxTrainingEngine, type OnnxTrainingEngine } from './onnx-training-engine.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -186,15 +186,16 @@ function asBackbone(model: tfl.LayersModel): Backbone {
   } as unknown as Backbone;
 }
 
-async function compareGradients(model: tfl.LayersModel, rows: number) {
+/** `engine`: an open engine to use (and leave open); default a new one, closed after the pass. */
+async function compareGradients(model: tfl.LayersModel, rows: number, engine?: OnnxTrainingEngine) {
   const backbone = asBackbone(model);
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const images = tf.randomNormal([rows, 16, 16, 3], 0, 1, 'float32', 7);
   const featureGradient = tf.randomNormal([rows, backbone.featureDim], 0, 1, 'float32', 8);
-  const engine = await createOnnxTrainingEngine({ intraOpNumThreads: 1 });
+  const used = engine ?? (await createOnnxTrainingEngine({ intraOpNumThreads: 1 }));
   const moving = model.weights.filter((weight) => /moving/.test(weight.name));
   const before = moving.map((weight) => weight.read().dataSync().slice());
-  const pass = await engine.forward({
+  const pass = await used.forward({
     backbone,
     variables,
     inputs: images.dataSync() as Float32Array,
@@ -202,7 +203,7 @@ async function compareGradients(model: tfl.LayersModel, rows: number) {
   });
   const onnxMoving = moving.map((weight) => weight.read().dataSync().slice());
   const gradients = await pass.backward(featureGradient.dataSync() as Float32Array);
-  await engine.close();
+  if (engine === undefined) await used.close();
   moving.forEach((weight, index) => {
     const restored = tf.tensor(before[index] as Float32Array, weight.shape as number[]);
     weight.write(restored);
@@ -260,6 +261,23 @@ describe('createOnnxTrainingEngine', () => {
       expect(tf.memory().numTensors).toBe(tensors);
     });
   }
+
+  it('reads weights changed between steps (the threads copy what changed)', async () => {
+    const model = miniMobileNet();
+    const engine = await createOnnxTrainingEngine({ workers: 1, intraOpNumThreads: 1 });
+    expectClose((await compareGradients(model, 2, engine)).errors);
+    // As an optimiser step would: new values for some weights, the rest unchanged.
+    model.trainableWeights.forEach((weight, index) => {
+      if (index % 2 === 1) return;
+      const next = tf.tidy(() => tf.add(tf.mul(weight.read(), -0.5), 0.01));
+      weight.write(next);
+      next.dispose();
+    });
+    const { errors } = await compareGradients(model, 2, engine);
+    expectClose(errors);
+    await engine.close();
+    model.dispose();
+  });
 
   it('with frozen layers, returns only the requested gradients and uses the moving statistics of frozen BatchNorm', async () => {
     const model = miniMobileNet();

@@ -20,7 +20,11 @@ import {
 import { loadOnnxRuntime, type ModuleImporter } from './load-onnx-runtime.js';
 import type { ExecutionProvider } from './onnx-feature-computer.js';
 import { openTrainingSessionThread } from './open-training-session-thread.js';
-import type { ThreadTensor } from './training-session-protocol.js';
+import type { ThreadTensor, WeightSnapshot } from './training-session-protocol.js';
+import {
+  createTrainingWeightSnapshot,
+  type TrainingWeightSnapshot,
+} from './training-weight-snapshot.js';
 
 /** Options of {@link createOnnxTrainingEngine}. */
 export interface OnnxTrainingEngineOptions {
@@ -90,12 +94,27 @@ export async function createOnnxTrainingEngine(
   }));
   // Compiled graphs keyed by model, trainable set and BatchNorm modes; a few stay (a staged
   // unfreeze moves through several sets).
-  const compiled = new Map<string, TrainingGraphs>();
+  const compiled = new Map<string, TrainingGraphs & { weights: TrainingWeightSnapshot }>();
   let compiledCount = 0;
   let closed = false;
   // BatchNorm moving statistics are updated in the order forward() was called, whichever
   // worker answers first, as one thread running the micro-batches in turn would.
   let statistics: Promise<unknown> = Promise.resolve();
+  // Requests that carry a weight snapshot and have not been answered: their threads may still
+  // read its buffer.
+  let reading = 0;
+  const withWeights = async <T>(
+    snapshot: TrainingWeightSnapshot,
+    send: (weights: WeightSnapshot) => Promise<T>,
+  ): Promise<T> => {
+    const weights = snapshot.current(reading > 0);
+    reading++;
+    try {
+      return await send(weights);
+    } finally {
+      reading--;
+    }
+  };
 
   const compile = async (backbone: Backbone, layerVariables: tfl.LayerVariable[]) => {
     const model = backbone.model;
@@ -108,7 +127,13 @@ export async function createOnnxTrainingEngine(
     ].join('|');
     let graphs = compiled.get(key);
     if (graphs === undefined) {
-      graphs = buildTrainingGraphs({ model, variables: layerVariables, batchNormTraining });
+      const built = buildTrainingGraphs({ model, variables: layerVariables, batchNormTraining });
+      graphs = {
+        ...built,
+        weights: createTrainingWeightSnapshot(
+          new Map([...built.forwardWeights, ...built.backwardWeights]),
+        ),
+      };
       compiled.set(key, graphs);
       compiledCount++;
       if (compiled.size > 3) {
@@ -166,36 +191,28 @@ export async function createOnnxTrainingEngine(
           forward: graphs.forward,
           backward: graphs.backward,
           options: sessionOptions,
+          weights: graphs.weights.slots,
         });
       }
-      const weightValues = new Map<tfl.LayerVariable, Float32Array>();
-      const weightFeeds = async (weights: Map<string, tfl.LayerVariable>) => {
-        const feeds: Record<string, ThreadTensor> = {};
-        for (const [name, weight] of weights) {
-          let values = weightValues.get(weight);
-          if (values === undefined) {
-            values = (await weight.read().data()) as Float32Array;
-            weightValues.set(weight, values);
-          }
-          feeds[name] = { data: values, dims: weight.shape as number[] };
-        }
-        return feeds;
-      };
       const statisticNames = graphs.statistics.flatMap((statistic) => [
         statistic.mean,
         statistic.variance,
       ]);
-      const result = slot.thread.request({
-        type: 'forward',
-        key,
-        // A copy of just these rows (a view would clone its whole buffer).
-        feeds: {
-          images: { data: request.inputs.slice(), dims: [...request.shape] },
-          ...(await weightFeeds(graphs.forwardWeights)),
-        },
-        returned: ['features', ...statisticNames],
-        saved: graphs.saved,
-      });
+      // A copy of just these rows, handed over (a view would clone its whole buffer).
+      const images = request.inputs.slice();
+      const result = withWeights(graphs.weights, (weights) =>
+        slot.thread.request(
+          {
+            type: 'forward',
+            key,
+            feeds: { images: { data: images, dims: [...request.shape] } },
+            weights,
+            returned: ['features', ...statisticNames],
+            saved: graphs.saved,
+          },
+          [images.buffer as ArrayBuffer],
+        ),
+      );
       turn.statistics = graphs.statistics;
       result.then(deliver, () => deliver(undefined));
       const outputs = (await result) as Record<string, ThreadTensor>;
@@ -215,17 +232,15 @@ export async function createOnnxTrainingEngine(
         async backward(featureGradient) {
           if (!pending) throw new Error('backward() was already called or released.');
           pending = false;
-          const gradients = (await slot.thread
-            .request({
+          const gradients = (await withWeights(graphs.weights, (weights) =>
+            slot.thread.request({
               type: 'backward',
               key,
               pass,
-              feeds: {
-                d_features: { data: featureGradient, dims: [...features.dims] },
-                ...(await weightFeeds(graphs.backwardWeights)),
-              },
-            })
-            .finally(finish)) as Record<string, ThreadTensor>;
+              feeds: { d_features: { data: featureGradient, dims: [...features.dims] } },
+              weights,
+            }),
+          ).finally(finish)) as Record<string, ThreadTensor>;
           return graphs.gradients.map((name, index) => {
             const variable = request.variables[index] as tf.Variable;
             if (name === undefined) return new Float32Array(variable.size);

@@ -10,8 +10,14 @@ type Body<T> = T extends { id: number } ? Omit<T, 'id'> : never;
 
 /** A worker thread holding training sessions (see `training-session-thread.ts`). */
 export interface TrainingSessionThread {
-  /** Sends a request; resolves its outputs. Float32 feeds are copied (structured clone). */
-  request(message: Body<TrainingSessionRequest>): Promise<Record<string, ThreadTensor> | undefined>;
+  /**
+   * Sends a request; resolves its outputs. Float32 feeds are copied (structured clone) unless
+   * their buffers are in `transfer`, which hands them over.
+   */
+  request(
+    message: Body<TrainingSessionRequest>,
+    transfer?: readonly ArrayBuffer[],
+  ): Promise<Record<string, ThreadTensor> | undefined>;
   /** Releases the sessions and ends the thread. Idempotent. */
   close(): Promise<void>;
 }
@@ -53,7 +59,7 @@ export function openTrainingSessionThread(): TrainingSessionThread {
     if (reply.type === 'failed') pending?.reject(new Error(reply.message));
     else pending?.resolve(reply.outputs);
   });
-  const request: TrainingSessionThread['request'] = (message) =>
+  const request: TrainingSessionThread['request'] = (message, transfer = []) =>
     new Promise((resolve, reject) => {
       if (failure) {
         reject(failure);
@@ -62,7 +68,7 @@ export function openTrainingSessionThread(): TrainingSessionThread {
       const id = nextId++;
       waiting.set(id, { resolve, reject });
       worker.ref();
-      worker.postMessage({ ...message, id } as TrainingSessionRequest);
+      worker.postMessage({ ...message, id } as TrainingSessionRequest, [...transfer]);
     });
   return {
     request,

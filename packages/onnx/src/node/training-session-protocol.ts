@@ -6,6 +6,26 @@ export interface ThreadTensor {
   dims: readonly number[];
 }
 
+/** Where one weight lies in a {@link WeightSnapshot}'s buffer (float32 elements). */
+export interface WeightSlot {
+  /** Graph input name (the same in the forward and backward models). */
+  name: string;
+  offset: number;
+  length: number;
+  dims: readonly number[];
+}
+
+/**
+ * The current weights of one pair of models, shared with the threads instead of copied per call:
+ * each slot's values, and the version at which each slot last changed (a thread copies a slot
+ * into its own memory only when that version is newer than its copy; ONNX Runtime does not take
+ * shared memory as input).
+ */
+export interface WeightSnapshot {
+  buffer: SharedArrayBuffer;
+  versions: Uint32Array;
+}
+
 /** Messages to a training session thread. */
 export type TrainingSessionRequest =
   | {
@@ -16,13 +36,17 @@ export type TrainingSessionRequest =
       forward: Uint8Array;
       backward: Uint8Array;
       options: InferenceSession.SessionOptions;
+      /** The weights both models read, in snapshot order. */
+      weights: readonly WeightSlot[];
     }
   | {
       type: 'forward';
       id: number;
       key: string;
-      /** Images and weights. */
+      /** The images. */
       feeds: Record<string, ThreadTensor>;
+      /** The weights to run with. */
+      weights: WeightSnapshot;
       /** Forward outputs returned to the caller (features, batch statistics); the rest stay here. */
       returned: readonly string[];
       /** Forward outputs kept in this thread for the backward pass. */
@@ -34,8 +58,10 @@ export type TrainingSessionRequest =
       key: string;
       /** The forward pass whose saved values the backward model reads. */
       pass: number;
-      /** The features' gradient and the weights. */
+      /** The features' gradient. */
       feeds: Record<string, ThreadTensor>;
+      /** The weights to run with. */
+      weights: WeightSnapshot;
     }
   | { type: 'release'; id: number; pass: number }
   | { type: 'drop'; id: number; key: string }

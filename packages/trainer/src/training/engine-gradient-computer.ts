@@ -45,7 +45,8 @@ export function createEngineGradientComputer(
       const rowShape = request.inputs.shape.slice(1) as [number, number, number];
       const pixels = (await request.inputs.data()) as Float32Array;
       const rowSize = pixels.length / Math.max(rows, 1);
-      const sums = request.variables.map(({ variable }) => new Float32Array(variable.size));
+      // Each variable's gradient sum: the first micro-batch's own array, then added to in order.
+      const sums: Array<Float32Array | undefined> = request.variables.map(() => undefined);
       let loss = 0;
       let correct = 0;
       // The head's part of one micro-batch, in tfjs: loss, correct count, the head's gradients
@@ -112,54 +113,56 @@ export function createEngineGradientComputer(
           start,
           size: Math.min(micro, rows - start),
         }));
-        const passes = await Promise.allSettled(
-          group.map(({ start, size }) =>
-            engine.forward({
-              backbone,
-              variables: backboneVariables,
-              inputs: pixels.subarray(start * rowSize, (start + size) * rowSize),
-              shape: [size, ...rowShape],
-            }),
-          ),
+        const forwards = group.map(({ start, size }) =>
+          engine.forward({
+            backbone,
+            variables: backboneVariables,
+            inputs: pixels.subarray(start * rowSize, (start + size) * rowSize),
+            shape: [size, ...rowShape],
+          }),
         );
-        const failed = passes.find((pass) => pass.status === 'rejected');
-        if (failed) {
-          for (const pass of passes) if (pass.status === 'fulfilled') pass.value.release();
-          throw (failed as PromiseRejectedResult).reason;
-        }
-        const forwards = passes.map(
-          (pass) => (pass as PromiseFulfilledResult<BackboneForwardPass>).value,
-        );
-        const featureGradients: Float32Array[] = [];
+        // Awaited below in order; handled now, so a later pass failing early is not unhandled.
+        for (const forward of forwards) forward.catch(() => undefined);
+        // Each micro-batch's head step runs as soon as its forward pass is back, and its
+        // backward pass starts right after, while this thread does the next head step; the
+        // sums stay in micro-batch order, so the result does not depend on timing.
+        const backwards: Array<Promise<Float32Array[]>> = [];
         try {
           for (const [position, { start, size }] of group.entries()) {
-            const pass = forwards[position] as BackboneForwardPass;
-            const head = await headStep({ pass, start, size, weight: size / rows });
+            const pass = await (forwards[position] as Promise<BackboneForwardPass>);
+            let head: Awaited<ReturnType<typeof headStep>>;
+            try {
+              head = await headStep({ pass, start, size, weight: size / rows });
+            } catch (error) {
+              pass.release();
+              throw error;
+            }
             loss += head.loss;
             correct += head.correct;
             for (const [headPosition, index] of headIndices.entries()) {
               const gradient = head.headGradients[headPosition];
-              if (gradient) add(sums[index] as Float32Array, gradient);
+              if (gradient) accumulate(sums, index, gradient);
             }
-            featureGradients.push(head.featureGradient);
+            const backward = pass.backward(head.featureGradient);
+            backward.catch(() => undefined);
+            backwards.push(backward);
           }
         } catch (error) {
-          for (const pass of forwards) pass.release();
+          // Passes not yet handed to a head step are released; started ones run out.
+          await Promise.allSettled(
+            forwards.slice(backwards.length + 1).map(async (forward) => (await forward).release()),
+          );
+          await Promise.allSettled(backwards);
           throw error;
         }
-        const backboneGradients = await Promise.all(
-          forwards.map((pass, position) =>
-            pass.backward(featureGradients[position] as Float32Array),
-          ),
-        );
-        for (const gradients of backboneGradients) {
+        for (const gradients of await Promise.all(backwards)) {
           backboneIndices.forEach((index, position) => {
-            add(sums[index] as Float32Array, gradients[position] as Float32Array);
+            accumulate(sums, index, gradients[position] as Float32Array);
           });
         }
       }
       const tensors = request.variables.map(({ variable }, index) =>
-        tf.tensor(sums[index] as Float32Array, variable.shape),
+        tf.tensor(sums[index] ?? new Float32Array(variable.size), variable.shape),
       );
       const { gradients, globalNorm } = clipByGlobalNorm(tensors, request.clipNorm);
       return { loss: tf.scalar(loss), correct: tf.scalar(correct), gradients, globalNorm };
@@ -167,8 +170,22 @@ export function createEngineGradientComputer(
   };
 }
 
-function add(target: Float32Array, values: Float32Array): void {
-  for (let index = 0; index < target.length; index++) {
-    target[index] = (target[index] as number) + (values[index] as number);
+/**
+ * Adds `values` to the sum at `index`; the first contribution becomes the sum itself (the
+ * arrays are the caller's own: fresh from tfjs or handed over by the engine), saving a pass.
+ */
+function accumulate(
+  sums: Array<Float32Array | undefined>,
+  index: number,
+  values: Float32Array,
+): void {
+  const target = sums[index];
+  if (target === undefined) {
+    // A copy when the same array already holds another sum (an engine may share a zero array).
+    sums[index] = sums.includes(values) ? values.slice() : values;
+    return;
+  }
+  for (let position = 0; position < target.length; position++) {
+    target[position] = (target[position] as number) + (values[position] as number);
   }
 }
