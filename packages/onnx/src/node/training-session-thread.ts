@@ -137,7 +137,10 @@ async function handle(request: TrainingSessionRequest): Promise<void> {
   } else {
     passes.clear();
     await Promise.all(
-      [...sessions.values()].flatMap((entry) => [entry.forward.release(), entry.backward.release()]),
+      [...sessions.values()].flatMap((entry) => [
+        entry.forward.release(),
+        entry.backward.release(),
+      ]),
     );
     sessions.clear();
     send({ type: 'done', id: request.id });
