@@ -1,6 +1,8 @@
+import { totalmem } from 'node:os';
 import { type Backbone, InvalidArgumentError } from '@graft/core';
 import { createOnnxTrainingEngine, type FeatureEngineRequest } from '@graft/onnx/node';
 import {
+  chooseMicroBatchSize,
   createEngineGradientComputer,
   type GradientComputer,
   type TrainingMode,
@@ -96,4 +98,55 @@ export function isOnnxGradientComputer(
   computer: GradientComputer | undefined,
 ): computer is OnnxGradientComputer {
   return (computer as Partial<OnnxGradientComputer> | undefined)?.engine === 'onnxruntime';
+}
+
+/**
+ * Share of this machine's memory the ONNX engine's default micro-batches may fill, all workers
+ * together (the rest: the process, tfjs's heap with the head and optimiser, the data pipeline).
+ */
+export const onnxMemoryShare = 0.5;
+
+/**
+ * The default micro-batch on the ONNX Runtime engine: one per worker (they run in parallel),
+ * fewer images when the estimated step of all workers would not fit {@link onnxMemoryShare} of
+ * this machine's memory. The estimate (`chooseMicroBatchSize`'s, made for tfjs, which errs high
+ * for ONNX Runtime) counts every layer as trainable: one size holds for every unfreeze stage.
+ */
+export function onnxMicroBatch(options: {
+  /** The run's backbone, `trainable` set as it will be trained. */
+  backbone: Backbone;
+  /** Images per optimiser step. */
+  batchSize: number;
+  /** The engine's worker threads. */
+  concurrency: number;
+  /** This machine's memory. Default `os.totalmem()`. */
+  totalMemoryBytes?: number;
+}): { microBatchSize: number; reason: string } {
+  const perWorker = Math.ceil(options.batchSize / options.concurrency);
+  const budgetBytes =
+    ((options.totalMemoryBytes ?? totalmem()) * onnxMemoryShare) / options.concurrency;
+  const size = options.backbone.preprocessing.inputSize;
+  const model = options.backbone.model;
+  const trainable = model.layers.map((layer) => layer.trainable);
+  let choice: ReturnType<typeof chooseMicroBatchSize>;
+  try {
+    for (const layer of model.layers) layer.trainable = true;
+    choice = chooseMicroBatchSize({
+      model,
+      inputSize: [size[0], size[1]],
+      batchSize: perWorker,
+      budgetBytes,
+    });
+  } finally {
+    model.layers.forEach((layer, index) => {
+      layer.trainable = trainable[index] as boolean;
+    });
+  }
+  const workers = `${options.concurrency} ONNX Runtime worker${options.concurrency === 1 ? '' : 's'}`;
+  const of = `micro-batch ${choice.microBatchSize} of ${options.batchSize}`;
+  const reason =
+    choice.microBatchSize === perWorker
+      ? `${of}: one per ${workers} (in parallel; native memory)`
+      : `${of}: ${workers} in parallel, each step estimated within ${(budgetBytes / 2 ** 30).toFixed(1)} GiB (${Math.round(onnxMemoryShare * 100)} % of this machine's memory over the workers)`;
+  return { microBatchSize: choice.microBatchSize, reason };
 }

@@ -63,6 +63,7 @@ import { saveFinalResult } from './final-save.js';
 import {
   isOnnxGradientComputer,
   type OnnxGradientComputer,
+  onnxMicroBatch,
   startFineTuningEngine,
 } from './fine-tuning-engine.js';
 import { hardLabelLossOptions } from './hard-label-loss-options.js';
@@ -541,6 +542,15 @@ async function trainAndReport(options: {
 
   let interrupted: InterruptSignalName | undefined;
   const optimizer = createOptimizerFromSpecification(config.optimizer, config.learningRate);
+  // Native memory, not the 4 GiB wasm heap: one micro-batch per worker when it fits.
+  const onnxChoice =
+    config.microBatch === undefined && isOnnxGradientComputer(options.gradientComputer)
+      ? onnxMicroBatch({
+          backbone,
+          batchSize: config.batchSize,
+          concurrency: options.gradientComputer.concurrency,
+        })
+      : undefined;
   const result = await withInterruptSignal(
     (signal) =>
       trainWithStages(
@@ -568,20 +578,10 @@ async function trainAndReport(options: {
             : {}),
           ...(config.microBatch !== undefined
             ? { microBatchSize: config.microBatch }
-            : isOnnxGradientComputer(options.gradientComputer)
-              ? // Native memory, not the 4 GiB wasm heap: one micro-batch per worker.
-                {
-                  microBatchSize: Math.ceil(
-                    config.batchSize / options.gradientComputer.concurrency,
-                  ),
-                }
+            : onnxChoice
+              ? { microBatchSize: onnxChoice.microBatchSize }
               : {}),
-          onMicroBatchSize: (choice) =>
-            output.info(
-              isOnnxGradientComputer(options.gradientComputer) && config.microBatch === undefined
-                ? `micro-batch ${choice.microBatchSize} of ${config.batchSize}: one per ONNX Runtime worker (${options.gradientComputer.concurrency}, in parallel; native memory)`
-                : choice.reason,
-            ),
+          onMicroBatchSize: (choice) => output.info(onnxChoice?.reason ?? choice.reason),
           callbacks,
           seed: config.seed,
           signal,

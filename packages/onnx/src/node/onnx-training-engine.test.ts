@@ -115,20 +115,25 @@ function miniMobileNet(): tfl.LayersModel {
   return tfl.model({ inputs: input, outputs: x, name: 'mini_mobilenet' });
 }
 
-/** A ResNet in miniature: 7x7 stem, max pooling, a strided basic block with a 1x1 downsample. */
+/**
+ * A ResNet in miniature: Keras's zero-padded 7x7 stem (the padding folds into the convolution,
+ * whose input gradient then needs ConvTranspose's output padding), max pooling, a strided basic
+ * block with a 1x1 downsample.
+ */
 function miniResNet(): tfl.LayersModel {
   const input = tfl.input({ shape: [16, 16, 3] });
-  let x = apply(
+  let x = apply(tfl.layers.zeroPadding2d({ padding: 3, name: 'conv1_pad' }), input);
+  x = apply(
     tfl.layers.conv2d({
       filters: 8,
       kernelSize: 7,
       strides: 2,
-      padding: 'same',
+      padding: 'valid',
       useBias: false,
       name: 'conv1',
       kernelInitializer: initializer(),
     }),
-    input,
+    x,
   );
   x = apply(batchNorm('bn1'), x);
   x = apply(tfl.layers.reLU({ name: 'relu' }), x);

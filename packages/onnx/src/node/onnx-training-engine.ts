@@ -20,6 +20,7 @@ import {
 import { loadOnnxRuntime, type ModuleImporter } from './load-onnx-runtime.js';
 import type { ExecutionProvider } from './onnx-feature-computer.js';
 import { openTrainingSessionThread } from './open-training-session-thread.js';
+import { toTrainingOutOfMemoryError } from './training-out-of-memory.js';
 import type { ThreadTensor, WeightSnapshot } from './training-session-protocol.js';
 import {
   createTrainingWeightSnapshot,
@@ -240,7 +241,11 @@ export async function createOnnxTrainingEngine(
               feeds: { d_features: { data: featureGradient, dims: [...features.dims] } },
               weights,
             }),
-          ).finally(finish)) as Record<string, ThreadTensor>;
+          )
+            .catch((error: unknown) => {
+              throw toTrainingOutOfMemoryError(error, request.shape);
+            })
+            .finally(finish)) as Record<string, ThreadTensor>;
           return graphs.gradients.map((name, index) => {
             const variable = request.variables[index] as tf.Variable;
             if (name === undefined) return new Float32Array(variable.size);
@@ -258,7 +263,7 @@ export async function createOnnxTrainingEngine(
     } catch (error) {
       deliver(undefined);
       finish();
-      throw error;
+      throw toTrainingOutOfMemoryError(error, request.shape);
     }
   };
 

@@ -82,6 +82,7 @@ export function findUntrainableLayer(model: tfl.LayersModel): string | undefined
 }
 
 interface CallRecord {
+  inputPads?: readonly [number, number, number, number];
   node: GraphNode;
   layer: tfl.layers.Layer;
   training: TrainingLayer;
@@ -127,17 +128,27 @@ export function buildTrainingGraphs(options: TrainingGraphOptions): TrainingGrap
   const int64Values = new Set<string>();
   const statistics: BatchStatisticOutputs[] = [];
   const records: CallRecord[] = [];
+  const nodes = [...topologicalNodes(model, new Map(values))];
+  const folded = foldablePaddings(nodes, model);
 
-  for (const node of topologicalNodes(model, new Map(values))) {
+  for (const node of nodes) {
     const layer = node.outboundLayer;
-    const training = registry.get(layer.getClassName());
+    const padding = folded.byPadding.get(node);
+    const training = padding !== undefined ? passThrough : registry.get(layer.getClassName());
     const config = layer.getConfig() as Config;
     const inputs = node.inputTensors.map((tensor) => values.get(tensor.id) as OnnxValue);
+    // A convolution whose zero padding was folded into it reads the unpadded value.
+    const inputPads = folded.byConsumer.get(node);
+    if (inputPads !== undefined) {
+      const source = folded.sources.get(node) as tfl.SymbolicTensor;
+      inputs[0] = values.get(source.id) as OnnxValue;
+    }
     const weightInputs = new Map<string, string>();
     const isTraining =
       layer.getClassName() === 'BatchNormalization' && options.batchNormTraining(layer);
     const pending: Partial<Record<'mean' | 'variance', string>> = {};
     const record: CallRecord = {
+      ...(inputPads !== undefined ? { inputPads } : {}),
       node,
       layer,
       training,
@@ -160,6 +171,7 @@ export function buildTrainingGraphs(options: TrainingGraphOptions): TrainingGrap
       statistic: (kind: 'mean' | 'variance', value: string) => {
         pending[kind] = value;
       },
+      ...(inputPads !== undefined ? { inputPads } : {}),
     };
     record.result = training.forward(context);
     for (const name of record.result.int64 ?? []) int64Values.add(name);
@@ -218,6 +230,7 @@ export function buildTrainingGraphs(options: TrainingGraphOptions): TrainingGrap
       layer,
       config: record.config,
       inputs: record.inputs,
+      ...(record.inputPads !== undefined ? { inputPads: record.inputPads } : {}),
       outputShapes: record.outputShapes,
       graph,
       training: record.isTraining,
@@ -306,6 +319,54 @@ export function buildTrainingGraphs(options: TrainingGraphOptions): TrainingGrap
     ),
   });
   return { forward, backward, forwardWeights, backwardWeights, saved, statistics, gradients };
+}
+
+/** A folded zero padding: its output is its input, its gradient passes through. */
+const passThrough: TrainingLayer = {
+  forward: ({ inputs }) => ({ outputs: [inputs[0]?.name as string] }),
+  backward: ({ outputGradients, inputNeedsGradient }) => ({
+    inputGradients: [inputNeedsGradient[0] ? outputGradients[0] : undefined],
+  }),
+};
+
+/**
+ * Zero paddings whose one consumer takes them as its own pads (`foldsInputPadding`), e.g.
+ * MobileNetV2's `block_N_pad` before a strided depthwise convolution.
+ */
+function foldablePaddings(nodes: readonly GraphNode[], model: tfl.LayersModel) {
+  const registry = trainingLayerRegistry();
+  const consumers = new Map<number, GraphNode[]>();
+  for (const node of nodes) {
+    for (const tensor of node.inputTensors) {
+      consumers.set(tensor.id, [...(consumers.get(tensor.id) ?? []), node]);
+    }
+  }
+  const outputs = new Set(model.outputs.map((tensor) => tensor.id));
+  const byPadding = new Map<GraphNode, readonly [number, number, number, number]>();
+  const byConsumer = new Map<GraphNode, readonly [number, number, number, number]>();
+  const sources = new Map<GraphNode, tfl.SymbolicTensor>();
+  for (const node of nodes) {
+    const pads = registry
+      .get(node.outboundLayer.getClassName())
+      .paddingOnly?.(node.outboundLayer.getConfig() as Config);
+    const output = node.outputTensors[0];
+    const source = node.inputTensors[0];
+    if (pads === undefined || output === undefined || source === undefined) continue;
+    if (node.outputTensors.length !== 1 || outputs.has(output.id)) continue;
+    const users = consumers.get(output.id) ?? [];
+    const consumer = users[0];
+    if (users.length !== 1 || consumer === undefined) continue;
+    if (consumer.inputTensors.length !== 1 || byConsumer.has(consumer)) continue;
+    const layer = consumer.outboundLayer;
+    const accepts = registry
+      .get(layer.getClassName())
+      .foldsInputPadding?.(layer.getConfig() as Config);
+    if (accepts !== true) continue;
+    byPadding.set(node, pads);
+    byConsumer.set(consumer, pads);
+    sources.set(consumer, source);
+  }
+  return { byPadding, byConsumer, sources };
 }
 
 /** The graph input of `layer`'s weight `shortName`, declared on first use. */

@@ -20,6 +20,11 @@ export interface TrainingForward {
   training: boolean;
   /** Declares a batch statistic of a training-mode BatchNorm (`[C]` values) as a graph output. */
   statistic(kind: 'mean' | 'variance', value: string): void;
+  /**
+   * Zero padding of the first input folded into this call, ONNX `[top, left, bottom, right]`:
+   * `inputs[0]` is the unpadded value. Set only when {@link TrainingLayer.foldsInputPadding} accepts.
+   */
+  inputPads?: readonly [number, number, number, number];
 }
 
 /** What a forward pass leaves for the backward pass of the same call. */
@@ -60,6 +65,16 @@ export interface BackwardResult {
 export interface TrainingLayer {
   /** Why this configuration cannot be trained in ONNX, or `undefined` when it can. */
   check?(layer: tfl.layers.Layer, config: Record<string, unknown>): string | undefined;
+  /**
+   * A layer that only zero-pads its input: the pads, ONNX `[top, left, bottom, right]` over
+   * space. When its one consumer {@link foldsInputPadding}, no nodes are emitted for it.
+   */
+  paddingOnly?(config: Record<string, unknown>): [number, number, number, number] | undefined;
+  /**
+   * Whether this configuration takes a preceding zero padding as its own (a convolution's
+   * `pads`), saving a `Pad` pass forward and a `Slice` of the gradient backward.
+   */
+  foldsInputPadding?(config: Record<string, unknown>): boolean;
   /** Adds the forward nodes. */
   forward(context: TrainingForward): ForwardResult;
   /** Adds the backward nodes. */

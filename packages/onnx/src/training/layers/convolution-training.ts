@@ -43,13 +43,16 @@ function geometry(context: TrainingForward): Geometry {
   }
   const kernel = pairOf(config.kernelSize, 'kernelSize');
   const strides = pairOf(config.strides ?? 1, 'strides');
-  const pads = windowPads({
-    padding: paddingMode(config),
-    inputShape: input,
-    kernel,
-    strides,
-    dilations: [1, 1],
-  }) as [number, number, number, number];
+  const pads =
+    context.inputPads !== undefined
+      ? ([...context.inputPads] as [number, number, number, number])
+      : (windowPads({
+          padding: paddingMode(config),
+          inputShape: input,
+          kernel,
+          strides,
+          dilations: [1, 1],
+        }) as [number, number, number, number]);
   return {
     kernel,
     strides,
@@ -226,6 +229,7 @@ function cropKernel(graph: OnnxGraphBuilder, value: string, g: Geometry, name: s
 /** tfjs `Conv2D` (channels-last, no dilation, linear activation) for training graphs. */
 export const conv2dTraining: TrainingLayer = {
   check: checkConvolution,
+  foldsInputPadding: (config) => config.padding === 'valid',
   forward(context) {
     // tfjs [kh, kw, I, O] → ONNX [O, I, kh, kw].
     const kernel = transpose(
@@ -289,6 +293,7 @@ export const conv2dTraining: TrainingLayer = {
 
 /** tfjs `DepthwiseConv2D` (depth multiplier 1) for training graphs: a grouped `Conv`. */
 export const depthwiseConv2dTraining: TrainingLayer = {
+  foldsInputPadding: (config) => config.padding === 'valid',
   check(layer, config) {
     const multiplier = Number(config.depthMultiplier ?? 1);
     if (multiplier !== 1) return `depthMultiplier ${multiplier} (only 1)`;

@@ -7,6 +7,10 @@ type Padding = [[number, number], [number, number]];
 /** tfjs `ZeroPadding2D`: `Pad` forward, the inner window of the gradient backward. */
 export const zeroPadding2dTraining: TrainingLayer = {
   check: (_layer, config) => channelsLastOnly(config),
+  paddingOnly(config) {
+    const [[top, bottom], [left, right]] = config.padding as Padding;
+    return [top, left, bottom, right];
+  },
   forward({ graph, layer, inputs, config }) {
     const [[top, bottom], [left, right]] = config.padding as Padding;
     const pads = graph.addInt64Tensor(
