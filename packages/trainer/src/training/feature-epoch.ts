@@ -1,9 +1,9 @@
 import { SeededRandom } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { FeatureTable } from '../features/extract-features.js';
+import { TargetRowSampler, termSeed } from './coral-targets.js';
 import { disposeStepData } from './dispose-step-data.js';
 import { featureStepData, gatherRows } from './feature-step-data.js';
-import { TargetRowSampler, termSeed } from './loss-terms.js';
 import type { FeatureLossData } from './prepare-loss-terms.js';
 import type { TrainingRun } from './training-run.js';
 import { type EpochTotals, runTrainingStep } from './training-step.js';

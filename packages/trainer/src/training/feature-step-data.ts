@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { FeatureTable } from '../features/extract-features.js';
-import type { StepLossData, TargetRowSampler } from './loss-terms.js';
+import type { TargetRowSampler } from './coral-targets.js';
+import type { StepLossData } from './loss-terms.js';
 import type { FeatureLossData } from './prepare-loss-terms.js';
 
 /** The features and targets of `rows` of `table`, as two new tensors (the caller disposes them). */

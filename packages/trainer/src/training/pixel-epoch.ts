@@ -1,10 +1,11 @@
 import { disposeBatch, type ImageBatch, normalizeImages } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { augmentationSeed } from '../features/extract-features.js';
+import { TargetBatchStream, termSeed } from './coral-targets.js';
 import { disposeStepData } from './dispose-step-data.js';
 import { fuseAugmentation } from './fuse-augmentation.js';
 import { toTargets } from './loss.js';
-import { type StepLossData, TargetBatchStream, termSeed } from './loss-terms.js';
+import type { StepLossData } from './loss-terms.js';
 import type { TrainingRun } from './training-run.js';
 import { type EpochTotals, runTrainingStep } from './training-step.js';
 
