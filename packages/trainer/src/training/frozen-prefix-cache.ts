@@ -15,6 +15,7 @@ import type { EvaluationReport } from '../evaluation/metrics.js';
 import { computeMetrics } from '../evaluation/metrics.js';
 import { augmentationSeed, type FeatureTable } from '../features/extract-features.js';
 import { toTargets } from './loss.js';
+import { now } from './now.js';
 
 /** Whether fine-tuning trains on cached activations of the frozen prefix. */
 export type FrozenPrefixCacheSetting = 'auto' | 'off';
@@ -339,8 +340,4 @@ async function activationTable(
 
 function mebibytes(bytes: number): string {
   return (bytes / 1024 ** 2).toFixed(0);
-}
-
-function now(): number {
-  return globalThis.performance?.now() ?? Date.now();
 }
