@@ -46,11 +46,11 @@ describe.each(cases)('convertToOnnx, random weights: $name', ({ name, size, batc
 
   beforeAll(async () => {
     await initBackend({ prefer: 'wasm' });
-    backbone = await createBackbone(name, {
+    backbone = (await createBackbone(name, {
       pretrained: false,
       seed: 22,
       inputSize: [size, size],
-    });
+    })) as GraftBackbone;
     const calibration = await photosAt(backbone, size, 4, 6);
     expect(calibrateBatchNorm(backbone.model, calibration, 7)).toBeGreaterThanOrEqual(batchNorms);
     calibration.dispose();
