@@ -73,7 +73,7 @@ for key, build in builders.items():
     measure(f"forward/{key}/b32", f"forward {key} b32 224", 32, forward, runs=3)
 
 # 2. Training steps, batch 16: full fine-tune, and head only on cached features.
-for key in ["mobilenet_v2_1.0", "resnet18", "mobilenet_v3_large", "efficientnet_b0"]:
+for key in ["mobilenet_v2_1.0", "resnet18", "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0", "convnext_tiny"]:
     if not wanted(f"train/{key}/b16"):
         continue
     model = builders[key]().train()

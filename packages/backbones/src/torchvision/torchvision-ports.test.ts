@@ -67,11 +67,23 @@ const convNextPorts: Port[] = [
   },
 ];
 
+// B1–B3 are B0's blocks at other widths (makeDivisible rounding) and depths (ceil): at 128x128
+// every block still runs, and CI stays short; the weights and logits are checked, not the .pth.
+const scaledEfficientNetPorts: Port[] = (['b1', 'b2', 'b3'] as const).map((variant) => ({
+  architecture: `efficientnet_${variant}`,
+  build: () => buildEfficientNet({ variant, inputSize: [128, 128], includeTop: true }),
+  registered: false,
+}));
+
 describePorts('MobileNetV3 and EfficientNet at 224x224', mobilePorts, {
   size: 224,
   checkpoints: true,
 });
 describePorts('ConvNeXt-Tiny at 64x64', convNextPorts, { size: 64, checkpoints: true });
+describePorts('EfficientNet B1–B3 at 128x128', scaledEfficientNetPorts, {
+  size: 128,
+  checkpoints: false,
+});
 
 function describePorts(
   label: string,

@@ -14,6 +14,9 @@ import {
   fusedConvolutionConverter,
 } from './layers/convolution.js';
 import { denseConverter } from './layers/dense.js';
+import { hardSigmoidLayerConverter, hardSwishLayerConverter } from './layers/hard-activations.js';
+import { layerNormalizationConverter } from './layers/layer-normalization.js';
+import { layerScaleConverter } from './layers/layer-scale.js';
 import {
   addConverter,
   averageConverter,
@@ -61,6 +64,12 @@ const builtins: Record<string, LayerConverter> = {
   Dense: denseConverter,
   Flatten: flattenConverter,
   Reshape: reshapeConverter,
+  LayerNormalization: layerNormalizationConverter,
+  // @graft/backbones' torchvision ports (MobileNetV3, EfficientNet, ConvNeXt), by class name.
+  GraftHardSwish: hardSwishLayerConverter,
+  GraftHardSigmoid: hardSigmoidLayerConverter,
+  GraftLayerScale: layerScaleConverter,
+  GraftStochasticDepth: identityConverter,
   // Identity at inference.
   Dropout: identityConverter,
   SpatialDropout1D: identityConverter,

@@ -1,0 +1,6 @@
+import type { BenchRow } from '@graft/bench-kit';
+import { forwardOnnxEngineRow } from './forward-onnx-engine.js';
+
+export default async (): Promise<BenchRow[]> => [
+  await forwardOnnxEngineRow('mobilenet_v3_large', 5),
+];
