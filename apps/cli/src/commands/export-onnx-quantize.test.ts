@@ -15,6 +15,19 @@ const outputs: Record<string, string> = {};
 
 beforeAll(async () => {
   const { out: run } = await trainTinyRun(project(), 'run');
+  // The tfjs float16 export prints the float32 classifier's accuracy on the same images.
+  const tfjs = await runInProcess(
+    'export',
+    run,
+    '--out',
+    join(project(), 'tfjs-float16'),
+    '--quantize',
+    'float16',
+    '--eval-data',
+    join(project(), 'data'),
+  );
+  expect(tfjs.code, tfjs.stderr).toBe(exitCodes.success);
+  outputs.tfjs = tfjs.stdout;
   for (const quantize of ['none', 'int8']) {
     const flags =
       quantize === 'none' ? [] : ['--quantize', quantize, '--eval-data', join(project(), 'data')];
@@ -70,6 +83,11 @@ describe('graft export --format onnx --quantize int8', () => {
       /CPU time per image \(1 thread\): float32 [\d.]+ ms, int8 [\d.]+ ms/,
     );
     expect(outputs.none).not.toMatch(/int8/);
+    // The float32 ONNX model is fed what the tfjs classifier is, so it scores the same.
+    const tfjsAccuracy = outputs.tfjs?.match(/accuracy on 9 images .*: float32 ([\d.]+%)/)?.[1];
+    const onnxAccuracy = outputs.int8?.match(/accuracy float32 ([\d.]+%)/)?.[1];
+    expect(tfjsAccuracy).toBeDefined();
+    expect(onnxAccuracy).toBe(tfjsAccuracy);
   });
 
   it('refuses a tfjs quantization with --format onnx, naming the choices', async () => {

@@ -1,5 +1,6 @@
-import { disposeBatch, type Preprocessing } from '@graft/core';
+import { disposeBatch, normalizeImages, type Preprocessing } from '@graft/core';
 import { loadOnnxRuntime, type OnnxRuntime } from '@graft/onnx/node';
+import type * as tf from '@tensorflow/tfjs-core';
 import { openEvaluationImages } from './open-evaluation-images.js';
 
 /** `--quantize` values with `--format onnx`. */
@@ -86,7 +87,11 @@ export async function measureOnnxQuantization(options: {
     let first = true;
     for await (const batch of data.batches({ batchSize: 16 })) {
       try {
-        const pixels = (await batch.images.data()) as Float32Array;
+        // The dataset yields [0, 255] pixels at the input size; the ONNX model takes them
+        // normalised, as Classifier.predictProbabilities feeds its model.
+        const normalized = normalizeImages(batch.images as tf.Tensor4D, options.preprocessing);
+        const pixels = (await normalized.data()) as Float32Array;
+        normalized.dispose();
         const targets = (await batch.labels.data()) as Int32Array;
         const tensor = new ort.Tensor('float32', pixels, batch.images.shape);
         // The first batch warms both sessions up (memory arenas) and is not timed.
