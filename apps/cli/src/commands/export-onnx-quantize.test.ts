@@ -80,7 +80,7 @@ describe('graft export --format onnx --quantize int8', () => {
       /onnxruntime-node on 9 images of .*: accuracy float32 .*% → int8 .*% \([+-]\d/,
     );
     expect(outputs.int8).toMatch(
-      /CPU time per image \(1 thread\): float32 [\d.]+ ms, int8 [\d.]+ ms/,
+      /CPU time per image \(1 thread\): float32 [\d.]+ ms, int8 [\d.]+ ms .*disable_quant_qdq=1 [\d.]+ ms/,
     );
     expect(outputs.none).not.toMatch(/int8/);
     // The float32 ONNX model is fed what the tfjs classifier is, so it scores the same.
