@@ -16,9 +16,11 @@ import { element, showError } from './dom.js';
 import { bar } from './evaluation-report-view.js';
 import { gradCamFigure } from './grad-cam-view.js';
 import { loadOnnxClassifier, type OnnxClassifier } from './onnx-classifier.js';
+import { RemoteClassifier } from './remote-classifier.js';
+import { serverControls } from './server-controls.js';
 
-/** A tfjs classifier, or an ONNX export run by onnxruntime-web. */
-type PlaygroundClassifier = Classifier | OnnxClassifier;
+/** A tfjs classifier, an ONNX export run by onnxruntime-web, or a `graft serve` server. */
+type PlaygroundClassifier = Classifier | OnnxClassifier | RemoteClassifier;
 
 let current: PlaygroundClassifier | undefined;
 let currentDescription = 'No model loaded.';
@@ -83,6 +85,17 @@ export function mountPlayground(root: HTMLElement): void {
         }),
         modelFiles,
       ]),
+      serverControls({
+        connect: async (url, token) => {
+          modelStatus.textContent = 'Connecting…';
+          try {
+            const remote = await RemoteClassifier.connect(url, token);
+            setClassifier(remote, `${remote.server} (graft serve)`);
+          } catch (error) {
+            showError(modelStatus, error);
+          }
+        },
+      }),
       modelStatus,
     ]),
     element('div', { class: 'panel' }, [
@@ -209,6 +222,14 @@ export function mountPlayground(root: HTMLElement): void {
       ]);
       results.prepend(item);
       try {
+        if (classifier instanceof RemoteClassifier) {
+          // The server decodes the file's own bytes (graft predict's pipeline); no pixels here.
+          item.append(
+            element('p', { text: file.name }),
+            topKList(await classifier.classifyFile(file, topK), multiLabel, threshold),
+          );
+          continue;
+        }
         const pixels = await imageFileToTensor(file, classifier.metadata.graft.preprocessing);
         const views = tta.value === 'none' ? undefined : (tta.value as TestTimeAugmentation);
         // TTA needs the tfjs model (it runs every view through it); ONNX exports predict plainly.
@@ -222,28 +243,7 @@ export function mountPlayground(root: HTMLElement): void {
         else pixels.dispose();
         item.append(
           element('p', { text: file.name }),
-          element(
-            'ol',
-            { class: 'topk' },
-            (predictions ?? []).map((prediction) =>
-              element(
-                'li',
-                {
-                  'data-label': prediction.label,
-                  'data-probability': String(prediction.probability),
-                  ...(multiLabel
-                    ? { 'data-over-threshold': String(prediction.probability >= threshold) }
-                    : {}),
-                },
-                [
-                  element('span', {
-                    text: `${multiLabel && prediction.probability >= threshold ? '✓ ' : ''}${prediction.label} ${(prediction.probability * 100).toFixed(1)}%`,
-                  }),
-                  bar(prediction.probability),
-                ],
-              ),
-            ),
-          ),
+          topKList(predictions ?? [], multiLabel, threshold),
         );
       } catch (error) {
         item.append(
@@ -278,6 +278,32 @@ export function mountPlayground(root: HTMLElement): void {
     dropZone.classList.remove('over');
     classify([...(event.dataTransfer?.files ?? [])]);
   });
+}
+
+/** One image's predictions as bars; a multi-label model's labels over the threshold ticked. */
+function topKList(predictions: Prediction[], multiLabel: boolean, threshold: number): HTMLElement {
+  return element(
+    'ol',
+    { class: 'topk' },
+    predictions.map((prediction) =>
+      element(
+        'li',
+        {
+          'data-label': prediction.label,
+          'data-probability': String(prediction.probability),
+          ...(multiLabel
+            ? { 'data-over-threshold': String(prediction.probability >= threshold) }
+            : {}),
+        },
+        [
+          element('span', {
+            text: `${multiLabel && prediction.probability >= threshold ? '✓ ' : ''}${prediction.label} ${(prediction.probability * 100).toFixed(1)}%`,
+          }),
+          bar(prediction.probability),
+        ],
+      ),
+    ),
+  );
 }
 
 /** One image's top-k from probabilities averaged over its test-time augmentation views. */

@@ -42,6 +42,11 @@ export {
 } from './graph/onnx-graph-builder.js';
 export { type OnnxSupport, onnxSupport } from './onnx-support.js';
 export {
+  type QuantizedOnnxWeights,
+  type QuantizeOnnxWeightsOptions,
+  quantizeOnnxWeights,
+} from './quantize/quantize-onnx-weights.js';
+export {
   type BatchStatisticOutputs,
   buildTrainingGraphs,
   findUntrainableLayer,

@@ -1,9 +1,15 @@
 import { join } from 'node:path';
 import { InvalidArgumentError } from '@graft/core';
 import { writeFileAtomic } from '@graft/core/node';
-import { exportClassifierToOnnx, onnxSupport } from '@graft/onnx';
+import { exportClassifierToOnnx, onnxSupport, quantizeOnnxWeights } from '@graft/onnx';
 import type { Classifier } from '@graft/trainer';
 import type { CommandOutput } from '../output.js';
+import {
+  formatOnnxQuantizationReport,
+  measureOnnxQuantization,
+  type OnnxQuantizationReport,
+  type onnxQuantizations,
+} from './export-onnx-quantized.js';
 
 /** What `graft export --format onnx` wrote, for the summary. */
 export interface OnnxExportSummary {
@@ -13,6 +19,8 @@ export interface OnnxExportSummary {
   modelBytes: number;
   /** Input shape (`[null, H, W, 3]`, normalised NHWC pixels). */
   inputShape: (number | null)[];
+  /** With `quantize`: sizes, and accuracy and speed on `evalData` when given. */
+  quantization?: OnnxQuantizationReport;
 }
 
 /**
@@ -25,8 +33,12 @@ export async function writeOnnxExport(options: {
   classifier: Classifier;
   /** Output directory (created). */
   directory: string;
+  /** `int8`: store Conv/Gemm weights as int8 (see quantizeOnnxWeights). Default float32. */
+  quantize?: (typeof onnxQuantizations)[number];
+  /** With `quantize`: image folder to compare the two models on. */
+  evalData?: string;
 }): Promise<OnnxExportSummary> {
-  const { classifier, directory } = options;
+  const { classifier, directory, quantize } = options;
   const support = onnxSupport(classifier.model);
   if (!support.supported) {
     throw new InvalidArgumentError({
@@ -39,13 +51,34 @@ export async function writeOnnxExport(options: {
     model: classifier.model,
     metadata: classifier.metadata,
   });
-  await writeFileAtomic(join(directory, 'model.onnx'), files.model);
+  let model = files.model;
+  let quantization: OnnxQuantizationReport | undefined;
+  if (quantize !== undefined) {
+    const quantized = quantizeOnnxWeights({ model: files.model });
+    model = quantized.model;
+    quantization = await measureOnnxQuantization({
+      float32: files.model,
+      quantized: quantized.model,
+      quantizedTensors: quantized.quantizedTensors,
+      labels: classifier.labels,
+      preprocessing: classifier.metadata.graft.preprocessing,
+      ...(options.evalData === undefined ? {} : { evalData: options.evalData }),
+    });
+    const onnx = files.metadata.graft.onnx as Record<string, unknown>;
+    files.metadata.graft.onnx = { ...onnx, weights: quantize };
+  }
+  await writeFileAtomic(join(directory, 'model.onnx'), model);
   await writeFileAtomic(
     join(directory, 'metadata.json'),
     `${JSON.stringify(files.metadata, null, 2)}\n`,
   );
   const [height, width] = classifier.metadata.graft.preprocessing.inputSize;
-  return { directory, modelBytes: files.model.byteLength, inputShape: [null, height, width, 3] };
+  return {
+    directory,
+    modelBytes: model.byteLength,
+    inputShape: [null, height, width, 3],
+    ...(quantization === undefined ? {} : { quantization }),
+  };
 }
 
 /** `--format onnx`: writes the ONNX export and prints what a downstream app needs to know. */
@@ -58,11 +91,20 @@ export async function reportOnnxExport(options: {
   name: string;
   /** Where the summary goes (text or --json). */
   output: CommandOutput;
+  /** `int8` to quantize the weights. */
+  quantize?: (typeof onnxQuantizations)[number];
+  /** With `quantize`: image folder to measure the change on. */
+  evalData?: string;
 }): Promise<void> {
-  const { classifier, directory, name, output } = options;
+  const { classifier, directory, name, output, quantize, evalData } = options;
   let summary: Awaited<ReturnType<typeof writeOnnxExport>>;
   try {
-    summary = await writeOnnxExport({ classifier, directory });
+    summary = await writeOnnxExport({
+      classifier,
+      directory,
+      ...(quantize === undefined ? {} : { quantize }),
+      ...(evalData === undefined ? {} : { evalData }),
+    });
   } finally {
     classifier.dispose();
   }
@@ -82,6 +124,9 @@ export async function reportOnnxExport(options: {
       `exported ${name} to ${directory}`,
       `  model.onnx (${(summary.modelBytes / 2 ** 20).toFixed(1)} MiB): input ${JSON.stringify(summary.inputShape)} float32 NHWC → [null, ${classifier.labels.length}] probabilities`,
       `  metadata.json (and the model's metadata_props): labels ${classifier.labels.join(', ')}; input is preprocessed pixels (see graft.preprocessing, docs/preprocessing.md)`,
+      ...(summary.quantization === undefined
+        ? []
+        : formatOnnxQuantizationReport(summary.quantization)),
     ].join('\n'),
   );
 }

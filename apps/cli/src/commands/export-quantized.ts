@@ -1,8 +1,7 @@
-import { InvalidArgumentError } from '@graft/core';
-import { openImageFolder } from '@graft/datasets/node';
 import type { Classifier, WeightQuantization } from '@graft/trainer';
 import { loadClassifier } from '@graft/trainer/node';
 import { classifyDataset } from '../pipeline/classify-dataset.js';
+import { openEvaluationImages } from './open-evaluation-images.js';
 
 /** What quantizing an export changed: sizes, and accuracy on `--eval-data` when given. */
 export interface QuantizationReport {
@@ -52,24 +51,11 @@ export async function measureQuantizedExport(options: {
   try {
     const report: QuantizationReport = { quantization, float32Bytes, quantizedBytes };
     if (evalData === undefined) return report;
-    const preprocessing = classifier.metadata.graft.preprocessing;
-    const folder = await openImageFolder({
-      root: evalData,
-      imageSize: preprocessing.inputSize,
-      resize: preprocessing.resize,
-      onBadImage: 'skip',
+    const data = await openEvaluationImages({
+      evalData,
+      labels: classifier.labels,
+      preprocessing: classifier.metadata.graft.preprocessing,
     });
-    const data =
-      folder.layout === 'splits'
-        ? folder.dataset(folder.splitNames.includes('test') ? 'test' : 'val')
-        : folder.dataset();
-    if (data.classNames.join('\n') !== classifier.labels.join('\n')) {
-      throw new InvalidArgumentError({
-        argument: '--eval-data',
-        value: evalData,
-        expected: `must hold the classes the model was trained on (${classifier.labels.join(', ')}); found ${data.classNames.join(', ')}`,
-      });
-    }
     const reference = await classifyDataset(classifier, data);
     const candidate = await classifyDataset(quantized, data);
     const classes = classifier.labels.length;

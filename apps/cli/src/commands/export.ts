@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { InvalidArgumentError, type JsonObject } from '@graft/core';
+import type { JsonObject } from '@graft/core';
 import {
   Classifier,
   type ClassifierMetadata,
@@ -13,6 +13,7 @@ import type { CommandOutput } from '../output.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
 import { reportOnnxExport } from './export-onnx.js';
+import { onnxQuantizations } from './export-onnx-quantized.js';
 import {
   float32WeightBytes,
   formatQuantizationReport,
@@ -56,29 +57,34 @@ export function registerExportCommand(program: Command, output: CommandOutput): 
     )
     .option(
       '--quantize <dtype>',
-      `store the weights as ${weightQuantizations.join(' or ')} (tfjs's weights-manifest quantization; tfjs format)`,
+      `store the weights as ${weightQuantizations.join(' or ')} (tfjs format: weights-manifest quantization) or ${onnxQuantizations.join(' or ')} (onnx format: DequantizeLinear)`,
     )
     .option('--eval-data <dir>', 'with --quantize: image folder to measure the accuracy change on')
     .action(async (runPath: string, options: ExportFlags) => {
       const format = parseChoice('--format', options.format, exportFormats);
+      // Each format has its own quantizations: tfjs's weights manifest, ONNX's DequantizeLinear.
+      const onnxQuantize =
+        format === 'onnx' && options.quantize !== undefined
+          ? parseChoice('--quantize', options.quantize, onnxQuantizations)
+          : undefined;
       const quantize =
-        options.quantize === undefined
-          ? undefined
-          : parseChoice('--quantize', options.quantize, weightQuantizations);
-      if (quantize !== undefined && format !== 'tfjs') {
-        throw new InvalidArgumentError({
-          argument: '--quantize',
-          value: `${quantize} with --format ${format}`,
-          expected: 'needs --format tfjs (ONNX int8 quantization is not available yet)',
-        });
-      }
+        format === 'tfjs' && options.quantize !== undefined
+          ? parseChoice('--quantize', options.quantize, weightQuantizations)
+          : undefined;
       const source = await openClassifierSource(runPath);
       const directory = resolve(
         options.out ?? join(source.root, format === 'onnx' ? 'export-onnx' : 'export'),
       );
       const classifier = await loadRunClassifier(source);
       if (format === 'onnx') {
-        await reportOnnxExport({ classifier, directory, name: source.name, output });
+        await reportOnnxExport({
+          classifier,
+          directory,
+          name: source.name,
+          output,
+          ...(onnxQuantize === undefined ? {} : { quantize: onnxQuantize }),
+          ...(options.evalData === undefined ? {} : { evalData: resolve(options.evalData) }),
+        });
         return;
       }
       const inputShape = classifier.model.inputs[0]?.shape;

@@ -1,14 +1,22 @@
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '@graft/core';
 import { loadClassifier } from '@graft/predictor/node';
 import type { Command } from 'commander';
-import { parseInteger } from '../config/parse-values.js';
+import { parseChoice, parseInteger } from '../config/parse-values.js';
 import { waitForStopSignal } from '../interrupt/wait-for-stop-signal.js';
 import type { CommandOutput } from '../output.js';
 import { selectBackend } from '../pipeline/select-backend.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
 import { createPredictionServer } from '../serve/create-prediction-server.js';
+import {
+  createOnnxPixelClassifier,
+  type OnnxPixelClassifier,
+} from '../serve/onnx-pixel-classifier.js';
 import { weightsDigest } from '../serve/weights-digest.js';
+
+/** `--engine` values. */
+const servingEngines = ['tfjs', 'onnx'] as const;
 
 interface ServeFlags {
   host: string;
@@ -23,6 +31,8 @@ interface ServeFlags {
   top: string;
   tokenFile?: string;
   cors?: string;
+  engine: string;
+  threads?: string;
 }
 
 /**
@@ -71,7 +81,18 @@ export function registerServeCommand(program: Command, output: CommandOutput): v
       "require Authorization: Bearer <the file's first line> on /v1/* and /metrics",
     )
     .option('--cors <origin>', 'allow this browser origin (CORS is off by default)')
+    .option(
+      '--engine <engine>',
+      'tfjs, or onnx: the model converted to ONNX and run by onnxruntime-node in a worker thread',
+      'tfjs',
+    )
+    .option('--threads <n>', 'with --engine onnx: threads per batch (default: the number of CPUs)')
     .action(async (runPath: string, flags: ServeFlags) => {
+      const engineChoice = parseChoice('--engine', flags.engine, servingEngines);
+      const threads =
+        flags.threads === undefined
+          ? availableParallelism()
+          : parseInteger('--threads', flags.threads, { minimum: 1, maximum: 256 });
       const port = parseInteger('--port', flags.port, { minimum: 0, maximum: 65_535 });
       const maxBatch = parseInteger('--max-batch', flags.maxBatch, { minimum: 1, maximum: 1024 });
       const maxWaitMs = parseInteger('--max-wait-ms', flags.maxWaitMs, { minimum: 0 });
@@ -85,9 +106,13 @@ export function registerServeCommand(program: Command, output: CommandOutput): v
       const source = await openClassifierSource(runPath);
       await selectBackend();
       const classifier = await loadClassifier(source.modelDir, { maximumPixels });
+      let engine: OnnxPixelClassifier | undefined;
       try {
+        if (engineChoice === 'onnx')
+          engine = await createOnnxPixelClassifier({ classifier, threads });
         const server = createPredictionServer({
           classifier,
+          ...(engine === undefined ? {} : { engine }),
           modelInfo: { weightsSha256: await weightsDigest(source.modelDir) },
           maxBatch,
           maxWaitMs,
@@ -102,7 +127,7 @@ export function registerServeCommand(program: Command, output: CommandOutput): v
         await server.warmUp();
         const address = await server.app.listen({ host: flags.host, port });
         output.result(
-          `graft serve: ${source.name} (${classifier.labels.length} labels) at ${address}/v1/predict (SIGTERM or Ctrl-C stops)`,
+          `graft serve: ${source.name} (${classifier.labels.length} labels, ${engineChoice === 'onnx' ? `onnxruntime-node, ${threads} threads` : 'tfjs'}) at ${address}/v1/predict (SIGTERM or Ctrl-C stops)`,
         );
         await waitForStopSignal();
         output.info('graft serve: stopping (answering the requests in flight)');
@@ -112,6 +137,7 @@ export function registerServeCommand(program: Command, output: CommandOutput): v
           .map((value) => `${value.value} x ${value.labels.status}`);
         output.info(`graft serve: stopped (/v1/predict answers: ${answered.join(', ') || 'none'})`);
       } finally {
+        await engine?.close();
         classifier.dispose();
       }
     });

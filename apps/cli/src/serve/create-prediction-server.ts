@@ -4,6 +4,7 @@ import type { ImageClassifier } from '@graft/predictor';
 import type { Prediction } from '@graft/trainer';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { DynamicBatcher } from './dynamic-batcher.js';
+import type { PixelClassifier } from './onnx-pixel-classifier.js';
 import { readRequestImages } from './read-request-images.js';
 import { describeRequestError, RequestError } from './request-error.js';
 import { createServerMetrics, type ServerMetrics } from './server-metrics.js';
@@ -12,6 +13,11 @@ import { createServerMetrics, type ServerMetrics } from './server-metrics.js';
 export interface PredictionServerOptions {
   /** The loaded classifier; the server does not dispose it. */
   classifier: ImageClassifier;
+  /**
+   * What batches of decoded pixels run through (e.g. `createOnnxPixelClassifier`). Default the
+   * classifier itself (tfjs); decoding, labels and metadata always come from `classifier`.
+   */
+  engine?: PixelClassifier;
   /** Extra fields of `GET /v1/model` (e.g. the weights' SHA-256). */
   modelInfo?: Record<string, unknown>;
   /** Most images per batch through the model; 1 turns dynamic batching off. */
@@ -57,12 +63,13 @@ const retryAfterSeconds = 1;
  */
 export function createPredictionServer(options: PredictionServerOptions): PredictionServer {
   const { classifier, bodyLimit } = options;
+  const engine = options.engine ?? classifier;
   const [height, width] = classifier.inputSize;
   const batcher = new DynamicBatcher<Uint8Array, Prediction[]>({
     maxBatch: options.maxBatch,
     maxWaitMs: options.maxWaitMs,
     maxQueue: options.maxQueue,
-    run: (images) => classifier.classifyPixels(images),
+    run: (images) => engine.classifyPixels(images),
     onBatch: (size) => metrics.batchSize.observe(size),
   });
   const metrics = createServerMetrics(() => batcher.depth);
@@ -195,7 +202,7 @@ export function createPredictionServer(options: PredictionServerOptions): Predic
     async warmUp() {
       // One batch at the largest size compiles/allocates what later batches reuse.
       const blank = new Uint8Array(height * width * 3);
-      await classifier.classifyPixels(Array.from({ length: options.maxBatch }, () => blank));
+      await engine.classifyPixels(Array.from({ length: options.maxBatch }, () => blank));
       ready = true;
     },
     async close() {

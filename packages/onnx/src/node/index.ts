@@ -23,6 +23,7 @@ export {
   type OnnxTrainingEngine,
   type OnnxTrainingEngineOptions,
 } from './onnx-training-engine.js';
+export { openSessionThread, type SessionThread } from './open-session-thread.js';
 export {
   type FeatureEngineChoice,
   type FeatureEngineRequest,
