@@ -10,11 +10,19 @@ import { checkImageFile, type ImageFileProblem } from '../pipeline/check-image-f
 import { classifyDataset } from '../pipeline/classify-dataset.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
 import { predictThreshold } from '../pipeline/multi-label-threshold.js';
+import { selectBackend } from '../pipeline/select-backend.js';
+import { classifyOnQueue } from '../queue/distribute-predictions.js';
+import {
+  addQueueFlags,
+  type QueueFlags,
+  queueNeedsImages,
+  queueSettingsFrom,
+} from '../queue/queue-flags.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
 import { predictTexts } from '../text/predict-text.js';
 import { readTextEncoderReference } from '../text/text-encoder-metadata.js';
 
-interface PredictFlags {
+interface PredictFlags extends QueueFlags {
   top: string;
   threshold?: string;
   tta?: string;
@@ -32,8 +40,7 @@ export type Prediction =
  * is then 3 (input), after every image was tried.
  */
 export function registerPredictCommand(program: Command, output: CommandOutput): void {
-  program
-    .command('predict')
+  addQueueFlags(program.command('predict'), 'predictions')
     .description(
       'classify images with a trained run (top-k table, or --json); unreadable images are reported, exit 3',
     )
@@ -63,7 +70,9 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
       // A text classifier (trained on a text encoder's embeddings): the inputs are texts.
       const source = await openClassifierSource(runPath);
       const textEncoder = await readTextEncoderReference(source.modelDir);
+      const queue = queueSettingsFrom(options);
       if (textEncoder !== undefined) {
+        if (queue) throw queueNeedsImages(runPath);
         const classifier = await loadRunClassifier(source);
         try {
           const predictions = await predictTexts({
@@ -115,9 +124,20 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
           badFiles,
         });
         const classified =
-          readable.length > 0
-            ? await classifyDataset(classifier, dataset, views ? { tta: { views } } : {})
-            : { probabilities: new Float32Array(0), ttaProbabilities: undefined, sources: [] };
+          readable.length === 0
+            ? { probabilities: new Float32Array(0), ttaProbabilities: undefined, sources: [] }
+            : queue
+              ? await classifyOnQueue({
+                  settings: queue,
+                  modelDir: source.modelDir,
+                  classes: classifier.labels.length,
+                  files: readable.map(({ path }) => path),
+                  backend: (await selectBackend()).chosen,
+                  ...(views ? { views } : {}),
+                  badFiles,
+                  output,
+                })
+              : await classifyDataset(classifier, dataset, views ? { tta: { views } } : {});
         const { sources } = classified;
         const probabilities = classified.ttaProbabilities ?? classified.probabilities;
         const classes = classifier.labels.length;
