@@ -145,8 +145,9 @@ export function jobPathsOf(
   local: readonly string[],
 ): { path: string; reason: string }[] {
   const byLocal = new Map(local.map((path, index) => [path, files[index] as string]));
-  return skipped.map((file) => ({
-    path: byLocal.get(file.path) ?? file.path,
-    reason: file.reason,
-  }));
+  return skipped.map((file) => {
+    const path = byLocal.get(file.path) ?? file.path;
+    // Decoder messages start with the path they read: the job's, as a local run would say.
+    return { path, reason: file.reason.replaceAll(file.path, path) };
+  });
 }
