@@ -30,8 +30,14 @@ const name = 'mobilenet_v2_1.0_224';
 const batchSize = 32;
 const shardImages = 64;
 
+/** A started `graft worker` and everything it printed so far. */
+interface StartedWorker {
+  child: ChildProcess;
+  log: () => string;
+}
+
 /** Starts `graft worker` and resolves once it waits for jobs. */
-function startWorker(url: string): Promise<ChildProcess> {
+function startWorker(url: string): Promise<StartedWorker> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [binary, '--backend', 'wasm', 'worker', '--queue', url], {
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -41,7 +47,7 @@ function startWorker(url: string): Promise<ChildProcess> {
     let seen = '';
     child.stderr?.setEncoding('utf8').on('data', (text: string) => {
       seen += text;
-      if (seen.includes('waiting for jobs')) resolve(child);
+      if (seen.includes('waiting for jobs')) resolve({ child, log: () => seen });
     });
     child.on('exit', (code) => reject(new Error(`graft worker exited (${code}):\n${seen}`)));
   });
@@ -79,12 +85,13 @@ export default async function (): Promise<BenchRow[]> {
   const count = Math.min(Number(process.env.GRAFT_BENCH_QUEUE_IMAGES ?? 128), data.train.size);
   const train = data.train.subset(Array.from({ length: count }, (_, index) => index));
   const files = train.files.map((file) => file.path);
+  const shards = Math.ceil(count / shardImages);
   const suite = 'cli queue overhead';
   const spec = { backbone: name, weights: 'imagenet', seed: 0 };
   const redis = await startRedisServer();
   const identity = await featureIdentityOf({ backbone, engine: 'tfjs', backend: 'wasm' });
   const output = createOutput(() => ({ quiet: true, stderr: () => undefined }));
-  const worker = await startWorker(redis.url);
+  const { child: worker, log } = await startWorker(redis.url);
   const rows: BenchRow[] = [];
   const queueCpu = async () =>
     ownCpuSeconds() +
@@ -120,6 +127,8 @@ export default async function (): Promise<BenchRow[]> {
       rows.push(local);
 
       let cpu = 0;
+      let wall = 0;
+      let shardSeconds = 0;
       const queued = await measure({
         suite,
         name: `ants/bees (${count} images), ${name} b${batchSize}, 1 graft worker process through Redis (round ${round})`,
@@ -132,6 +141,8 @@ export default async function (): Promise<BenchRow[]> {
         run: async () => {
           const directory = await mkdtemp(join(tmpdir(), 'graft-bench-queue-'));
           const before = await queueCpu();
+          const logBefore = log().length;
+          const started = performance.now();
           try {
             await distributeFeatures({
               url: new URL(redis.url),
@@ -146,12 +157,24 @@ export default async function (): Promise<BenchRow[]> {
               pollMs: 500,
             });
           } finally {
+            wall = (performance.now() - started) / 1000;
             cpu = (await queueCpu()) - before;
+            // The worker's own timing of each shard (decode, backbone, shard file write).
+            const shardLines = () => [
+              ...log()
+                .slice(logBefore)
+                .matchAll(/: \d+ images in ([\d.]+) s/g),
+            ];
+            // The last shard's line may reach this process's pipe after its file did.
+            for (let wait = 0; wait < 40 && shardLines().length < shards; wait++) {
+              await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+            shardSeconds = shardLines().reduce((sum, match) => sum + Number(match[1]), 0);
             await rm(directory, { recursive: true, force: true });
           }
         },
       });
-      queued.notes += `; ${cpu.toFixed(1)} CPU-s (${(cpu / count).toFixed(3)} per image; this process + worker + redis-server); overhead against the main-thread row: ${((local.value / queued.value - 1) * 100).toFixed(1)} % wall, ${((cpu / localCpu - 1) * 100).toFixed(1)} % CPU`;
+      queued.notes += `; ${cpu.toFixed(1)} CPU-s (${(cpu / count).toFixed(3)} per image; this process + worker + redis-server); overhead against the main-thread row: ${((local.value / queued.value - 1) * 100).toFixed(1)} % wall, ${((cpu / localCpu - 1) * 100).toFixed(1)} % CPU; the worker computed shards during ${shardSeconds.toFixed(1)} of the run's ${wall.toFixed(1)} s (${((1 - shardSeconds / wall) * 100).toFixed(1)} % of the run outside shard computation: enqueue, pickup, polling, merge)`;
       rows.push(queued);
     }
   } finally {
