@@ -10,6 +10,7 @@ import { checkImageFile, type ImageFileProblem } from '../pipeline/check-image-f
 import { classifyDataset } from '../pipeline/classify-dataset.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
 import { predictThreshold } from '../pipeline/multi-label-threshold.js';
+import { expandImageInputs } from '../pipeline/predict-inputs.js';
 import { selectBackend } from '../pipeline/select-backend.js';
 import { classifyOnQueue } from '../queue/distribute-predictions.js';
 import {
@@ -23,6 +24,7 @@ import { predictTexts } from '../text/predict-text.js';
 import { readTextEncoderReference } from '../text/text-encoder-metadata.js';
 
 interface PredictFlags extends QueueFlags {
+  list?: string;
   top: string;
   threshold?: string;
   tta?: string;
@@ -49,8 +51,12 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
       'run directory written by graft train, or a classifier directory (model.json, weights.bin, metadata.json: graft export, Teachable Machine)',
     )
     .argument(
-      '<images...>',
-      'image files (JPEG, PNG, WebP, TIFF, BMP, PPM/PGM); for a text model, texts or .txt files',
+      '[images...]',
+      'image files or folders of images (JPEG, PNG, WebP, TIFF, BMP, PPM/PGM); for a text model, texts or .txt files',
+    )
+    .option(
+      '--list <file>',
+      'also classify the images listed in <file>, one path per line (relative to its folder)',
     )
     .option('-k, --top <k>', 'classes shown per image', '3')
     .option(
@@ -101,15 +107,18 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
         }
         return;
       }
+      const imageInputs = await expandImageInputs(images, options.list);
       // Checked before the model loads: cheap, and the answer does not depend on the model.
-      const problems = await Promise.all(images.map((image) => checkImageFile(resolve(image))));
+      const problems = await Promise.all(
+        imageInputs.map((image) => checkImageFile(resolve(image))),
+      );
       const classifier = await loadRunClassifier(source);
       // Multi-label: every label over the threshold (possibly none) instead of the top k.
       const threshold = predictThreshold(classifier, options.threshold);
       let predictions: Prediction[];
       try {
         const preprocessing = classifier.metadata.graft.preprocessing;
-        const readable = images.flatMap((image, index) =>
+        const readable = imageInputs.flatMap((image, index) =>
           problems[index] === undefined ? [{ image, path: resolve(image) }] : [],
         );
         // Decoded and resized by the same pipeline, size and policy as in training; a file that
@@ -149,7 +158,7 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
         });
         const decodeErrors = new Map(badFiles.map((file) => [file.path, file.reason]));
         let position = 0;
-        predictions = images.map((image, index): Prediction => {
+        predictions = imageInputs.map((image, index): Prediction => {
           const problem = problems[index];
           if (problem !== undefined) return failure(image, problem);
           const readableIndex = position++;
@@ -183,7 +192,7 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
       const failed = predictions.filter((prediction) => 'error' in prediction).length;
       if (failed > 0) {
         output.error(
-          `graft: ${failed} of ${images.length} image(s) could not be classified (listed with their error); exit ${exitCodes.input}`,
+          `graft: ${failed} of ${imageInputs.length} image(s) could not be classified (listed with their error); exit ${exitCodes.input}`,
         );
         process.exitCode = exitCodes.input;
       }

@@ -16,7 +16,7 @@ import { writeColourImages } from '../testing/write-test-images.js';
 // `graft predict --queue` against a redis-server of its own, with one `graft worker` (the built
 // binary) on the test-only 16×16 backbone. Once the run has enqueued its shards, the folder
 // holding the data and the classifier is moved away, as if the worker's machine mounted it
-// elsewhere: the worker finds it through `--map-path`, and the output (a decode failure
+// elsewhere: the worker finds it through `--map-path`, and the output (images given by --list) (a decode failure
 // included) must be the local `graft predict`'s, byte for byte.
 let directory: string;
 let trainerView: string;
@@ -91,9 +91,17 @@ describe.skipIf(!redisTestsEnabled)('graft predict --queue with a mapped graft w
     const ready = new Promise<void>((resolve) => {
       workerReady = resolve;
     });
+    // The same images through --list (absolute lines), as a large batch would be given.
+    const list = join(directory, 'images.txt');
+    await writeFile(list, `${images.join('\n')}\n`);
     const queued = runBinary(
       [
-        ...predictArguments,
+        '--backend',
+        'cpu',
+        'predict',
+        join(trainerView, 'run'),
+        '--list',
+        list,
         '--tta',
         'flip',
         '--json',
