@@ -113,7 +113,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     const modelDir = mapPath(data.modelDir, mappings);
     const identity = await predictIdentityOf({ modelDir, backend: backend.chosen }).catch(
       (error: unknown) => {
-        throw new UnrecoverableError(
+        // Retried like an unreadable image (a mount may come back), then the run names it.
+        throw new Error(
           `worker ${workerName()} cannot read the classifier ${data.modelDir}: ${describeUnreadablePath(data.modelDir, mappings, workerName())} (${(error as Error).message})`,
         );
       },
