@@ -118,7 +118,7 @@ export async function runShardJobs<Data extends ShardJobData>(
           noWorkerSaid = now;
           // On stderr even with --quiet or --json: a run waiting for nobody must say so.
           output.error(
-            `graft: no worker is attached to ${describeQueueUrl(url)} (queue ${featureQueueName}): ${pending.size} shards wait. Start one on a machine that sees the data at the same path: graft worker --queue ${describeQueueUrl(url)}`,
+            `graft: no worker is attached to ${describeQueueUrl(url)} (queue ${featureQueueName}): ${pending.size} shards wait. Start one on a machine that sees the data (at the same path, or give it --map-path <path here>=<path there>): graft worker --queue ${describeQueueUrl(url)}`,
           );
         }
       } else if (noWorkerSince !== undefined) {
