@@ -30,7 +30,7 @@ export function addQueueFlags(command: Command, what = 'frozen features'): Comma
     )
     .option(
       '--shared-dir <dir>',
-      'with --queue: directory every worker and this machine see at the same path, for shard files',
+      'with --queue: directory for shard files that this machine and every worker see (at the same path, or through graft worker --map-path)',
     )
     .option('--shard-images <n>', 'with --queue: images per shard job (default 256)');
 }
