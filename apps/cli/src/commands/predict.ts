@@ -10,11 +10,21 @@ import { checkImageFile, type ImageFileProblem } from '../pipeline/check-image-f
 import { classifyDataset } from '../pipeline/classify-dataset.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
 import { predictThreshold } from '../pipeline/multi-label-threshold.js';
+import { expandImageInputs } from '../pipeline/predict-inputs.js';
+import { selectBackend } from '../pipeline/select-backend.js';
+import { classifyOnQueue } from '../queue/distribute-predictions.js';
+import {
+  addQueueFlags,
+  type QueueFlags,
+  queueNeedsImages,
+  queueSettingsFrom,
+} from '../queue/queue-flags.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
 import { predictTexts } from '../text/predict-text.js';
 import { readTextEncoderReference } from '../text/text-encoder-metadata.js';
 
-interface PredictFlags {
+interface PredictFlags extends QueueFlags {
+  list?: string;
   top: string;
   threshold?: string;
   tta?: string;
@@ -32,8 +42,7 @@ export type Prediction =
  * is then 3 (input), after every image was tried.
  */
 export function registerPredictCommand(program: Command, output: CommandOutput): void {
-  program
-    .command('predict')
+  addQueueFlags(program.command('predict'), 'predictions')
     .description(
       'classify images with a trained run (top-k table, or --json); unreadable images are reported, exit 3',
     )
@@ -42,8 +51,12 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
       'run directory written by graft train, or a classifier directory (model.json, weights.bin, metadata.json: graft export, Teachable Machine)',
     )
     .argument(
-      '<images...>',
-      'image files (JPEG, PNG, WebP, TIFF, BMP, PPM/PGM); for a text model, texts or .txt files',
+      '[images...]',
+      'image files or folders of images (JPEG, PNG, WebP, TIFF, BMP, PPM/PGM); for a text model, texts or .txt files',
+    )
+    .option(
+      '--list <file>',
+      'also classify the images listed in <file>, one path per line (relative to its folder)',
     )
     .option('-k, --top <k>', 'classes shown per image', '3')
     .option(
@@ -63,7 +76,9 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
       // A text classifier (trained on a text encoder's embeddings): the inputs are texts.
       const source = await openClassifierSource(runPath);
       const textEncoder = await readTextEncoderReference(source.modelDir);
+      const queue = queueSettingsFrom(options);
       if (textEncoder !== undefined) {
+        if (queue) throw queueNeedsImages(runPath);
         const classifier = await loadRunClassifier(source);
         try {
           const predictions = await predictTexts({
@@ -92,15 +107,18 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
         }
         return;
       }
+      const imageInputs = await expandImageInputs(images, options.list);
       // Checked before the model loads: cheap, and the answer does not depend on the model.
-      const problems = await Promise.all(images.map((image) => checkImageFile(resolve(image))));
+      const problems = await Promise.all(
+        imageInputs.map((image) => checkImageFile(resolve(image))),
+      );
       const classifier = await loadRunClassifier(source);
       // Multi-label: every label over the threshold (possibly none) instead of the top k.
       const threshold = predictThreshold(classifier, options.threshold);
       let predictions: Prediction[];
       try {
         const preprocessing = classifier.metadata.graft.preprocessing;
-        const readable = images.flatMap((image, index) =>
+        const readable = imageInputs.flatMap((image, index) =>
           problems[index] === undefined ? [{ image, path: resolve(image) }] : [],
         );
         // Decoded and resized by the same pipeline, size and policy as in training; a file that
@@ -115,9 +133,20 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
           badFiles,
         });
         const classified =
-          readable.length > 0
-            ? await classifyDataset(classifier, dataset, views ? { tta: { views } } : {})
-            : { probabilities: new Float32Array(0), ttaProbabilities: undefined, sources: [] };
+          readable.length === 0
+            ? { probabilities: new Float32Array(0), ttaProbabilities: undefined, sources: [] }
+            : queue
+              ? await classifyOnQueue({
+                  settings: queue,
+                  modelDir: source.modelDir,
+                  classes: classifier.labels.length,
+                  files: readable.map(({ path }) => path),
+                  backend: (await selectBackend()).chosen,
+                  ...(views ? { views } : {}),
+                  badFiles,
+                  output,
+                })
+              : await classifyDataset(classifier, dataset, views ? { tta: { views } } : {});
         const { sources } = classified;
         const probabilities = classified.ttaProbabilities ?? classified.probabilities;
         const classes = classifier.labels.length;
@@ -129,7 +158,7 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
         });
         const decodeErrors = new Map(badFiles.map((file) => [file.path, file.reason]));
         let position = 0;
-        predictions = images.map((image, index): Prediction => {
+        predictions = imageInputs.map((image, index): Prediction => {
           const problem = problems[index];
           if (problem !== undefined) return failure(image, problem);
           const readableIndex = position++;
@@ -163,7 +192,7 @@ export function registerPredictCommand(program: Command, output: CommandOutput):
       const failed = predictions.filter((prediction) => 'error' in prediction).length;
       if (failed > 0) {
         output.error(
-          `graft: ${failed} of ${images.length} image(s) could not be classified (listed with their error); exit ${exitCodes.input}`,
+          `graft: ${failed} of ${imageInputs.length} image(s) could not be classified (listed with their error); exit ${exitCodes.input}`,
         );
         process.exitCode = exitCodes.input;
       }

@@ -5,6 +5,9 @@ import {
   type TestTimeAugmentationOptions,
 } from '@graft/trainer';
 
+/** Images per classifier call when the caller names none (`graft predict`'s batches). */
+export const defaultClassifyBatchSize = 16;
+
 /**
  * Probabilities of every image of `data`, row by row, with each image's source path; with
  * `tta`, also the test-time-augmented probabilities of the same images (same pass, same
@@ -25,7 +28,7 @@ export async function classifyDataset(
   const targets: number[] = [];
   const sources: (string | undefined)[] = [];
   for await (const batch of data.batches({
-    batchSize: options.batchSize ?? 16,
+    batchSize: options.batchSize ?? defaultClassifyBatchSize,
     ...(options.signal ? { signal: options.signal } : {}),
   })) {
     try {

@@ -7,6 +7,7 @@ import { crashPoint } from '@graft/trainer/node';
 import sharp from 'sharp';
 import { weightProvenanceOf } from '../pipeline/training-backbone.js';
 import { version } from '../version.js';
+import { describeUnreadablePath, mapPath, type PathMapping } from './path-mapping.js';
 import { type ShardFeatures, writeShardFile } from './shard-file.js';
 import type { FeatureIdentity, ShardJob, ShardProgress } from './shard-job.js';
 
@@ -48,6 +49,8 @@ export interface ComputeShardOptions {
   onProgress?: (progress: ShardProgress) => void;
   /** Cancels the computation. */
   signal?: AbortSignal;
+  /** `--map-path`: where this worker finds the job's paths (images and shared directory). */
+  mappings?: readonly PathMapping[];
 }
 
 /**
@@ -59,17 +62,10 @@ export interface ComputeShardOptions {
  */
 export async function computeShard(options: ComputeShardOptions): Promise<string> {
   const { job, backbone } = options;
-  for (const path of job.files) {
-    await access(path).catch((error: unknown) => {
-      throw new FileFormatError({
-        file: path,
-        problem: `cannot be read by worker ${workerName()} (${(error as Error).message}); the shared data must be at the same path on every worker`,
-        cause: error,
-      });
-    });
-  }
+  const mappings = options.mappings ?? [];
+  const local = await localPaths(job.files, mappings);
   const dataset = new FileImageDataset({
-    files: job.files.map((path) => ({ path, label: 0 })),
+    files: local.map((path) => ({ path, label: 0 })),
     // Labels are not used; two classes because a one-class target has no valid one-hot depth.
     classNames: ['image', 'unused'],
     imageSize: backbone.preprocessing.inputSize,
@@ -113,8 +109,45 @@ export async function computeShard(options: ComputeShardOptions): Promise<string
     featureDim,
     keys: recorded.map((row) => row.key),
     features,
-    skipped: dataset.badFiles.map((file) => ({ path: file.path, reason: file.reason })),
+    skipped: jobPathsOf(dataset.badFiles, job.files, local),
     worker,
   };
-  return writeShardFile(job.directory, shard);
+  return writeShardFile(mapPath(job.directory, mappings), shard);
+}
+
+/**
+ * The job's `files` as this worker reads them (through `mappings`), each checked: a file the
+ * worker cannot reach is an error naming the job's path and the mapping that is missing (a wrong
+ * shared path fails, then retries).
+ */
+export async function localPaths(
+  files: readonly string[],
+  mappings: readonly PathMapping[],
+): Promise<string[]> {
+  const local = files.map((path) => mapPath(path, mappings));
+  for (const [index, path] of local.entries()) {
+    await access(path).catch((error: unknown) => {
+      const jobPath = files[index] as string;
+      throw new FileFormatError({
+        file: jobPath,
+        problem: `${describeUnreadablePath(jobPath, mappings, workerName())} (${(error as Error).message})`,
+        cause: error,
+      });
+    });
+  }
+  return local;
+}
+
+/** Skipped files named by the job's paths (the run reports them as it named them). */
+export function jobPathsOf(
+  skipped: readonly { path: string; reason: string }[],
+  files: readonly string[],
+  local: readonly string[],
+): { path: string; reason: string }[] {
+  const byLocal = new Map(local.map((path, index) => [path, files[index] as string]));
+  return skipped.map((file) => {
+    const path = byLocal.get(file.path) ?? file.path;
+    // Decoder messages start with the path they read: the job's, as a local run would say.
+    return { path, reason: file.reason.replaceAll(file.path, path) };
+  });
 }

@@ -1,22 +1,10 @@
-import { createHash } from 'node:crypto';
-import { access } from 'node:fs/promises';
 import { MemoryFeatureStore } from '@graft/trainer';
-import type { Job, Queue } from 'bullmq';
 import type { CommandOutput } from '../output.js';
 import type { TrainingBackboneSpec } from '../pipeline/training-backbone.js';
-import {
-  describeQueueUrl,
-  featureQueueName,
-  openRedis,
-  reportConnection,
-} from './queue-connection.js';
-import { readShardFile, shardFilePath } from './shard-file.js';
-import {
-  type FeatureIdentity,
-  type ShardJob,
-  type ShardProgress,
-  shardJobFormat,
-} from './shard-job.js';
+import { describeQueueUrl } from './queue-connection.js';
+import { hasShardFile, runShardJobs } from './run-shard-jobs.js';
+import { readShardFile } from './shard-file.js';
+import { type FeatureIdentity, shardJobFormat } from './shard-job.js';
 import { type PlannedShard, planShards } from './shard-plan.js';
 
 /** Options of {@link distributeFeatures}. */
@@ -58,11 +46,6 @@ export interface DistributedFeatures {
   skipped: { path: string; reason: string }[];
 }
 
-/** How long without a worker before saying so again. */
-const noWorkerRepeatMs = 30_000;
-/** How often a progress line is printed. */
-const progressEveryMs = 5_000;
-
 /**
  * Computes the frozen features of `splits` on `graft worker` processes through BullMQ: plans
  * shards (content-named), enqueues those whose file is not in the shared directory yet (job id =
@@ -90,7 +73,24 @@ export async function distributeFeatures(
   output.info(
     `queue ${describeQueueUrl(url)}: ${images} images in ${shards.length} shards${reused > 0 ? ` (${reused} already in ${options.directory})` : ''}`,
   );
-  if (pending.size > 0) await runShards(options, pending);
+  if (pending.size > 0) {
+    await runShardJobs({
+      ...options,
+      pending,
+      jobOf: (shard) => ({
+        name: 'features',
+        data: {
+          format: shardJobFormat,
+          shard: shard.name,
+          files: shard.files,
+          backbone: options.backbone,
+          identity: options.identity,
+          batchSize: options.batchSize,
+          directory: options.directory,
+        },
+      }),
+    });
+  }
   const store = new MemoryFeatureStore();
   const skipped: { path: string; reason: string }[] = [];
   for (const shard of shards) {
@@ -104,186 +104,4 @@ export async function distributeFeatures(
     skipped.push(...features.skipped);
   }
   return { store, shards: shards.length, reused, skipped };
-}
-
-async function hasShardFile(directory: string, name: string): Promise<boolean> {
-  return access(shardFilePath(directory, name)).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function runShards(
-  options: DistributeFeaturesOptions,
-  pending: Map<string, PlannedShard>,
-): Promise<void> {
-  const { output, url } = options;
-  const { Queue } = await import('bullmq');
-  const connection = await openRedis(url);
-  // A Redis that restarted without persistence has lost the jobs: enqueue what is left again
-  // (job ids are shard names, so jobs that survived are not doubled).
-  let reconnected = false;
-  reportConnection(
-    connection,
-    url,
-    (message) => output.error(message),
-    () => {
-      reconnected = true;
-    },
-  );
-  const queue: Queue<ShardJob> = new Queue<ShardJob>(featureQueueName, { connection });
-  // Connection errors are reported once per outage above; BullMQ's copies would repeat them.
-  queue.on('error', () => undefined);
-  const attempts = options.attempts ?? 3;
-  try {
-    await enqueue(queue, options, [...pending.values()], attempts);
-    const total = [...pending.values()].reduce((sum, shard) => sum + shard.files.length, 0);
-    const started = performance.now();
-    let finishedImages = 0;
-    let lastProgress = started;
-    let noWorkerSince: number | undefined;
-    let noWorkerSaid: number | undefined;
-    while (pending.size > 0) {
-      options.signal?.throwIfAborted();
-      await sleep(options.pollMs ?? 500, options.signal);
-      for (const shard of [...pending.values()]) {
-        if (await hasShardFile(options.directory, shard.name)) {
-          pending.delete(shard.name);
-          finishedImages += shard.files.length;
-        }
-      }
-      if (pending.size === 0) break;
-      if (reconnected) {
-        reconnected = false;
-        await enqueue(queue, options, [...pending.values()], attempts);
-      }
-      await failIfFailed(queue, pending, attempts, options.directory);
-      const now = performance.now();
-      const workers = await queue.getWorkersCount().catch(() => undefined);
-      if (workers === 0) {
-        noWorkerSince ??= now;
-        if (noWorkerSaid === undefined || now - noWorkerSaid >= noWorkerRepeatMs) {
-          noWorkerSaid = now;
-          // On stderr even with --quiet or --json: a run waiting for nobody must say so.
-          output.error(
-            `graft: no worker is attached to ${describeQueueUrl(url)} (queue ${featureQueueName}): ${pending.size} shards wait. Start one on a machine that sees the data at the same path: graft worker --queue ${describeQueueUrl(url)}`,
-          );
-        }
-      } else if (noWorkerSince !== undefined) {
-        noWorkerSince = undefined;
-        noWorkerSaid = undefined;
-        output.info(`${workers} worker(s) attached; extracting`);
-      }
-      if (now - lastProgress >= progressEveryMs) {
-        lastProgress = now;
-        const active = await queue.getActive().catch(() => [] as Job<ShardJob>[]);
-        output.info(describeProgress(active, pending, finishedImages, total, started, now));
-      }
-    }
-  } finally {
-    await queue.close();
-    connection.disconnect();
-  }
-}
-
-async function enqueue(
-  queue: Queue<ShardJob>,
-  options: DistributeFeaturesOptions,
-  shards: readonly PlannedShard[],
-  attempts: number,
-): Promise<void> {
-  for (const shard of shards) {
-    // A job left failed by an earlier run would block its id: cleared so this run retries it.
-    const existing = await queue.getJob(jobIdOf(shard.name, options.directory));
-    if (existing && (await existing.isFailed())) await existing.remove();
-  }
-  await queue.addBulk(
-    shards.map((shard) => ({
-      name: 'features',
-      data: {
-        format: shardJobFormat,
-        shard: shard.name,
-        files: shard.files,
-        backbone: options.backbone,
-        identity: options.identity,
-        batchSize: options.batchSize,
-        directory: options.directory,
-      },
-      opts: {
-        jobId: jobIdOf(shard.name, options.directory),
-        attempts,
-        backoff: { type: 'exponential', delay: options.backoffMs ?? 2000 },
-        // The shard file is the result; a failed job stays so the run can name its error.
-        removeOnComplete: true,
-      },
-    })),
-  );
-}
-
-/**
- * A shard's job id: its name and the shared directory its file goes to (a run with another
- * `--shared-dir` must not wait for a file another run's job writes elsewhere).
- */
-function jobIdOf(shard: string, directory: string): string {
-  return `${shard}.${createHash('sha256').update(directory).digest('hex').slice(0, 8)}`;
-}
-
-/** Throws once a pending shard's job has failed for good, naming its files and the error. */
-async function failIfFailed(
-  queue: Queue<ShardJob>,
-  pending: ReadonlyMap<string, PlannedShard>,
-  attempts: number,
-  directory: string,
-): Promise<void> {
-  const failed = await queue.getFailed();
-  for (const job of failed) {
-    const shard = pending.get(job.data.shard);
-    if (job.data.directory !== directory) continue;
-    if (shard === undefined) continue;
-    const files = shard.files.slice(0, 3).join(', ');
-    const more = shard.files.length > 3 ? ` and ${shard.files.length - 3} more` : '';
-    throw new Error(
-      `shard ${shard.name.slice(0, 12)} (${files}${more}) failed after ${job.attemptsMade} of ${attempts} attempts: ${job.failedReason}`,
-    );
-  }
-}
-
-/** `1234/5000 images, 82.1 images/s (host 11: 41.0/s, host 12: 41.1/s), ETA 46 s`. */
-function describeProgress(
-  active: readonly Job<ShardJob>[],
-  pending: ReadonlyMap<string, PlannedShard>,
-  finishedImages: number,
-  total: number,
-  started: number,
-  now: number,
-): string {
-  const perWorker: string[] = [];
-  let inFlight = 0;
-  for (const job of active) {
-    if (!pending.has(job.data.shard)) continue;
-    const progress = job.progress as Partial<ShardProgress> | number;
-    if (typeof progress !== 'object' || progress.worker === undefined) continue;
-    inFlight += progress.done ?? 0;
-    perWorker.push(`${progress.worker}: ${(progress.imagesPerSecond ?? 0).toFixed(1)}/s`);
-  }
-  const done = finishedImages + inFlight;
-  const seconds = (now - started) / 1000;
-  const rate = seconds > 0 ? done / seconds : 0;
-  const eta = rate > 0 ? `, ETA ${Math.ceil((total - done) / rate)} s` : '';
-  const workers = perWorker.length > 0 ? ` (${perWorker.join(', ')})` : '';
-  return `features: ${done}/${total} images, ${rate.toFixed(1)} images/s${workers}${eta}`;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', stop);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', stop, { once: true });
-  });
 }

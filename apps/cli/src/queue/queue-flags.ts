@@ -21,16 +21,16 @@ export interface QueueSettings {
   shardImages: number;
 }
 
-/** Adds the queue flags to `command`. */
-export function addQueueFlags(command: Command): Command {
+/** Adds the queue flags to `command`; `what` the workers compute (`frozen features`, `predictions`). */
+export function addQueueFlags(command: Command, what = 'frozen features'): Command {
   return command
     .option(
       '--queue <url>',
-      'compute frozen features on `graft worker` processes through Redis (BullMQ): redis://host:6379 or rediss://user:password@host:6380',
+      `compute ${what} on \`graft worker\` processes through Redis (BullMQ): redis://host:6379 or rediss://user:password@host:6380`,
     )
     .option(
       '--shared-dir <dir>',
-      'with --queue: directory every worker and this machine see at the same path, for shard files',
+      'with --queue: directory for shard files that this machine and every worker see (at the same path, or through graft worker --map-path)',
     )
     .option('--shard-images <n>', 'with --queue: images per shard job (default 256)');
 }
@@ -69,4 +69,13 @@ export function queueSettingsFrom(flags: QueueFlags): QueueSettings | undefined 
         ? 256
         : parseInteger('--shard-images', flags.shardImages, { minimum: 1 }),
   };
+}
+
+/** `graft predict --queue` with a text classifier: workers classify image files only. */
+export function queueNeedsImages(run: string): InvalidArgumentError {
+  return new InvalidArgumentError({
+    argument: '--queue',
+    value: run,
+    expected: 'applies to image classifiers (workers read image files); this is a text classifier',
+  });
 }

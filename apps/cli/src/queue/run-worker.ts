@@ -1,11 +1,17 @@
 import type { Backbone } from '@graft/core';
+import type { Classifier } from '@graft/trainer';
 import type { Job } from 'bullmq';
 import type { CommandOutput } from '../output.js';
 import { startExtractionWorkers } from '../pipeline/extraction-workers.js';
 import { type ClosableFeatureComputer, startFeatureEngine } from '../pipeline/feature-engine.js';
+import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
 import { selectBackend } from '../pipeline/select-backend.js';
 import { createTrainingBackbone } from '../pipeline/training-backbone.js';
+import { predictIdentityMismatches, predictIdentityOf } from './classifier-identity.js';
+import { computePredictShard } from './compute-predict-shard.js';
 import { computeShard, featureIdentityOf, workerName } from './compute-shard.js';
+import { describeUnreadablePath, mapPath, type PathMapping } from './path-mapping.js';
+import { type PredictShardJob, predictJobFormat } from './predict-job.js';
 import {
   describeQueueUrl,
   featureQueueName,
@@ -29,6 +35,15 @@ export interface RunWorkerOptions {
   extractionWorkers?: number;
   /** Stops the worker (after the current shard's lock is released). */
   signal?: AbortSignal;
+  /** `--map-path`: where this worker finds the paths jobs name (data, shared dir, classifier). */
+  mappings?: readonly PathMapping[];
+}
+
+/** The classifier a worker holds for prediction jobs, kept while jobs name the same one. */
+interface LoadedClassifier {
+  modelDir: string;
+  digest: string;
+  classifier: Classifier;
 }
 
 /** The backbone a worker holds, with its engine, kept while jobs name the same spec. */
@@ -53,11 +68,15 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const backend = await selectBackend();
   const stalledMs = (options.stalledSeconds ?? 30) * 1000;
   const threads = options.extractionWorkers ?? 1;
+  const mappings = options.mappings ?? [];
   let loaded: LoadedBackbone | undefined;
+  let loadedClassifier: LoadedClassifier | undefined;
   const release = async () => {
     await loaded?.computer?.close();
     loaded?.backbone.dispose();
     loaded = undefined;
+    loadedClassifier?.classifier.dispose();
+    loadedClassifier = undefined;
   };
   const load = async (job: ShardJob): Promise<LoadedBackbone> => {
     const spec = JSON.stringify(job.backbone);
@@ -88,13 +107,63 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     }
   };
 
-  const processJob = async (job: Job<ShardJob>) => {
+  /** A prediction shard: the classifier is loaded (once per digest) from the mapped path. */
+  const processPredictJob = async (job: Job<PredictShardJob>) => {
     const data = job.data;
-    if (data.format !== shardJobFormat) {
+    const modelDir = mapPath(data.modelDir, mappings);
+    const identity = await predictIdentityOf({ modelDir, backend: backend.chosen }).catch(
+      (error: unknown) => {
+        // Retried like an unreadable image (a mount may come back), then the run names it.
+        throw new Error(
+          `worker ${workerName()} cannot read the classifier ${data.modelDir}: ${describeUnreadablePath(data.modelDir, mappings, workerName())} (${(error as Error).message})`,
+        );
+      },
+    );
+    const mismatches = predictIdentityMismatches(identity, data.identity);
+    if (mismatches.length > 0) {
       throw new UnrecoverableError(
-        `worker ${workerName()} reads ${shardJobFormat} jobs, not ${String(data.format)}: run the same graft version everywhere`,
+        `worker ${workerName()} refuses shard ${data.shard}: its predictions would differ from the run's (${mismatches.join('; ')})`,
       );
     }
+    if (
+      loadedClassifier?.modelDir !== modelDir ||
+      loadedClassifier.digest !== identity.classifier
+    ) {
+      await release();
+      output.info(`loading classifier ${modelDir}…`);
+      loadedClassifier = {
+        modelDir,
+        digest: identity.classifier,
+        classifier: await loadRunClassifier({ modelDir }),
+      };
+    }
+    const started = performance.now();
+    const path = await computePredictShard({
+      job: data,
+      classifier: loadedClassifier.classifier,
+      mappings,
+      onProgress: (progress) => {
+        job.updateProgress({ ...progress }).catch(() => undefined);
+      },
+    });
+    const seconds = (performance.now() - started) / 1000;
+    output.info(
+      `shard ${data.shard.slice(0, 12)}: ${data.files.length} images in ${seconds.toFixed(1)} s (${(data.files.length / seconds).toFixed(1)} images/s) → ${path}`,
+    );
+    return { path };
+  };
+
+  const processJob = async (job: Job<ShardJob | PredictShardJob>) => {
+    if (job.data.format === predictJobFormat) {
+      return processPredictJob(job as Job<PredictShardJob>);
+    }
+    const data = job.data as ShardJob;
+    if (data.format !== shardJobFormat) {
+      throw new UnrecoverableError(
+        `worker ${workerName()} reads ${shardJobFormat} and ${predictJobFormat} jobs, not ${String(data.format)}: run the same graft version everywhere`,
+      );
+    }
+    if (loadedClassifier !== undefined) await release();
     const { backbone, computer } = await load(data);
     const identity = await featureIdentityOf({
       backbone,
@@ -111,6 +180,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     const path = await computeShard({
       job: data,
       backbone,
+      mappings,
       ...(computer ? { featureComputer: computer } : {}),
       onProgress: (progress) => {
         job.updateProgress({ ...progress }).catch(() => undefined);
@@ -125,7 +195,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
 
   const connection = await openRedis(url);
   reportConnection(connection, url, (message) => output.error(message));
-  const worker = new Worker<ShardJob>(featureQueueName, processJob, {
+  const worker = new Worker<ShardJob | PredictShardJob>(featureQueueName, processJob, {
     connection,
     concurrency: 1,
     lockDuration: stalledMs,
@@ -139,7 +209,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   });
   worker.on('error', () => undefined);
   output.info(
-    `worker ${workerName()} (${backend.chosen}) waiting for jobs on ${describeQueueUrl(url)} (queue ${featureQueueName}); Ctrl-C stops it`,
+    `worker ${workerName()} (${backend.chosen}${mappings.length > 0 ? `; ${mappings.map((mapping) => `${mapping.from} → ${mapping.to}`).join(', ')}` : ''}) waiting for jobs on ${describeQueueUrl(url)} (queue ${featureQueueName}); Ctrl-C stops it`,
   );
   try {
     await new Promise<void>((resolve) => {

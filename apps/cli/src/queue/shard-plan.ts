@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { checkPositiveInteger } from '@graft/core';
-import type { FeatureIdentity } from './shard-job.js';
 
 /** One shard: consecutive images of one split, starting at a batch boundary. */
 export interface PlannedShard {
@@ -19,8 +18,8 @@ export interface PlanShardsOptions {
   shardImages: number;
   /** The extraction batch size: shards start on batch boundaries so batches match a local run. */
   batchSize: number;
-  /** The features' identity, part of each shard's name. */
-  identity: FeatureIdentity;
+  /** What the rows are computed with (features' or predictions' identity), part of each shard's name. */
+  identity: object;
 }
 
 /**
