@@ -8,7 +8,6 @@ import { waitForStopSignal } from '../interrupt/wait-for-stop-signal.js';
 import type { CommandOutput } from '../output.js';
 import { selectBackend } from '../pipeline/select-backend.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
-import { createPredictionServer } from '../serve/create-prediction-server.js';
 import {
   createOnnxPixelClassifier,
   type OnnxPixelClassifier,
@@ -110,6 +109,8 @@ export function registerServeCommand(program: Command, output: CommandOutput): v
       try {
         if (engineChoice === 'onnx')
           engine = await createOnnxPixelClassifier({ classifier, threads });
+        // fastify, its multipart plugin and prom-client (~0.2 CPU-s) load only when serving.
+        const { createPredictionServer } = await import('../serve/create-prediction-server.js');
         const server = createPredictionServer({
           classifier,
           ...(engine === undefined ? {} : { engine }),
