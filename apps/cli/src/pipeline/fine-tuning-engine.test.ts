@@ -29,7 +29,7 @@ describe('onnxMicroBatch', () => {
       totalMemoryBytes: 2 ** 40,
     });
     expect(roomy.microBatchSize).toBe(8);
-    expect(roomy.reason).toMatch(/one per 2 ONNX Runtime workers/);
+    expect(roomy.reason).toMatch(/one per ONNX Runtime worker \(2, in parallel; native memory\)/);
     // Memory for 3 images per worker, whatever is trainable now (every layer is counted).
     const tight = onnxMicroBatch({
       backbone,

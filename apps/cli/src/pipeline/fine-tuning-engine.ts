@@ -142,11 +142,10 @@ export function onnxMicroBatch(options: {
       layer.trainable = trainable[index] as boolean;
     });
   }
-  const workers = `${options.concurrency} ONNX Runtime worker${options.concurrency === 1 ? '' : 's'}`;
   const of = `micro-batch ${choice.microBatchSize} of ${options.batchSize}`;
   const reason =
     choice.microBatchSize === perWorker
-      ? `${of}: one per ${workers} (in parallel; native memory)`
-      : `${of}: ${workers} in parallel, each step estimated within ${(budgetBytes / 2 ** 30).toFixed(1)} GiB (${Math.round(onnxMemoryShare * 100)} % of this machine's memory over the workers)`;
+      ? `${of}: one per ONNX Runtime worker (${options.concurrency}, in parallel; native memory)`
+      : `${of}: ${options.concurrency} ONNX Runtime workers in parallel, each step estimated within ${(budgetBytes / 2 ** 30).toFixed(1)} GiB (${Math.round(onnxMemoryShare * 100)} % of this machine's memory over the workers)`;
   return { microBatchSize: choice.microBatchSize, reason };
 }
