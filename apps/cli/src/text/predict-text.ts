@@ -64,7 +64,7 @@ export async function predictTexts(options: PredictTextsOptions): Promise<TextPr
 }
 
 /** A `.txt` path that exists is read (UTF-8); anything else is the text itself. */
-async function readTextInput(input: string): Promise<string> {
+export async function readTextInput(input: string): Promise<string> {
   if (!/\.txt$/i.test(input)) return input;
   const isFile = await stat(input).then(
     (information) => information.isFile(),

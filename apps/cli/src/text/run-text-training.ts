@@ -259,6 +259,7 @@ export async function runTextTraining(options: RunTextTrainingOptions): Promise<
       data: basename(resolve(config.data)),
       seed: config.seed,
       fractions,
+      ...(options.linePerExample ? { linePerExample: true } : {}),
       sources: {
         train: splits.train.sources,
         val: splits.val.sources,

@@ -68,7 +68,9 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-describe('graft train / predict on text', () => {
+describe('graft train / predict / eval / explain on text', () => {
+  // Trained by the first test, evaluated and explained by the next ones.
+  const out = () => join(directory, 'run');
   it('trains a head on a text encoder and classifies typed text', async () => {
     const out = join(directory, 'run');
     const trained = await run(
@@ -118,6 +120,67 @@ describe('graft train / predict on text', () => {
       'vowels',
       'consonants',
     ]);
+  });
+
+  it('evaluates the run on its own test split by default, or on the split asked for', async () => {
+    const evaluated = await run('eval', out(), join(directory, 'data'), '--json');
+    expect(evaluated.stderr).toBe('');
+    expect(evaluated.code).toBe(exitCodes.success);
+    const report = JSON.parse(evaluated.stdout);
+    const trained = JSON.parse(await readFile(join(out(), 'report.json'), 'utf8'));
+    expect(report).toMatchObject({ modality: 'text', scored: 'test', count: 8 });
+    expect(report.accuracy).toBe(trained.test.accuracy);
+    expect(report.loss).toBeCloseTo(trained.test.loss, 5);
+
+    const training = await run(
+      'eval',
+      out(),
+      join(directory, 'data'),
+      '--split',
+      'train',
+      '--json',
+    );
+    expect(JSON.parse(training.stdout)).toMatchObject({ scored: 'train', count: 24 });
+
+    const refused = await run('eval', out(), join(directory, 'data'), '--tta', 'flip');
+    expect(refused.code).not.toBe(exitCodes.success);
+    expect(refused.stderr).toMatch(/--tta.*text model/s);
+  });
+
+  it('explains a text by word occlusion: vowel words speak for vowels, consonant words against', async () => {
+    const explanationDirectory = join(directory, 'explained');
+    const explain = () =>
+      run('explain', out(), 'aaee bcdf iou', '--out', explanationDirectory, '--json');
+    await explain();
+    const tensors = tf.memory().numTensors;
+    const explained = await explain();
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(explained.code).toBe(exitCodes.success);
+    const [explanation] = JSON.parse(explained.stdout) as {
+      className: string;
+      words: { word: string; attribution: number }[];
+    }[];
+    expect(explanation?.className).toBe('vowels');
+    const attribution = Object.fromEntries(
+      explanation?.words.map((word) => [word.word, word.attribution]) ?? [],
+    );
+    expect(attribution.aaee).toBeGreaterThan(0);
+    expect(attribution.iou).toBeGreaterThan(0);
+    expect(attribution.bcdf).toBeLessThan(0);
+    const page = await readFile(join(explanationDirectory, 'index.html'), 'utf8');
+    expect(page).toContain('>bcdf</span>');
+
+    const refused = await run(
+      'explain',
+      out(),
+      'aaee',
+      '--out',
+      explanationDirectory,
+      '--class',
+      'nouns',
+    );
+    expect(refused.code).not.toBe(exitCodes.success);
+    expect(refused.stderr).toMatch(/--class.*vowels, consonants|--class.*consonants, vowels/s);
   });
 
   it('refuses fine-tuning a frozen text encoder, naming the flag', async () => {
