@@ -183,6 +183,43 @@ describe('graft train / predict / eval / explain on text', () => {
     expect(refused.stderr).toMatch(/--class.*vowels, consonants|--class.*consonants, vowels/s);
   });
 
+  it('exports the text classifier to ONNX with its encoder named, matching graft predict', async () => {
+    const exported = join(directory, 'onnx');
+    const result = await run('export', out(), '--format', 'onnx', '--out', exported, '--json');
+    expect(result.code).toBe(exitCodes.success);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.encoderNotIncluded).toMatch(/tokenizer/);
+    const metadata = JSON.parse(await readFile(join(exported, 'metadata.json'), 'utf8'));
+    expect(metadata.userMetadata.textEncoder.name).toBe(encoderName);
+
+    const text = 'aaee bcd iou';
+    const predicted = await run('predict', out(), text, '--json', '--top', '2');
+    const [prediction] = JSON.parse(predicted.stdout) as {
+      top: { className: string; probability: number }[];
+    }[];
+    // The letter-frequency embedding, zero-padded to a multiple of 3 as the layout says.
+    const width = Math.ceil(letters.length / 3);
+    const input = new Float32Array(width * 3);
+    [...letters].forEach((letter, index) => {
+      input[index] = [...text].filter((char) => char === letter).length / text.length;
+    });
+    expect(prediction?.top).toHaveLength(2);
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(join(exported, 'model.onnx'));
+    try {
+      const feeds = {
+        [session.inputNames[0] as string]: new ort.Tensor('float32', input, [1, 1, width, 3]),
+      };
+      const outputs = await session.run(feeds);
+      const probabilities = outputs[session.outputNames[0] as string]?.data as Float32Array;
+      for (const { className, probability } of prediction?.top ?? []) {
+        expect(probabilities[metadata.labels.indexOf(className)]).toBeCloseTo(probability, 5);
+      }
+    } finally {
+      await session.release();
+    }
+  });
+
   it('refuses fine-tuning a frozen text encoder, naming the flag', async () => {
     const refused = await run(
       'train',
