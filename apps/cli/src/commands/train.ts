@@ -299,6 +299,7 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
   addMultiLabelFlags(command);
   addTrainingFlags(command).action(async (data: string | undefined, flags: TrainFlags) => {
     const config = await trainConfigFrom(data, flags);
+    const folds = parseFolds(flags.folds);
     // A text encoder as --backbone: text data (folder of .txt, CSV or JSONL), own small pipeline.
     if (isSentenceEncoderName(config.backbone)) {
       process.exitCode = await runTextTraining({
@@ -306,10 +307,10 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
         output,
         overwrite: flags.overwrite === true,
         linePerExample: flags.linePerExample === true,
+        folds,
       });
       return;
     }
-    const folds = parseFolds(flags.folds);
     const queue = queueSettingsFrom(flags);
     if (queue) checkQueueConfig(config, folds);
     // With --queue the workers extract: no local extraction threads unless asked for.

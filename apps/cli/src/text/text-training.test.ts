@@ -220,6 +220,42 @@ describe('graft train / predict / eval / explain on text', () => {
     }
   });
 
+  it('cross-validates a text run with --folds, holding out the test share', async () => {
+    const folded = join(directory, 'folded');
+    const trained = await run(
+      'train',
+      join(directory, 'data'),
+      '--backbone',
+      encoderName,
+      '--line-per-example',
+      '--split',
+      '0.6,0.2,0.2',
+      '--folds',
+      '3',
+      '--epochs',
+      '30',
+      '--lr',
+      '0.05',
+      '--out',
+      folded,
+      '--json',
+    );
+    expect(trained.stderr).not.toMatch(/error/i);
+    expect(trained.code).toBe(exitCodes.success);
+    const summary = JSON.parse(await readFile(join(folded, 'cv-summary.json'), 'utf8'));
+    expect(summary.folds).toBe(3);
+    expect(summary.metrics['test.accuracy'].values).toHaveLength(3);
+    const partition = JSON.parse(await readFile(join(folded, 'split-manifest.json'), 'utf8'));
+    const folds = ['fold-1', 'fold-2', 'fold-3'].map((name) => partition.sources[name] as string[]);
+    // 40 distinct texts: 8 held out for test, 32 dealt into folds of 11, 11 and 10, none twice.
+    expect(partition.sources.test).toHaveLength(8);
+    expect(folds.map((fold) => fold.length)).toEqual([11, 11, 10]);
+    expect(new Set([...folds.flat(), ...partition.sources.test]).size).toBe(40);
+    const second = JSON.parse(await readFile(join(folded, 'fold-2', 'report.json'), 'utf8'));
+    expect(second.examples).toMatchObject({ train: 21, validation: 11, test: 8 });
+    expect(summary.metrics['validation.accuracy'].values[1]).toBe(second.validation.accuracy);
+  });
+
   it('refuses fine-tuning a frozen text encoder, naming the flag', async () => {
     const refused = await run(
       'train',
