@@ -65,8 +65,11 @@ export async function inspectTextData(
     ...(options.linePerExample ? { linePerExample: true } : {}),
   });
   const { classNames, texts, labels, sources } = examples;
-  const counts = Object.fromEntries(classNames.map((name) => [name, 0]));
-  for (const label of labels) counts[classNames[label] as string] += 1;
+  const counts: Record<string, number> = Object.fromEntries(classNames.map((name) => [name, 0]));
+  for (const label of labels) {
+    const name = classNames[label] as string;
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
   const sizes = Object.values(counts);
   const lengths = texts.map((text) => text.length);
   const keys = texts.map(normalizeTextKey);
