@@ -1,3 +1,4 @@
+import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { InvalidArgumentError } from '@graft/core';
 import {
@@ -23,6 +24,8 @@ export interface RunTextFoldsOptions
   folds: number;
   /** The folded run: `fold-1/` … `fold-k/`, `split-manifest.json`, `cv-summary.json`. */
   run: RunDirectory;
+  /** `graft resume`: a fold with its model and report.json is kept, not retrained. */
+  resume?: boolean;
 }
 
 /**
@@ -71,11 +74,18 @@ export async function runTextFolds(options: RunTextFoldsOptions): Promise<number
   });
   const reports: FoldReport[] = [];
   for (const [index, fold] of plan.entries()) {
+    const foldRun = runDirectoryAt(join(run.root, foldName(index)));
+    const kept = options.resume ? await finishedReport(foldRun) : undefined;
+    if (kept !== undefined) {
+      output.info(`graft: ${foldName(index)} of ${folds} is finished, kept`);
+      reports.push(kept);
+      continue;
+    }
     output.info(`graft: ${foldName(index)} of ${folds}`);
     reports.push(
       await trainTextRun({
         ...options,
-        run: runDirectoryAt(join(run.root, foldName(index))),
+        run: foldRun,
         splits: {
           train: selectTextExamples(pool, fold.train),
           val: selectTextExamples(pool, fold.validation),
@@ -94,4 +104,13 @@ export async function runTextFolds(options: RunTextFoldsOptions): Promise<number
   await writeJson(join(run.root, foldSummaryFileName), summary);
   printFoldSummary(output, { ...summary, file: join(run.root, foldSummaryFileName) });
   return exitCodes.success;
+}
+
+/** A fold's report.json when the fold is finished (the report is written after the model). */
+async function finishedReport(run: RunDirectory): Promise<FoldReport | undefined> {
+  const model = await stat(join(run.modelDir, 'model.json')).catch(() => undefined);
+  if (model === undefined) return undefined;
+  return readFile(run.reportFile, 'utf8')
+    .then((text) => JSON.parse(text) as FoldReport)
+    .catch(() => undefined);
 }

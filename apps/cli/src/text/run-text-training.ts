@@ -13,6 +13,7 @@ import { runDirectoryAt } from '../run/run-directory.js';
 import { cachedEmbeddings } from './cached-embeddings.js';
 import { loadTextExamples } from './load-text-examples.js';
 import { runTextFolds } from './run-text-folds.js';
+import { writeTextRunConfig } from './text-run-config.js';
 import { trainTextRun } from './train-text-run.js';
 
 /** Options of {@link runTextTraining}. */
@@ -27,6 +28,8 @@ export interface RunTextTrainingOptions {
   linePerExample?: boolean;
   /** `--folds`: stratified k-fold cross-validation instead of one run. */
   folds?: number | undefined;
+  /** `graft resume`: finished folds are kept (the caller checked the run is not finished). */
+  resume?: boolean;
   /** The encoder to use instead of `createSentenceEncoder(config.backbone)` (tests). */
   encoder?: SentenceEncoder;
 }
@@ -56,6 +59,10 @@ export async function runTextTraining(options: RunTextTrainingOptions): Promise<
     );
     return exitCodes.usage;
   }
+  await writeTextRunConfig(run, config, {
+    linePerExample: options.linePerExample === true,
+    ...(options.folds !== undefined ? { folds: options.folds } : {}),
+  });
   const backend = await selectBackend();
   const { examples, duplicatesLeftOut } = await loadTextExamples({
     data: config.data,
@@ -75,7 +82,8 @@ export async function runTextTraining(options: RunTextTrainingOptions): Promise<
       backend: backend.tfjsBackend,
     };
     if (options.folds !== undefined) {
-      return await runTextFolds({ ...common, examples, folds: options.folds, run });
+      const resume = options.resume === true;
+      return await runTextFolds({ ...common, examples, folds: options.folds, run, resume });
     }
     const fractions = config.split ?? [0.8, 0.1, 0.1];
     const splits = splitTextExamples(examples, { fractions, seed: config.seed });

@@ -256,6 +256,34 @@ describe('graft train / predict / eval / explain on text', () => {
     expect(summary.metrics['validation.accuracy'].values[1]).toBe(second.validation.accuracy);
   });
 
+  it('resumes an interrupted folded text run, keeping its finished folds', async () => {
+    const folded = join(directory, 'folded');
+    const before = await readFile(join(folded, 'cv-summary.json'), 'utf8');
+    // As if killed while training fold 3: no model, no report, no summary.
+    await rm(join(folded, 'fold-3'), { recursive: true });
+    await rm(join(folded, 'cv-summary.json'));
+    const resumed = await run('resume', folded);
+    expect(resumed.code).toBe(exitCodes.success);
+    expect(resumed.stderr).toContain('fold-1 of 3 is finished, kept');
+    expect(resumed.stderr).not.toContain('fold-3 of 3 is finished');
+    const after = JSON.parse(await readFile(join(folded, 'cv-summary.json'), 'utf8'));
+    expect(after.metrics).toEqual(JSON.parse(before).metrics);
+  });
+
+  it('resumes an unfinished text run by training its head again, to the same model', async () => {
+    const finished = await run('resume', out());
+    expect(finished.code).toBe(exitCodes.success);
+    expect(finished.stderr).toContain('is finished');
+    const before = JSON.parse(await readFile(join(out(), 'report.json'), 'utf8'));
+    await rm(join(out(), 'model'), { recursive: true });
+    await rm(join(out(), 'report.json'));
+    const resumed = await run('resume', out());
+    expect(resumed.code).toBe(exitCodes.success);
+    const after = JSON.parse(await readFile(join(out(), 'report.json'), 'utf8'));
+    expect(after.examples).toEqual(before.examples);
+    expect(after.test).toEqual(before.test);
+  });
+
   it('refuses fine-tuning a frozen text encoder, naming the flag', async () => {
     const refused = await run(
       'train',
