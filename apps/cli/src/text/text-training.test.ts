@@ -170,6 +170,9 @@ describe('graft train / predict / eval / explain on text', () => {
     const page = await readFile(join(explanationDirectory, 'index.html'), 'utf8');
     expect(page).toContain('>bcdf</span>');
 
+    const empty = await run('explain', out(), '  ', '--out', explanationDirectory);
+    expect(empty.code).not.toBe(exitCodes.success);
+    expect(empty.stderr).toMatch(/<inputs>.*non-empty/s);
     const refused = await run(
       'explain',
       out(),
