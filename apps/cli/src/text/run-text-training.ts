@@ -12,6 +12,7 @@ import { selectBackend } from '../pipeline/select-backend.js';
 import { runDirectoryAt } from '../run/run-directory.js';
 import { cachedEmbeddings } from './cached-embeddings.js';
 import { loadTextExamples } from './load-text-examples.js';
+import { findTextLeakage } from './near-duplicate-leakage.js';
 import { runTextFolds } from './run-text-folds.js';
 import { writeTextRunConfig } from './text-run-config.js';
 import { trainTextRun } from './train-text-run.js';
@@ -87,7 +88,23 @@ export async function runTextTraining(options: RunTextTrainingOptions): Promise<
     }
     const fractions = config.split ?? [0.8, 0.1, 0.1];
     const splits = splitTextExamples(examples, { fractions, seed: config.seed });
-    const summary = await trainTextRun({ ...common, run, splits, fractions });
+    // Every text is embedded here once (the cache serves the run), then near copies across
+    // splits are named: exact duplicates were dropped above, paraphrased copies were not.
+    const leakage = await findTextLeakage({
+      examples,
+      indices: splits.indices,
+      embed: common.embed,
+      featureDim: encoder.featureDim,
+    });
+    if (leakage.pairs.length > 0) {
+      const shown = leakage.pairs
+        .slice(0, 3)
+        .map((pair) => `${pair.first} (${pair.splits[0]}) ~ ${pair.second} (${pair.splits[1]})`);
+      output.info(
+        `graft: warning: ${leakage.pairs.length} near-duplicate text pair(s) across splits (embedding cosine ≥ ${leakage.cosineThreshold}), so the held-out figures partly measure memory: ${shown.join(', ')}${leakage.pairs.length > 3 ? ', …' : ''} (all in report.json)`,
+      );
+    }
+    const summary = await trainTextRun({ ...common, run, splits, fractions, leakage });
     output.result(
       JSON.stringify({
         run: summary.run,

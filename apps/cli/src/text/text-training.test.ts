@@ -104,6 +104,11 @@ describe('graft train / predict / eval / explain on text', () => {
       duplicatesLeftOut: 2,
     });
     expect(report.test.accuracy).toBe(1);
+    // The leak check ran on the letter-frequency embeddings; any pair it names straddles splits.
+    expect(report.nearDuplicateLeakage.cosineThreshold).toBe(0.95);
+    for (const pair of report.nearDuplicateLeakage.pairs) {
+      expect(pair.splits[0]).not.toBe(pair.splits[1]);
+    }
     const metadata = JSON.parse(await readFile(join(out, 'model', 'metadata.json'), 'utf8'));
     expect(metadata.userMetadata.textEncoder).toMatchObject({
       name: encoderName,

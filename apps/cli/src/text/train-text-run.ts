@@ -15,6 +15,7 @@ import { type RunDirectory, writeJson } from '../run/run-directory.js';
 import type { EmbedWithCache } from './cached-embeddings.js';
 import { embeddingBackbone } from './embedding-backbone.js';
 import { EmbeddingDataset } from './embedding-dataset.js';
+import type { TextLeakage } from './near-duplicate-leakage.js';
 import { augmentedViews, buildTextAugmentation } from './text-augmentation-views.js';
 import { textEncoderReference } from './text-encoder-metadata.js';
 
@@ -49,6 +50,8 @@ export interface TrainTextRunOptions {
   started: number;
   /** The backend name, for the report. */
   backend: string;
+  /** Near-duplicate texts across the splits, for the report. */
+  leakage?: TextLeakage;
 }
 
 /**
@@ -196,6 +199,7 @@ export async function trainTextRun(options: TrainTextRunOptions) {
         epochs: result.epoch,
         bestEpoch: best?.bestEpoch === undefined ? undefined : best.bestEpoch + 1,
         stopReason: result.stopReason,
+        ...(options.leakage ? { nearDuplicateLeakage: options.leakage } : {}),
         validation: figures(validation),
         test: figures(test),
         seconds: {
