@@ -17,6 +17,7 @@ import { noCacheOption } from '../pipeline/training-feature-cache.js';
 import { parseTrainingWorkers } from '../pipeline/training-workers.js';
 import { addQueueFlags, type QueueFlags, queueSettingsFrom } from '../queue/queue-flags.js';
 import { checkQueueConfig } from '../queue/queued-features.js';
+import { refuseImageOnlyFlags } from '../text/refuse-image-only-flags.js';
 import { runTextTraining } from '../text/run-text-training.js';
 
 /** Flags of `graft train`, as commander gives them (strings; validated by resolveTrainConfig). */
@@ -302,6 +303,7 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
     const folds = parseFolds(flags.folds);
     // A text encoder as --backbone: text data (folder of .txt, CSV or JSONL), own small pipeline.
     if (isSentenceEncoderName(config.backbone)) {
+      refuseImageOnlyFlags(flags, config.backbone);
       process.exitCode = await runTextTraining({
         config,
         output,

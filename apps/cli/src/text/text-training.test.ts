@@ -292,7 +292,7 @@ describe('graft train / predict / eval / explain on text', () => {
     expect(after.test).toEqual(before.test);
   });
 
-  it('refuses fine-tuning a frozen text encoder, naming the flag', async () => {
+  it('refuses fine-tuning a frozen text encoder and image-only flags, naming the flag', async () => {
     const refused = await run(
       'train',
       join(directory, 'data'),
@@ -305,5 +305,17 @@ describe('graft train / predict / eval / explain on text', () => {
     );
     expect(refused.code).not.toBe(exitCodes.success);
     expect(refused.stderr).toMatch(/--mode.*feature-extraction/s);
+    const imageOnly = await run(
+      'train',
+      join(directory, 'data'),
+      '--backbone',
+      encoderName,
+      '--engine',
+      'onnx',
+      '--out',
+      join(directory, 'engine'),
+    );
+    expect(imageOnly.code).not.toBe(exitCodes.success);
+    expect(imageOnly.stderr).toMatch(/--engine.*text encoder/s);
   });
 });
