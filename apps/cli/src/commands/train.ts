@@ -309,6 +309,7 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
         output,
         overwrite: flags.overwrite === true,
         linePerExample: flags.linePerExample === true,
+        featureCache: flags.cache !== false,
         folds,
       });
       return;

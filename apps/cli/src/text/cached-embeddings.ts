@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { SentenceEncoder } from '@graft/backbones';
+import type { FeatureStore } from '@graft/trainer';
 import { embedTexts } from './embed-texts.js';
 
 /** Embeds texts, each distinct text once per process (folds share the original texts). */
@@ -7,20 +9,32 @@ export type EmbedWithCache = (
   onProgress?: (done: number, total: number) => void,
 ) => Promise<Float32Array>;
 
-/** An {@link EmbedWithCache} over `encoder`, holding one Float32Array per distinct text. */
-export function cachedEmbeddings(encoder: SentenceEncoder): EmbedWithCache {
+/**
+ * An {@link EmbedWithCache} over `encoder`, holding one Float32Array per distinct text, and
+ * reading and writing `store` (the disk cache, keyed by the text's SHA-256) when given.
+ */
+export function cachedEmbeddings(encoder: SentenceEncoder, store?: FeatureStore): EmbedWithCache {
   const cache = new Map<string, Float32Array>();
+  const keyOf = (text: string) => createHash('sha256').update(text).digest('hex');
   return async (texts, onProgress) => {
-    const missing = [...new Set(texts.filter((text) => !cache.has(text)))];
+    const missing: string[] = [];
+    for (const text of new Set(texts)) {
+      if (cache.has(text)) continue;
+      const stored = store ? await store.get(keyOf(text)) : undefined;
+      if (stored?.length === encoder.featureDim) cache.set(text, stored);
+      else missing.push(text);
+    }
     if (missing.length > 0) {
       const embedded = await embedTexts({
         encoder,
         texts: missing,
         ...(onProgress ? { onProgress } : {}),
       });
-      missing.forEach((text, row) => {
-        cache.set(text, embedded.slice(row * encoder.featureDim, (row + 1) * encoder.featureDim));
-      });
+      for (const [row, text] of missing.entries()) {
+        const vector = embedded.slice(row * encoder.featureDim, (row + 1) * encoder.featureDim);
+        cache.set(text, vector);
+        await store?.set(keyOf(text), vector);
+      }
     }
     const result = new Float32Array(texts.length * encoder.featureDim);
     texts.forEach((text, row) => {

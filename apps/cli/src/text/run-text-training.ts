@@ -14,6 +14,7 @@ import { cachedEmbeddings } from './cached-embeddings.js';
 import { loadTextExamples } from './load-text-examples.js';
 import { findTextLeakage } from './near-duplicate-leakage.js';
 import { runTextFolds } from './run-text-folds.js';
+import { openTextEmbeddingCache } from './text-embedding-cache.js';
 import { writeTextRunConfig } from './text-run-config.js';
 import { trainTextRun } from './train-text-run.js';
 
@@ -29,6 +30,11 @@ export interface RunTextTrainingOptions {
   linePerExample?: boolean;
   /** `--folds`: stratified k-fold cross-validation instead of one run. */
   folds?: number | undefined;
+  /**
+   * Read and write the disk embedding cache (`--no-cache` turns it off); used only for an
+   * encoder whose weights id names its content. Default true.
+   */
+  featureCache?: boolean;
   /** `graft resume`: finished folds are kept (the caller checked the run is not finished). */
   resume?: boolean;
   /** The encoder to use instead of `createSentenceEncoder(config.backbone)` (tests). */
@@ -76,7 +82,12 @@ export async function runTextTraining(options: RunTextTrainingOptions): Promise<
       config,
       output,
       encoder,
-      embed: cachedEmbeddings(encoder),
+      embed: cachedEmbeddings(
+        encoder,
+        options.featureCache === false
+          ? undefined
+          : openTextEmbeddingCache({ encoder, backend: backend.tfjsBackend, output }),
+      ),
       duplicatesLeftOut,
       ...(options.linePerExample ? { linePerExample: true } : {}),
       started,
