@@ -2,6 +2,7 @@ import { createSentenceEncoder, type SentenceEncoder } from '@graft/backbones';
 import '@graft/backbones/node';
 import type { Classifier } from '@graft/trainer';
 import * as tf from '@tensorflow/tfjs-core';
+import type { EmbedWithCache } from './cached-embeddings.js';
 import { embedTexts } from './embed-texts.js';
 import { embeddingsToImages } from './embedding-dataset.js';
 import type { TextEncoderReference } from './text-encoder-metadata.js';
@@ -47,17 +48,21 @@ export interface ClassifyTextsOptions {
   batchSize?: number;
   /** Told after each encoder call how many texts are embedded. */
   onProgress?: (done: number, total: number) => void;
+  /** Embeds the texts instead of `encoder` directly (e.g. through the disk cache). */
+  embed?: EmbedWithCache;
 }
 
 /** Row-major `[texts.length, classes]` probabilities (no tensors are left behind). */
 export async function classifyTexts(options: ClassifyTextsOptions): Promise<Float32Array> {
   const { classifier, encoder, texts } = options;
   const classes = classifier.labels.length;
-  const embeddings = await embedTexts({
-    encoder,
-    texts,
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  });
+  const embeddings = options.embed
+    ? await options.embed(texts, options.onProgress)
+    : await embedTexts({
+        encoder,
+        texts,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
   const result = new Float32Array(texts.length * classes);
   const batchSize = options.batchSize ?? 256;
   for (let start = 0; start < texts.length; start += batchSize) {

@@ -1,12 +1,14 @@
 import type { SentenceEncoder } from '@graft/backbones';
 import { InvalidArgumentError } from '@graft/core';
 import type { Classifier } from '@graft/trainer';
+import * as tf from '@tensorflow/tfjs-core';
 import { summarizeEvaluation } from '../commands/eval-comparison.js';
 import { formatTable } from '../format-table.js';
 import type { CommandOutput } from '../output.js';
 import type { ClassifierSource } from '../run/open-classifier-source.js';
 import { writeJson } from '../run/run-directory.js';
 import { evaluateText } from './evaluate-text.js';
+import { openTextEmbeddingCache } from './text-embedding-cache.js';
 import type { TextEncoderReference } from './text-encoder-metadata.js';
 
 /** The `graft eval` flags the text path reads or refuses. */
@@ -15,6 +17,8 @@ export interface TextEvalFlags {
   linePerExample?: boolean;
   /** Also write the full report as JSON here. */
   save?: string;
+  /** `--no-cache` sets it to `false`: embed afresh, without the disk cache. */
+  cache?: boolean;
   /** Image-only (refused). */
   topLosses?: string;
   /** Image-only (refused). */
@@ -64,6 +68,12 @@ export async function runTextEval(options: RunTextEvalOptions): Promise<void> {
     ...(options.split ? { split: options.split } : {}),
     ...(flags.linePerExample ? { linePerExample: true } : {}),
     ...(options.encoder ? { encoder: options.encoder } : {}),
+    ...(flags.cache === false
+      ? {}
+      : {
+          embeddingStore: (encoder: SentenceEncoder) =>
+            openTextEmbeddingCache({ encoder, backend: tf.getBackend(), output }),
+        }),
   });
   const summary = summarizeEvaluation(report, probabilities, targets);
   const fullReport = {

@@ -4,8 +4,14 @@ import type { SentenceEncoder } from '@graft/backbones';
 import { InvalidArgumentError } from '@graft/core';
 import { selectTextExamples, type TextExamples } from '@graft/datasets';
 import { openTextData } from '@graft/datasets/node';
-import { type Classifier, computeMetrics, type EvaluationReport } from '@graft/trainer';
+import {
+  type Classifier,
+  computeMetrics,
+  type EvaluationReport,
+  type FeatureStore,
+} from '@graft/trainer';
 import type { ClassifierSource } from '../run/open-classifier-source.js';
+import { cachedEmbeddings } from './cached-embeddings.js';
 import { classifyTexts, openReferencedEncoder } from './classify-texts.js';
 import type { TextEncoderReference } from './text-encoder-metadata.js';
 
@@ -39,6 +45,8 @@ export interface EvaluateTextOptions {
   linePerExample?: boolean;
   /** The encoder to use instead of the one the model names (tests). */
   encoder?: SentenceEncoder;
+  /** The disk embedding cache for the encoder, if any (training filled it for its texts). */
+  embeddingStore?: (encoder: SentenceEncoder) => FeatureStore | undefined;
 }
 
 /** The report of {@link evaluateText}, with which examples were scored. */
@@ -87,7 +95,13 @@ export async function evaluateText(options: EvaluateTextOptions): Promise<TextEv
   }
   const encoder = options.encoder ?? (await openReferencedEncoder(options.reference));
   try {
-    const probabilities = await classifyTexts({ classifier, encoder, texts: examples.texts });
+    const store = options.embeddingStore?.(encoder);
+    const probabilities = await classifyTexts({
+      classifier,
+      encoder,
+      texts: examples.texts,
+      ...(store ? { embed: cachedEmbeddings(encoder, store) } : {}),
+    });
     const targets = [...examples.labels];
     const oneHot = new Float32Array(targets.length * trained.length);
     targets.forEach((label, row) => {
