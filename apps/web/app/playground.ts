@@ -16,6 +16,7 @@ import { element, showError } from './dom.js';
 import { bar } from './evaluation-report-view.js';
 import { gradCamFigure } from './grad-cam-view.js';
 import { loadOnnxClassifier, type OnnxClassifier } from './onnx-classifier.js';
+import { type TextPanel, textPlaygroundPanel } from './text-playground-view.js';
 
 /** A tfjs classifier, or an ONNX export run by onnxruntime-web. */
 type PlaygroundClassifier = Classifier | OnnxClassifier;
@@ -23,6 +24,15 @@ type PlaygroundClassifier = Classifier | OnnxClassifier;
 let current: PlaygroundClassifier | undefined;
 let currentDescription = 'No model loaded.';
 let announce: ((text: string) => void) | undefined;
+// Text classifiers (trained by graft train on text) get the text panel instead of the images one.
+let textPanel: TextPanel | undefined;
+let imagesPanel: HTMLElement | undefined;
+
+function showPanelsFor(classifier: PlaygroundClassifier | undefined): boolean {
+  const isText = textPanel?.use(classifier) ?? false;
+  if (imagesPanel) imagesPanel.hidden = isText;
+  return isText;
+}
 
 /** Hands a classifier (e.g. one just trained in the browser) to the playground. */
 export function usePlaygroundClassifier(classifier: Classifier, description: string): void {
@@ -32,6 +42,7 @@ export function usePlaygroundClassifier(classifier: Classifier, description: str
   current = classifier;
   currentDescription = description;
   announce?.(description);
+  showPanelsFor(classifier);
 }
 
 /** The playground: load an exported model, classify dropped or picked images with top-k bars. */
@@ -71,6 +82,14 @@ export function mountPlayground(root: HTMLElement): void {
     id: 'playground-results',
     'aria-live': 'polite',
   });
+  textPanel = textPlaygroundPanel();
+  imagesPanel = element('div', { class: 'panel' }, [
+    element('h3', { text: 'Images' }),
+    dropZone,
+    imageInput,
+    tta,
+    results,
+  ]);
   root.append(
     element('h2', { text: 'Playground' }),
     element('div', { class: 'panel' }, [
@@ -85,14 +104,10 @@ export function mountPlayground(root: HTMLElement): void {
       ]),
       modelStatus,
     ]),
-    element('div', { class: 'panel' }, [
-      element('h3', { text: 'Images' }),
-      dropZone,
-      imageInput,
-      tta,
-      results,
-    ]),
+    imagesPanel,
+    textPanel.element,
   );
+  showPanelsFor(current);
   announce = (text) => {
     modelStatus.textContent = text;
   };
@@ -111,6 +126,7 @@ export function mountPlayground(root: HTMLElement): void {
   const setClassifier = (classifier: PlaygroundClassifier, where: string) => {
     current?.dispose();
     current = classifier;
+    const isText = showPanelsFor(classifier);
     const preprocessing = classifier.metadata.graft.preprocessing;
     // The saved weights already apply the temperature; shown so users know the scores are calibrated.
     const temperature = calibrationTemperature(classifier.metadata);
@@ -121,7 +137,7 @@ export function mountPlayground(root: HTMLElement): void {
       graft.activation === 'sigmoid'
         ? ` Multi-label: every label with probability ≥ ${graft.threshold ?? 0.5} applies (✓).`
         : '';
-    modelStatus.textContent = `Loaded ${where}: ${classifier.labels.length} classes (${classifier.labels.join(', ')}), input ${preprocessing.inputSize.join('×')}, range [${preprocessing.inputRange.join(', ')}].${kind}${calibrated}`;
+    modelStatus.textContent = `Loaded ${where}: ${classifier.labels.length} classes (${classifier.labels.join(', ')}), ${isText ? 'text (type it below)' : `input ${preprocessing.inputSize.join('×')}, range [${preprocessing.inputRange.join(', ')}]`}.${kind}${calibrated}`;
   };
 
   loadRunButton.addEventListener('click', async () => {
