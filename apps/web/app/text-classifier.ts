@@ -115,7 +115,25 @@ export async function loadTextEncoderFromUrl(
     vocabularyText,
     loadModel: async () => {
       const converter = await import('@tensorflow/tfjs-converter');
-      return converter.loadGraphModel(`${folder}model.json`);
+      const modelArtifacts = JSON.parse(new TextDecoder().decode(modelJson)) as tf.io.ModelJSON;
+      return converter.loadGraphModel({
+        load: () =>
+          tf.io.getModelArtifactsForJSON(modelArtifacts, async (manifest) => {
+            // One shard after another, each read whole: tfjs's own HTTP loader awaits all 7
+            // responses before reading any body, and Chromium's 6 connections per HTTP/1.1 host
+            // then never free one for the 7th (the load hangs).
+            const buffers: ArrayBuffer[] = [];
+            for (const group of manifest) {
+              for (const path of group.paths) {
+                buffers.push(await (await fetchFile(path)).arrayBuffer());
+              }
+            }
+            return [
+              manifest.flatMap((group) => group.weights),
+              tf.io.concatenateArrayBuffers(buffers),
+            ];
+          }),
+      });
     },
   });
 }
