@@ -98,9 +98,13 @@ export async function loadTextEncoderFromUrl(
   const fetchFile = async (name: string) => {
     const response = await fetch(`${folder}${name}`);
     if (!response.ok) {
-      const detail = await response.text().catch(() => '');
+      // The dashboard server says why (e.g. USE lite is not installed) in a JSON error.
+      const detail = await response
+        .json()
+        .then((body: { error?: unknown }) => (typeof body.error === 'string' ? body.error : ''))
+        .catch(() => '');
       throw new Error(
-        `text encoder: GET ${folder}${name} answered HTTP ${response.status}${detail ? ` ${detail}` : ''}`,
+        `text encoder: GET ${folder}${name} answered HTTP ${response.status}${detail ? `: ${detail}` : ''}`,
       );
     }
     return response;
