@@ -145,6 +145,8 @@ export async function loadTextEncoderFromUrl(
 /** The part of a classifier text prediction uses: a tfjs `Classifier` or an ONNX export's. */
 export interface EmbeddingClassifier {
   predictProbabilities(images: tf.Tensor4D): tf.Tensor2D | Promise<number[][]>;
+  /** The ONNX classifier's float input (its `predictProbabilities` takes 8-bit pixels). */
+  predictEmbeddingImages?(images: tf.Tensor4D): Promise<number[][]>;
 }
 
 /**
@@ -169,7 +171,10 @@ export async function predictTextProbabilities(
   });
   embeddings.dispose();
   try {
-    const probabilities = await classifier.predictProbabilities(images);
+    const probabilities =
+      'predictEmbeddingImages' in classifier && classifier.predictEmbeddingImages
+        ? await classifier.predictEmbeddingImages(images)
+        : await classifier.predictProbabilities(images);
     if (Array.isArray(probabilities)) return Float32Array.from(probabilities.flat());
     try {
       return (await probabilities.data()) as Float32Array;
