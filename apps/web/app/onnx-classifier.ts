@@ -60,7 +60,20 @@ export class OnnxClassifier {
       );
     }
     const pixels = Uint8Array.from(await images.data(), (value) => Math.round(value));
-    const input = this.#tensor(normalizePixels(pixels, preprocessing), shape as number[]);
+    return this.#run(normalizePixels(pixels, preprocessing), shape as number[]);
+  }
+
+  /**
+   * Probabilities `[N][C]` for a text classifier's export: `[N, 1, W, 3]` embeddings fed as
+   * floats (rounding them to pixels would zero them). Its preprocessing is the identity
+   * (range [0, 255], mean 0, std 1), so this is what `normalizeImages` gives the tfjs model.
+   */
+  async predictEmbeddingImages(images: tf.Tensor4D): Promise<number[][]> {
+    return this.#run((await images.data()) as Float32Array, images.shape);
+  }
+
+  async #run(inputValues: Float32Array, shape: number[]): Promise<number[][]> {
+    const input = this.#tensor(inputValues, shape);
     const inputName = this.#session.inputNames[0] as string;
     const outputName = this.#session.outputNames[0] as string;
     const outputs = await this.#session.run({

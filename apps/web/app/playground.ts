@@ -18,6 +18,7 @@ import { gradCamFigure } from './grad-cam-view.js';
 import { loadOnnxClassifier, type OnnxClassifier } from './onnx-classifier.js';
 import { RemoteClassifier } from './remote-classifier.js';
 import { serverControls } from './server-controls.js';
+import { type TextPanel, textPlaygroundPanel } from './text-playground-view.js';
 
 /** A tfjs classifier, an ONNX export run by onnxruntime-web, or a `graft serve` server. */
 type PlaygroundClassifier = Classifier | OnnxClassifier | RemoteClassifier;
@@ -25,6 +26,17 @@ type PlaygroundClassifier = Classifier | OnnxClassifier | RemoteClassifier;
 let current: PlaygroundClassifier | undefined;
 let currentDescription = 'No model loaded.';
 let announce: ((text: string) => void) | undefined;
+// Text classifiers (trained by graft train on text) get the text panel instead of the images one.
+let textPanel: TextPanel | undefined;
+let imagesPanel: HTMLElement | undefined;
+
+function showPanelsFor(classifier: PlaygroundClassifier | undefined): boolean {
+  // A `graft serve` server classifies images (its text endpoint is not part of the protocol).
+  const isText =
+    textPanel?.use(classifier instanceof RemoteClassifier ? undefined : classifier) ?? false;
+  if (imagesPanel) imagesPanel.hidden = isText;
+  return isText;
+}
 
 /** Hands a classifier (e.g. one just trained in the browser) to the playground. */
 export function usePlaygroundClassifier(classifier: Classifier, description: string): void {
@@ -34,6 +46,7 @@ export function usePlaygroundClassifier(classifier: Classifier, description: str
   current = classifier;
   currentDescription = description;
   announce?.(description);
+  showPanelsFor(classifier);
 }
 
 /** The playground: load an exported model, classify dropped or picked images with top-k bars. */
@@ -73,6 +86,14 @@ export function mountPlayground(root: HTMLElement): void {
     id: 'playground-results',
     'aria-live': 'polite',
   });
+  textPanel = textPlaygroundPanel();
+  imagesPanel = element('div', { class: 'panel' }, [
+    element('h3', { text: 'Images' }),
+    dropZone,
+    imageInput,
+    tta,
+    results,
+  ]);
   root.append(
     element('h2', { text: 'Playground' }),
     element('div', { class: 'panel' }, [
@@ -98,14 +119,10 @@ export function mountPlayground(root: HTMLElement): void {
       }),
       modelStatus,
     ]),
-    element('div', { class: 'panel' }, [
-      element('h3', { text: 'Images' }),
-      dropZone,
-      imageInput,
-      tta,
-      results,
-    ]),
+    imagesPanel,
+    textPanel.element,
   );
+  showPanelsFor(current);
   announce = (text) => {
     modelStatus.textContent = text;
   };
@@ -124,6 +141,7 @@ export function mountPlayground(root: HTMLElement): void {
   const setClassifier = (classifier: PlaygroundClassifier, where: string) => {
     current?.dispose();
     current = classifier;
+    const isText = showPanelsFor(classifier);
     const preprocessing = classifier.metadata.graft.preprocessing;
     // The saved weights already apply the temperature; shown so users know the scores are calibrated.
     const temperature = calibrationTemperature(classifier.metadata);
@@ -134,7 +152,7 @@ export function mountPlayground(root: HTMLElement): void {
       graft.activation === 'sigmoid'
         ? ` Multi-label: every label with probability ≥ ${graft.threshold ?? 0.5} applies (✓).`
         : '';
-    modelStatus.textContent = `Loaded ${where}: ${classifier.labels.length} classes (${classifier.labels.join(', ')}), input ${preprocessing.inputSize.join('×')}, range [${preprocessing.inputRange.join(', ')}].${kind}${calibrated}`;
+    modelStatus.textContent = `Loaded ${where}: ${classifier.labels.length} classes (${classifier.labels.join(', ')}), ${isText ? 'text (type it below)' : `input ${preprocessing.inputSize.join('×')}, range [${preprocessing.inputRange.join(', ')}]`}.${kind}${calibrated}`;
   };
 
   loadRunButton.addEventListener('click', async () => {

@@ -163,6 +163,9 @@ async function featureItems(root: string): Promise<CacheItem[]> {
 /** `mobilenet_v2_1.0_224 (imagenet, sha256 1a2b3c4d…), 224×224 center-crop, wasm`. */
 function describeFeatureIdentity(identity: Record<string, unknown> | undefined): string {
   if (identity === undefined) return '(no identity.json: written by the library)';
+  if (identity.format === 'graft-cli-text-embeddings-v1') {
+    return `text encoder ${String(identity.encoder)} (${String(identity.weightsId)}), ${String(identity.featureDim)}-d embeddings, ${String(identity.backend)}, graft ${String(identity.graft)}`;
+  }
   const weights = identity.weights as { sha256?: string } | string | undefined;
   const weightText =
     typeof weights === 'object' && weights?.sha256

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { parseChoice, parseInteger, parseText } from '../config/parse-values.js';
 import { formatTable } from '../format-table.js';
 import type { CommandOutput } from '../output.js';
+import { isTextInspection, runTextInspect } from '../text/data-inspect-text.js';
 import { formatDuplicates } from './data-inspect-duplicates.js';
 import { backboneDuplicateFeatures } from './data-inspect-features.js';
 import { imbalanceWarning } from './data-inspect-imbalance.js';
@@ -23,6 +24,9 @@ interface DataInspectFlags {
   features?: string;
   cosineThreshold: string;
   maxPairs: string;
+  text?: boolean;
+  linePerExample?: boolean;
+  splitManifest?: string;
 }
 
 /**
@@ -48,7 +52,7 @@ export function registerDataCommand(program: Command, output: CommandOutput): vo
     )
     .option(
       '--features <backbone>',
-      'also compare pretrained backbone features (cosine), e.g. mobilenet_v2_1.0_224',
+      'also compare pretrained backbone features (cosine), e.g. mobilenet_v2_1.0_224; for text data a text encoder, e.g. use-lite',
     )
     .option(
       '--cosine-threshold <similarity>',
@@ -56,6 +60,9 @@ export function registerDataCommand(program: Command, output: CommandOutput): vo
       String(defaultCosineThreshold),
     )
     .option('--max-pairs <n>', 'most duplicate rows printed per table (--json lists all)', '50')
+    .option('--text', 'text data (class folders of .txt, CSV, JSONL); implied by .csv/.jsonl')
+    .option('--line-per-example', 'text data: each non-empty line of a .txt file is one example')
+    .option('--split-manifest <file>', "text data: a run's split-manifest.json, to name leakage")
     .action(async (directory: string, options: DataInspectFlags) => {
       const check = parseChoice('--check', options.check, checks);
       const hammingThreshold = parseInteger('--hamming-threshold', options.hammingThreshold, {
@@ -70,6 +77,11 @@ export function registerDataCommand(program: Command, output: CommandOutput): vo
       const maxRows = parseInteger('--max-pairs', options.maxPairs, { minimum: 1 });
       const backboneName =
         options.features === undefined ? undefined : parseText('--features', options.features);
+      if (isTextInspection(directory, options)) {
+        const text = { dataPath: directory, flags: options, cosineThreshold, maxRows, output };
+        await runTextInspect(text);
+        return;
+      }
       const folder = await openImageFolder({ root: directory, imageSize: [224, 224] });
       const inspection = await folder.inspect({ check });
       let duplicates: ImageDuplicateReport | undefined;

@@ -14,6 +14,8 @@ import { renderTopLosses } from '../plots/top-losses.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
 import { writeJson } from '../run/run-directory.js';
 import { toStorageError } from '../run/storage-errors.js';
+import { runTextEval } from '../text/eval-text-command.js';
+import { readTextEncoderReference } from '../text/text-encoder-metadata.js';
 import { formatTtaComparison, summarizeEvaluation } from './eval-comparison.js';
 import {
   evaluateMultiLabel,
@@ -29,6 +31,7 @@ interface EvalFlags extends MultiLabelEvalFlags {
   topLosses?: string;
   topLossesFile?: string;
   tta?: string;
+  linePerExample?: boolean;
 }
 
 /** `graft eval <run> <data>`: accuracy, loss, per-class metrics and confusion matrix. */
@@ -69,6 +72,7 @@ export function registerEvalCommand(program: Command, output: CommandOutput): vo
       '--tta <views>',
       `also evaluate with test-time augmentation (${testTimeAugmentations.join(', ')}) and show both`,
     )
+    .option('--line-per-example', 'text model: each non-empty line of a .txt file is one example')
     .action(async (runPath: string, dataPath: string, options: EvalFlags) => {
       const split =
         options.split === undefined ? undefined : parseChoice('--split', options.split, splits);
@@ -80,9 +84,16 @@ export function registerEvalCommand(program: Command, output: CommandOutput): vo
         options.tta === undefined
           ? undefined
           : parseChoice('--tta', options.tta, testTimeAugmentations);
-      const classifier = await loadRunClassifier(await openClassifierSource(runPath));
+      const source = await openClassifierSource(runPath);
+      const classifier = await loadRunClassifier(source);
+      const textEncoder = await readTextEncoderReference(source.modelDir);
       const preprocessing = classifier.metadata.graft.preprocessing;
       try {
+        if (textEncoder !== undefined) {
+          const text = { classifier, reference: textEncoder, source, dataPath, split };
+          await runTextEval({ ...text, flags: options, output });
+          return;
+        }
         if (isMultiLabelEval(classifier, dataPath, options)) {
           if (topLosses !== undefined) {
             throw new InvalidArgumentError({

@@ -15,6 +15,8 @@ import { checkImageFile } from '../pipeline/check-image-file.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
 import { toStorageError } from '../run/storage-errors.js';
+import { runTextExplain } from '../text/explain-text-command.js';
+import { readTextEncoderReference } from '../text/text-encoder-metadata.js';
 
 interface ExplainFlags {
   out: string;
@@ -38,7 +40,10 @@ export function registerExplainCommand(program: Command, output: CommandOutput):
       '<run>',
       'run directory written by graft train, or a classifier directory (model.json, weights.bin, metadata.json)',
     )
-    .argument('<images...>', 'image files (JPEG, PNG, WebP, TIFF, BMP, PPM/PGM)')
+    .argument(
+      '<images...>',
+      'image files (JPEG, PNG, WebP, TIFF, BMP, PPM/PGM); for a text model, texts or .txt files (word-occlusion attributions)',
+    )
     .requiredOption('--out <dir>', 'folder for the overlays and index.html (created if missing)')
     .option(
       '--class <name>',
@@ -54,8 +59,16 @@ export function registerExplainCommand(program: Command, output: CommandOutput):
           expected: 'must be in (0, 1]',
         });
       }
+      const source = await openClassifierSource(runPath);
+      const reference = await readTextEncoderReference(source.modelDir);
+      if (reference !== undefined) {
+        const title = `graft explain ${runPath}`;
+        const { out, class: className } = options;
+        await runTextExplain({ source, reference, inputs: images, out, className, title, output });
+        return;
+      }
       const problems = await Promise.all(images.map((image) => checkImageFile(resolve(image))));
-      const classifier = await loadRunClassifier(await openClassifierSource(runPath));
+      const classifier = await loadRunClassifier(source);
       const entries: ContactSheetEntry[] = [];
       try {
         if (options.class !== undefined && !classifier.labels.includes(options.class)) {

@@ -12,6 +12,8 @@ import { parseChoice } from '../config/parse-values.js';
 import type { CommandOutput } from '../output.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
+import { reportTextOnnxExport } from '../text/export-text-onnx.js';
+import { readTextEncoderReference } from '../text/text-encoder-metadata.js';
 import { reportOnnxExport } from './export-onnx.js';
 import { onnxQuantizations } from './export-onnx-quantized.js';
 import {
@@ -76,6 +78,12 @@ export function registerExportCommand(program: Command, output: CommandOutput): 
         options.out ?? join(source.root, format === 'onnx' ? 'export-onnx' : 'export'),
       );
       const classifier = await loadRunClassifier(source);
+      const textEncoder = await readTextEncoderReference(source.modelDir);
+      if (format === 'onnx' && textEncoder !== undefined) {
+        const text = { classifier, reference: textEncoder, directory, name: source.name };
+        await reportTextOnnxExport({ ...text, output });
+        return;
+      }
       if (format === 'onnx') {
         await reportOnnxExport({
           classifier,

@@ -15,6 +15,8 @@ import { hasPreferredBackend, setPreferredBackend } from '../pipeline/select-bac
 import { noCacheOption } from '../pipeline/training-feature-cache.js';
 import { parseTrainingWorkers } from '../pipeline/training-workers.js';
 import { openRunDirectory, readJson, writeJson } from '../run/run-directory.js';
+import { resumeTextRun } from '../text/resume-text-run.js';
+import { readTextRunConfig } from '../text/text-run-config.js';
 
 /** Flags of `graft resume`, as commander gives them. */
 interface ResumeFlags {
@@ -54,6 +56,12 @@ export function registerResumeCommand(program: Command, output: CommandOutput): 
       flags: ResumeFlags,
     ): Promise<void> {
       const run = await openRunDirectory(runPath);
+      const textConfig = await readTextRunConfig(run);
+      if (textConfig !== undefined) {
+        const text = { run, saved: textConfig, output, epochs: flags.epochs };
+        process.exitCode = await resumeTextRun(text);
+        return;
+      }
       // `graft train --folds`: each fold is a run of its own, resumed by this same action.
       if (await isFoldedRun(run)) {
         process.exitCode = await resumeFolds({

@@ -11,6 +11,7 @@ import { runTraining } from '../pipeline/run-training.js';
 import { parseTrainingWorkers } from '../pipeline/training-workers.js';
 import { addQueueFlags, queueSettingsFrom } from '../queue/queue-flags.js';
 import { checkQueueConfig } from '../queue/queued-features.js';
+import { refuseImageOnlyFlags } from '../text/refuse-image-only-flags.js';
 import { runTextTraining } from '../text/run-text-training.js';
 import { trainConfigFrom } from './train-config-from-flags.js';
 import { addTrainingFlags, type TrainFlags } from './training-flags.js';
@@ -61,17 +62,20 @@ export function registerTrainCommand(program: Command, output: CommandOutput): v
   addMultiLabelFlags(command);
   addTrainingFlags(command).action(async (data: string | undefined, flags: TrainFlags) => {
     const config = await trainConfigFrom(data, flags);
+    const folds = parseFolds(flags.folds);
     // A text encoder as --backbone: text data (folder of .txt, CSV or JSONL), own small pipeline.
     if (isSentenceEncoderName(config.backbone)) {
+      refuseImageOnlyFlags(flags, config.backbone);
       process.exitCode = await runTextTraining({
         config,
         output,
         overwrite: flags.overwrite === true,
         linePerExample: flags.linePerExample === true,
+        featureCache: flags.cache !== false,
+        folds,
       });
       return;
     }
-    const folds = parseFolds(flags.folds);
     const queue = queueSettingsFrom(flags);
     if (queue) checkQueueConfig(config, folds);
     // With --queue the workers extract: no local extraction threads unless asked for.

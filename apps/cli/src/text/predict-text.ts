@@ -1,10 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
-import { createSentenceEncoder, type SentenceEncoder } from '@graft/backbones';
-import '@graft/backbones/node';
+import type { SentenceEncoder } from '@graft/backbones';
 import type { Classifier } from '@graft/trainer';
-import * as tf from '@tensorflow/tfjs-core';
-import { embedTexts } from './embed-texts.js';
-import { embeddingsToImages } from './embedding-dataset.js';
+import { checkEncoderMatches, classifyTexts, openReferencedEncoder } from './classify-texts.js';
 import type { TextEncoderReference } from './text-encoder-metadata.js';
 
 /** Options of {@link predictTexts}. */
@@ -34,23 +31,14 @@ export interface TextPrediction {
 export async function predictTexts(options: PredictTextsOptions): Promise<TextPrediction[]> {
   const { classifier, reference } = options;
   const texts = await Promise.all(options.inputs.map(readTextInput));
-  const encoder = options.encoder ?? (await createSentenceEncoder(reference.name));
+  const encoder = options.encoder ?? (await openReferencedEncoder(reference));
   try {
-    if (encoder.weightsId !== reference.weightsId) {
-      throw new Error(
-        `the model was trained on ${reference.weightsId} embeddings, but ${encoder.name} loaded ${encoder.weightsId}; use the same encoder files`,
-      );
-    }
-    const embeddings = await embedTexts({ encoder, texts });
-    const rows = tf.tidy(() => {
-      const images = embeddingsToImages(
-        tf.tensor2d(embeddings, [texts.length, encoder.featureDim]),
-      );
-      return classifier.predictProbabilities(images).arraySync();
-    });
-    return rows.map((row, index) => ({
-      text: texts[index] as string,
-      top: row
+    checkEncoderMatches(encoder, reference);
+    const probabilities = await classifyTexts({ classifier, encoder, texts });
+    const classes = classifier.labels.length;
+    return texts.map((text, index) => ({
+      text,
+      top: [...probabilities.subarray(index * classes, (index + 1) * classes)]
         .map((probability, classIndex) => ({
           className: classifier.labels[classIndex] ?? String(classIndex),
           probability,
@@ -64,7 +52,7 @@ export async function predictTexts(options: PredictTextsOptions): Promise<TextPr
 }
 
 /** A `.txt` path that exists is read (UTF-8); anything else is the text itself. */
-async function readTextInput(input: string): Promise<string> {
+export async function readTextInput(input: string): Promise<string> {
   if (!/\.txt$/i.test(input)) return input;
   const isFile = await stat(input).then(
     (information) => information.isFile(),

@@ -1,34 +1,22 @@
-import { createHash } from 'node:crypto';
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createSentenceEncoder, type SentenceEncoder } from '@graft/backbones';
 // Registers Node file loading for `use-lite` (installed package or $GRAFT_MIRROR/use-lite).
 import '@graft/backbones/node';
 import { InvalidArgumentError } from '@graft/core';
-import {
-  findTextDuplicates,
-  selectTextExamples,
-  splitTextExamples,
-  type TextExamples,
-  withoutTextDuplicates,
-} from '@graft/datasets';
-import { openTextData } from '@graft/datasets/node';
-import { type EvaluationReport, earlyStopping, evaluate, train } from '@graft/trainer';
-import { saveClassifier } from '@graft/trainer/node';
-import { createHeadFromSpecification } from '../config/head-specification.js';
-import { createOptimizerFromSpecification } from '../config/optimizer-specification.js';
+import { splitTextExamples } from '@graft/datasets';
 import type { TrainConfig } from '../config/train-config.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandOutput } from '../output.js';
-import { buildSchedule } from '../pipeline/build-schedule.js';
-import { hardLabelLossOptions } from '../pipeline/hard-label-loss-options.js';
 import { selectBackend } from '../pipeline/select-backend.js';
-import { runDirectoryAt, writeJson } from '../run/run-directory.js';
-import { embedTexts } from './embed-texts.js';
-import { embeddingBackbone } from './embedding-backbone.js';
-import { EmbeddingDataset } from './embedding-dataset.js';
-import { augmentedViews, buildTextAugmentation } from './text-augmentation-views.js';
-import { textEncoderReference } from './text-encoder-metadata.js';
+import { runDirectoryAt } from '../run/run-directory.js';
+import { cachedEmbeddings } from './cached-embeddings.js';
+import { loadTextExamples } from './load-text-examples.js';
+import { findTextLeakage } from './near-duplicate-leakage.js';
+import { runTextFolds } from './run-text-folds.js';
+import { openTextEmbeddingCache } from './text-embedding-cache.js';
+import { writeTextRunConfig } from './text-run-config.js';
+import { trainTextRun } from './train-text-run.js';
 
 /** Options of {@link runTextTraining}. */
 export interface RunTextTrainingOptions {
@@ -40,16 +28,17 @@ export interface RunTextTrainingOptions {
   overwrite: boolean;
   /** Text data: each non-empty line of a `.txt` file is one example. */
   linePerExample?: boolean;
+  /** `--folds`: stratified k-fold cross-validation instead of one run. */
+  folds?: number | undefined;
+  /**
+   * Read and write the disk embedding cache (`--no-cache` turns it off); used only for an
+   * encoder whose weights id names its content. Default true.
+   */
+  featureCache?: boolean;
+  /** `graft resume`: finished folds are kept (the caller checked the run is not finished). */
+  resume?: boolean;
   /** The encoder to use instead of `createSentenceEncoder(config.backbone)` (tests). */
   encoder?: SentenceEncoder;
-}
-
-/** Accuracy figures of one split in the text run's report. */
-interface SplitFigures {
-  accuracy: number;
-  balancedAccuracy: number;
-  macroF1: number;
-  loss: number;
 }
 
 /**
@@ -57,7 +46,7 @@ interface SplitFigures {
  * is in two splits), splits them seeded and stratified, embeds every text (and `--augmented-passes`
  * augmented views of the training texts with `--augment`) once with the frozen encoder, and trains
  * the head with the trainer's feature extraction: same heads, optimisers, schedules, early
- * stopping, class weights and saved classifier as images.
+ * stopping, class weights and saved classifier as images. With `--folds k`, k such runs.
  */
 export async function runTextTraining(options: RunTextTrainingOptions): Promise<number> {
   const { config, output } = options;
@@ -70,202 +59,63 @@ export async function runTextTraining(options: RunTextTrainingOptions): Promise<
     });
   }
   const run = runDirectoryAt(config.out);
-  if (!options.overwrite && (await exists(join(run.modelDir, 'model.json')))) {
+  const finished = options.folds !== undefined ? 'cv-summary.json' : join('model', 'model.json');
+  if (!options.overwrite && (await exists(join(run.root, finished)))) {
     output.error(
       `graft: ${run.root} already holds a trained model; pass --overwrite or another --out`,
     );
     return exitCodes.usage;
   }
-  const backend = await selectBackend();
-  const { examples: all, report: dataReport } = await openTextData({
-    path: config.data,
-    ...(options.linePerExample ? { linePerExample: true } : {}),
+  await writeTextRunConfig(run, config, {
+    linePerExample: options.linePerExample === true,
+    ...(options.folds !== undefined ? { folds: options.folds } : {}),
   });
-  for (const [what, list] of [
-    ['empty, left out', dataReport.empty],
-    ['cut to 10 000 characters', dataReport.truncated],
-    ['not .txt, skipped', dataReport.skipped],
-  ] as const) {
-    if (list.length > 0)
-      output.info(
-        `graft: ${list.length} ${what}: ${list.slice(0, 5).join(', ')}${list.length > 5 ? ', …' : ''}`,
-      );
-  }
-  const duplicates = findTextDuplicates(all);
-  const examples = selectTextExamples(all, withoutTextDuplicates(all));
-  if (duplicates.length > 0) {
-    const conflicting = duplicates.filter((group) => group.conflictingLabels).length;
-    output.info(
-      `graft: ${all.texts.length - examples.texts.length} duplicate texts left out (kept the first of ${duplicates.length} groups; ${conflicting} with different labels), so no text is in two splits`,
-    );
-  }
-  const fractions = config.split ?? [0.8, 0.1, 0.1];
-  const splits = splitTextExamples(examples, { fractions, seed: config.seed });
-
+  const backend = await selectBackend();
+  const { examples, duplicatesLeftOut } = await loadTextExamples({
+    data: config.data,
+    ...(options.linePerExample ? { linePerExample: true } : {}),
+    output,
+  });
   const encoder = options.encoder ?? (await createSentenceEncoder(config.backbone));
-  const backbone = embeddingBackbone(encoder);
   try {
-    const progress = (label: string) => (done: number, total: number) =>
-      output.verbose(`${label}: embedded ${done}/${total}`);
-    const embedStarted = performance.now();
-    const augmentation = config.augment
-      ? await buildTextAugmentation(config.augment, { onNotice: (message) => output.info(message) })
-      : undefined;
-    const views = augmentation
-      ? augmentedViews(augmentation, splits.train.texts, {
-          views: config.augmentedPasses ?? 4,
-          seed: config.seed,
-        })
-      : [];
-    const trainTexts = [...splits.train.texts, ...views.flat()];
-    const trainLabels = [...splits.train.labels, ...views.flatMap(() => splits.train.labels)];
-    const trainSources = [
-      ...splits.train.sources,
-      ...views.flatMap((_, view) =>
-        splits.train.sources.map((source) => `${source}~view${view + 1}`),
+    const common = {
+      config,
+      output,
+      encoder,
+      embed: cachedEmbeddings(
+        encoder,
+        options.featureCache === false
+          ? undefined
+          : openTextEmbeddingCache({ encoder, backend: backend.tfjsBackend, output }),
       ),
-    ];
-    const toDataset = (
-      texts: readonly string[],
-      labels: readonly number[],
-      sources: readonly string[],
-      embeddings: Float32Array,
-    ) =>
-      new EmbeddingDataset({
-        classNames: examples.classNames,
-        embeddings,
-        featureDim: encoder.featureDim,
-        labels,
-        sources,
-        keys: texts.map(
-          (text) => `${encoder.weightsId}:${createHash('sha256').update(text).digest('hex')}`,
-        ),
-      });
-    const trainData = toDataset(
-      trainTexts,
-      trainLabels,
-      trainSources,
-      await embedTexts({ encoder, texts: trainTexts, onProgress: progress('train') }),
-    );
-    const embedOf = async (part: TextExamples, label: string) =>
-      toDataset(
-        part.texts,
-        part.labels,
-        part.sources,
-        await embedTexts({ encoder, texts: part.texts, onProgress: progress(label) }),
-      );
-    const validationData = await embedOf(splits.val, 'val');
-    const testData = splits.test ? await embedOf(splits.test, 'test') : undefined;
-    const embeddingSeconds = (performance.now() - embedStarted) / 1000;
-
-    const head = createHeadFromSpecification(config.head, {
-      featureDim: backbone.featureDim,
-      numClasses: examples.classNames.length,
-      seed: config.seed,
-    });
-    const optimizer = createOptimizerFromSpecification(config.optimizer, config.learningRate);
-    const schedule = buildSchedule({
-      schedule: config.schedule,
-      learningRate: config.learningRate,
-      stepsPerEpoch: Math.ceil(trainData.size / config.batchSize),
-      epochs: config.epochs,
-    });
-    const best =
-      config.keepBest || config.earlyStop > 0
-        ? earlyStopping({
-            monitor: config.monitor,
-            patience: config.earlyStop > 0 ? config.earlyStop : config.epochs + 1,
-            restoreBestWeights: config.keepBest,
-          })
-        : undefined;
-    const result = await train({
-      backbone,
-      head,
-      trainData,
-      validationData,
-      mode: 'feature-extraction',
-      epochs: config.epochs,
-      batchSize: config.batchSize,
-      optimizer,
-      schedule,
-      callbacks: best ? [best] : [],
-      seed: config.seed,
-      ...hardLabelLossOptions(config, examples.classNames),
-      ...(config.clipNorm !== undefined ? { gradientClipNorm: config.clipNorm } : {}),
-    });
-    optimizer.dispose();
-    const test = testData ? await evaluate({ backbone, head, data: testData }) : undefined;
-    await rm(run.modelDir, { recursive: true, force: true });
-    await mkdir(run.root, { recursive: true });
-    const validation = result.validation;
-    await saveClassifier({
-      directory: run.modelDir,
-      backbone,
-      head,
-      classNames: examples.classNames,
-      modelName: run.name,
-      userMetadata: {
-        textEncoder: textEncoderReference(encoder),
-        ...(augmentation
-          ? { textAugmentation: augmentation.toConfig(), augmentedViews: views.length }
-          : {}),
-      },
-      schedule,
-      training: {
-        mode: 'feature-extraction',
-        epochs: result.epoch,
-        batchSize: config.batchSize,
-        learningRate: config.learningRate,
-        seed: config.seed,
-        data: basename(resolve(config.data)),
-      },
-      ...(validation
-        ? { metrics: { validationAccuracy: validation.accuracy, validationLoss: validation.loss } }
-        : {}),
-    });
-    const figures = (report: EvaluationReport | undefined): SplitFigures | undefined =>
-      report && {
-        accuracy: report.accuracy,
-        balancedAccuracy: report.balancedAccuracy,
-        macroF1: report.macroF1,
-        loss: report.loss,
-      };
-    const summary = {
-      run: run.root,
+      duplicatesLeftOut,
+      ...(options.linePerExample ? { linePerExample: true } : {}),
+      started,
       backend: backend.tfjsBackend,
-      encoder: encoder.name,
-      modality: 'text',
-      classes: examples.classNames,
-      examples: {
-        train: splits.train.texts.length,
-        augmentedViews: views.length * splits.train.texts.length,
-        validation: splits.val.texts.length,
-        test: splits.test?.texts.length ?? 0,
-        duplicatesLeftOut: all.texts.length - examples.texts.length,
-      },
-      epochs: result.epoch,
-      bestEpoch: best?.bestEpoch === undefined ? undefined : best.bestEpoch + 1,
-      stopReason: result.stopReason,
-      validation: figures(validation),
-      test: figures(test),
-      seconds: {
-        total: (performance.now() - started) / 1000,
-        embedding: embeddingSeconds,
-        training: result.trainingSeconds,
-      },
     };
-    await writeJson(run.reportFile, summary);
-    await writeJson(join(run.root, 'split-manifest.json'), {
-      data: basename(resolve(config.data)),
-      seed: config.seed,
-      fractions,
-      sources: {
-        train: splits.train.sources,
-        val: splits.val.sources,
-        ...(splits.test ? { test: splits.test.sources } : {}),
-      },
+    if (options.folds !== undefined) {
+      const resume = options.resume === true;
+      return await runTextFolds({ ...common, examples, folds: options.folds, run, resume });
+    }
+    const fractions = config.split ?? [0.8, 0.1, 0.1];
+    const splits = splitTextExamples(examples, { fractions, seed: config.seed });
+    // Every text is embedded here once (the cache serves the run), then near copies across
+    // splits are named: exact duplicates were dropped above, paraphrased copies were not.
+    const leakage = await findTextLeakage({
+      examples,
+      indices: splits.indices,
+      embed: common.embed,
+      featureDim: encoder.featureDim,
     });
-    head.dispose();
+    if (leakage.pairs.length > 0) {
+      const shown = leakage.pairs
+        .slice(0, 3)
+        .map((pair) => `${pair.first} (${pair.splits[0]}) ~ ${pair.second} (${pair.splits[1]})`);
+      output.info(
+        `graft: warning: ${leakage.pairs.length} near-duplicate text pair(s) across splits (embedding cosine ≥ ${leakage.cosineThreshold}), so the held-out figures partly measure memory: ${shown.join(', ')}${leakage.pairs.length > 3 ? ', …' : ''} (all in report.json)`,
+      );
+    }
+    const summary = await trainTextRun({ ...common, run, splits, fractions, leakage });
     output.result(
       JSON.stringify({
         run: summary.run,
@@ -279,7 +129,6 @@ export async function runTextTraining(options: RunTextTrainingOptions): Promise<
     );
     return exitCodes.success;
   } finally {
-    backbone.dispose();
     if (options.encoder === undefined) encoder.dispose();
   }
 }

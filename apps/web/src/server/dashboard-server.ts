@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { contentTypeOf } from './content-types.js';
 import { RunStore } from './run-store.js';
 import { decodePathSegments, resolveInside } from './safe-path.js';
+import { textEncoderFile } from './text-encoder-files.js';
 
 /** Options of {@link startDashboardServer}. */
 export interface DashboardServerOptions {
@@ -24,6 +25,12 @@ export interface DashboardServerOptions {
    * `$GRAFT_SHARED_DIR/weights`.
    */
   weightsDirs?: readonly string[];
+  /**
+   * USE lite's folder (`model.json`, shards, `vocab.json`) served under
+   * `/text-encoders/use-lite/`, for text classifiers in the playground. Default: the folder
+   * `graft train` uses (`$GRAFT_MIRROR/use-lite`, else the installed model package).
+   */
+  useLiteDir?: string;
 }
 
 /** A running dashboard server. */
@@ -48,10 +55,13 @@ export async function startDashboardServer(
   const appDir = options.appDir ?? defaultAppDir();
   const weightsDirs = options.weightsDirs ?? defaultWeightsDirs();
   const server = createServer((request, response) => {
-    handle({ request, response, store, appDir, weightsDirs }).catch((error: unknown) => {
-      if (!response.headersSent) sendJson(response, 500, { error: String(error) });
-      else response.destroy();
-    });
+    const useLiteDir = options.useLiteDir;
+    handle({ request, response, store, appDir, weightsDirs, useLiteDir }).catch(
+      (error: unknown) => {
+        if (!response.headersSent) sendJson(response, 500, { error: String(error) });
+        else response.destroy();
+      },
+    );
   });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolvePromise, reject) => {
@@ -79,6 +89,7 @@ async function handle(context: {
   store: RunStore;
   appDir: string;
   weightsDirs: readonly string[];
+  useLiteDir: string | undefined;
 }): Promise<void> {
   const { request, response, store } = context;
   if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -131,6 +142,17 @@ async function handle(context: {
       }
     }
     return notFound(response);
+  }
+  if (
+    first === 'text-encoders' &&
+    second === 'use-lite' &&
+    name !== undefined &&
+    rest.length === 0
+  ) {
+    const file = await textEncoderFile(name, context.useLiteDir);
+    return 'path' in file
+      ? sendFile(response, file.path, contentTypeOf(file.path))
+      : sendJson(response, file.status, { error: file.error });
   }
   const path = await resolveInside(
     context.appDir,
