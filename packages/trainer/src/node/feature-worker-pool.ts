@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InvalidArgumentError, type JsonValue } from '@graft/core';
 import { workerThreadEntry } from '@graft/core/node';
@@ -10,6 +9,7 @@ import type {
   FromWorkerMessage,
   ToWorkerMessage,
 } from './feature-worker-protocol.js';
+import { workerModuleUrl } from './worker-module-url.js';
 
 /** Options of {@link createFeatureWorkerPool}. */
 export interface FeatureWorkerPoolOptions {
@@ -91,12 +91,7 @@ export async function createFeatureWorkerPool(
     });
   }
   options.signal?.throwIfAborted();
-  const moduleUrl =
-    options.workerModule instanceof URL
-      ? options.workerModule.href
-      : options.workerModule.startsWith('file:')
-        ? options.workerModule
-        : pathToFileURL(options.workerModule).href;
+  const moduleUrl = workerModuleUrl(options.workerModule);
   const entry = workerThreadEntry({
     moduleUrl: import.meta.url,
     builtFile: 'feature-worker-thread.js',

@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InvalidArgumentError } from '@graft/core';
 import { workerThreadEntry } from '@graft/core/node';
@@ -22,6 +21,7 @@ import type {
   StepMessage,
   TrainingWorkerData,
 } from './training-worker-protocol.js';
+import { workerModuleUrl } from './worker-module-url.js';
 
 export type {
   TrainingWorkerPool,
@@ -65,12 +65,7 @@ export async function createTrainingWorkerPool(
     });
   }
   options.signal?.throwIfAborted();
-  const moduleUrl =
-    options.workerModule instanceof URL
-      ? options.workerModule.href
-      : options.workerModule.startsWith('file:')
-        ? options.workerModule
-        : pathToFileURL(options.workerModule).href;
+  const moduleUrl = workerModuleUrl(options.workerModule);
   const entry = workerThreadEntry({
     moduleUrl: import.meta.url,
     builtFile: 'training-worker-thread.js',
