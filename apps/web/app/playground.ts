@@ -3,8 +3,6 @@ import {
   type ClassifierMetadata,
   calibrationTemperature,
   loadClassifier,
-  type Prediction,
-  predictWithTestTimeAugmentation,
   type TestTimeAugmentation,
   testTimeAugmentations,
 } from '@graft/trainer';
@@ -13,12 +11,13 @@ import { apiUrl, getJson, type RunSummary } from './api.js';
 import { ensureBackend } from './backend.js';
 import { imageFileToTensor } from './decode-image.js';
 import { element, showError } from './dom.js';
-import { bar } from './evaluation-report-view.js';
 import { gradCamFigure } from './grad-cam-view.js';
 import { loadOnnxClassifier, type OnnxClassifier } from './onnx-classifier.js';
+import { predictWithViews } from './predict-with-views.js';
 import { RemoteClassifier } from './remote-classifier.js';
 import { serverControls } from './server-controls.js';
 import { type TextPanel, textPlaygroundPanel } from './text-playground-view.js';
+import { topKList } from './top-k-list.js';
 
 /** A tfjs classifier, an ONNX export run by onnxruntime-web, or a `graft serve` server. */
 type PlaygroundClassifier = Classifier | OnnxClassifier | RemoteClassifier;
@@ -296,50 +295,4 @@ export function mountPlayground(root: HTMLElement): void {
     dropZone.classList.remove('over');
     classify([...(event.dataTransfer?.files ?? [])]);
   });
-}
-
-/** One image's predictions as bars; a multi-label model's labels over the threshold ticked. */
-function topKList(predictions: Prediction[], multiLabel: boolean, threshold: number): HTMLElement {
-  return element(
-    'ol',
-    { class: 'topk' },
-    predictions.map((prediction) =>
-      element(
-        'li',
-        {
-          'data-label': prediction.label,
-          'data-probability': String(prediction.probability),
-          ...(multiLabel
-            ? { 'data-over-threshold': String(prediction.probability >= threshold) }
-            : {}),
-        },
-        [
-          element('span', {
-            text: `${multiLabel && prediction.probability >= threshold ? '✓ ' : ''}${prediction.label} ${(prediction.probability * 100).toFixed(1)}%`,
-          }),
-          bar(prediction.probability),
-        ],
-      ),
-    ),
-  );
-}
-
-/** One image's top-k from probabilities averaged over its test-time augmentation views. */
-async function predictWithViews(
-  classifier: Classifier,
-  pixels: tf.Tensor3D,
-  views: TestTimeAugmentation,
-  topK: number,
-): Promise<Prediction[]> {
-  const probabilities = predictWithTestTimeAugmentation(classifier, pixels, { views });
-  const [row] = (await probabilities.array()) as number[][];
-  probabilities.dispose();
-  return (row ?? [])
-    .map((probability, index) => ({
-      label: classifier.labels[index] ?? String(index),
-      index,
-      probability,
-    }))
-    .sort((a, b) => b.probability - a.probability)
-    .slice(0, topK);
 }

@@ -7,9 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { type BenchRow, measure } from '@graft/bench-kit';
 import { SeededRandom } from '@graft/core';
 import sharp from 'sharp';
-import { cosinePairs } from '../src/cleaning/cosine-pairs.js';
-import { hammingPairs } from '../src/cleaning/hamming-pairs.js';
-import { hammingDistance, perceptualHash } from '../src/index.js';
+import { cosinePairs, hammingDistance, hammingPairs, perceptualHash } from '../src/index.js';
 import { hashImageFile, scanImageFolder } from '../src/node/index.js';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');

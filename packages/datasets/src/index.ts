@@ -18,6 +18,7 @@ export {
   openImageFiles,
 } from './browser/open-image-files.js';
 export { resizePixels } from './browser/resize-pixels.js';
+export { cosinePairs } from './cleaning/cosine-pairs.js';
 export type {
   DuplicateCandidate,
   DuplicateImage,
@@ -36,6 +37,7 @@ export {
   maximumHammingThreshold,
 } from './cleaning/duplicate-thresholds.js';
 export { type FindDuplicatesOptions, findDuplicates } from './cleaning/find-duplicates.js';
+export { hammingPairs, type IndexPairs } from './cleaning/hamming-pairs.js';
 export {
   hammingDistance,
   type PerceptualHashInput,

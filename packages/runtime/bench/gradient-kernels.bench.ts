@@ -7,8 +7,7 @@ import { loadavg } from 'node:os';
 import { type BenchRow, measure } from '@graft/bench-kit';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/index.js';
-import { withOriginalGradients } from '../src/testing/with-original-gradients.js';
-import { depthwiseConv2dBackpropFilter } from '../src/wasm-kernels/depthwise-conv2d-backprop-filter.js';
+import { depthwiseConv2dBackpropFilter, withOriginalGradients } from '../src/testing/index.js';
 
 const microBatch = 4;
 /** [input size, channels, stride] of MobileNetV2 1.0's 17 depthwise convolutions at 224². */

@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/index.js';
-import { mobileNetV2 } from '../src/testing/mobilenet-v2.js';
+import { mobileNetV2 } from '../src/testing/index.js';
 
 await initBackend({ prefer: 'wasm' });
 const size = Number(process.env.SIZE ?? 224);

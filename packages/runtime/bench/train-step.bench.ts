@@ -6,7 +6,7 @@ import { loadavg } from 'node:os';
 import { type BenchRow, measure } from '@graft/bench-kit';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/index.js';
-import { mobileNetV2 } from '../src/testing/mobilenet-v2.js';
+import { mobileNetV2 } from '../src/testing/index.js';
 
 const batch = 16;
 const microBatch = 4;

@@ -7,7 +7,7 @@ import type { Backbone } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { adam, train } from '../src/index.js';
-import { ColourDataset, denseHead } from '../src/testing/fixtures.js';
+import { ColourDataset, denseHead } from '../src/testing/index.js';
 
 const size = 64;
 const images = 128;

@@ -7,7 +7,7 @@ import { type BenchRow, measure } from '@graft/bench-kit';
 import * as tf from '@tensorflow/tfjs-core';
 import { extractFeatures, type FeatureComputer } from '../src/index.js';
 import { createFeatureWorkerPool } from '../src/node/index.js';
-import { ColourDataset } from '../src/testing/fixtures.js';
+import { ColourDataset } from '../src/testing/index.js';
 import { convBackbone, size } from './conv-backbone.js';
 
 const images = 192;

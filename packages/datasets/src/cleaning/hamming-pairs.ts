@@ -1,6 +1,6 @@
 import { popCount32 } from './perceptual-hash.js';
 
-/** Pairs `(first[i], second[i])` with `first < second` and their Hamming distances. */
+/** Pairs `(first[i], second[i])` of row indices, `first < second`, with a value per pair. */
 export interface IndexPairs {
   first: Int32Array;
   second: Int32Array;

@@ -4,7 +4,6 @@ import {
   type FileFormatError,
   type ImageBatch,
   type ImageDataset,
-  type ImageView,
   InvalidArgumentError,
   type ResizePolicy,
   type ViewBatchOptions,
@@ -13,50 +12,16 @@ import {
 import { maximumPixelsOf } from '../decoders/pixel-limit.js';
 import type { DatasetBatchOptions } from '../pipeline/batch-options.js';
 import { streamBatches } from '../pipeline/stream-batches.js';
+import { checkLabelSets } from './check-label-sets.js';
 import { contentKey } from './content-key.js';
 import { decodeImage } from './decode-image.js';
-import { cutView, decodeFrame, frameSizeOf } from './decode-view.js';
+import { defaultResizePolicy, type ImagePipelineOptions } from './image-pipeline-options.js';
 import { defaultFrameScale, PixelCache, type PixelCacheOptions } from './pixel-cache.js';
 import { readImageBytes } from './read-image-bytes.js';
 import type { ImageFile, SkippedFile } from './scan-image-folder.js';
-import { ViewCutPool } from './view-cut-pool.js';
+import { streamFileViews } from './stream-file-views.js';
 
-/** How a {@link FileImageDataset} decodes and streams. */
-export interface ImagePipelineOptions {
-  /** `[height, width]` every image is resized to, e.g. the backbone's `inputSize`. */
-  imageSize: readonly [number, number];
-  /** How images of another size reach `imageSize`. Default: center-crop 0.875, bilinear. */
-  resize?: ResizePolicy;
-  /** `error` (default): a corrupt image stops the stream. `skip`: it is left out and listed in `badFiles`. */
-  onBadImage?: 'error' | 'skip';
-  /** Decodes in flight at once (sharp runs them on libuv's thread pool). Default 4. */
-  concurrency?: number;
-  /** Batches decoded ahead of the consumer. Default 2. */
-  prefetchBatches?: number;
-  /**
-   * Largest declared `width * height` decoded; a larger image is a bad image (skipped with
-   * `onBadImage: 'skip'`). Default `defaultMaximumPixels` (2^28).
-   */
-  maximumPixels?: number;
-  /**
-   * Decoded-pixel cache for augmented views (`viewBatches`): frames stored once as raw bytes,
-   * read with no decode on later passes. Default: none (every pass decodes the files).
-   */
-  pixelCache?: PixelCacheOptions;
-  /**
-   * Worker threads that cut augmented views (`viewBatches`) out of their frames. 0 (default):
-   * this thread cuts them. On a cached epoch the cut is most of the work left, so 1 lets a
-   * second core do it while this one normalizes and trains.
-   */
-  viewThreads?: number;
-}
-
-/** The default resize policy: torchvision/timm evaluation style. */
-export const defaultResizePolicy: ResizePolicy = {
-  mode: 'center-crop',
-  cropFraction: 0.875,
-  interpolation: 'bilinear',
-};
+export { defaultResizePolicy, type ImagePipelineOptions } from './image-pipeline-options.js';
 
 /** Options of the {@link FileImageDataset} constructor. */
 export interface FileImageDatasetOptions extends ImagePipelineOptions {
@@ -211,79 +176,17 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
    * skipped). The clean `batches()` path is untouched.
    */
   viewBatches(options: ViewBatchOptions): AsyncIterable<ImageBatch> {
-    return this.streamViews(options);
-  }
-
-  private async *streamViews(options: ViewBatchOptions): AsyncGenerator<ImageBatch> {
-    const frameScale = this.pixelCacheOptions?.frameScale ?? defaultFrameScale;
-    if (!Number.isFinite(frameScale) || frameScale < 1) {
-      throw new InvalidArgumentError({
-        argument: 'pixelCache.frameScale',
-        value: frameScale,
-        expected: `must be a number >= 1 (default ${defaultFrameScale})`,
-      });
-    }
-    const target = {
+    return streamFileViews({
+      files: this.files,
+      views: options,
       imageSize: this.imageSize,
       resize: this.resize,
-      frameScale,
       maximumPixels: this.maximumPixels,
-    };
-    const frameSize = frameSizeOf(target);
-    const cache = this.pixelCacheFor(frameSize, frameScale);
-    const pass = cache && !cache.disabled ? await cache.startPass() : undefined;
-    const batchSize = options.batchSize;
-    const views = new Map<number, readonly ImageView[]>();
-    const viewAt = (position: number): ImageView => {
-      const batchIndex = Math.floor(position / batchSize);
-      let batchViews = views.get(batchIndex);
-      if (batchViews === undefined) {
-        const count = Math.min(batchSize, this.size - batchIndex * batchSize);
-        batchViews = options.viewsOf(batchIndex, count);
-        views.set(batchIndex, batchViews);
-        views.delete(batchIndex - 2);
-      }
-      const view = batchViews[position % batchSize];
-      if (view === undefined) {
-        throw new InvalidArgumentError({
-          argument: 'viewsOf',
-          value: batchViews.length,
-          expected: `must return one view per image of batch ${batchIndex}`,
-        });
-      }
-      return view;
-    };
-    const cut = { frameSize, frameScale, outputSize: options.outputSize };
-    const pool = this.viewThreads > 0 ? new ViewCutPool(this.viewThreads) : undefined;
-    const load = async (index: number, position: number) => {
-      const path = (this.files[index] as ImageFile).path;
-      const view = viewAt(position);
-      const hit = pass ? await pass.get(index) : undefined;
-      let frame = hit?.frame;
-      let key = hit?.key;
-      if (frame === undefined || key === undefined) {
-        const bytes = await readImageBytes(path);
-        key = contentKey(bytes);
-        frame = await decodeFrame(bytes, path, target);
-      }
-      pass?.put(index, frame, key);
-      // A pass that writes the cache still holds the frame (its write is pending): copy it.
-      const pixels = pool
-        ? await pool.cut(frame, view, cut, !(pass?.writing ?? false))
-        : cutView(frame, view, cut);
-      return { pixels, key };
-    };
-    try {
-      yield* streamBatches({
-        ...this.streamOptions(options),
-        load,
-        imageSize: options.outputSize,
-      });
-      await pass?.finish();
-    } finally {
-      await pass?.close();
-      await pool?.close();
-    }
+      frameScale: this.pixelCacheOptions?.frameScale ?? defaultFrameScale,
+      pixelCacheFor: (frameSize, frameScale) => this.pixelCacheFor(frameSize, frameScale),
+      viewThreads: this.viewThreads,
+      stream: this.streamOptions(options),
+    });
   }
 
   /** The pixel cache of this dataset's files and frame geometry (made once), if configured. */
@@ -359,21 +262,5 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
       badFiles: this.badFiles,
       multiLabel: this.multiLabel,
     });
-  }
-}
-
-/** A multi-label dataset needs every file's `labelSet`, each index naming a class. */
-function checkLabelSets(files: readonly ImageFile[], numClasses: number): void {
-  for (const file of files) {
-    const valid = file.labelSet?.every(
-      (label) => Number.isInteger(label) && label >= 0 && label < numClasses,
-    );
-    if (valid !== true) {
-      throw new InvalidArgumentError({
-        argument: 'files[].labelSet',
-        value: file.labelSet,
-        expected: `must list label indices in [0, ${numClasses - 1}] for every file of a multiLabel dataset (${file.path})`,
-      });
-    }
   }
 }

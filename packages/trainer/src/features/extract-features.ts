@@ -4,20 +4,24 @@ import {
   type ImageAugmentation,
   type ImageBatch,
   type ImageDataset,
-  InvalidArgumentError,
   normalizeImages,
 } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { fuseAugmentation, fusesAugmentation } from '../training/fuse-augmentation.js';
+import { fuseAugmentation } from '../training/fuse-augmentation.js';
 import { toTargets } from '../training/loss.js';
+import { augmentationSeed } from './augmentation-seed.js';
 import { backboneCacheIdentity } from './backbone-cache-identity.js';
+import { checkFeatureComputer } from './check-feature-computer.js';
 import { hashImages } from './content-hash.js';
 import { featureCacheKeys } from './feature-cache-keys.js';
 import type { FeatureComputer } from './feature-computer.js';
+import { featureKeyPrefix } from './feature-key-prefix.js';
 import type { FeatureStore } from './feature-store.js';
 import type { FeatureTable } from './feature-table.js';
-import { sha256Hex } from './sha256.js';
+import { argMax, scatterRows } from './feature-table-rows.js';
+import { ownedValues } from './owned-values.js';
 
+export { augmentationSeed } from './augmentation-seed.js';
 export type { FeatureTable };
 
 import { storedFeatureTable } from './stored-feature-table.js';
@@ -115,8 +119,9 @@ export async function extractFeatures(
     store !== undefined || computer?.cacheIdentity !== undefined
       ? await backboneCacheIdentity(backbone)
       : undefined;
-  const prefix = identity === undefined ? 'uncached' : await keyPrefix(options, identity, engine);
-  if (computer) checkComputer(computer, backbone, identity);
+  const prefix =
+    identity === undefined ? 'uncached' : await featureKeyPrefix(options, identity, engine);
+  if (computer) checkFeatureComputer(computer, backbone, identity);
   // Every clean feature already stored: no image is decoded (stored-feature-table.ts).
   const stored =
     store && !options.augmentation
@@ -285,109 +290,4 @@ export async function extractFeatures(
     },
     stats,
   };
-}
-
-/** A feature computer must run the same network as `backbone`, or cached rows would mix. */
-function checkComputer(
-  computer: FeatureComputer,
-  backbone: Backbone,
-  identity: string | undefined,
-): void {
-  if (computer.featureDim !== backbone.featureDim) {
-    throw new InvalidArgumentError({
-      argument: 'featureComputer.featureDim',
-      value: computer.featureDim,
-      expected: `must equal the backbone's featureDim (${backbone.featureDim})`,
-    });
-  }
-  if (computer.weightsId !== undefined && computer.weightsId !== backbone.weightsId) {
-    throw new InvalidArgumentError({
-      argument: 'featureComputer.weightsId',
-      value: computer.weightsId,
-      expected: `must equal the backbone's weightsId (${backbone.weightsId})`,
-    });
-  }
-  if (computer.cacheIdentity !== undefined && computer.cacheIdentity !== identity) {
-    throw new InvalidArgumentError({
-      argument: 'featureComputer.cacheIdentity',
-      value: computer.cacheIdentity,
-      expected: `must equal the backbone's cacheIdentity (${identity}): the computer runs other weights, architecture or preprocessing than ${backbone.weightsId}`,
-    });
-  }
-}
-
-/**
- * The values of `tensor` in an array nobody else holds (its buffer may then be transferred), and
- * disposes `tensor`. wasm, webgl and webgpu already hand out a fresh copy; the cpu backend (and
- * others) hand out their own storage, which is copied.
- */
-async function ownedValues(tensor: tf.Tensor): Promise<Float32Array> {
-  const values = (await tensor.data()) as Float32Array;
-  const fresh = ['wasm', 'webgl', 'webgpu'].includes(tf.getBackend());
-  tensor.dispose();
-  return fresh && values.byteOffset === 0 && values.byteLength === values.buffer.byteLength
-    ? values
-    : values.slice();
-}
-
-/** The seed of augmentation for one batch of one pass: stable across runs and resumes. */
-export function augmentationSeed(seed: number, pass: number, batch: number): number {
-  return (
-    (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(pass + 1, 0xc2b2ae35) + batch * 7919) >>>
-    0
-  );
-}
-
-function keyPrefix(
-  options: ExtractFeaturesOptions,
-  identity: string,
-  engine: string,
-): Promise<string> {
-  const parts = [`backbone=${identity}`];
-  // Engines agree only to rounding: another engine's features are cached apart. tfjs adds
-  // nothing, so the keys (and caches) written before engines existed stay valid.
-  if (engine !== 'tfjs') parts.push(`engine=${engine}`);
-  if (options.augmentation) {
-    // Augmented features depend on the batch composition too (one seed per batch).
-    parts.push(
-      JSON.stringify(options.augmentation.toConfig()),
-      `pass=${options.pass ?? 0}`,
-      `seed=${options.seed ?? 0}`,
-      `batch=${options.batchSize}`,
-    );
-    // Crops cut by the decoder are resampled differently from the tensor ops' (fuse-augmentation.ts).
-    if (fusesAugmentation(options.data, options.augmentation)) parts.push('views=decoder');
-  } else {
-    parts.push('clean');
-  }
-  return sha256Hex(parts.join('\n'));
-}
-
-/**
- * Writes the computed `rows` (in `indices` order) into `into` at those indices; the other rows
- * already hold cached features. Returns `into`.
- */
-function scatterRows(
-  into: Float32Array,
-  rows: Float32Array,
-  indices: readonly number[],
-  featureDim: number,
-): Float32Array {
-  if (rows.length !== indices.length * featureDim) {
-    throw new RangeError(
-      `Feature computation returned ${rows.length} values for ${indices.length} images of ${featureDim} features.`,
-    );
-  }
-  indices.forEach((row, index) => {
-    into.set(rows.subarray(index * featureDim, (index + 1) * featureDim), row * featureDim);
-  });
-  return into;
-}
-
-function argMax(values: Float32Array, offset: number, length: number): number {
-  let best = 0;
-  for (let index = 1; index < length; index++) {
-    if ((values[offset + index] as number) > (values[offset + best] as number)) best = index;
-  }
-  return best;
 }

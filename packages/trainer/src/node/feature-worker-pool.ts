@@ -1,14 +1,15 @@
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { InvalidArgumentError, type JsonValue, OutOfMemoryError } from '@graft/core';
+import { InvalidArgumentError, type JsonValue } from '@graft/core';
 import { workerThreadEntry } from '@graft/core/node';
 import type { FeatureComputer, PreprocessedBatch } from '../features/feature-computer.js';
+import { featureWorkerError } from './feature-worker-error.js';
 import type {
   FeatureWorkerData,
   FromWorkerMessage,
   ToWorkerMessage,
 } from './feature-worker-protocol.js';
+import { workerModuleUrl } from './worker-module-url.js';
 
 /** Options of {@link createFeatureWorkerPool}. */
 export interface FeatureWorkerPoolOptions {
@@ -90,12 +91,7 @@ export async function createFeatureWorkerPool(
     });
   }
   options.signal?.throwIfAborted();
-  const moduleUrl =
-    options.workerModule instanceof URL
-      ? options.workerModule.href
-      : options.workerModule.startsWith('file:')
-        ? options.workerModule
-        : pathToFileURL(options.workerModule).href;
+  const moduleUrl = workerModuleUrl(options.workerModule);
   const entry = workerThreadEntry({
     moduleUrl: import.meta.url,
     builtFile: 'feature-worker-thread.js',
@@ -179,7 +175,11 @@ export async function createFeatureWorkerPool(
             dispatch();
             return;
           }
-          const error = workerError(slot.index, message, slot.inFlight.get(message.id ?? -1));
+          const error = featureWorkerError(
+            slot.index,
+            message,
+            slot.inFlight.get(message.id ?? -1)?.batch.shape,
+          );
           if (message.id === undefined) {
             reject(error);
             fail(error);
@@ -281,30 +281,4 @@ export async function createFeatureWorkerPool(
       fail(new Error('The feature worker pool is closed.'));
     },
   };
-}
-
-/** The worker's error as an Error naming the worker; running out of memory → OutOfMemoryError. */
-function workerError(
-  index: number,
-  message: Extract<FromWorkerMessage, { type: 'error' }>,
-  task: Task | undefined,
-): Error {
-  const cause = Object.assign(new Error(message.message), {
-    name: message.name,
-    ...(message.stack ? { stack: message.stack } : {}),
-  });
-  const what =
-    task === undefined
-      ? 'building its backbone'
-      : `a batch of ${task.batch.shape[0]} images at ${task.batch.shape[1]}x${task.batch.shape[2]}`;
-  if (message.outOfMemory) {
-    return new OutOfMemoryError({
-      backend: message.backend ?? 'unknown',
-      during: `feature extraction in worker ${index} (${what})`,
-      advice:
-        'Each worker holds its own model and heap: use fewer workers, or a smaller extraction batch size.',
-      cause,
-    });
-  }
-  return new Error(`Feature worker ${index} failed during ${what}: ${message.message}`, { cause });
 }

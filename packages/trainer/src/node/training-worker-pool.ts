@@ -1,58 +1,32 @@
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { InvalidArgumentError, type JsonValue, OutOfMemoryError } from '@graft/core';
+import { InvalidArgumentError } from '@graft/core';
 import { workerThreadEntry } from '@graft/core/node';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
-import type { GradientComputer, GradientRequest } from '../training/gradient-computer.js';
+import type { GradientRequest } from '../training/gradient-computer.js';
 import { clipByGlobalNorm, type StepGradients } from '../training/gradients.js';
 import { canonicalWeights } from './canonical-weights.js';
+import { movingStatistics, writeCombinedStatistics } from './moving-statistics.js';
 import { preorderLayers } from './preorder-layers.js';
+import { shareMasterWeights, trainableWeightIndices } from './share-master-weights.js';
+import { splitMicroBatches } from './split-micro-batches.js';
+import { sumRegions } from './sum-regions.js';
+import { trainingWorkerError } from './training-worker-error.js';
+import type {
+  TrainingWorkerPool,
+  TrainingWorkerPoolOptions,
+} from './training-worker-pool-options.js';
 import type {
   FromTrainingWorkerMessage,
   StepMessage,
   TrainingWorkerData,
-  WeightSlot,
 } from './training-worker-protocol.js';
-import type { WorkerErrorMessage } from './worker-error-message.js';
+import { workerModuleUrl } from './worker-module-url.js';
 
-/** Options of {@link createTrainingWorkerPool}. */
-export interface TrainingWorkerPoolOptions {
-  /**
-   * The app's module (URL or absolute path) that builds the backbone in each worker — the same
-   * module as `createFeatureWorkerPool`'s: it exports `createFeatureBackbone(data)` (or a default
-   * function) returning the main thread's backbone architecture, after initialising the tfjs
-   * backend (on wasm, `initBackend` from `@graft/runtime`, which registers the training kernels).
-   * Its weights need not match: the main thread's are copied in before every step.
-   */
-  workerModule: URL | string;
-  /** JSON passed to the module's function (backbone name, options, backend…). */
-  workerData?: JsonValue;
-  /**
-   * Worker threads, each with a replica of backbone and head and (on wasm) its own heap: memory
-   * grows by one model plus one micro-batch's activations per worker. Default: the number of CPUs.
-   */
-  workers?: number;
-  /** Cancels starting the workers (they are terminated). */
-  signal?: AbortSignal;
-}
-
-/** Worker threads computing fine-tuning gradients; a {@link GradientComputer} for `train`. */
-export interface TrainingWorkerPool extends GradientComputer {
-  /** Number of worker threads. */
-  readonly workers: number;
-  /** Live tensors in each worker after its last answer (for leak checks). */
-  readonly workerTensors: readonly number[];
-  /**
-   * Wall-clock seconds of the last step's phases: `prepare` (master weights into the shared
-   * buffer, inputs read) and `combine` (gradients summed, BatchNorm statistics, tensors made) run
-   * in this thread, serially; `compute` is the workers' parallel part.
-   */
-  readonly lastStepSeconds: { prepare: number; compute: number; combine: number } | undefined;
-  /** Terminates the workers (freeing their models and heaps). Idempotent. */
-  close(): Promise<void>;
-}
+export type {
+  TrainingWorkerPool,
+  TrainingWorkerPoolOptions,
+} from './training-worker-pool-options.js';
 
 interface Slot {
   index: number;
@@ -63,14 +37,6 @@ interface Slot {
     reject: (error: Error) => void;
     what: string;
   };
-}
-
-/** A BatchNormalization moving statistic: how to combine the workers' updates exactly. */
-interface MovingStatistic {
-  /** Index in the canonical weights. */
-  index: number;
-  /** The layer's momentum μ. */
-  momentum: number;
 }
 
 /**
@@ -99,12 +65,7 @@ export async function createTrainingWorkerPool(
     });
   }
   options.signal?.throwIfAborted();
-  const moduleUrl =
-    options.workerModule instanceof URL
-      ? options.workerModule.href
-      : options.workerModule.startsWith('file:')
-        ? options.workerModule
-        : pathToFileURL(options.workerModule).href;
+  const moduleUrl = workerModuleUrl(options.workerModule);
   const entry = workerThreadEntry({
     moduleUrl: import.meta.url,
     builtFile: 'training-worker-thread.js',
@@ -156,7 +117,7 @@ export async function createTrainingWorkerPool(
             pending?.resolve(message);
             return;
           }
-          const error = workerError(slot.index, message, pending?.what);
+          const error = trainingWorkerError(slot.index, message, pending?.what);
           if (message.id === undefined) {
             reject(error);
             fail(error);
@@ -212,53 +173,17 @@ export async function createTrainingWorkerPool(
       });
     }
     const microBatchSize = Math.max(1, Math.min(request.microBatchSize, rows));
-    const microBatches = Math.ceil(rows / microBatchSize);
-    // Contiguous runs of whole micro-batches; with fewer micro-batches than workers some rest.
-    const shares = slots
-      .map((slot) => {
-        const first = Math.floor((slot.index * microBatches) / count);
-        const end = Math.floor(((slot.index + 1) * microBatches) / count);
-        return {
-          slot,
-          microBatches: end - first,
-          start: first * microBatchSize,
-          end: Math.min(end * microBatchSize, rows),
-        };
-      })
-      .filter((share) => share.microBatches > 0);
+    const shares = splitMicroBatches({ workers: count, rows, microBatchSize }).map((share) => ({
+      ...share,
+      slot: slots[share.worker] as Slot,
+    }));
 
     // 1. The master weights into the shared buffer.
     const weights = canonicalWeights([request.backbone.model, request.head.model]);
-    const weightSlots: WeightSlot[] = [];
-    let weightFloats = 0;
-    for (const [index, weight] of weights.entries()) {
-      weightSlots.push({ index, offset: weightFloats, shape: [...weight.shape] as number[] });
-      weightFloats += sizeOf(weight.shape as number[]);
-    }
-    if (weightBuffer.byteLength !== weightFloats * 4) {
-      weightBuffer = new SharedArrayBuffer(weightFloats * 4);
-    }
-    const weightView = new Float32Array(weightBuffer);
-    const masterValues = await Promise.all(
-      weights.map((weight) => weight.read().data() as Promise<Float32Array>),
-    );
-    masterValues.forEach((values, index) => {
-      weightView.set(values, (weightSlots[index] as WeightSlot).offset);
-    });
-    const indexOf = new Map<tf.Tensor, number>(
-      weights.map((weight, index) => [weight.read(), index]),
-    );
-    const trainableIndices = request.variables.map(({ variable, key }) => {
-      const index = indexOf.get(variable);
-      if (index === undefined) {
-        throw new InvalidArgumentError({
-          argument: 'variables',
-          value: key,
-          expected: 'must be weights of the backbone or the head',
-        });
-      }
-      return index;
-    });
+    const shared = await shareMasterWeights(weights, weightBuffer);
+    weightBuffer = shared.buffer;
+    const { slots: weightSlots, values: masterValues } = shared;
+    const trainableIndices = trainableWeightIndices(request.variables, weights);
     const gradientFloats = request.variables.reduce(
       (total, { variable }) => total + variable.size,
       0,
@@ -326,15 +251,11 @@ export async function createTrainingWorkerPool(
 
     // 3. Sum the workers' gradients in worker order.
     const computed = performance.now();
-    const all = new Float32Array(gradientBuffer);
-    const firstOffset = (shares[0] as (typeof shares)[number]).slot.index * gradientFloats;
-    const sum = all.slice(firstOffset, firstOffset + gradientFloats);
-    for (const share of shares.slice(1)) {
-      const offset = share.slot.index * gradientFloats;
-      for (let index = 0; index < gradientFloats; index++) {
-        sum[index] = (sum[index] as number) + (all[offset + index] as number);
-      }
-    }
+    const sum = sumRegions(
+      new Float32Array(gradientBuffer),
+      shares.map((share) => share.slot.index * gradientFloats),
+      gradientFloats,
+    );
     let loss = 0;
     let correct = 0;
     for (const answer of answers) {
@@ -343,24 +264,14 @@ export async function createTrainingWorkerPool(
     }
 
     // 4. BatchNorm moving statistics, as the sequential update leaves them.
-    statistics.forEach(({ index: weightIndex, momentum }, statisticIndex) => {
-      const initial = masterValues[weightIndex] as Float32Array;
-      const combined = Float32Array.from(initial);
-      shares.forEach((share, shareIndex) => {
-        const after = (answers[shareIndex] as (typeof answers)[number]).states[
-          statisticIndex
-        ] as Float32Array;
-        const factor = momentum ** share.microBatches;
-        for (let index = 0; index < combined.length; index++) {
-          combined[index] =
-            (after[index] as number) +
-            factor * ((combined[index] as number) - (initial[index] as number));
-        }
-      });
-      const weight = weights[weightIndex] as (typeof weights)[number];
-      const tensor = tf.tensor(combined, weight.shape as number[]);
-      weight.write(tensor);
-      tensor.dispose();
+    writeCombinedStatistics({
+      statistics,
+      weights,
+      initialValues: masterValues,
+      workers: shares.map((share, shareIndex) => ({
+        microBatches: share.microBatches,
+        states: (answers[shareIndex] as (typeof answers)[number]).states,
+      })),
     });
 
     let offset = 0;
@@ -395,52 +306,4 @@ export async function createTrainingWorkerPool(
       await terminateAll();
     },
   };
-}
-
-/** Moving mean and variance of every BatchNormalization layer of the backbone and head. */
-function movingStatistics(
-  request: GradientRequest,
-  weights: readonly tfl.LayerVariable[],
-): MovingStatistic[] {
-  const statistics: MovingStatistic[] = [];
-  for (const layer of [
-    ...preorderLayers(request.backbone.model),
-    ...preorderLayers(request.head.model),
-  ]) {
-    if (layer.getClassName() !== 'BatchNormalization') continue;
-    const momentum = Number(layer.getConfig().momentum ?? 0.99);
-    for (const weight of layer.weights) {
-      if (!/moving_(mean|variance)/.test(weight.name)) continue;
-      const index = weights.indexOf(weight);
-      if (index >= 0 && !statistics.some((known) => known.index === index)) {
-        statistics.push({ index, momentum });
-      }
-    }
-  }
-  return statistics;
-}
-
-function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((product, length) => product * length, 1);
-}
-
-/** The worker's error as an Error naming the worker; running out of memory → OutOfMemoryError. */
-function workerError(index: number, message: WorkerErrorMessage, what: string | undefined): Error {
-  const cause = Object.assign(new Error(message.message), {
-    name: message.name,
-    ...(message.stack ? { stack: message.stack } : {}),
-  });
-  const during = what ?? 'building its backbone';
-  if (message.outOfMemory) {
-    return new OutOfMemoryError({
-      backend: message.backend ?? 'unknown',
-      during: `fine-tuning in training worker ${index} (${during})`,
-      advice:
-        'Each worker holds its own replica and heap: lower microBatchSize, or use fewer workers (--training-workers).',
-      cause,
-    });
-  }
-  return new Error(`Training worker ${index} failed during ${during}: ${message.message}`, {
-    cause,
-  });
 }

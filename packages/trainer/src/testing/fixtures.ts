@@ -1,4 +1,5 @@
-// Test fixtures (not exported): an in-memory dataset of coloured images and a dense head.
+// Test fixtures: an in-memory dataset of coloured images, a dense head and a plain backbone.
+// `ColourDataset` and `denseHead` are published in `@graft/trainer/testing` (the benches use them).
 import type {
   Backbone,
   BatchOptions,
@@ -19,6 +20,22 @@ const palette: Array<[number, number, number]> = [
   [220, 210, 40],
 ];
 
+/** Options of {@link ColourDataset}. */
+export interface ColourDatasetOptions {
+  /** Number of images. */
+  count: number;
+  /** Image `[height, width]`. Default `[16, 16]`. */
+  size?: readonly [number, number];
+  /** Number of classes, at most 4 (one palette colour each). Default 3. */
+  numClasses?: number;
+  /** Seed of the noise (and of the content keys). Default 0. */
+  seed?: number;
+  /** Largest absolute noise added to each channel. Default 80. */
+  noise?: number;
+  /** Give each image a content key (as an image folder does). Default true. */
+  withKeys?: boolean;
+}
+
 /**
  * A labelled dataset held in memory: `count` images of `size`, class `i % numClasses`, each a
  * class colour plus uniform noise. Counts how many batches it served.
@@ -32,14 +49,7 @@ export class ColourDataset implements ImageDataset {
   /** Number of batches yielded so far. */
   batchesServed = 0;
 
-  constructor(options: {
-    count: number;
-    size?: readonly [number, number];
-    numClasses?: number;
-    seed?: number;
-    noise?: number;
-    withKeys?: boolean;
-  }) {
+  constructor(options: ColourDatasetOptions) {
     const numClasses = options.numClasses ?? 3;
     this.classNames = palette.slice(0, numClasses).map((_, index) => `class_${index}`);
     this.size = options.count;
@@ -104,14 +114,22 @@ export class ColourDataset implements ImageDataset {
   }
 }
 
-/** A dense softmax (or sigmoid) head with a fixed seed, implementing {@link Head}. */
-export function denseHead(options: {
+/** Options of {@link denseHead}. */
+export interface DenseHeadOptions {
+  /** Length of the feature vectors the head reads. */
   featureDim: number;
+  /** Number of outputs. */
   numClasses: number;
+  /** Seed of the kernel initialisers. Default 0. */
   seed?: number;
+  /** Units of a ReLU hidden layer before the output; omit for none. */
   hidden?: number;
+  /** Output activation. Default `softmax`. */
   activation?: 'softmax' | 'sigmoid';
-}): Head {
+}
+
+/** A dense softmax (or sigmoid) head with a fixed seed, implementing {@link Head}. */
+export function denseHead(options: DenseHeadOptions): Head {
   const activation = options.activation ?? 'softmax';
   const input = tfl.input({ shape: [options.featureDim], name: 'features' });
   let x = input;

@@ -1,4 +1,11 @@
-// Test helpers for packages and apps built on the trainer (Node only: they read and write files).
+// Test helpers for packages and apps built on the trainer: in-memory fixtures (browser-safe) and
+// a Teachable Machine classifier writer (Node only: it writes files).
+export {
+  ColourDataset,
+  type ColourDatasetOptions,
+  type DenseHeadOptions,
+  denseHead,
+} from './fixtures.js';
 export {
   teachableMachineBaseName,
   type WriteTeachableMachineClassifierOptions,

@@ -1,21 +1,19 @@
 import {
   type Backbone,
   type BackboneSplit,
-  disposeBatch,
   type Head,
   type ImageAugmentation,
   type ImageDataset,
   InvalidArgumentError,
-  normalizeImages,
   SeededRandom,
 } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import type { EvaluationReport } from '../evaluation/metrics.js';
 import { computeMetrics } from '../evaluation/metrics.js';
-import { augmentationSeed, type FeatureTable } from '../features/extract-features.js';
-import { toTargets } from './loss.js';
+import type { FeatureTable } from '../features/extract-features.js';
+import { gatherTableRows } from './gather-table-rows.js';
 import { now } from './now.js';
+import { prefixActivationTable } from './prefix-activation-table.js';
 
 /** Whether fine-tuning trains on cached activations of the frozen prefix. */
 export type FrozenPrefixCacheSetting = 'auto' | 'off';
@@ -171,14 +169,14 @@ export async function prepareFrozenPrefixCache(
   try {
     for (let view = 0; view < views; view++) {
       trainTables.push(
-        await activationTable(options, prefix, options.trainData, {
+        await prefixActivationTable(options, prefix, options.trainData, {
           pass: view,
           ...(options.augmentation ? { augmentation: options.augmentation } : {}),
         }),
       );
     }
     if (options.validationData) {
-      validationTable = await activationTable(options, prefix, options.validationData, {
+      validationTable = await prefixActivationTable(options, prefix, options.validationData, {
         pass: 'validation',
       });
     }
@@ -188,24 +186,8 @@ export async function prepareFrozenPrefixCache(
   }
   const seconds = (now() - started) / 1000;
   const shape = split.activationShape;
-  const gather = (table: FeatureTable, rowsWanted: readonly number[]) => {
-    const values = new Float32Array(rowsWanted.length * table.featureDim);
-    const targets = new Float32Array(rowsWanted.length * table.numClasses);
-    rowsWanted.forEach((row, index) => {
-      values.set(
-        table.features.subarray(row * table.featureDim, (row + 1) * table.featureDim),
-        index * table.featureDim,
-      );
-      targets.set(
-        table.targets.subarray(row * table.numClasses, (row + 1) * table.numClasses),
-        index * table.numClasses,
-      );
-    });
-    return {
-      inputs: tf.tensor(values, [rowsWanted.length, ...shape]),
-      targets: tf.tensor2d(targets, [rowsWanted.length, table.numClasses]),
-    };
-  };
+  const gather = (table: FeatureTable, rowsWanted: readonly number[]) =>
+    gatherTableRows(table, rowsWanted, shape);
   const report: FrozenPrefixCacheReport = {
     used: true,
     message: `frozen-prefix cache: backbone cut before ${split.before}, ${views} view${views === 1 ? '' : 's'} of ${rows} activations ${JSON.stringify(shape)} cached (${mebibytes(bytes)} MiB, ${seconds.toFixed(1)} s); epochs train ${split.before} onwards and the head`,
@@ -277,65 +259,6 @@ export async function prepareFrozenPrefixCache(
 /** Whether `value` is a cache made by {@link prepareFrozenPrefixCache} (not a setting). */
 export function isFrozenPrefixCache(value: unknown): value is FrozenPrefixCache {
   return typeof value === 'object' && value !== null && 'split' in value && 'batches' in value;
-}
-
-/** Runs the frozen prefix (inference mode) once over `data`, in dataset order. */
-async function activationTable(
-  options: PrepareFrozenPrefixCacheOptions,
-  prefix: tfl.LayersModel,
-  data: ImageDataset,
-  pass: { pass: number | 'validation'; augmentation?: ImageAugmentation },
-): Promise<FeatureTable> {
-  const numClasses = data.classNames.length;
-  const featureDim = (prefix.outputs[0]?.shape ?? [])
-    .slice(1)
-    .reduce((product: number, size) => product * (size ?? 1), 1);
-  const features = new Float32Array(data.size * featureDim);
-  const targets = new Float32Array(data.size * numClasses);
-  const labels = new Int32Array(data.size);
-  const sources: Array<string | undefined> = [];
-  let row = 0;
-  let batchIndex = 0;
-  for await (const original of data.batches({
-    batchSize: options.batchSize,
-    ...(options.signal ? { signal: options.signal } : {}),
-  })) {
-    let batch = original;
-    try {
-      if (pass.augmentation && typeof pass.pass === 'number') {
-        // The seeds feature extraction uses for its passes: view k is the same augmented copy.
-        batch = pass.augmentation.apply(original, {
-          seed: augmentationSeed(options.seed, pass.pass, batchIndex),
-          numClasses,
-        });
-      }
-      const [activations, target] = tf.tidy(() => {
-        const input = normalizeImages(batch.images, options.backbone.preprocessing);
-        return [prefix.predict(input) as tf.Tensor, toTargets(batch.labels, numClasses)];
-      });
-      const size = batch.images.shape[0];
-      features.set((await activations.data()) as Float32Array, row * featureDim);
-      const targetValues = (await target.data()) as Float32Array;
-      targets.set(targetValues, row * numClasses);
-      tf.dispose([activations, target]);
-      for (let index = 0; index < size; index++) {
-        let best = 0;
-        for (let column = 1; column < numClasses; column++) {
-          const offset = (row + index) * numClasses;
-          if ((targets[offset + column] ?? 0) > (targets[offset + best] ?? 0)) best = column;
-        }
-        labels[row + index] = best;
-        sources.push(batch.sources?.[index]);
-      }
-      row += size;
-    } finally {
-      if (batch !== original) disposeBatch(batch);
-      disposeBatch(original);
-    }
-    batchIndex++;
-    options.onProgress?.({ pass: pass.pass, done: row, total: data.size });
-  }
-  return { count: row, featureDim, numClasses, features, targets, labels, sources };
 }
 
 function mebibytes(bytes: number): string {

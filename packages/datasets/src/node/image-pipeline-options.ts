@@ -1,0 +1,39 @@
+import type { ResizePolicy } from '@graft/core';
+import type { PixelCacheOptions } from './pixel-cache.js';
+
+/** How a `FileImageDataset` decodes and streams. */
+export interface ImagePipelineOptions {
+  /** `[height, width]` every image is resized to, e.g. the backbone's `inputSize`. */
+  imageSize: readonly [number, number];
+  /** How images of another size reach `imageSize`. Default: center-crop 0.875, bilinear. */
+  resize?: ResizePolicy;
+  /** `error` (default): a corrupt image stops the stream. `skip`: it is left out and listed in `badFiles`. */
+  onBadImage?: 'error' | 'skip';
+  /** Decodes in flight at once (sharp runs them on libuv's thread pool). Default 4. */
+  concurrency?: number;
+  /** Batches decoded ahead of the consumer. Default 2. */
+  prefetchBatches?: number;
+  /**
+   * Largest declared `width * height` decoded; a larger image is a bad image (skipped with
+   * `onBadImage: 'skip'`). Default `defaultMaximumPixels` (2^28).
+   */
+  maximumPixels?: number;
+  /**
+   * Decoded-pixel cache for augmented views (`viewBatches`): frames stored once as raw bytes,
+   * read with no decode on later passes. Default: none (every pass decodes the files).
+   */
+  pixelCache?: PixelCacheOptions;
+  /**
+   * Worker threads that cut augmented views (`viewBatches`) out of their frames. 0 (default):
+   * this thread cuts them. On a cached epoch the cut is most of the work left, so 1 lets a
+   * second core do it while this one normalizes and trains.
+   */
+  viewThreads?: number;
+}
+
+/** The default resize policy: torchvision/timm evaluation style. */
+export const defaultResizePolicy: ResizePolicy = {
+  mode: 'center-crop',
+  cropFraction: 0.875,
+  interpolation: 'bilinear',
+};

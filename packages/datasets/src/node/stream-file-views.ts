@@ -1,0 +1,122 @@
+import {
+  type ImageBatch,
+  type ImageView,
+  InvalidArgumentError,
+  type ResizePolicy,
+  type ViewBatchOptions,
+} from '@graft/core';
+import type { StreamBatchesOptions } from '../pipeline/stream-batches.js';
+import { streamBatches } from '../pipeline/stream-batches.js';
+import { contentKey } from './content-key.js';
+import { cutView, decodeFrame, frameSizeOf } from './decode-view.js';
+import { defaultFrameScale, type PixelCache } from './pixel-cache.js';
+import { readImageBytes } from './read-image-bytes.js';
+import type { ImageFile } from './scan-image-folder.js';
+import { ViewCutPool } from './view-cut-pool.js';
+
+/** Options of {@link streamFileViews}. */
+export interface StreamFileViewsOptions {
+  /** The images, in dataset order. */
+  files: readonly ImageFile[];
+  /** The augmented views asked for (batch options, `viewsOf`, output size). */
+  views: ViewBatchOptions;
+  /** `[height, width]` of the clean images, around which frames are decoded. */
+  imageSize: readonly [number, number];
+  /** Resize policy of the clean images (it places the frame's crop window). */
+  resize: ResizePolicy;
+  /** Largest declared `width * height` decoded. */
+  maximumPixels: number;
+  /** Frame size over the clean crop window (the pixel cache's `frameScale`), at least 1. */
+  frameScale: number;
+  /** The pixel cache for a frame geometry, or `undefined` when none is configured. */
+  pixelCacheFor: (
+    frameSize: readonly [number, number],
+    frameScale: number,
+  ) => PixelCache | undefined;
+  /** Worker threads cutting views; 0 cuts them on this thread. */
+  viewThreads: number;
+  /** The rest of `streamBatches`' options (labels, sources, bad images, concurrency). */
+  stream: Omit<StreamBatchesOptions, 'load' | 'imageSize'>;
+}
+
+/**
+ * Streams augmented views of image files: each image is decoded into its frame (the clean crop
+ * window at `frameScale` times the image size, by libvips on a libuv thread; or read from the
+ * pixel cache when one is set and valid), then cut by its view (crop, bilinear resize to
+ * `outputSize`, mirror) in one JavaScript pass, with no tensor op on the main thread. Image `p`
+ * of the epoch order gets `viewsOf(floor(p / batchSize), …)[p % batchSize]`.
+ */
+export async function* streamFileViews(
+  options: StreamFileViewsOptions,
+): AsyncGenerator<ImageBatch> {
+  const frameScale = options.frameScale;
+  if (!Number.isFinite(frameScale) || frameScale < 1) {
+    throw new InvalidArgumentError({
+      argument: 'pixelCache.frameScale',
+      value: frameScale,
+      expected: `must be a number >= 1 (default ${defaultFrameScale})`,
+    });
+  }
+  const target = {
+    imageSize: options.imageSize,
+    resize: options.resize,
+    frameScale,
+    maximumPixels: options.maximumPixels,
+  };
+  const frameSize = frameSizeOf(target);
+  const cache = options.pixelCacheFor(frameSize, frameScale);
+  const pass = cache && !cache.disabled ? await cache.startPass() : undefined;
+  const { views: request, files } = options;
+  const batchSize = request.batchSize;
+  const views = new Map<number, readonly ImageView[]>();
+  const viewAt = (position: number): ImageView => {
+    const batchIndex = Math.floor(position / batchSize);
+    let batchViews = views.get(batchIndex);
+    if (batchViews === undefined) {
+      const count = Math.min(batchSize, files.length - batchIndex * batchSize);
+      batchViews = request.viewsOf(batchIndex, count);
+      views.set(batchIndex, batchViews);
+      views.delete(batchIndex - 2);
+    }
+    const view = batchViews[position % batchSize];
+    if (view === undefined) {
+      throw new InvalidArgumentError({
+        argument: 'viewsOf',
+        value: batchViews.length,
+        expected: `must return one view per image of batch ${batchIndex}`,
+      });
+    }
+    return view;
+  };
+  const cut = { frameSize, frameScale, outputSize: request.outputSize };
+  const pool = options.viewThreads > 0 ? new ViewCutPool(options.viewThreads) : undefined;
+  const load = async (index: number, position: number) => {
+    const path = (files[index] as ImageFile).path;
+    const view = viewAt(position);
+    const hit = pass ? await pass.get(index) : undefined;
+    let frame = hit?.frame;
+    let key = hit?.key;
+    if (frame === undefined || key === undefined) {
+      const bytes = await readImageBytes(path);
+      key = contentKey(bytes);
+      frame = await decodeFrame(bytes, path, target);
+    }
+    pass?.put(index, frame, key);
+    // A pass that writes the cache still holds the frame (its write is pending): copy it.
+    const pixels = pool
+      ? await pool.cut(frame, view, cut, !(pass?.writing ?? false))
+      : cutView(frame, view, cut);
+    return { pixels, key };
+  };
+  try {
+    yield* streamBatches({
+      ...options.stream,
+      load,
+      imageSize: request.outputSize,
+    });
+    await pass?.finish();
+  } finally {
+    await pass?.close();
+    await pool?.close();
+  }
+}
