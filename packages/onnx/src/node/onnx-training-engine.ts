@@ -8,7 +8,7 @@ import {
   GraftError,
   InvalidArgumentError,
 } from '@graft/core';
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 // Types only: the module itself is imported on demand by loadOnnxRuntime.
 import type { InferenceSession } from 'onnxruntime-node';
@@ -20,6 +20,12 @@ import {
 import { loadOnnxRuntime, type ModuleImporter } from './load-onnx-runtime.js';
 import type { ExecutionProvider } from './onnx-feature-computer.js';
 import { openTrainingSessionThread } from './open-training-session-thread.js';
+import { toLayerVariables } from './to-layer-variables.js';
+import {
+  batchNormLayers,
+  batchNormTraining,
+  updateMovingStatistics,
+} from './training-batch-norm.js';
 import { toTrainingOutOfMemoryError } from './training-out-of-memory.js';
 import type { ThreadTensor, WeightSnapshot } from './training-session-protocol.js';
 import {
@@ -50,8 +56,6 @@ export interface OnnxTrainingEngine extends BackboneTrainingEngine {
   /** Worker threads: micro-batches the engine runs at once. */
   readonly concurrency: number;
 }
-
-const frozenBatchNormMarker = Symbol.for('graft.backbones.frozenBatchNormInference');
 
 /**
  * Fine-tunes backbones on ONNX Runtime: for each backbone and set of trainable weights it builds
@@ -287,68 +291,5 @@ export async function createOnnxTrainingEngine(
 function checkPositiveInteger(argument: string, given: unknown, value: number): void {
   if (!Number.isInteger(value) || value < 1) {
     throw new InvalidArgumentError({ argument, value: given, expected: 'must be an integer >= 1' });
-  }
-}
-
-/** The backbone's LayerVariables holding `variables`, same order; throws on a stranger. */
-function toLayerVariables(
-  backbone: Backbone,
-  variables: readonly tf.Variable[],
-): tfl.LayerVariable[] {
-  const byTensor = new Map<tf.Tensor, tfl.LayerVariable>(
-    backbone.model.weights.map((weight) => [weight.read(), weight]),
-  );
-  return variables.map((variable) => {
-    const weight = byTensor.get(variable);
-    if (weight === undefined) {
-      throw new InvalidArgumentError({
-        argument: 'variables',
-        value: variable.name,
-        expected: `must be weights of the backbone ${backbone.name}`,
-      });
-    }
-    return weight;
-  });
-}
-
-function batchNormLayers(model: tfl.LayersModel): tfl.layers.Layer[] {
-  return model.layers.filter((layer) => layer.getClassName() === 'BatchNormalization');
-}
-
-/**
- * tfjs-layers runs BatchNorm in training mode whenever it is called with `training: true`;
- * `@graft/backbones`' frozen-BatchNorm policy makes a non-trainable one use its moving statistics.
- */
-function batchNormTraining(layer: tfl.layers.Layer): boolean {
-  const patched = (layer as unknown as Record<symbol, boolean>)[frozenBatchNormMarker] === true;
-  return layer.trainable || !patched;
-}
-
-/** tfjs-layers' update `m ← m − (m − batch)·(1 − momentum)`, in float32 steps like its kernels. */
-function updateMovingStatistics(
-  layer: tfl.layers.Layer,
-  batch: { mean: Float32Array; variance: Float32Array },
-): void {
-  const momentum = Number(layer.getConfig().momentum ?? 0.99);
-  const decay = Math.fround(1 - momentum);
-  for (const [shortName, values] of [
-    ['moving_mean', batch.mean],
-    ['moving_variance', batch.variance],
-  ] as const) {
-    const weight = layer.weights.find((candidate) =>
-      candidate.originalName.endsWith(`/${shortName}`),
-    );
-    if (weight === undefined) continue;
-    const current = weight.read().dataSync() as Float32Array;
-    const next = new Float32Array(current.length);
-    for (let index = 0; index < next.length; index++) {
-      const old = current[index] as number;
-      next[index] = Math.fround(
-        old - Math.fround(Math.fround(old - (values[index] as number)) * decay),
-      );
-    }
-    const tensor = tf.tensor(next, weight.shape as number[]);
-    weight.write(tensor);
-    tensor.dispose();
   }
 }

@@ -4,82 +4,28 @@ import { type GraphNode, topologicalNodes } from '../convert/convert-layers.js';
 import type { OnnxValue } from '../convert/layer-converter.js';
 import { toChannelsFirst, toChannelsLast } from '../convert/layout.js';
 import { OnnxGraphBuilder } from '../graph/onnx-graph-builder.js';
-import { onnxDataType, onnxMessageType } from '../proto/onnx-schema.js';
+import { onnxDataType } from '../proto/onnx-schema.js';
+import { findUntrainableLayer } from './find-untrainable-layer.js';
+import { foldablePaddings, passThrough } from './fold-zero-padding.js';
 import { transpose } from './graph-operations.js';
+import type {
+  BatchStatisticOutputs,
+  TrainingGraphOptions,
+  TrainingGraphs,
+} from './training-graphs.js';
 import type { ForwardResult, TrainingLayer } from './training-layer.js';
 import { trainingLayerRegistry } from './training-layer-registry.js';
+import { encodeModel, valueInfo } from './training-model-proto.js';
+import { weightInput } from './weight-input.js';
 
-/** Options of {@link buildTrainingGraphs}. */
-export interface TrainingGraphOptions {
-  /** The backbone network: one NHWC float input with known spatial size, one output. Read only. */
-  model: tfl.LayersModel;
-  /** Weights whose gradients the backward graph returns, in this order. */
-  variables: readonly tfl.LayerVariable[];
-  /** Whether a BatchNormalization layer uses (and reports) batch statistics. */
-  batchNormTraining(layer: tfl.layers.Layer): boolean;
-}
-
-/** A training-mode BatchNorm's batch statistics, as outputs of the forward graph. */
-export interface BatchStatisticOutputs {
-  /** The BatchNormalization layer. */
-  layer: tfl.layers.Layer;
-  /** Forward-graph output with the batch mean `[C]`. */
-  mean: string;
-  /** Forward-graph output with the batch (biased) variance `[C]`. */
-  variance: string;
-}
-
-/** Two ONNX models that together make one training step of a backbone. */
-export interface TrainingGraphs {
-  /**
-   * Forward model. Inputs: `images` (NHWC) and the weights in {@link forwardWeights}. Outputs:
-   * `features` (the model's output, tfjs layout), the batch statistics, then {@link saved}.
-   */
-  forward: Uint8Array;
-  /**
-   * Backward model. Inputs: `d_features` (gradient of the loss with respect to `features`), the
-   * weights in {@link backwardWeights} and {@link saved}. Outputs: {@link gradients}.
-   */
-  backward: Uint8Array;
-  /** Graph input name → weight, for the forward model. */
-  forwardWeights: Map<string, tfl.LayerVariable>;
-  /** Graph input name → weight, for the backward model. */
-  backwardWeights: Map<string, tfl.LayerVariable>;
-  /** Forward values the backward model reads (forward outputs, backward inputs, same names). */
-  saved: string[];
-  /** Batch statistics of the training-mode BatchNorm layers, in layer order. */
-  statistics: BatchStatisticOutputs[];
-  /** Backward output of each requested variable's gradient (tfjs layout); `undefined` when it does not reach the features. */
-  gradients: Array<string | undefined>;
-}
+export { findUntrainableLayer } from './find-untrainable-layer.js';
+export type {
+  BatchStatisticOutputs,
+  TrainingGraphOptions,
+  TrainingGraphs,
+} from './training-graphs.js';
 
 type Config = Record<string, unknown>;
-
-/**
- * Why `model` cannot be trained through ONNX graphs (a layer class without a registered
- * training layer, a configuration its check refuses, nested models, several inputs or
- * outputs), or `undefined` when it can.
- */
-export function findUntrainableLayer(model: tfl.LayersModel): string | undefined {
-  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    return `${model.name} has ${model.inputs.length} inputs and ${model.outputs.length} outputs (one of each is supported)`;
-  }
-  const input = model.inputs[0]?.shape ?? [];
-  if (input.length !== 4 || input.slice(1).some((size) => typeof size !== 'number')) {
-    return `${model.name}'s input shape [${input.join(', ')}] (an NHWC image of known size is needed)`;
-  }
-  const registry = trainingLayerRegistry();
-  for (const layer of model.layers) {
-    const className = layer.getClassName();
-    if (className === 'InputLayer') continue;
-    if (!registry.has(className)) {
-      return `layer ${layer.name} (${className}) has no ONNX training layer (supported: ${registry.names().join(', ')})`;
-    }
-    const reason = registry.get(className).check?.(layer, layer.getConfig() as Config);
-    if (reason !== undefined) return `layer ${layer.name} (${className}): ${reason}`;
-  }
-  return undefined;
-}
 
 interface CallRecord {
   inputPads?: readonly [number, number, number, number];
@@ -319,127 +265,4 @@ export function buildTrainingGraphs(options: TrainingGraphOptions): TrainingGrap
     ),
   });
   return { forward, backward, forwardWeights, backwardWeights, saved, statistics, gradients };
-}
-
-/** A folded zero padding: its output is its input, its gradient passes through. */
-const passThrough: TrainingLayer = {
-  forward: ({ inputs }) => ({ outputs: [inputs[0]?.name as string] }),
-  backward: ({ outputGradients, inputNeedsGradient }) => ({
-    inputGradients: [inputNeedsGradient[0] ? outputGradients[0] : undefined],
-  }),
-};
-
-/**
- * Zero paddings whose one consumer takes them as its own pads (`foldsInputPadding`), e.g.
- * MobileNetV2's `block_N_pad` before a strided depthwise convolution.
- */
-function foldablePaddings(nodes: readonly GraphNode[], model: tfl.LayersModel) {
-  const registry = trainingLayerRegistry();
-  const consumers = new Map<number, GraphNode[]>();
-  for (const node of nodes) {
-    for (const tensor of node.inputTensors) {
-      consumers.set(tensor.id, [...(consumers.get(tensor.id) ?? []), node]);
-    }
-  }
-  const outputs = new Set(model.outputs.map((tensor) => tensor.id));
-  const byPadding = new Map<GraphNode, readonly [number, number, number, number]>();
-  const byConsumer = new Map<GraphNode, readonly [number, number, number, number]>();
-  const sources = new Map<GraphNode, tfl.SymbolicTensor>();
-  for (const node of nodes) {
-    const pads = registry
-      .get(node.outboundLayer.getClassName())
-      .paddingOnly?.(node.outboundLayer.getConfig() as Config);
-    const output = node.outputTensors[0];
-    const source = node.inputTensors[0];
-    if (pads === undefined || output === undefined || source === undefined) continue;
-    if (node.outputTensors.length !== 1 || outputs.has(output.id)) continue;
-    const users = consumers.get(output.id) ?? [];
-    const consumer = users[0];
-    if (users.length !== 1 || consumer === undefined) continue;
-    if (consumer.inputTensors.length !== 1 || byConsumer.has(consumer)) continue;
-    const layer = consumer.outboundLayer;
-    const accepts = registry
-      .get(layer.getClassName())
-      .foldsInputPadding?.(layer.getConfig() as Config);
-    if (accepts !== true) continue;
-    byPadding.set(node, pads);
-    byConsumer.set(consumer, pads);
-    sources.set(consumer, source);
-  }
-  return { byPadding, byConsumer, sources };
-}
-
-/** The graph input of `layer`'s weight `shortName`, declared on first use. */
-function weightInput(
-  layer: tfl.layers.Layer,
-  shortName: string,
-  perLayer: Map<string, string>,
-  all: Map<string, tfl.LayerVariable>,
-  graph: OnnxGraphBuilder,
-): string {
-  const known = perLayer.get(shortName);
-  if (known !== undefined) return known;
-  const weight = layer.weights.find(
-    (candidate) =>
-      candidate.originalName.slice(candidate.originalName.lastIndexOf('/') + 1) === shortName,
-  );
-  if (weight === undefined) {
-    throw new Error(
-      `${layer.name} has no weight ${shortName} (it has ${layer.weights.map((w) => w.originalName).join(', ')})`,
-    );
-  }
-  const name = graph.uniqueName(`weight_${all.size}`);
-  all.set(name, weight);
-  perLayer.set(shortName, name);
-  return name;
-}
-
-function valueInfo(
-  name: string,
-  elemType: number,
-  shape?: readonly number[],
-): Record<string, unknown> {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType,
-        ...(shape
-          ? {
-              shape: {
-                dim: shape.map((size, axis) =>
-                  size < 0
-                    ? { dimParam: axis === 0 ? 'batch' : `${name}_dim${axis}` }
-                    : { dimValue: size },
-                ),
-              },
-            }
-          : {}),
-      },
-    },
-  };
-}
-
-function encodeModel(options: {
-  name: string;
-  nodes: OnnxGraphBuilder['nodes'];
-  initializers: OnnxGraphBuilder['initializers'];
-  inputs: Record<string, unknown>[];
-  outputs: Record<string, unknown>[];
-}): Uint8Array {
-  const ModelProto = onnxMessageType('ModelProto');
-  // Opset 17 (IR 8): ScatterElements' `reduction: add` needs ≥ 16.
-  const message = ModelProto.fromObject({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
-    producerName: 'graft',
-    graph: {
-      name: options.name,
-      node: options.nodes,
-      initializer: options.initializers,
-      input: options.inputs,
-      output: options.outputs,
-    },
-  });
-  return ModelProto.encode(message).finish();
 }
