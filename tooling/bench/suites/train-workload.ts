@@ -33,7 +33,9 @@ export async function createTrainWorkload(key: BackboneKey) {
   );
   const images = normalizeImages(pixels as tf.Tensor4D, backbone.preprocessing);
   pixels.dispose();
-  const targets = tf.oneHot(tf.randomUniform([trainBatchSize], 0, classes, 'int32', 2), classes);
+  const targets = tf.tidy(() =>
+    tf.oneHot(tf.randomUniform([trainBatchSize], 0, classes, 'int32', 2), classes),
+  );
   return {
     backbone,
     head,
