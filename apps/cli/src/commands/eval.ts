@@ -6,7 +6,6 @@ import { computeMetrics, testTimeAugmentations } from '@graft/trainer';
 import type { Command } from 'commander';
 import { parseChoice, parseInteger } from '../config/parse-values.js';
 import { predictedClassOverlay } from '../explain/predicted-class-overlay.js';
-import { formatTable } from '../format-table.js';
 import type { CommandOutput } from '../output.js';
 import { classifyDataset } from '../pipeline/classify-dataset.js';
 import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
@@ -22,6 +21,7 @@ import {
   isMultiLabelEval,
   type MultiLabelEvalFlags,
 } from './eval-multi-label.js';
+import { formatClassReport } from './format-class-report.js';
 
 const splits = ['train', 'val', 'test'] as const;
 
@@ -195,22 +195,7 @@ export function registerEvalCommand(program: Command, output: CommandOutput): vo
             `${report.count} images: accuracy ${(report.accuracy * 100).toFixed(1)}%, balanced accuracy ${(report.balancedAccuracy * 100).toFixed(1)}%, macro F1 ${report.macroF1.toFixed(3)}, loss ${report.loss.toFixed(4)}, ECE ${plain.expectedCalibrationError.toFixed(4)}`,
             '',
             ...(augmented && views ? [formatTtaComparison(plain, augmented, views), ''] : []),
-            formatTable(
-              ['class', 'precision', 'recall', 'f1', 'support'],
-              report.perClass.map((metrics) => [
-                metrics.className,
-                metrics.precision.toFixed(3),
-                metrics.recall.toFixed(3),
-                metrics.f1.toFixed(3),
-                metrics.support,
-              ]),
-            ),
-            '',
-            'confusion (rows: true, columns: predicted)',
-            formatTable(
-              ['', ...report.classNames],
-              report.confusionMatrix.map((row, index) => [report.classNames[index] ?? '', ...row]),
-            ),
+            formatClassReport(report),
           ].join('\n'),
         );
       } finally {

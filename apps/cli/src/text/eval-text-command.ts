@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '@graft/core';
 import type { Classifier } from '@graft/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import { summarizeEvaluation } from '../commands/eval-comparison.js';
-import { formatTable } from '../format-table.js';
+import { formatClassReport } from '../commands/format-class-report.js';
 import type { CommandOutput } from '../output.js';
 import type { ClassifierSource } from '../run/open-classifier-source.js';
 import { writeJson } from '../run/run-directory.js';
@@ -91,22 +91,7 @@ export async function runTextEval(options: RunTextEvalOptions): Promise<void> {
     [
       `${report.count} texts (${scored === 'all' ? 'all of the data' : `the run's ${scored} split`}): accuracy ${(report.accuracy * 100).toFixed(1)}%, balanced accuracy ${(report.balancedAccuracy * 100).toFixed(1)}%, macro F1 ${report.macroF1.toFixed(3)}, loss ${report.loss.toFixed(4)}, ECE ${summary.expectedCalibrationError.toFixed(4)}`,
       '',
-      formatTable(
-        ['class', 'precision', 'recall', 'f1', 'support'],
-        report.perClass.map((metrics) => [
-          metrics.className,
-          metrics.precision.toFixed(3),
-          metrics.recall.toFixed(3),
-          metrics.f1.toFixed(3),
-          metrics.support,
-        ]),
-      ),
-      '',
-      'confusion (rows: true, columns: predicted)',
-      formatTable(
-        ['', ...report.classNames],
-        report.confusionMatrix.map((row, index) => [report.classNames[index] ?? '', ...row]),
-      ),
+      formatClassReport(report),
     ].join('\n'),
   );
 }
