@@ -145,7 +145,7 @@ const table = [
   `Machine load (1/5/15-min averages): ${result.machine.loadAverage.join(' / ')} at start, ${result.machine.loadAverageAtEnd.join(' / ')} at end; the load column is the 1-min average when each row finished (above ~${result.machine.cpus} means other work shared the cores).`,
   '',
   pytorch.versions
-    ? `PyTorch side: torch ${pytorch.versions.torch}, torchvision ${pytorch.versions.torchvision}, Pillow ${pytorch.versions.pillow}, ${pytorch.versions.threads} threads.`
+    ? `PyTorch side: torch ${pytorch.versions.torch}, torchvision ${pytorch.versions.torchvision}, Pillow ${pytorch.versions.pillow}, ${pytorch.versions.threads} threads, BLAS ${pytorch.versions.blas ?? 'unknown'}.`
     : `PyTorch side: not run (${pytorch.reason}).`,
   '',
   onnxruntime.versions

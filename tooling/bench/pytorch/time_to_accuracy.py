@@ -13,7 +13,11 @@ weights (BN folded to identity-plus-bias) that destroys the features: measured, 
 stayed at 0.458 (one class) for 3 epochs.
 
   feature-extractor: the tutorial's "ConvNet as fixed feature extractor" (only the new layer trains)
-  fine-tune:         the tutorial's "finetuning the ConvNet" (every layer trains)
+  fine-tune:         the tutorial's "finetuning the ConvNet" (every layer trains, lr 1e-3); from
+                     these weights it diverges to one class (../../shared/BASELINES.md)
+  fine-tune-top:     the strongest simple fine-tuning recipe measured here (BASELINES.md): the
+                     stem and blocks before `block_13` frozen, `block_13` on + the top conv + the
+                     new layer train (BatchNorm gamma/beta included, statistics frozen), lr 1e-4
 
 Wall time counts from process start (imports, weight loading, workers included), like the
 `graft train` row, to the end of the first epoch whose val accuracy reaches the target.
@@ -36,8 +40,9 @@ sys.path.insert(0, os.path.dirname(__file__))
 from keras_mobilenet_v2 import KerasMobileNetV2, load_keras_weights, mirror_path  # noqa: E402
 
 recipe = sys.argv[1] if len(sys.argv) > 1 else "feature-extractor"
-if recipe not in ("feature-extractor", "fine-tune"):
-    sys.exit(f"recipe must be feature-extractor or fine-tune, got {recipe!r}")
+recipes = ("feature-extractor", "fine-tune", "fine-tune-top")
+if recipe not in recipes:
+    sys.exit(f"recipe must be one of {', '.join(recipes)}, got {recipe!r}")
 target = float(sys.argv[2]) if len(sys.argv) > 2 else 0.93
 max_epochs = int(sys.argv[3]) if len(sys.argv) > 3 else 25
 threads = int(os.environ.get("GRAFT_BENCH_THREADS", os.cpu_count() or 1))
@@ -61,8 +66,14 @@ if recipe == "feature-extractor":
         parameter.requires_grad = False
     for parameter in model.predictions.parameters():
         parameter.requires_grad = True
+elif recipe == "fine-tune-top":
+    # `blocks[0]` is Keras's `expanded_conv`, so `blocks[13]` is `block_13`.
+    for module in [model.stem, *model.blocks[:13]]:
+        for parameter in module.parameters():
+            parameter.requires_grad = False
 parameters = [parameter for parameter in model.parameters() if parameter.requires_grad]
-optimizer = torch.optim.SGD(parameters, lr=0.001, momentum=0.9)
+learning_rate = 1e-4 if recipe == "fine-tune-top" else 1e-3
+optimizer = torch.optim.SGD(parameters, lr=learning_rate, momentum=0.9)
 scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=7, gamma=0.1)
 criterion = torch.nn.CrossEntropyLoss()
 history = []

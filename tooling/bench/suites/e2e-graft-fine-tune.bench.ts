@@ -4,8 +4,9 @@
 // blocks run once per image). The built `graft train` in its own process, wall time from spawn
 // to exit (everything: weights, decode, both stages, saving). A second row runs the same recipe
 // with `--frozen-prefix-cache off` (the unfrozen epochs on pixels), for the cache's share.
-// PyTorch counterpart (../pytorch/time_to_accuracy.py fine-tune): the tutorial's fine-tuning
-// recipe from the same weights, to the end of its first epoch with val ≥ 0.95.
+// PyTorch counterpart (../pytorch/time_to_accuracy.py fine-tune-top): the strongest simple
+// fine-tuning recipe of ../shared/BASELINES.md (block_13 on, lr 1e-4) from the same weights, to
+// the end of its first epoch with val ≥ 0.95.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
