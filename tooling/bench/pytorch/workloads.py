@@ -52,6 +52,9 @@ builders = {
     "mobilenet_v3_small": torchvision.models.mobilenet_v3_small,
     "mobilenet_v3_large": torchvision.models.mobilenet_v3_large,
     "efficientnet_b0": torchvision.models.efficientnet_b0,
+    "efficientnet_b1": torchvision.models.efficientnet_b1,
+    "efficientnet_b2": torchvision.models.efficientnet_b2,
+    "efficientnet_b3": torchvision.models.efficientnet_b3,
     "convnext_tiny": torchvision.models.convnext_tiny,
 }
 
@@ -73,7 +76,9 @@ for key, build in builders.items():
     measure(f"forward/{key}/b32", f"forward {key} b32 224", 32, forward, runs=3)
 
 # 2. Training steps, batch 16: full fine-tune, and head only on cached features.
-for key in ["mobilenet_v2_1.0", "resnet18", "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0", "convnext_tiny"]:
+for key in ["mobilenet_v2_1.0", "resnet18", "mobilenet_v3_small", "mobilenet_v3_large",
+            "efficientnet_b0", "efficientnet_b1", "efficientnet_b2", "efficientnet_b3",
+            "convnext_tiny"]:
     if not wanted(f"train/{key}/b16"):
         continue
     model = builders[key]().train()

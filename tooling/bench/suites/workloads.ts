@@ -15,6 +15,9 @@ export const backboneNames = {
   mobilenet_v3_small: 'mobilenet_v3_small',
   mobilenet_v3_large: 'mobilenet_v3_large',
   efficientnet_b0: 'efficientnet_b0',
+  efficientnet_b1: 'efficientnet_b1',
+  efficientnet_b2: 'efficientnet_b2',
+  efficientnet_b3: 'efficientnet_b3',
   convnext_tiny: 'convnext_tiny',
 } as const;
 
