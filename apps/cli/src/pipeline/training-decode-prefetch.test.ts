@@ -58,6 +58,27 @@ describe('startTrainingDecodePrefetch', () => {
     expect(taken?.pixels.length).toBe(224 * 224 * 3);
   });
 
+  it('starts nothing when the feature cache it reads already holds entries', async () => {
+    const data = await folder();
+    const cache = await mkdtemp(join(tmpdir(), 'graft-prefetch-cache-'));
+    const previous = process.env.GRAFT_CACHE_DIR;
+    process.env.GRAFT_CACHE_DIR = cache;
+    try {
+      const config = configOf({ data });
+      const cold = await startTrainingDecodePrefetch({ config, preprocessing, featureCache: true });
+      expect(cold).toBeDefined();
+      if (cold) started.push(cold);
+      await mkdir(join(cache, 'features'), { recursive: true });
+      await writeFile(join(cache, 'features', 'entry'), 'x');
+      expect(
+        await startTrainingDecodePrefetch({ config, preprocessing, featureCache: true }),
+      ).toBeUndefined();
+    } finally {
+      if (previous === undefined) delete process.env.GRAFT_CACHE_DIR;
+      else process.env.GRAFT_CACHE_DIR = previous;
+    }
+  });
+
   it('starts nothing for augmented, fine-tuning or non-folder runs', async () => {
     const data = await folder();
     for (const config of [
@@ -66,7 +87,9 @@ describe('startTrainingDecodePrefetch', () => {
       configOf({ data: 'cifar10' }),
       configOf({ data: join(data, 'missing') }),
     ]) {
-      expect(await startTrainingDecodePrefetch({ config, preprocessing })).toBeUndefined();
+      expect(
+        await startTrainingDecodePrefetch({ config, preprocessing, featureCache: false }),
+      ).toBeUndefined();
     }
   });
 });
