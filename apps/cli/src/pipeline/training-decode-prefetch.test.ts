@@ -49,6 +49,7 @@ describe('startTrainingDecodePrefetch', () => {
     const prefetch = await startTrainingDecodePrefetch({
       config: configOf({ data }),
       preprocessing,
+      featureCache: false,
     });
     expect(prefetch).toBeDefined();
     if (prefetch) started.push(prefetch);
