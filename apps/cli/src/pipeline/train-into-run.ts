@@ -25,7 +25,7 @@ import {
   type TrainingBackboneSpec,
   weightProvenanceOf,
 } from './training-backbone.js';
-import { startTrainingDecodePrefetch } from './training-decode-prefetch.js';
+import { describeDecodePrefetch, startTrainingDecodePrefetch } from './training-decode-prefetch.js';
 import { featureCacheBytes, openTrainingFeatureCache } from './training-feature-cache.js';
 import { trainingPixelCache } from './training-pixel-cache.js';
 
@@ -205,6 +205,7 @@ export async function trainIntoRun(
       );
     await (await engines.features.catch(() => undefined))?.close();
     await (await engines.gradients.catch(() => undefined))?.close();
+    if (decodePrefetch) output.verbose(describeDecodePrefetch(decodePrefetch));
     await decodePrefetch?.close();
     lossTerms?.dispose();
     head?.dispose();

@@ -71,3 +71,8 @@ export async function startTrainingDecodePrefetch(
     },
   });
 }
+
+/** Says (with --verbose) how many of the run's images the prefetch decoded for it. */
+export function describeDecodePrefetch(prefetch: DecodePrefetch): string {
+  return `decode prefetch: ${prefetch.handedOut} of ${prefetch.files} images decoded ahead in a worker thread`;
+}

@@ -66,6 +66,8 @@ describe('DecodePrefetch', () => {
     const actual = await collect(fast.batches({ batchSize: 3 }));
     expect(actual).toEqual(expected);
     // The dataset took every file from the threads (each is handed out once).
+    expect(prefetch.handedOut).toBe(prefetch.files);
+    expect(prefetch.files).toBe(4);
     for (const file of plain.files) expect(prefetch.take(file.path, target)).toBeUndefined();
     expect(tf.memory().numTensors).toBe(before);
 

@@ -35,6 +35,9 @@ export interface PrefetchedImage {
  */
 export class DecodePrefetch {
   readonly target: ResizeTarget;
+  /** Files sent to the threads (the first `limit` distinct paths). */
+  readonly files: number;
+  private handed = 0;
   private readonly results = new Map<string, Promise<PrefetchedImage | undefined>>();
   private readonly workers: Worker[];
   private closed = false;
@@ -80,6 +83,7 @@ export class DecodePrefetch {
       return worker;
     });
     const paths = [...new Set(options.paths)].slice(0, limit);
+    this.files = paths.length;
     paths.forEach((path, id) => {
       const worker = this.workers[id % threads] as Worker;
       this.results.set(
@@ -108,9 +112,19 @@ export class DecodePrefetch {
     if (result === undefined) return undefined;
     // While one is awaited, the thread must keep the process alive.
     for (const worker of this.workers) worker.ref();
-    return result.finally(() => {
-      if (this.results.size === 0) for (const worker of this.workers) worker.unref();
-    });
+    return result
+      .then((image) => {
+        if (image) this.handed++;
+        return image;
+      })
+      .finally(() => {
+        if (this.results.size === 0) for (const worker of this.workers) worker.unref();
+      });
+  }
+
+  /** Files whose pixels were handed out so far (a run can say whether the prefetch was used). */
+  get handedOut(): number {
+    return this.handed;
   }
 
   /** Ends the threads; files not taken are dropped. */
