@@ -1,7 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/node/index.ts', 'src/node/view-cut-thread.ts'],
+  entry: [
+    'src/index.ts',
+    'src/node/index.ts',
+    'src/node/view-cut-thread.ts',
+    'src/node/decode-prefetch-thread.ts',
+  ],
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -4,6 +4,7 @@ import { InvalidArgumentError } from '@graft/core';
 import { type SplitManifest, stratifiedSplit } from '@graft/datasets';
 import {
   createSplitManifest,
+  type DecodePrefetch,
   datasetsFromManifest,
   FileImageDataset,
   loadSplitManifest,
@@ -36,6 +37,8 @@ export interface LoadTrainingDataOptions {
   pixelCache?: PixelCacheOptions | undefined;
   /** Multi-label data (`multiLabelSourceOf`): read by `loadMultiLabelData` instead. */
   multiLabel?: MultiLabelSource | undefined;
+  /** Files already being decoded in a worker thread (training-decode-prefetch.ts). */
+  decodePrefetch?: DecodePrefetch | undefined;
 }
 
 /** The run directory's record of which file went to which split. */
@@ -99,6 +102,7 @@ async function loadWithoutManifest(options: LoadTrainingDataOptions): Promise<Tr
     resize: options.preprocessing.resize,
     onBadImage: 'skip',
     ...(options.pixelCache ? { pixelCache: options.pixelCache } : {}),
+    ...(options.decodePrefetch ? { decodePrefetch: options.decodePrefetch } : {}),
   });
   const skipped = [...folder.report.skipped];
   // The folder's live list: its datasets add each image they skip while streaming.

@@ -25,6 +25,7 @@ import {
   type TrainingBackboneSpec,
   weightProvenanceOf,
 } from './training-backbone.js';
+import { describeDecodePrefetch, startTrainingDecodePrefetch } from './training-decode-prefetch.js';
 import { featureCacheBytes, openTrainingFeatureCache } from './training-feature-cache.js';
 import { trainingPixelCache } from './training-pixel-cache.js';
 
@@ -56,10 +57,21 @@ export async function trainIntoRun(
   if (!modelFile) await checkInputs(getBackboneDescriptor(backboneSpec.backbone).preprocessing);
   // A bad GRAFT_FEATURE_CACHE_BYTES fails before anything loads.
   if (options.featureCache !== false) featureCacheBytes();
+  // Decoding starts now in a worker thread, while the weights load (training-decode-prefetch.ts).
+  const decodePrefetch = modelFile
+    ? undefined
+    : await startTrainingDecodePrefetch({
+        config,
+        preprocessing: getBackboneDescriptor(backboneSpec.backbone).preprocessing,
+        featureCache: options.featureCache !== false,
+      });
   const backend = await selectBackend();
   output.verbose(`backend ${backend.chosen} (tfjs ${backend.tfjsBackend})`);
   output.info(`loading backbone ${config.backbone} (${config.weights} weights)…`);
-  const backbone = await createTrainingBackbone(backboneSpec);
+  const backbone = await createTrainingBackbone(backboneSpec).catch(async (error: unknown) => {
+    await decodePrefetch?.close();
+    throw error;
+  });
   const weights = weightProvenanceOf(backbone);
   if (weights) {
     output.info(
@@ -87,6 +99,7 @@ export async function trainIntoRun(
     }
   } catch (error) {
     backbone.dispose();
+    await decodePrefetch?.close();
     throw error;
   }
 
@@ -126,6 +139,7 @@ export async function trainIntoRun(
       // Augmented epochs re-read every image: decoded frames are cached (training-pixel-cache.ts).
       pixelCache: config.augment ? trainingPixelCache({ output }) : undefined,
       multiLabel: multiLabelSourceOf(config),
+      decodePrefetch,
     });
     reportFiles(output, 'skipped', data.skipped);
     // Which file went to which split: `--split-manifest` reuses it, `graft eval` can check it.
@@ -191,6 +205,8 @@ export async function trainIntoRun(
       );
     await (await engines.features.catch(() => undefined))?.close();
     await (await engines.gradients.catch(() => undefined))?.close();
+    if (decodePrefetch) output.verbose(describeDecodePrefetch(decodePrefetch));
+    await decodePrefetch?.close();
     lossTerms?.dispose();
     head?.dispose();
     backbone.dispose();

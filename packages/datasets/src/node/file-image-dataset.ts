@@ -15,6 +15,7 @@ import { streamBatches } from '../pipeline/stream-batches.js';
 import { checkLabelSets } from './check-label-sets.js';
 import { contentKey } from './content-key.js';
 import { decodeImage } from './decode-image.js';
+import type { DecodePrefetch } from './decode-prefetch.js';
 import { defaultResizePolicy, type ImagePipelineOptions } from './image-pipeline-options.js';
 import { defaultFrameScale, PixelCache, type PixelCacheOptions } from './pixel-cache.js';
 import { readImageBytes } from './read-image-bytes.js';
@@ -61,6 +62,7 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
   private readonly labelList: readonly number[];
   private readonly pixelCacheOptions: PixelCacheOptions | undefined;
   private readonly viewThreads: number;
+  private readonly decodePrefetch: DecodePrefetch | undefined;
   private pixelCache: PixelCache | undefined;
 
   constructor(options: FileImageDatasetOptions) {
@@ -86,6 +88,7 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
     this.labelList = options.files.map((file) => file.label);
     this.pixelCacheOptions = options.pixelCache;
     this.viewThreads = options.viewThreads ?? 0;
+    this.decodePrefetch = options.decodePrefetch;
     if (!Number.isInteger(this.viewThreads) || this.viewThreads < 0) {
       throw new InvalidArgumentError({
         argument: 'viewThreads',
@@ -231,13 +234,16 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
   }
 
   private async load(path: string): Promise<{ pixels: Uint8Array; key: string }> {
-    const bytes = await readImageBytes(path);
-    const key = contentKey(bytes);
-    const pixels = await decodeImage(bytes, path, {
+    const target = {
       imageSize: this.imageSize,
       resize: this.resize,
       maximumPixels: this.maximumPixels,
-    });
+    };
+    const prefetched = await this.decodePrefetch?.take(path, target);
+    if (prefetched) return prefetched;
+    const bytes = await readImageBytes(path);
+    const key = contentKey(bytes);
+    const pixels = await decodeImage(bytes, path, target);
     return { pixels, key };
   }
 
@@ -251,6 +257,7 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
       maximumPixels: this.maximumPixels,
       ...(this.pixelCacheOptions ? { pixelCache: this.pixelCacheOptions } : {}),
       viewThreads: this.viewThreads,
+      ...(this.decodePrefetch ? { decodePrefetch: this.decodePrefetch } : {}),
     };
   }
 

@@ -1,4 +1,5 @@
 import type { ResizePolicy } from '@graft/core';
+import type { DecodePrefetch } from './decode-prefetch.js';
 import type { PixelCacheOptions } from './pixel-cache.js';
 
 /** How a `FileImageDataset` decodes and streams. */
@@ -29,6 +30,11 @@ export interface ImagePipelineOptions {
    * second core do it while this one normalizes and trains.
    */
   viewThreads?: number;
+  /**
+   * Files already being decoded in worker threads (`DecodePrefetch`): `batches()` takes a file's
+   * pixels from it when it was decoded to this dataset's size and resize, else decodes the file.
+   */
+  decodePrefetch?: DecodePrefetch;
 }
 
 /** The default resize policy: torchvision/timm evaluation style. */

@@ -8,6 +8,11 @@ export {
 export { contentKey } from './content-key.js';
 export { decodeImage, decodePixels, type ResizeTarget, resizeDecoded } from './decode-image.js';
 export {
+  DecodePrefetch,
+  type DecodePrefetchOptions,
+  type PrefetchedImage,
+} from './decode-prefetch.js';
+export {
   type CutViewOptions,
   cutView,
   decodeFrame,
