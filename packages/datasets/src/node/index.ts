@@ -10,6 +10,7 @@ export { decodeImage, decodePixels, type ResizeTarget, resizeDecoded } from './d
 export {
   type CutViewOptions,
   cutView,
+  cutViewInto,
   decodeFrame,
   type FrameTarget,
   frameSizeOf,

@@ -2,13 +2,16 @@ import {
   type ImageBatch,
   type ImageView,
   InvalidArgumentError,
+  normalizationConstants,
+  type Preprocessing,
   type ResizePolicy,
   type ViewBatchOptions,
 } from '@graft/core';
+import type { ChannelTransform } from '../pipeline/crop-resize-into.js';
 import type { StreamBatchesOptions } from '../pipeline/stream-batches.js';
 import { streamBatches } from '../pipeline/stream-batches.js';
 import { contentKey } from './content-key.js';
-import { cutView, decodeFrame, frameSizeOf } from './decode-view.js';
+import { cutViewInto, decodeFrame, frameSizeOf } from './decode-view.js';
 import { defaultFrameScale, type PixelCache } from './pixel-cache.js';
 import { readImageBytes } from './read-image-bytes.js';
 import type { ImageFile } from './scan-image-folder.js';
@@ -89,6 +92,7 @@ export async function* streamFileViews(
     return view;
   };
   const cut = { frameSize, frameScale, outputSize: request.outputSize };
+  const transform = transformOf(request.normalizeFor);
   const pool = options.viewThreads > 0 ? new ViewCutPool(options.viewThreads) : undefined;
   const load = async (index: number, position: number) => {
     const path = (files[index] as ImageFile).path;
@@ -102,10 +106,15 @@ export async function* streamFileViews(
       frame = await decodeFrame(bytes, path, target);
     }
     pass?.put(index, frame, key);
+    if (pool === undefined) {
+      // Cut when the image takes its batch slot: straight into the batch buffer, no copy.
+      const source = frame;
+      const pixels = (images: Float32Array, offset: number) =>
+        cutViewInto(source, view, cut, images, offset, transform);
+      return { pixels, key };
+    }
     // A pass that writes the cache still holds the frame (its write is pending): copy it.
-    const pixels = pool
-      ? await pool.cut(frame, view, cut, !(pass?.writing ?? false))
-      : cutView(frame, view, cut);
+    const pixels = await pool.cut(frame, view, cut, transform, !(pass?.writing ?? false));
     return { pixels, key };
   };
   try {
@@ -113,10 +122,18 @@ export async function* streamFileViews(
       ...options.stream,
       load,
       imageSize: request.outputSize,
+      ...(transform ? { normalized: true } : {}),
     });
     await pass?.finish();
   } finally {
     await pass?.close();
     await pool?.close();
   }
+}
+
+/** The float32 multiply-add of `normalizeImages` for `preprocessing`, or none. */
+function transformOf(preprocessing: Preprocessing | undefined): ChannelTransform | undefined {
+  if (preprocessing === undefined) return undefined;
+  const { multiplier, offset } = normalizationConstants(preprocessing);
+  return { multiplier, offset, reverseChannels: preprocessing.channelOrder === 'bgr' };
 }

@@ -1,13 +1,14 @@
 import { Worker } from 'node:worker_threads';
 import type { ImageView } from '@graft/core';
 import { workerThreadEntry } from '@graft/core/node';
+import type { ChannelTransform } from '../pipeline/crop-resize-into.js';
 import type { CutViewOptions } from './cut-view.js';
 import type { ViewCutReply, ViewCutRequest } from './view-cut-thread.js';
 
 /** A thread of the pool and the cuts it has not answered yet. */
 interface CutThread {
   worker: Worker;
-  waiting: Map<number, { resolve: (pixels: Uint8Array) => void; reject: (error: Error) => void }>;
+  waiting: Map<number, { resolve: (pixels: Float32Array) => void; reject: (error: Error) => void }>;
 }
 
 /**
@@ -50,15 +51,17 @@ export class ViewCutPool {
   }
 
   /**
-   * Cuts `view` out of `frame` in a thread. With `transfer`, `frame`'s buffer moves to the
-   * thread (the caller must not use it again); otherwise it is copied.
+   * Cuts `view` out of `frame` in a thread, as float32 values mapped through `transform`. With
+   * `transfer`, `frame`'s buffer moves to the thread (the caller must not use it again);
+   * otherwise it is copied.
    */
   cut(
     frame: Uint8Array,
     view: ImageView,
     options: CutViewOptions,
+    transform: ChannelTransform | undefined,
     transfer: boolean,
-  ): Promise<Uint8Array> {
+  ): Promise<Float32Array> {
     if (this.failure) return Promise.reject(this.failure);
     const thread = this.threads.reduce((best, candidate) =>
       candidate.waiting.size < best.waiting.size ? candidate : best,
@@ -71,7 +74,7 @@ export class ViewCutPool {
       if (thread.waiting.size === 0) thread.worker.ref();
       thread.waiting.set(id, { resolve, reject });
       thread.worker.postMessage(
-        { id, frame: sent, view, options: { ...options } } satisfies ViewCutRequest,
+        { id, frame: sent, view, options: { ...options }, transform } satisfies ViewCutRequest,
         [sent.buffer as ArrayBuffer],
       );
     });
