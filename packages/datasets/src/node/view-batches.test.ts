@@ -131,6 +131,7 @@ describe('FileImageDataset.viewBatches', () => {
         inputRange: [-1, 1],
         mean: [0.5, 0.25, 0.125],
         std: [0.5, 0.75, 2],
+        resize: { mode: 'stretch', interpolation: 'bilinear' },
       };
       const expected = plain.pixels.map((values) =>
         Array.from(normalizePixels(Uint8Array.from(values), preprocessing)),

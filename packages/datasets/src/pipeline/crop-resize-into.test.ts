@@ -9,6 +9,7 @@ const imagenet: Preprocessing = {
   inputRange: [0, 1],
   mean: [0.485, 0.456, 0.406],
   std: [0.229, 0.224, 0.225],
+  resize: { mode: 'stretch', interpolation: 'bilinear' },
 };
 
 /** A 13x11 RGB image of varied bytes. */
