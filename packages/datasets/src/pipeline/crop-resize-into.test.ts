@@ -21,6 +21,8 @@ const cases = [
   { box: { top: 0, left: 0, height: 13, width: 11 }, flipHorizontal: false },
   { box: { top: 2, left: 3, height: 9, width: 5 }, flipHorizontal: true },
   { box: { top: 5, left: 1, height: 3, width: 10 }, flipHorizontal: false },
+  // Fewer source rows than output rows: the separable pass that reuses rows.
+  { box: { top: 6, left: 2, height: 4, width: 4 }, flipHorizontal: true },
 ];
 
 describe('cropResizeInto', () => {

@@ -62,6 +62,78 @@ export function cropResizeInto(pixels: Uint8Array, options: CropResizeIntoOption
     columnRight[column] = (left + x1) * 3;
     columnWeight[column] = Math.round((sourceX - x0) * 256);
   }
+  if (height < outputHeight) {
+    // Separable with the same integer arithmetic: each source row's horizontal sums
+    // (`byte * keepX + byte * weightX`, unrounded) are computed once and kept while consecutive
+    // output rows read them (a crop smaller than the output is upsampled, so most rows are reused);
+    // the vertical blend then rounds once, exactly as the 2-D formula of `cropResizeRgb` does.
+    const rowLength = outputWidth * 3;
+    let upper = new Int32Array(rowLength);
+    let lower = new Int32Array(rowLength);
+    let upperRow = -1;
+    let lowerRow = -1;
+    const horizontal = (sourceRow: number, into: Int32Array): void => {
+      const base = (top + sourceRow) * sourceWidth * 3;
+      for (let x = 0, at = 0; x < outputWidth; x++, at += 3) {
+        const weightX = columnWeight[x] as number;
+        const keepX = 256 - weightX;
+        const a = base + (columnLeft[x] as number);
+        const b = base + (columnRight[x] as number);
+        into[at] = (pixels[a + first] as number) * keepX + (pixels[b + first] as number) * weightX;
+        into[at + 1] = (pixels[a + 1] as number) * keepX + (pixels[b + 1] as number) * weightX;
+        into[at + 2] =
+          (pixels[a + last] as number) * keepX + (pixels[b + last] as number) * weightX;
+      }
+    };
+    const scaleY = height / outputHeight;
+    let out = options.targetOffset;
+    for (let y = 0; y < outputHeight; y++) {
+      const sourceY = Math.min(Math.max((y + 0.5) * scaleY - 0.5, 0), height - 1);
+      const y0 = Math.floor(sourceY);
+      const y1 = Math.min(y0 + 1, height - 1);
+      const weightY = Math.round((sourceY - y0) * 256);
+      const keepY = 256 - weightY;
+      if (upperRow !== y0) {
+        if (lowerRow === y0) {
+          const swap = upper;
+          upper = lower;
+          lower = swap;
+          lowerRow = upperRow;
+        } else {
+          horizontal(y0, upper);
+        }
+        upperRow = y0;
+      }
+      if (lowerRow !== y1) {
+        horizontal(y1, lower);
+        lowerRow = y1;
+      }
+      // The byte cropResizeRgb stores (1/65536ths, + 32768 rounds to nearest), then the float32
+      // multiply (fround) and add (the sum of two float32s is exact in float64, so the store's
+      // one rounding equals float32 addition).
+      for (let at = 0; at < rowLength; at += 3) {
+        target[out] =
+          Math.fround(
+            (((upper[at] as number) * keepY + (lower[at] as number) * weightY + 32768) >> 16) * m0,
+          ) + o0;
+        target[out + 1] =
+          Math.fround(
+            (((upper[at + 1] as number) * keepY + (lower[at + 1] as number) * weightY + 32768) >>
+              16) *
+              m1,
+          ) + o1;
+        target[out + 2] =
+          Math.fround(
+            (((upper[at + 2] as number) * keepY + (lower[at + 2] as number) * weightY + 32768) >>
+              16) *
+              m2,
+          ) + o2;
+        out += 3;
+      }
+    }
+    return;
+  }
+  // Downscaling (rows rarely reused): the 2-D formula per output pixel is cheaper.
   const scaleY = height / outputHeight;
   let out = options.targetOffset;
   for (let y = 0; y < outputHeight; y++) {
