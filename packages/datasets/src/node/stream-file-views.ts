@@ -15,7 +15,7 @@ import { cutViewInto, decodeFrame, frameSizeOf } from './decode-view.js';
 import { defaultFrameScale, type PixelCache } from './pixel-cache.js';
 import { readImageBytes } from './read-image-bytes.js';
 import type { ImageFile } from './scan-image-folder.js';
-import { ViewCutPool } from './view-cut-pool.js';
+import { sharedViewCutPool } from './view-cut-pool.js';
 
 /** Options of {@link streamFileViews}. */
 export interface StreamFileViewsOptions {
@@ -93,7 +93,7 @@ export async function* streamFileViews(
   };
   const cut = { frameSize, frameScale, outputSize: request.outputSize };
   const transform = transformOf(request.normalizeFor);
-  const pool = options.viewThreads > 0 ? new ViewCutPool(options.viewThreads) : undefined;
+  const pool = options.viewThreads > 0 ? sharedViewCutPool(options.viewThreads) : undefined;
   const load = async (index: number, position: number) => {
     const path = (files[index] as ImageFile).path;
     const view = viewAt(position);
@@ -114,7 +114,11 @@ export async function* streamFileViews(
       return { pixels, key };
     }
     // A pass that writes the cache still holds the frame (its write is pending): copy it.
-    const pixels = await pool.cut(frame, view, cut, transform, !(pass?.writing ?? false));
+    const slot = await pool.cut(frame, view, cut, transform, !(pass?.writing ?? false));
+    const pixels = (images: Float32Array, offset: number) => {
+      images.set(slot, offset);
+      pool.release(slot);
+    };
     return { pixels, key };
   };
   try {
@@ -127,7 +131,6 @@ export async function* streamFileViews(
     await pass?.finish();
   } finally {
     await pass?.close();
-    await pool?.close();
   }
 }
 
