@@ -1,4 +1,5 @@
 import {
+  GraftError,
   type ImageBatch,
   type ImageView,
   InvalidArgumentError,
@@ -109,12 +110,21 @@ export async function* streamFileViews(
     if (pool === undefined) {
       // Cut when the image takes its batch slot: straight into the batch buffer, no copy.
       const source = frame;
-      const pixels = (images: Float32Array, offset: number) =>
-        cutViewInto(source, view, cut, images, offset, transform);
+      const pixels = (images: Float32Array, offset: number) => {
+        try {
+          cutViewInto(source, view, cut, images, offset, transform);
+        } catch (error) {
+          throw cutError(path, error);
+        }
+      };
       return { pixels, key };
     }
     // A pass that writes the cache still holds the frame (its write is pending): copy it.
-    const slot = await pool.cut(frame, view, cut, transform, !(pass?.writing ?? false));
+    const slot = await pool
+      .cut(frame, view, cut, transform, !(pass?.writing ?? false))
+      .catch((error: unknown) => {
+        throw cutError(path, error);
+      });
     const pixels = (images: Float32Array, offset: number) => {
       images.set(slot, offset);
       pool.release(slot);
@@ -139,4 +149,14 @@ function transformOf(preprocessing: Preprocessing | undefined): ChannelTransform
   if (preprocessing === undefined) return undefined;
   const { multiplier, offset } = normalizationConstants(preprocessing);
   return { multiplier, offset, reverseChannels: preprocessing.channelOrder === 'bgr' };
+}
+
+/** A failed cut, naming the image it was cut from. */
+function cutError(path: string, error: unknown): GraftError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new GraftError({
+    code: 'INTERNAL',
+    message: `${path}: cutting its augmented view failed (${message})`,
+    cause: error,
+  });
 }
