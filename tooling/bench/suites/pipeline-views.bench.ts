@@ -228,7 +228,7 @@ export default async function run(): Promise<BenchRow[]> {
         `views, cached epochs, cut in ${viewThreads} worker thread${viewThreads > 1 ? 's' : ''} (viewThreads: ${viewThreads}), 224 b32`,
         count,
         await timed(() => viewEpoch(threaded)),
-        'same cache file; frames are transferred to the threads, float32 views back (no copy either way)',
+        'same cache file; frames are transferred to the threads (one pool for the process), views written in place into reused shared-memory slots, then copied into the batch',
       ),
     );
   }
