@@ -55,6 +55,12 @@ export {
 } from './decoders/pixel-limit.js';
 export { imageExtensionProblem, imageExtensions, type SplitName } from './image-extensions.js';
 export type { DatasetBatchOptions } from './pipeline/batch-options.js';
+export {
+  type ChannelTransform,
+  type CropResizeIntoOptions,
+  cropResizeInto,
+  identityTransform,
+} from './pipeline/crop-resize-into.js';
 export { type EpochOrderOptions, epochOrder } from './pipeline/epoch-order.js';
 export {
   type LoadedImage,

@@ -93,9 +93,14 @@ function rowsOf(
   ];
 }
 
-/** Normalizes a batch on wasm as the trainer does and waits for it; disposes everything. */
+/**
+ * Turns a batch into network input as the trainer does (`normalizeImages` on wasm unless the
+ * views were normalised while cut) and waits for it; disposes everything.
+ */
 async function consume(batch: ImageBatch): Promise<void> {
-  const normalized = normalizeImages(batch.images, torchvisionPreprocessing);
+  const normalized = batch.normalized
+    ? batch.images
+    : normalizeImages(batch.images, torchvisionPreprocessing);
   const corner = tf.slice(normalized, [0, 0, 0, 0], [1, 1, 1, 1]);
   await corner.data();
   tf.dispose([normalized, corner]);
@@ -123,9 +128,12 @@ export default async function run(): Promise<BenchRow[]> {
   if (planner === undefined)
     throw new Error('compose(randomResizedCrop, randomFlip) must plan views');
   let epoch = 0;
-  const viewEpoch = async (dataset: FileImageDataset) => {
+  // `graft train` asks for views normalised while cut (`normalizeFor`) when nothing augments
+  // them afterwards; `fused: false` is the path before (normalisation on wasm), for A/B.
+  const viewEpoch = async (dataset: FileImageDataset, fused = true) => {
     epoch += 1;
     for await (const batch of dataset.viewBatches({
+      ...(fused ? { normalizeFor: torchvisionPreprocessing } : {}),
       batchSize: 32,
       shuffle: true,
       seed: 1,
@@ -171,7 +179,7 @@ export default async function run(): Promise<BenchRow[]> {
 
   rows.push(
     ...rowsOf(
-      'views, no cache: libvips frame + JS crop/resize/flip, normalize on wasm, 224 b32',
+      'views, no cache: libvips frame + JS crop/resize/flip/normalize into the batch, 224 b32',
       count,
       await timed(() => viewEpoch(train)),
       'every epoch decodes the JPEGs (concurrency 4 on libuv threads)',
@@ -201,19 +209,29 @@ export default async function run(): Promise<BenchRow[]> {
       'views, cached epochs (pixel cache read, no decode), 224 b32',
       count,
       await timed(() => viewEpoch(cached)),
-      'warm-up epoch wrote the cache; timed epochs read frames (positioned reads) and cut views',
+      'warm-up epoch wrote the cache; timed epochs read frames (positioned reads) and cut + normalise them into the batch in one JS pass (normalizeFor)',
     ),
   );
-  // The same cache file, the views cut by one worker thread while this one normalizes.
-  const threaded = cached.withOptions({ viewThreads: 1 });
   rows.push(
     ...rowsOf(
-      'views, cached epochs, cut in 1 worker thread (viewThreads: 1), 224 b32',
+      'views, cached epochs, normalised on wasm after the cut (before issue 19 round 3), 224 b32',
       count,
-      await timed(() => viewEpoch(threaded)),
-      'same cache file as the row above; frames are transferred to the thread, views back',
+      await timed(() => viewEpoch(cached, false)),
+      'same cache file; the cut writes [0, 255] floats, normalizeImages runs on wasm (A/B for the fused pass)',
     ),
   );
+  // The same cache file, the views cut (and normalised) by worker threads.
+  for (const viewThreads of [1, 2]) {
+    const threaded = cached.withOptions({ viewThreads });
+    rows.push(
+      ...rowsOf(
+        `views, cached epochs, cut in ${viewThreads} worker thread${viewThreads > 1 ? 's' : ''} (viewThreads: ${viewThreads}), 224 b32`,
+        count,
+        await timed(() => viewEpoch(threaded)),
+        'same cache file; frames are transferred to the threads (one pool for the process), views written in place into reused shared-memory slots, then copied into the batch',
+      ),
+    );
+  }
   for (const directory of directories) await rm(directory, { recursive: true, force: true });
   const tensorsAfter = liveTensors();
   for (const row of rows)

@@ -1,6 +1,7 @@
 import type { ImageAugmentation } from './augmentation.js';
 import type { BatchOptions, ImageDataset } from './dataset.js';
 import type { ImageBatch } from './image.js';
+import type { Preprocessing } from './preprocessing.js';
 
 /**
  * One augmented view of an image, as geometry a decoder can apply while it decodes: a crop box
@@ -56,6 +57,12 @@ export interface ViewBatchOptions extends BatchOptions {
   viewsOf(batchIndex: number, count: number): readonly ImageView[];
   /** `[height, width]` of every view (the batches' image size). */
   outputSize: readonly [number, number];
+  /**
+   * Apply this preprocessing's normalisation while cutting (batches then carry
+   * `normalized: true`), so no tensor op normalises them. Only when nothing else augments the
+   * pixels afterwards. Default: pixels in [0, 255].
+   */
+  normalizeFor?: Preprocessing;
 }
 
 /** A dataset that can decode straight into augmented views (see {@link ImageView}). */

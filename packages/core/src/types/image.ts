@@ -21,6 +21,11 @@ export interface ImageBatch {
   keys?: readonly string[];
   /** Where each image came from (a path or URL), for reports. */
   sources?: readonly string[];
+  /**
+   * True when `images` is already network input (the backbone's {@link Preprocessing} applied
+   * by the source, as `ViewBatchOptions.normalizeFor` asks): consumers skip `normalizeImages`.
+   */
+  normalized?: boolean;
 }
 
 /** One labelled image known by reference, before decoding. */

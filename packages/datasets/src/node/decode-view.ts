@@ -6,7 +6,7 @@ import { maximumPixelsOf } from '../decoders/pixel-limit.js';
 import { sharpDecodeError } from './sharp-decode-error.js';
 import { sharpDecodeOptions } from './sharp-decode-options.js';
 
-export { type CutViewOptions, cutView } from './cut-view.js';
+export { type CutViewOptions, cutView, cutViewInto } from './cut-view.js';
 
 /** Where {@link decodeFrame} puts an image. */
 export interface FrameTarget {

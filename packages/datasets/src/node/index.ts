@@ -15,6 +15,7 @@ export {
 export {
   type CutViewOptions,
   cutView,
+  cutViewInto,
   decodeFrame,
   type FrameTarget,
   frameSizeOf,

@@ -1,18 +1,22 @@
 import {
+  GraftError,
   type ImageBatch,
   type ImageView,
   InvalidArgumentError,
+  normalizationConstants,
+  type Preprocessing,
   type ResizePolicy,
   type ViewBatchOptions,
 } from '@graft/core';
+import type { ChannelTransform } from '../pipeline/crop-resize-into.js';
 import type { StreamBatchesOptions } from '../pipeline/stream-batches.js';
 import { streamBatches } from '../pipeline/stream-batches.js';
 import { contentKey } from './content-key.js';
-import { cutView, decodeFrame, frameSizeOf } from './decode-view.js';
+import { cutViewInto, decodeFrame, frameSizeOf } from './decode-view.js';
 import { defaultFrameScale, type PixelCache } from './pixel-cache.js';
 import { readImageBytes } from './read-image-bytes.js';
 import type { ImageFile } from './scan-image-folder.js';
-import { ViewCutPool } from './view-cut-pool.js';
+import { sharedViewCutPool } from './view-cut-pool.js';
 
 /** Options of {@link streamFileViews}. */
 export interface StreamFileViewsOptions {
@@ -89,7 +93,8 @@ export async function* streamFileViews(
     return view;
   };
   const cut = { frameSize, frameScale, outputSize: request.outputSize };
-  const pool = options.viewThreads > 0 ? new ViewCutPool(options.viewThreads) : undefined;
+  const transform = transformOf(request.normalizeFor);
+  const pool = options.viewThreads > 0 ? sharedViewCutPool(options.viewThreads) : undefined;
   const load = async (index: number, position: number) => {
     const path = (files[index] as ImageFile).path;
     const view = viewAt(position);
@@ -102,10 +107,28 @@ export async function* streamFileViews(
       frame = await decodeFrame(bytes, path, target);
     }
     pass?.put(index, frame, key);
+    if (pool === undefined) {
+      // Cut when the image takes its batch slot: straight into the batch buffer, no copy.
+      const source = frame;
+      const pixels = (images: Float32Array, offset: number) => {
+        try {
+          cutViewInto(source, view, cut, images, offset, transform);
+        } catch (error) {
+          throw cutError(path, error);
+        }
+      };
+      return { pixels, key };
+    }
     // A pass that writes the cache still holds the frame (its write is pending): copy it.
-    const pixels = pool
-      ? await pool.cut(frame, view, cut, !(pass?.writing ?? false))
-      : cutView(frame, view, cut);
+    const slot = await pool
+      .cut(frame, view, cut, transform, !(pass?.writing ?? false))
+      .catch((error: unknown) => {
+        throw cutError(path, error);
+      });
+    const pixels = (images: Float32Array, offset: number) => {
+      images.set(slot, offset);
+      pool.release(slot);
+    };
     return { pixels, key };
   };
   try {
@@ -113,10 +136,27 @@ export async function* streamFileViews(
       ...options.stream,
       load,
       imageSize: request.outputSize,
+      ...(transform ? { normalized: true } : {}),
     });
     await pass?.finish();
   } finally {
     await pass?.close();
-    await pool?.close();
   }
+}
+
+/** The float32 multiply-add of `normalizeImages` for `preprocessing`, or none. */
+function transformOf(preprocessing: Preprocessing | undefined): ChannelTransform | undefined {
+  if (preprocessing === undefined) return undefined;
+  const { multiplier, offset } = normalizationConstants(preprocessing);
+  return { multiplier, offset, reverseChannels: preprocessing.channelOrder === 'bgr' };
+}
+
+/** A failed cut, naming the image it was cut from. */
+function cutError(path: string, error: unknown): GraftError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new GraftError({
+    code: 'INTERNAL',
+    message: `${path}: cutting its augmented view failed (${message})`,
+    cause: error,
+  });
 }

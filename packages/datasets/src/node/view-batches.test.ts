@@ -10,7 +10,7 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { disposeBatch, type ImageView } from '@graft/core';
+import { disposeBatch, type ImageView, normalizePixels, type Preprocessing } from '@graft/core';
 import { expectNoTensorLeaks } from '@graft/core/testing';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -58,13 +58,15 @@ function viewsOf(batchIndex: number, count: number): ImageView[] {
 /** One pass: pixels, keys and shapes in stream order. */
 async function pass(
   dataset: FileImageDataset,
-  options: { epoch?: number; stopAfter?: number } = {},
+  options: { epoch?: number; stopAfter?: number; normalizeFor?: Preprocessing } = {},
 ) {
   const pixels: number[][] = [];
   const keys: string[] = [];
   const shapes: number[][] = [];
+  const normalized: boolean[] = [];
   let batches = 0;
   for await (const batch of dataset.viewBatches({
+    ...(options.normalizeFor ? { normalizeFor: options.normalizeFor } : {}),
     batchSize: 2,
     shuffle: true,
     seed: 3,
@@ -73,13 +75,14 @@ async function pass(
     viewsOf,
   })) {
     shapes.push(batch.images.shape);
+    normalized.push(batch.normalized ?? false);
     pixels.push(Array.from(batch.images.dataSync()));
     keys.push(...(batch.keys ?? []));
     disposeBatch(batch);
     batches++;
     if (options.stopAfter !== undefined && batches >= options.stopAfter) break;
   }
-  return { pixels, keys, shapes };
+  return { pixels, keys, shapes, normalized };
 }
 
 async function cacheFiles(directory: string): Promise<string[]> {
@@ -115,6 +118,33 @@ describe('FileImageDataset.viewBatches', () => {
     expect(await pass(fresh)).toEqual(reference);
     expect(await pass(fresh)).toEqual(reference);
     expect(() => dataset.withOptions({ viewThreads: -1 })).toThrow(/viewThreads/);
+  });
+
+  it('normalises while cutting (normalizeFor), on this thread and in worker threads, as normalizePixels would', async () => {
+    const { dataset } = await setUp();
+    const plain = await pass(dataset);
+    expect(plain.normalized).toEqual([false, false, false]);
+    for (const channelOrder of ['rgb', 'bgr'] as const) {
+      const preprocessing: Preprocessing = {
+        inputSize: [12, 14],
+        channelOrder,
+        inputRange: [-1, 1],
+        mean: [0.5, 0.25, 0.125],
+        std: [0.5, 0.75, 2],
+        resize: { mode: 'stretch', interpolation: 'bilinear' },
+      };
+      const expected = plain.pixels.map((values) =>
+        Array.from(normalizePixels(Uint8Array.from(values), preprocessing)),
+      );
+      for (const viewThreads of [0, 1]) {
+        const result = await pass(dataset.withOptions({ viewThreads }), {
+          normalizeFor: preprocessing,
+        });
+        expect(result.normalized).toEqual([true, true, true]);
+        expect(result.keys).toEqual(plain.keys);
+        expect(result.pixels).toEqual(expected);
+      }
+    }
   });
 
   it('writes the pixel cache after a full pass and reads frames from it, not the files', async () => {

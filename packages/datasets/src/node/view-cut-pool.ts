@@ -1,13 +1,14 @@
 import { Worker } from 'node:worker_threads';
 import type { ImageView } from '@graft/core';
 import { workerThreadEntry } from '@graft/core/node';
+import type { ChannelTransform } from '../pipeline/crop-resize-into.js';
 import type { CutViewOptions } from './cut-view.js';
 import type { ViewCutReply, ViewCutRequest } from './view-cut-thread.js';
 
 /** A thread of the pool and the cuts it has not answered yet. */
 interface CutThread {
   worker: Worker;
-  waiting: Map<number, { resolve: (pixels: Uint8Array) => void; reject: (error: Error) => void }>;
+  waiting: Map<number, { resolve: () => void; reject: (error: Error) => void }>;
 }
 
 /**
@@ -19,6 +20,12 @@ export class ViewCutPool {
   private readonly threads: CutThread[];
   private next = 0;
   private failure: Error | undefined;
+  /**
+   * Shared-memory view slots free for reuse: a thread writes a view into one in place, the
+   * caller copies it into its batch and gives it back, so no buffer is allocated, zeroed,
+   * transferred or collected per image.
+   */
+  private readonly freeSlots: Float32Array[] = [];
 
   constructor(threads: number) {
     const entry = workerThreadEntry({
@@ -33,7 +40,7 @@ export class ViewCutPool {
       worker.on('message', (reply: ViewCutReply) => {
         const pending = thread.waiting.get(reply.id);
         thread.waiting.delete(reply.id);
-        if ('pixels' in reply) pending?.resolve(reply.pixels);
+        if ('done' in reply) pending?.resolve();
         else pending?.reject(new Error(`cutting a view failed: ${reply.message}`));
         if (thread.waiting.size === 0) worker.unref();
       });
@@ -50,31 +57,49 @@ export class ViewCutPool {
   }
 
   /**
-   * Cuts `view` out of `frame` in a thread. With `transfer`, `frame`'s buffer moves to the
-   * thread (the caller must not use it again); otherwise it is copied.
+   * Cuts `view` out of `frame` in a thread, as float32 values mapped through `transform`, into a
+   * shared slot of `length` values; hand the slot back with {@link release} once read. With
+   * `transfer`, `frame`'s buffer moves to the thread (the caller must not use it again);
+   * otherwise it is copied.
    */
-  cut(
+  async cut(
     frame: Uint8Array,
     view: ImageView,
     options: CutViewOptions,
+    transform: ChannelTransform | undefined,
     transfer: boolean,
-  ): Promise<Uint8Array> {
-    if (this.failure) return Promise.reject(this.failure);
+  ): Promise<Float32Array> {
+    if (this.failure) throw this.failure;
     const thread = this.threads.reduce((best, candidate) =>
       candidate.waiting.size < best.waiting.size ? candidate : best,
     );
     const id = this.next++;
+    const [height, width] = options.outputSize;
+    const length = height * width * 3;
+    let target = this.freeSlots.pop();
+    if (target === undefined || target.length !== length) {
+      target = new Float32Array(new SharedArrayBuffer(length * Float32Array.BYTES_PER_ELEMENT));
+    }
     // A frame that shares its buffer (a slab, a pooled Buffer) is copied rather than moved.
     const whole = frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength;
     const sent = transfer && whole ? frame : frame.slice();
-    return new Promise((resolve, reject) => {
+    const request = { id, frame: sent, view, options: { ...options }, transform, target };
+    await new Promise<void>((resolve, reject) => {
       if (thread.waiting.size === 0) thread.worker.ref();
       thread.waiting.set(id, { resolve, reject });
-      thread.worker.postMessage(
-        { id, frame: sent, view, options: { ...options } } satisfies ViewCutRequest,
-        [sent.buffer as ArrayBuffer],
-      );
+      thread.worker.postMessage(request satisfies ViewCutRequest, [sent.buffer as ArrayBuffer]);
     });
+    return target;
+  }
+
+  /** Gives back a slot {@link cut} returned, once its values are read. */
+  release(slot: Float32Array): void {
+    if (this.freeSlots.length < 256) this.freeSlots.push(slot);
+  }
+
+  /** True once a thread failed or the pool was closed: it takes no more cuts. */
+  get broken(): boolean {
+    return this.failure !== undefined;
   }
 
   /** Ends every thread. */
@@ -82,4 +107,20 @@ export class ViewCutPool {
     this.failure ??= new Error('the view-cutting threads are closed');
     await Promise.all(this.threads.map((thread) => thread.worker.terminate()));
   }
+}
+
+const shared = new Map<number, ViewCutPool>();
+
+/**
+ * The process's pool of `threads` view-cutting threads, started once and kept across streams:
+ * starting a thread (module loading) cost ~1 CPU-ms per image of a 244-image epoch when each
+ * epoch started its own. Idle threads are unref'd, so they never keep the process alive.
+ */
+export function sharedViewCutPool(threads: number): ViewCutPool {
+  let pool = shared.get(threads);
+  if (pool === undefined || pool.broken) {
+    pool = new ViewCutPool(threads);
+    shared.set(threads, pool);
+  }
+  return pool;
 }

@@ -5,8 +5,12 @@ import { epochOrder } from './epoch-order.js';
 
 /** One image ready for a batch. */
 export interface LoadedImage {
-  /** `height * width * 3` RGB bytes at the dataset's image size. */
-  pixels: Uint8Array;
+  /**
+   * The image at the dataset's image size: `height * width * 3` RGB bytes, the same as float32
+   * values, or a function that writes those values into the batch buffer at `offset` (called
+   * once, when the image takes its place in a batch, so nothing is copied).
+   */
+  pixels: Uint8Array | Float32Array | ((images: Float32Array, offset: number) => void);
   /** Stable identity of the image (see `ImageBatch.keys`). */
   key: string;
 }
@@ -39,6 +43,8 @@ export interface StreamBatchesOptions {
   concurrency: number;
   /** Batches decoded ahead of the consumer. */
   prefetchBatches: number;
+  /** The loaded values are already network input: batches say so (`ImageBatch.normalized`). */
+  normalized?: boolean;
 }
 
 /**
@@ -119,6 +125,7 @@ export async function* streamBatches(options: StreamBatchesOptions): AsyncGenera
         : tf.tensor1d(labels, 'int32'),
       keys,
       sources,
+      ...(options.normalized ? { normalized: true } : {}),
     };
     images = new Float32Array(batch.batchSize * pixelsPerImage);
     labels = [];
@@ -145,13 +152,16 @@ export async function* streamBatches(options: StreamBatchesOptions): AsyncGenera
         throw outcome.error;
       }
       const pixels = outcome.loaded.pixels;
-      if (pixels.length !== pixelsPerImage) {
+      if (typeof pixels === 'function') {
+        pixels(images, labels.length * pixelsPerImage);
+      } else if (pixels.length !== pixelsPerImage) {
         throw new GraftError({
           code: 'INTERNAL',
-          message: `${source}: loaded ${pixels.length} bytes, expected ${pixelsPerImage} (${height}x${width}x3)`,
+          message: `${source}: loaded ${pixels.length} values, expected ${pixelsPerImage} (${height}x${width}x3)`,
         });
+      } else {
+        images.set(pixels, labels.length * pixelsPerImage);
       }
-      images.set(pixels, labels.length * pixelsPerImage);
       labels.push(options.labels[index] as number);
       rows.push(index);
       keys.push(outcome.loaded.key);

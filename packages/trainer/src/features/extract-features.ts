@@ -4,11 +4,11 @@ import {
   type ImageAugmentation,
   type ImageBatch,
   type ImageDataset,
-  normalizeImages,
 } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { fuseAugmentation } from '../training/fuse-augmentation.js';
 import { toTargets } from '../training/loss.js';
+import { networkInput } from '../training/network-input.js';
 import { augmentationSeed } from './augmentation-seed.js';
 import { backboneCacheIdentity } from './backbone-cache-identity.js';
 import { checkFeatureComputer } from './check-feature-computer.js';
@@ -175,8 +175,11 @@ export async function extractFeatures(
 
   try {
     // The decoder cuts a leading crop/flip itself when it can (fuse-augmentation.ts).
-    const fused = fuseAugmentation(data, options.augmentation, (index) =>
-      augmentationSeed(options.seed ?? 0, options.pass ?? 0, index),
+    const fused = fuseAugmentation(
+      data,
+      options.augmentation,
+      (index) => augmentationSeed(options.seed ?? 0, options.pass ?? 0, index),
+      backbone.preprocessing,
     );
     for await (const original of fused.data.batches({
       batchSize: options.batchSize,
@@ -218,7 +221,7 @@ export async function extractFeatures(
         if (computed.length === 0) {
           values = Promise.resolve(joined);
         } else if (computer) {
-          const input = tf.tidy(() => normalizeImages(pick(), backbone.preprocessing));
+          const input = tf.tidy(() => networkInput(batch, pick(), backbone.preprocessing));
           const shape = input.shape as [number, number, number, number];
           const pixels = await ownedValues(input);
           const rows = computer.computeFeatures(
@@ -233,7 +236,7 @@ export async function extractFeatures(
           values.catch(() => undefined);
         } else {
           const output = tf.tidy(() => {
-            const input = normalizeImages(pick(), backbone.preprocessing);
+            const input = networkInput(batch, pick(), backbone.preprocessing);
             return (network as NonNullable<typeof network>).predict(input) as tf.Tensor;
           });
           const result = (await output.data()) as Float32Array;

@@ -3,6 +3,7 @@ import {
   type ImageDataset,
   isViewBatchSource,
   isViewPlannable,
+  type Preprocessing,
 } from '@graft/core';
 
 /** What {@link fuseAugmentation} gives the training loop. */
@@ -19,12 +20,15 @@ export interface FusedAugmentation {
  * `ViewBatchSource` in `@graft/core`): the crop boxes and flips are drawn with the seeds
  * `seedOf(batchIndex)` the tensor path would use, and libvips cuts them while decoding, off the
  * main thread. Otherwise returns `data` and `augmentation` as they are. Pass one stream's worth:
- * `seedOf` must be the seed `apply` would get for each batch of that stream.
+ * `seedOf` must be the seed `apply` would get for each batch of that stream. With
+ * `normalizeFor`, when nothing is left to run on the tensors, the dataset also normalises while
+ * it cuts (its batches say `normalized`; take inputs with `networkInput`).
  */
 export function fuseAugmentation(
   data: ImageDataset,
   augmentation: ImageAugmentation | undefined,
   seedOf: (batchIndex: number) => number,
+  normalizeFor?: Preprocessing,
 ): FusedAugmentation {
   if (!isViewPlannable(augmentation) || !isViewBatchSource(data)) return { data, augmentation };
   const planner = augmentation.viewPlanner();
@@ -39,6 +43,7 @@ export function fuseAugmentation(
       data.viewBatches({
         ...options,
         outputSize,
+        ...(normalizeFor && planner.rest === undefined ? { normalizeFor } : {}),
         viewsOf: (batchIndex, count) => planner.views({ seed: seedOf(batchIndex), count, frame }),
       }),
   };

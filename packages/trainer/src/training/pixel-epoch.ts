@@ -1,4 +1,4 @@
-import { disposeBatch, type ImageBatch, normalizeImages } from '@graft/core';
+import { disposeBatch, type ImageBatch } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { augmentationSeed } from '../features/extract-features.js';
 import { TargetBatchStream, termSeed } from './coral-targets.js';
@@ -6,6 +6,7 @@ import { disposeStepData } from './dispose-step-data.js';
 import { fuseAugmentation } from './fuse-augmentation.js';
 import { toTargets } from './loss.js';
 import type { StepLossData } from './loss-terms.js';
+import { networkInput } from './network-input.js';
 import type { TrainingRun } from './training-run.js';
 import { type EpochTotals, runTrainingStep } from './training-step.js';
 
@@ -35,8 +36,13 @@ export async function runPixelEpoch(
   );
   try {
     // The decoder cuts a leading crop/flip itself when it can (fuse-augmentation.ts).
-    const fused = fuseAugmentation(trainData, options.augmentation, (index) =>
-      augmentationSeed(epoch.seed, epoch.index, index),
+    // The teacher reads the batch's [0, 255] pixels, so views are normalised while cut only
+    // without distillation.
+    const fused = fuseAugmentation(
+      trainData,
+      options.augmentation,
+      (index) => augmentationSeed(epoch.seed, epoch.index, index),
+      lossTerms.distillation ? undefined : backbone.preprocessing,
     );
     for await (const original of fused.data.batches({
       batchSize,
@@ -54,7 +60,7 @@ export async function runPixelEpoch(
             numClasses,
           });
         }
-        const inputs = normalizeImages(batch.images, backbone.preprocessing);
+        const inputs = networkInput(batch, batch.images, backbone.preprocessing);
         const targets = toTargets(batch.labels, numClasses);
         let sourceFeatures: tf.Tensor | undefined;
         const forwardParts = (x: tf.Tensor) => {
