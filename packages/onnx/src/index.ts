@@ -42,6 +42,20 @@ export {
 } from './graph/onnx-graph-builder.js';
 export { type OnnxSupport, onnxSupport } from './onnx-support.js';
 export {
+  type ActivationRange,
+  ActivationRangeObserver,
+} from './quantize/activation-range-observer.js';
+export {
+  buildCalibrationModel,
+  type CalibrationModel,
+} from './quantize/build-calibration-model.js';
+export {
+  type QuantizedOnnxStatic,
+  type QuantizeOnnxStaticOptions,
+  quantizeOnnxStatic,
+  uint8Parameters,
+} from './quantize/quantize-onnx-static.js';
+export {
   type QuantizedOnnxWeights,
   type QuantizeOnnxWeightsOptions,
   quantizeOnnxWeights,
