@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { InvalidArgumentError } from '@graft/core';
 import { parseInteger } from '../config/parse-values.js';
 import type { OnnxCalibrationOptions } from './export-onnx.js';
 
@@ -14,7 +15,21 @@ export function calibrationFlags(
   },
   /** The run directory, when exporting a run. */
   runRoot: string | undefined,
+  /** `--quantize` with `--format onnx`; calibration flags mean something only with `int8`. */
+  quantize: string | undefined,
 ): OnnxCalibrationOptions {
+  const given = Object.entries({
+    '--calibration-images': flags.calibrationImages,
+    '--calibration-data': flags.calibrationData,
+    '--calibration-seed': flags.calibrationSeed,
+  }).find(([, value]) => value !== undefined);
+  if (given !== undefined && quantize !== 'int8') {
+    throw new InvalidArgumentError({
+      argument: given[0],
+      value: given[1],
+      expected: `calibrates activations, so it needs --format onnx --quantize int8 (got --quantize ${quantize ?? '(none)'})`,
+    });
+  }
   return {
     ...(runRoot === undefined ? {} : { runRoot }),
     ...(flags.calibrationData === undefined

@@ -159,5 +159,16 @@ describe('graft export --format onnx --quantize int8', () => {
     const result = await runInProcess('export', run, ...flags);
     expect(result.code).toBe(exitCodes.usage);
     expect(result.stderr).toMatch(/--calibration-images.*0/s);
+    const weightsOnly = [
+      '--format',
+      'onnx',
+      '--quantize',
+      'int8-weights',
+      '--calibration-seed',
+      '3',
+    ];
+    const ignored = await runInProcess('export', run, ...weightsOnly);
+    expect(ignored.code).toBe(exitCodes.usage);
+    expect(ignored.stderr).toMatch(/--calibration-seed.*--quantize int8/s);
   });
 });

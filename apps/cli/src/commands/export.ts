@@ -109,7 +109,7 @@ export function registerExportCommand(program: Command, output: CommandOutput): 
           output,
           ...(onnxQuantize === undefined ? {} : { quantize: onnxQuantize }),
           ...(options.evalData === undefined ? {} : { evalData: resolve(options.evalData) }),
-          calibration: calibrationFlags(options, source.run?.root),
+          calibration: calibrationFlags(options, source.run?.root, onnxQuantize),
         });
         return;
       }
