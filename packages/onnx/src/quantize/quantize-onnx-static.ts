@@ -170,9 +170,16 @@ export function quantizeOnnxStatic(options: QuantizeOnnxStaticOptions): Quantize
     inputs[1] = weightOutput;
     quantizedWeights++;
 
+    // A one-axis bias of one value per channel becomes int32; another shape (Gemm's broadcast C)
+    // stays float, which ONNX Runtime runs correctly but unfused.
     const bias = plan.initializers.get(inputs[2] ?? '');
     const biasValues = bias === undefined ? undefined : floatValues(bias);
-    if (bias !== undefined && biasValues !== undefined && biasValues.length === channels) {
+    if (
+      bias !== undefined &&
+      biasValues !== undefined &&
+      biasValues.length === channels &&
+      (bias.dims ?? []).length === 1
+    ) {
       const inputScale = parametersOf(activation).scale;
       // QLinearConv/QGemm add the int32 bias at scale input × weight, so that is its scale.
       const biasScales = quantized.scales.map((scale) => Math.fround(inputScale * scale));
