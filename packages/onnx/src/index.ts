@@ -49,6 +49,7 @@ export {
   buildCalibrationModel,
   type CalibrationModel,
 } from './quantize/build-calibration-model.js';
+export { PercentileRangeObserver } from './quantize/percentile-range-observer.js';
 export {
   type QuantizedOnnxStatic,
   type QuantizeOnnxStaticOptions,

@@ -26,6 +26,8 @@ export {
 export { openSessionThread, type SessionThread } from './open-session-thread.js';
 export {
   type CalibrationBatch,
+  type CalibrationMethod,
+  calibrationMethods,
   type QuantizedOnnxCalibrated,
   type QuantizeOnnxCalibratedOptions,
   quantizeOnnxCalibrated,

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '@graft/core';
 import { onnxMessageType } from '../proto/onnx-schema.js';
 import { ActivationRangeObserver } from '../quantize/activation-range-observer.js';
 import { buildCalibrationModel } from '../quantize/build-calibration-model.js';
+import { PercentileRangeObserver } from '../quantize/percentile-range-observer.js';
 import { type QuantizedOnnxStatic, quantizeOnnxStatic } from '../quantize/quantize-onnx-static.js';
 import { loadOnnxRuntime, type OnnxRuntime } from './load-onnx-runtime.js';
 
@@ -24,7 +25,20 @@ export interface QuantizeOnnxCalibratedOptions {
   batches: AsyncIterable<CalibrationBatch>;
   /** onnxruntime-node, when already loaded. Default: loaded here (an optional dependency). */
   runtime?: OnnxRuntime;
+  /**
+   * `minmax` (default): each activation's whole observed range. `percentile`: clipped to a
+   * percentile of |value| (a second pass over the same batches, held in memory).
+   */
+  method?: CalibrationMethod;
+  /** With `method: 'percentile'`: the percentile of |value| kept, in (0, 100]. Default 99.999. */
+  percentile?: number;
 }
+
+/** Calibration methods of {@link quantizeOnnxCalibrated}. */
+export const calibrationMethods = ['minmax', 'percentile'] as const;
+
+/** One of {@link calibrationMethods}. */
+export type CalibrationMethod = (typeof calibrationMethods)[number];
 
 /** What {@link quantizeOnnxCalibrated} returns. */
 export interface QuantizedOnnxCalibrated extends QuantizedOnnxStatic {
@@ -46,22 +60,53 @@ export async function quantizeOnnxCalibrated(
   const ort = options.runtime ?? (await loadOnnxRuntime());
   const optimized = await basicOptimizations(ort, options.model);
   const calibration = buildCalibrationModel({ model: optimized });
+  const method = options.method ?? 'minmax';
+  if (!(calibrationMethods as readonly string[]).includes(method)) {
+    throw new InvalidArgumentError({
+      argument: 'method',
+      value: method,
+      expected: `must be one of: ${calibrationMethods.join(', ')}`,
+    });
+  }
   const observer = new ActivationRangeObserver();
   const session = await ort.InferenceSession.create(calibration.model, {
     graphOptimizationLevel: 'disabled',
   });
   let images = 0;
+  let ranges: ReturnType<ActivationRangeObserver['result']>;
   try {
     const inputName = session.inputNames[0] as string;
     const wanted = calibration.tensors.filter((name) => !calibration.inputs.includes(name));
-    for await (const batch of options.batches) {
-      const results = await session.run(
-        { [inputName]: new ort.Tensor('float32', batch.data, [...batch.shape]) },
-        wanted,
-      );
-      if (calibration.inputs.includes(inputName)) observer.observe(inputName, batch.data);
-      for (const name of wanted) observer.observe(name, results[name]?.data as Float32Array);
-      images += batch.shape[0] ?? 0;
+    const pass = async (
+      batches: AsyncIterable<CalibrationBatch> | Iterable<CalibrationBatch>,
+      observe: (name: string, values: Float32Array) => void,
+    ) => {
+      for await (const batch of batches) {
+        const results = await session.run(
+          { [inputName]: new ort.Tensor('float32', batch.data, [...batch.shape]) },
+          wanted,
+        );
+        if (calibration.inputs.includes(inputName)) observe(inputName, batch.data);
+        for (const name of wanted) observe(name, results[name]?.data as Float32Array);
+      }
+    };
+    // Percentile needs each tensor's MinMax first (its histogram's extent): the batches are kept.
+    const kept: CalibrationBatch[] = [];
+    await pass(
+      (async function* () {
+        for await (const batch of options.batches) {
+          if (method === 'percentile') kept.push(batch);
+          images += batch.shape[0] ?? 0;
+          yield batch;
+        }
+      })(),
+      (name, values) => observer.observe(name, values),
+    );
+    ranges = observer.result();
+    if (method === 'percentile' && images > 0) {
+      const percentile = new PercentileRangeObserver(ranges);
+      await pass(kept, (name, values) => percentile.observe(name, values));
+      ranges = percentile.result(options.percentile ?? 99.999);
     }
   } finally {
     await session.release();
@@ -73,7 +118,7 @@ export async function quantizeOnnxCalibrated(
       expected: 'static quantization needs at least one calibration image',
     });
   }
-  const quantized = quantizeOnnxStatic({ model: optimized, ranges: observer.result() });
+  const quantized = quantizeOnnxStatic({ model: optimized, ranges });
   return {
     ...quantized,
     model: withMetadataOf(quantized.model, options.model),

@@ -12,6 +12,7 @@ import { describeOnnxModel } from '../describe-onnx-model.js';
 import { quantizeOnnxCalibrated } from '../node/quantize-onnx-calibrated.js';
 import { ActivationRangeObserver } from './activation-range-observer.js';
 import { buildCalibrationModel } from './build-calibration-model.js';
+import { PercentileRangeObserver } from './percentile-range-observer.js';
 import { quantizeOnnxStatic, uint8Parameters } from './quantize-onnx-static.js';
 
 // MobileNetV2's pattern in small: Conv + ReLU6, depthwise Conv, a residual Add, global average
@@ -154,6 +155,35 @@ describe('static int8 quantization (QDQ)', () => {
     expect(Buffer.from(other.model).equals(Buffer.from(first.model))).toBe(false);
   });
 
+  it('percentile calibration narrows ranges (another model than MinMax) and refuses unknown methods', async () => {
+    const minMax = await quantizeOnnxCalibrated({
+      model: float32,
+      batches: batches(2),
+      runtime: ort,
+    });
+    const percentile = await quantizeOnnxCalibrated({
+      model: float32,
+      batches: batches(2),
+      runtime: ort,
+      method: 'percentile',
+      // These few thousand values per tensor: 99.999 % would keep the largest one.
+      percentile: 99.9,
+    });
+    expect(percentile.calibrationImages).toBe(8);
+    expect(Buffer.from(percentile.model).equals(Buffer.from(minMax.model))).toBe(false);
+    const reference = await runOnnx(float32, pixels(7));
+    const candidate = await runOnnx(percentile.model, pixels(7));
+    expect(argMaxRows(candidate, 5)).toEqual(argMaxRows(reference, 5));
+    await expect(
+      quantizeOnnxCalibrated({
+        model: float32,
+        batches: batches(1),
+        runtime: ort,
+        method: 'entropy' as never,
+      }),
+    ).rejects.toThrow(/method.*minmax, percentile/s);
+  });
+
   it('asks for a range of every tensor the calibration model lists', () => {
     const calibration = buildCalibrationModel({ model: float32 });
     expect(calibration.inputs).toEqual(['pixels']);
@@ -165,6 +195,30 @@ describe('static int8 quantization (QDQ)', () => {
       InvalidArgumentError,
     );
     expect(() => quantizeOnnxStatic({ model: float32, ranges: missing })).toThrow(/ranges/);
+  });
+});
+
+describe('PercentileRangeObserver', () => {
+  it('clips a rare outlier out of the range and keeps a range without one', () => {
+    const values = Float32Array.from(
+      { length: 200_000 },
+      (_, index) => ((index % 1000) - 500) / 500,
+    );
+    values[0] = 40;
+    const minMax = new ActivationRangeObserver();
+    minMax.observe('x', values);
+    minMax.observe('y', [0, 0.5, 1]);
+    const percentile = new PercentileRangeObserver(minMax.result());
+    percentile.observe('x', values);
+    percentile.observe('y', [0, 0.5, 1]);
+    const ranges = percentile.result(99.99);
+    expect(minMax.result().x).toEqual([-1, 40]);
+    // One value in 200,000 is above the 99.99th percentile: the range ends near 1, not 40.
+    expect(ranges.x?.[0]).toBe(-1);
+    expect(ranges.x?.[1]).toBeGreaterThan(0.99);
+    expect(ranges.x?.[1]).toBeLessThan(1.03);
+    expect(ranges.y).toEqual([0, 1]);
+    expect(() => percentile.result(0)).toThrow(/percentile/);
   });
 });
 
