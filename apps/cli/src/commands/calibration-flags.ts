@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from '@graft/core';
-import { parseInteger } from '../config/parse-values.js';
+import { calibrationMethods } from '@graft/onnx/node';
+import { parseChoice, parseInteger } from '../config/parse-values.js';
 import type { OnnxCalibrationOptions } from './export-onnx.js';
 
 /** `graft export`'s `--calibration-*` flags as {@link OnnxCalibrationOptions}, validated. */
@@ -12,6 +13,8 @@ export function calibrationFlags(
     calibrationData?: string;
     /** `--calibration-seed`. */
     calibrationSeed?: string;
+    /** `--calibration-method`. */
+    calibrationMethod?: string;
   },
   /** The run directory, when exporting a run. */
   runRoot: string | undefined,
@@ -22,6 +25,7 @@ export function calibrationFlags(
     '--calibration-images': flags.calibrationImages,
     '--calibration-data': flags.calibrationData,
     '--calibration-seed': flags.calibrationSeed,
+    '--calibration-method': flags.calibrationMethod,
   }).find(([, value]) => value !== undefined);
   if (given !== undefined && quantize !== 'int8') {
     throw new InvalidArgumentError({
@@ -41,5 +45,10 @@ export function calibrationFlags(
     ...(flags.calibrationSeed === undefined
       ? {}
       : { seed: parseInteger('--calibration-seed', flags.calibrationSeed, { minimum: 0 }) }),
+    ...(flags.calibrationMethod === undefined
+      ? {}
+      : {
+          method: parseChoice('--calibration-method', flags.calibrationMethod, calibrationMethods),
+        }),
   };
 }

@@ -36,6 +36,7 @@ beforeAll(async () => {
     // Same seed as int8's default (0), then another seed and sample size: no evaluation.
     'int8-again': ['--quantize', 'int8', '--calibration-seed', '0'],
     'int8-seed-5': ['--quantize', 'int8', '--calibration-seed', '5', '--calibration-images', '2'],
+    'int8-percentile': ['--quantize', 'int8', '--calibration-method', 'percentile'],
   };
   for (const [name, flags] of Object.entries(exports)) {
     const out = join(project(), `onnx-${name}`);
@@ -95,6 +96,11 @@ describe('graft export --format onnx --quantize int8', () => {
     expect(again.equals(first)).toBe(true);
     expect(other.equals(first)).toBe(false);
     expect(outputs['int8-seed-5']).toMatch(/from 2 of \d+ training images \(seed 5\)/);
+    expect(outputs['int8-percentile']).toMatch(
+      /activation ranges \(99\.999th percentile of \|value\|\) from/,
+    );
+    const percentile = await readFile(join(project(), 'onnx-int8-percentile', 'model.onnx'));
+    expect(describeOnnxModel(percentile).operators.QuantizeLinear).toBeGreaterThan(0);
   });
 
   it('int8-weights writes a smaller model.onnx that onnxruntime-node runs to nearly the float32 probabilities', async () => {
@@ -170,5 +176,16 @@ describe('graft export --format onnx --quantize int8', () => {
     const ignored = await runInProcess('export', run, ...weightsOnly);
     expect(ignored.code).toBe(exitCodes.usage);
     expect(ignored.stderr).toMatch(/--calibration-seed.*--quantize int8/s);
+    const unknownMethod = [
+      '--format',
+      'onnx',
+      '--quantize',
+      'int8',
+      '--calibration-method',
+      'entropy',
+    ];
+    const refused = await runInProcess('export', run, ...unknownMethod);
+    expect(refused.code).toBe(exitCodes.usage);
+    expect(refused.stderr).toMatch(/--calibration-method.*minmax, percentile.*entropy/s);
   });
 });

@@ -36,6 +36,8 @@ export interface OnnxQuantizationReport {
     available: number;
     /** `--calibration-seed`. */
     seed: number;
+    /** `--calibration-method`: `minmax` or `percentile`. */
+    method: string;
   };
   /** On `--eval-data`'s images, both models run by onnxruntime-node, when given. */
   evaluation?: {
@@ -212,7 +214,7 @@ export function formatOnnxQuantizationReport(report: OnnxQuantizationReport): st
           ...(calibration === undefined
             ? []
             : [
-                `  activation ranges (min/max) from ${calibration.images} of ${calibration.available} training images (seed ${calibration.seed}) in ${calibration.source}`,
+                `  activation ranges (${calibration.method === 'percentile' ? '99.999th percentile of |value|' : 'min/max'}) from ${calibration.images} of ${calibration.available} training images (seed ${calibration.seed}) in ${calibration.source}`,
               ]),
         ];
   const evaluation = report.evaluation;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError } from '@graft/core';
 import { writeFileAtomic } from '@graft/core/node';
 import { exportClassifierToOnnx, onnxSupport, quantizeOnnxWeights } from '@graft/onnx';
-import { quantizeOnnxCalibrated } from '@graft/onnx/node';
+import { type CalibrationMethod, quantizeOnnxCalibrated } from '@graft/onnx/node';
 import type { Classifier } from '@graft/trainer';
 import type { CommandOutput } from '../output.js';
 import { defaultCalibrationImages, openCalibrationImages } from './calibration-images.js';
@@ -23,6 +23,8 @@ export interface OnnxCalibrationOptions {
   count?: number;
   /** `--calibration-seed`: which images are drawn. Default 0. */
   seed?: number;
+  /** `--calibration-method`. Default `minmax`. */
+  method?: CalibrationMethod;
 }
 
 /** What `graft export --format onnx` wrote, for the summary. */
@@ -84,7 +86,12 @@ export async function writeOnnxExport(options: {
       seed,
       preprocessing: classifier.metadata.graft.preprocessing,
     });
-    const quantized = await quantizeOnnxCalibrated({ model: files.model, batches: sample.batches });
+    const method = calibration.method ?? 'minmax';
+    const quantized = await quantizeOnnxCalibrated({
+      model: files.model,
+      batches: sample.batches,
+      method,
+    });
     model = quantized.model;
     quantization = await measureOnnxQuantization({
       float32: files.model,
@@ -97,6 +104,7 @@ export async function writeOnnxExport(options: {
         images: quantized.calibrationImages,
         available: sample.available,
         seed,
+        method,
       },
       labels: classifier.labels,
       preprocessing: classifier.metadata.graft.preprocessing,

@@ -33,6 +33,7 @@ interface ExportFlags {
   calibrationImages?: string;
   calibrationData?: string;
   calibrationSeed?: string;
+  calibrationMethod?: string;
 }
 
 /** `--format` values: tfjs (the default, Teachable Machine's layout) or onnx. */
@@ -78,6 +79,10 @@ export function registerExportCommand(program: Command, output: CommandOutput): 
     .option(
       '--calibration-seed <n>',
       'with --quantize int8: seed of the calibration sample (default 0)',
+    )
+    .option(
+      '--calibration-method <method>',
+      'with --quantize int8: minmax (whole observed ranges, default) or percentile (ranges clipped to the 99.999th percentile of |value|)',
     )
     .action(async (runPath: string, options: ExportFlags) => {
       const format = parseChoice('--format', options.format, exportFormats);
