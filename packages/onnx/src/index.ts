@@ -42,6 +42,21 @@ export {
 } from './graph/onnx-graph-builder.js';
 export { type OnnxSupport, onnxSupport } from './onnx-support.js';
 export {
+  type ActivationRange,
+  ActivationRangeObserver,
+} from './quantize/activation-range-observer.js';
+export {
+  buildCalibrationModel,
+  type CalibrationModel,
+} from './quantize/build-calibration-model.js';
+export { PercentileRangeObserver } from './quantize/percentile-range-observer.js';
+export {
+  type QuantizedOnnxStatic,
+  type QuantizeOnnxStaticOptions,
+  quantizeOnnxStatic,
+  uint8Parameters,
+} from './quantize/quantize-onnx-static.js';
+export {
   type QuantizedOnnxWeights,
   type QuantizeOnnxWeightsOptions,
   quantizeOnnxWeights,

@@ -3,19 +3,42 @@ import { loadOnnxRuntime, type OnnxRuntime } from '@graft/onnx/node';
 import type * as tf from '@tensorflow/tfjs-core';
 import { openEvaluationImages } from './open-evaluation-images.js';
 
-/** `--quantize` values with `--format onnx`. */
-export const onnxQuantizations = ['int8'] as const;
+/**
+ * `--quantize` values with `--format onnx`: `int8`, static quantization calibrated on training
+ * images (uint8 activations and int8 weights, ONNX Runtime's integer kernels: smaller and
+ * faster); `int8-weights`, int8 weights only behind DequantizeLinear (smaller, float32 speed at
+ * best, no images needed).
+ */
+export const onnxQuantizations = ['int8', 'int8-weights'] as const;
+
+/** One of {@link onnxQuantizations}. */
+export type OnnxQuantization = (typeof onnxQuantizations)[number];
 
 /** What `graft export --format onnx --quantize int8` measured. */
 export interface OnnxQuantizationReport {
-  /** `int8`: Conv/Gemm weights stored int8 behind DequantizeLinear. */
-  quantization: (typeof onnxQuantizations)[number];
+  /** `int8`: calibrated QDQ model; `int8-weights`: int8 weights behind DequantizeLinear only. */
+  quantization: OnnxQuantization;
   /** model.onnx bytes in float32. */
   float32Bytes: number;
   /** model.onnx bytes written. */
   quantizedBytes: number;
   /** Weight tensors stored as int8. */
   quantizedTensors: number;
+  /** `int8`: activations behind QuantizeLinear → DequantizeLinear (uint8). */
+  quantizedActivations?: number;
+  /** `int8`: the images the activation ranges were taken from. */
+  calibration?: {
+    /** The split manifest or folder they were drawn from. */
+    source: string;
+    /** Images used. */
+    images: number;
+    /** Images the source holds. */
+    available: number;
+    /** `--calibration-seed`. */
+    seed: number;
+    /** `--calibration-method`: `minmax` or `percentile`. */
+    method: string;
+  };
   /** On `--eval-data`'s images, both models run by onnxruntime-node, when given. */
   evaluation?: {
     /** Folder (its `test` or `val` split, or its class folders). */
@@ -35,11 +58,11 @@ export interface OnnxQuantizationReport {
     /** The same for the int8 model, measured in alternation with float32. */
     quantizedCpuMillisecondsPerImage: number;
     /**
-     * The int8 model in a session with `session.disable_quant_qdq=1`, which folds the
+     * `int8-weights`: the model in a session with `session.disable_quant_qdq=1`, which folds the
      * DequantizeLinear nodes into float32 weights at load (the default session runs them on
      * every call, since they would otherwise be fused into integer kernels).
      */
-    foldedCpuMillisecondsPerImage: number;
+    foldedCpuMillisecondsPerImage?: number;
   };
 }
 
@@ -55,8 +78,14 @@ export async function measureOnnxQuantization(options: {
   float32: Uint8Array;
   /** The int8 model.onnx bytes. */
   quantized: Uint8Array;
+  /** Which quantization `quantized` is. */
+  quantization: OnnxQuantization;
   /** Weight tensors stored as int8. */
   quantizedTensors: number;
+  /** `int8`: quantized activations. */
+  quantizedActivations?: number;
+  /** `int8`: where the calibration images came from. */
+  calibration?: OnnxQuantizationReport['calibration'];
   /** The model's labels (column order). */
   labels: readonly string[];
   /** The model's preprocessing, to feed the images as it was trained. */
@@ -65,10 +94,14 @@ export async function measureOnnxQuantization(options: {
   evalData?: string;
 }): Promise<OnnxQuantizationReport> {
   const report: OnnxQuantizationReport = {
-    quantization: 'int8',
+    quantization: options.quantization,
     float32Bytes: options.float32.byteLength,
     quantizedBytes: options.quantized.byteLength,
     quantizedTensors: options.quantizedTensors,
+    ...(options.quantizedActivations === undefined
+      ? {}
+      : { quantizedActivations: options.quantizedActivations }),
+    ...(options.calibration === undefined ? {} : { calibration: options.calibration }),
   };
   const { evalData, labels } = options;
   if (evalData === undefined) return report;
@@ -82,10 +115,15 @@ export async function measureOnnxQuantization(options: {
   const sessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1 };
   const reference = await ort.InferenceSession.create(options.float32, sessionOptions);
   const candidate = await ort.InferenceSession.create(options.quantized, sessionOptions);
-  const folded = await ort.InferenceSession.create(options.quantized, {
-    ...sessionOptions,
-    extra: { session: { disable_quant_qdq: '1' } },
-  });
+  // Weight-only QDQ is also timed with its DequantizeLinear nodes folded at load; a calibrated
+  // model has integer kernels to run, so folding them would only measure float32 again.
+  const folded =
+    options.quantization === 'int8-weights'
+      ? await ort.InferenceSession.create(options.quantized, {
+          ...sessionOptions,
+          extra: { session: { disable_quant_qdq: '1' } },
+        })
+      : undefined;
   try {
     const classes = labels.length;
     let images = 0;
@@ -108,7 +146,7 @@ export async function measureOnnxQuantization(options: {
         if (first) {
           await runFirstOutput(reference, tensor);
           await runFirstOutput(candidate, tensor);
-          await runFirstOutput(folded, tensor);
+          if (folded !== undefined) await runFirstOutput(folded, tensor);
           first = false;
         }
         const timed = async (session: Session) => {
@@ -121,7 +159,7 @@ export async function measureOnnxQuantization(options: {
         const candidateRun = await timed(candidate);
         cpu.reference += referenceRun.milliseconds;
         cpu.candidate += candidateRun.milliseconds;
-        cpu.folded += (await timed(folded)).milliseconds;
+        if (folded !== undefined) cpu.folded += (await timed(folded)).milliseconds;
         targets.forEach((target, row) => {
           const referenceRow = referenceRun.output.subarray(row * classes, (row + 1) * classes);
           const candidateRow = candidateRun.output.subarray(row * classes, (row + 1) * classes);
@@ -151,22 +189,34 @@ export async function measureOnnxQuantization(options: {
       maxProbabilityChange,
       float32CpuMillisecondsPerImage: cpu.reference / images,
       quantizedCpuMillisecondsPerImage: cpu.candidate / images,
-      foldedCpuMillisecondsPerImage: cpu.folded / images,
+      ...(folded === undefined ? {} : { foldedCpuMillisecondsPerImage: cpu.folded / images }),
     };
     return report;
   } finally {
     await reference.release();
     await candidate.release();
-    await folded.release();
+    await folded?.release();
   }
 }
 
 /** The lines `graft export --format onnx --quantize int8` prints. */
 export function formatOnnxQuantizationReport(report: OnnxQuantizationReport): string[] {
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
-  const lines = [
-    `  ${report.quantizedTensors} Conv/Gemm weights stored int8 (per channel, DequantizeLinear): ${mib(report.quantizedBytes)} (float32 ${mib(report.float32Bytes)}, ${((100 * report.quantizedBytes) / report.float32Bytes).toFixed(0)}%); activations stay float32`,
-  ];
+  const size = `${mib(report.quantizedBytes)} (float32 ${mib(report.float32Bytes)}, ${((100 * report.quantizedBytes) / report.float32Bytes).toFixed(0)}%)`;
+  const calibration = report.calibration;
+  const lines =
+    report.quantization === 'int8-weights'
+      ? [
+          `  ${report.quantizedTensors} Conv/Gemm weights stored int8 (per channel, DequantizeLinear): ${size}; activations stay float32`,
+        ]
+      : [
+          `  static int8 (QDQ, ONNX Runtime's integer kernels): ${report.quantizedTensors} Conv/Gemm weights int8 per channel, ${report.quantizedActivations ?? 0} activations uint8: ${size}`,
+          ...(calibration === undefined
+            ? []
+            : [
+                `  activation ranges (${calibration.method === 'percentile' ? '99.999th percentile of |value|' : 'min/max'}) from ${calibration.images} of ${calibration.available} training images (seed ${calibration.seed}) in ${calibration.source}`,
+              ]),
+        ];
   const evaluation = report.evaluation;
   if (evaluation === undefined) {
     lines.push('  accuracy and speed change: not measured (pass --eval-data <image folder>)');
@@ -176,7 +226,9 @@ export function formatOnnxQuantizationReport(report: OnnxQuantizationReport): st
   const change = evaluation.quantizedAccuracy - evaluation.float32Accuracy;
   lines.push(
     `  onnxruntime-node on ${evaluation.images} images of ${evaluation.data}: accuracy float32 ${percent(evaluation.float32Accuracy)} → int8 ${percent(evaluation.quantizedAccuracy)} (${change >= 0 ? '+' : ''}${(100 * change).toFixed(2)} points); same top-1 label on ${percent(evaluation.agreement)}; largest probability change ${evaluation.maxProbabilityChange.toFixed(4)}`,
-    `  CPU time per image (1 thread): float32 ${evaluation.float32CpuMillisecondsPerImage.toFixed(1)} ms, int8 ${evaluation.quantizedCpuMillisecondsPerImage.toFixed(1)} ms (dequantized on every run), int8 with session option session.disable_quant_qdq=1 ${evaluation.foldedCpuMillisecondsPerImage.toFixed(1)} ms (dequantized once, at load)`,
+    evaluation.foldedCpuMillisecondsPerImage === undefined
+      ? `  CPU time per image (1 thread, alternating): float32 ${evaluation.float32CpuMillisecondsPerImage.toFixed(1)} ms, int8 ${evaluation.quantizedCpuMillisecondsPerImage.toFixed(1)} ms (${(evaluation.float32CpuMillisecondsPerImage / evaluation.quantizedCpuMillisecondsPerImage).toFixed(2)}x)`
+      : `  CPU time per image (1 thread): float32 ${evaluation.float32CpuMillisecondsPerImage.toFixed(1)} ms, int8 ${evaluation.quantizedCpuMillisecondsPerImage.toFixed(1)} ms (dequantized on every run), int8 with session option session.disable_quant_qdq=1 ${evaluation.foldedCpuMillisecondsPerImage.toFixed(1)} ms (dequantized once, at load)`,
   );
   return lines;
 }

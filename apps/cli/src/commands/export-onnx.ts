@@ -2,14 +2,30 @@ import { join } from 'node:path';
 import { InvalidArgumentError } from '@graft/core';
 import { writeFileAtomic } from '@graft/core/node';
 import { exportClassifierToOnnx, onnxSupport, quantizeOnnxWeights } from '@graft/onnx';
+import { type CalibrationMethod, quantizeOnnxCalibrated } from '@graft/onnx/node';
 import type { Classifier } from '@graft/trainer';
 import type { CommandOutput } from '../output.js';
+import { defaultCalibrationImages, openCalibrationImages } from './calibration-images.js';
 import {
   formatOnnxQuantizationReport,
   measureOnnxQuantization,
+  type OnnxQuantization,
   type OnnxQuantizationReport,
-  type onnxQuantizations,
 } from './export-onnx-quantized.js';
+
+/** Where `--quantize int8` finds its calibration images (`--calibration-*` flags). */
+export interface OnnxCalibrationOptions {
+  /** The run directory, whose split-manifest.json lists the training images. */
+  runRoot?: string;
+  /** `--calibration-data`: an image folder instead of the run's training images. */
+  calibrationData?: string;
+  /** `--calibration-images`. Default {@link defaultCalibrationImages}. */
+  count?: number;
+  /** `--calibration-seed`: which images are drawn. Default 0. */
+  seed?: number;
+  /** `--calibration-method`. Default `minmax`. */
+  method?: CalibrationMethod;
+}
 
 /** What `graft export --format onnx` wrote, for the summary. */
 export interface OnnxExportSummary {
@@ -33,10 +49,15 @@ export async function writeOnnxExport(options: {
   classifier: Classifier;
   /** Output directory (created). */
   directory: string;
-  /** `int8`: store Conv/Gemm weights as int8 (see quantizeOnnxWeights). Default float32. */
-  quantize?: (typeof onnxQuantizations)[number];
+  /**
+   * `int8`: calibrated static quantization (see quantizeOnnxCalibrated); `int8-weights`: Conv/Gemm
+   * weights as int8 only (see quantizeOnnxWeights). Default float32.
+   */
+  quantize?: OnnxQuantization;
   /** With `quantize`: image folder to compare the two models on. */
   evalData?: string;
+  /** With `quantize: 'int8'`: the calibration images. */
+  calibration?: OnnxCalibrationOptions;
 }): Promise<OnnxExportSummary> {
   const { classifier, directory, quantize } = options;
   const support = onnxSupport(classifier.model);
@@ -53,19 +74,58 @@ export async function writeOnnxExport(options: {
   });
   let model = files.model;
   let quantization: OnnxQuantizationReport | undefined;
-  if (quantize !== undefined) {
+  if (quantize === 'int8') {
+    const calibration = options.calibration ?? {};
+    const seed = calibration.seed ?? 0;
+    const sample = await openCalibrationImages({
+      ...(calibration.runRoot === undefined ? {} : { runRoot: calibration.runRoot }),
+      ...(calibration.calibrationData === undefined
+        ? {}
+        : { calibrationData: calibration.calibrationData }),
+      count: calibration.count ?? defaultCalibrationImages,
+      seed,
+      preprocessing: classifier.metadata.graft.preprocessing,
+    });
+    const method = calibration.method ?? 'minmax';
+    const quantized = await quantizeOnnxCalibrated({
+      model: files.model,
+      batches: sample.batches,
+      method,
+    });
+    model = quantized.model;
+    quantization = await measureOnnxQuantization({
+      float32: files.model,
+      quantized: quantized.model,
+      quantization: quantize,
+      quantizedTensors: quantized.quantizedWeights,
+      quantizedActivations: quantized.quantizedActivations,
+      calibration: {
+        source: sample.source,
+        images: quantized.calibrationImages,
+        available: sample.available,
+        seed,
+        method,
+      },
+      labels: classifier.labels,
+      preprocessing: classifier.metadata.graft.preprocessing,
+      ...(options.evalData === undefined ? {} : { evalData: options.evalData }),
+    });
+    const onnx = files.metadata.graft.onnx as Record<string, unknown>;
+    files.metadata.graft.onnx = { ...onnx, weights: 'int8', activations: 'uint8' };
+  } else if (quantize === 'int8-weights') {
     const quantized = quantizeOnnxWeights({ model: files.model });
     model = quantized.model;
     quantization = await measureOnnxQuantization({
       float32: files.model,
       quantized: quantized.model,
+      quantization: quantize,
       quantizedTensors: quantized.quantizedTensors,
       labels: classifier.labels,
       preprocessing: classifier.metadata.graft.preprocessing,
       ...(options.evalData === undefined ? {} : { evalData: options.evalData }),
     });
     const onnx = files.metadata.graft.onnx as Record<string, unknown>;
-    files.metadata.graft.onnx = { ...onnx, weights: quantize };
+    files.metadata.graft.onnx = { ...onnx, weights: 'int8' };
   }
   await writeFileAtomic(join(directory, 'model.onnx'), model);
   await writeFileAtomic(
@@ -91,12 +151,14 @@ export async function reportOnnxExport(options: {
   name: string;
   /** Where the summary goes (text or --json). */
   output: CommandOutput;
-  /** `int8` to quantize the weights. */
-  quantize?: (typeof onnxQuantizations)[number];
+  /** `int8` (calibrated) or `int8-weights`. */
+  quantize?: OnnxQuantization;
   /** With `quantize`: image folder to measure the change on. */
   evalData?: string;
+  /** With `quantize: 'int8'`: the calibration images. */
+  calibration?: OnnxCalibrationOptions;
 }): Promise<void> {
-  const { classifier, directory, name, output, quantize, evalData } = options;
+  const { classifier, directory, name, output, quantize, evalData, calibration } = options;
   let summary: Awaited<ReturnType<typeof writeOnnxExport>>;
   try {
     summary = await writeOnnxExport({
@@ -104,6 +166,7 @@ export async function reportOnnxExport(options: {
       directory,
       ...(quantize === undefined ? {} : { quantize }),
       ...(evalData === undefined ? {} : { evalData }),
+      ...(calibration === undefined ? {} : { calibration }),
     });
   } finally {
     classifier.dispose();

@@ -14,6 +14,8 @@ import { loadRunClassifier } from '../pipeline/load-run-classifier.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
 import { reportTextOnnxExport } from '../text/export-text-onnx.js';
 import { readTextEncoderReference } from '../text/text-encoder-metadata.js';
+import { calibrationFlags } from './calibration-flags.js';
+import { defaultCalibrationImages } from './calibration-images.js';
 import { reportOnnxExport } from './export-onnx.js';
 import { onnxQuantizations } from './export-onnx-quantized.js';
 import {
@@ -28,6 +30,10 @@ interface ExportFlags {
   format?: string;
   quantize?: string;
   evalData?: string;
+  calibrationImages?: string;
+  calibrationData?: string;
+  calibrationSeed?: string;
+  calibrationMethod?: string;
 }
 
 /** `--format` values: tfjs (the default, Teachable Machine's layout) or onnx. */
@@ -59,9 +65,25 @@ export function registerExportCommand(program: Command, output: CommandOutput): 
     )
     .option(
       '--quantize <dtype>',
-      `store the weights as ${weightQuantizations.join(' or ')} (tfjs format: weights-manifest quantization) or ${onnxQuantizations.join(' or ')} (onnx format: DequantizeLinear)`,
+      `store the weights as ${weightQuantizations.join(' or ')} (tfjs format: weights-manifest quantization); onnx format: ${onnxQuantizations.join(' or ')} (int8: weights and activations, calibrated on training images, runs on integer kernels; int8-weights: weights only)`,
     )
     .option('--eval-data <dir>', 'with --quantize: image folder to measure the accuracy change on')
+    .option(
+      '--calibration-images <n>',
+      `with --format onnx --quantize int8: training images to calibrate activation ranges on (default ${defaultCalibrationImages})`,
+    )
+    .option(
+      '--calibration-data <dir>',
+      "with --quantize int8: image folder to calibrate on (default: the run's training images, from its split-manifest.json)",
+    )
+    .option(
+      '--calibration-seed <n>',
+      'with --quantize int8: seed of the calibration sample (default 0)',
+    )
+    .option(
+      '--calibration-method <method>',
+      'with --quantize int8: minmax (whole observed ranges, default) or percentile (ranges clipped to the 99.999th percentile of |value|)',
+    )
     .action(async (runPath: string, options: ExportFlags) => {
       const format = parseChoice('--format', options.format, exportFormats);
       // Each format has its own quantizations: tfjs's weights manifest, ONNX's DequantizeLinear.
@@ -92,6 +114,7 @@ export function registerExportCommand(program: Command, output: CommandOutput): 
           output,
           ...(onnxQuantize === undefined ? {} : { quantize: onnxQuantize }),
           ...(options.evalData === undefined ? {} : { evalData: resolve(options.evalData) }),
+          calibration: calibrationFlags(options, source.run?.root, onnxQuantize),
         });
         return;
       }

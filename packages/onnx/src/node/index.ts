@@ -25,6 +25,14 @@ export {
 } from './onnx-training-engine.js';
 export { openSessionThread, type SessionThread } from './open-session-thread.js';
 export {
+  type CalibrationBatch,
+  type CalibrationMethod,
+  calibrationMethods,
+  type QuantizedOnnxCalibrated,
+  type QuantizeOnnxCalibratedOptions,
+  quantizeOnnxCalibrated,
+} from './quantize-onnx-calibrated.js';
+export {
   type FeatureEngineChoice,
   type FeatureEngineRequest,
   featureEngineRequests,
