@@ -1,0 +1,85 @@
+// What a batch costs on the ONNX engine of `graft serve`, per image, in one process
+// (docs/benchmarks.md, issue 27 third round): decode + resize (`ImageClassifier.pixels`), then
+// the engine (`normalizePixels` + ONNX Runtime in its worker thread) at each batch size, with
+// ONNX Runtime's spinning threads on and off. Configurations alternate round by round so all
+// see the same machine load; CPU is process-wide (`process.cpuUsage`: main, worker and ONNX
+// Runtime threads). Build first (`pnpm turbo run build --filter=@graft/cli...`). Usage:
+//   node tooling/bench/serve/batch-cost.mjs <onnx-export-dir> <image> [batches=1,4,16] [rounds=3]
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { loadClassifier, onnxPixelEngine } from '@graft/predictor/node';
+
+const [directory, imagePath, batchList = '1,4,16', roundText = '3'] = process.argv.slice(2);
+if (imagePath === undefined) {
+  console.error('usage: batch-cost.mjs <onnx-export-dir> <image> [batches] [rounds]');
+  process.exit(2);
+}
+const batches = batchList.split(',').map(Number);
+const rounds = Number(roundText);
+const imagesPerRound = Math.max(...batches) * 2;
+const bytes = readFileSync(imagePath);
+const classifier = await loadClassifier(directory, { engine: 'onnx', threads: 2 });
+const model = readFileSync(join(directory, 'model.onnx'));
+const engines = [];
+for (const threads of [1, 2]) {
+  for (const spinning of [true, false]) {
+    const engine = await onnxPixelEngine({
+      model,
+      metadata: classifier.metadata,
+      threads,
+      spinning,
+    });
+    engines.push({
+      name: `${threads} thread${threads > 1 ? 's' : ''}, spinning ${spinning ? 'on' : 'off'}`,
+      engine,
+    });
+  }
+}
+const pixels = await classifier.pixels(bytes, imagePath);
+const cpuMs = () => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+};
+const totals = new Map();
+const add = (key, cpu, wall, images) => {
+  const total = totals.get(key) ?? { cpu: 0, wall: 0, images: 0 };
+  totals.set(key, { cpu: total.cpu + cpu, wall: total.wall + wall, images: total.images + images });
+};
+// Warm-up: every engine at every batch size once.
+for (const { engine } of engines) {
+  for (const batch of batches) {
+    await engine.probabilities(new Uint8Array(pixels.length * batch), batch);
+  }
+}
+const loads = [loadavg()[0]];
+for (let round = 0; round < rounds; round++) {
+  let cpu = cpuMs();
+  let wall = performance.now();
+  for (let index = 0; index < 16; index++) await classifier.pixels(bytes, imagePath);
+  add('decode + resize (main thread + libuv)', cpuMs() - cpu, performance.now() - wall, 16);
+  for (const { name, engine } of engines) {
+    for (const batch of batches) {
+      const buffer = new Uint8Array(pixels.length * batch);
+      for (let index = 0; index < batch; index++) buffer.set(pixels, index * pixels.length);
+      cpu = cpuMs();
+      wall = performance.now();
+      for (let done = 0; done < imagesPerRound; done += batch) {
+        await engine.probabilities(buffer, batch);
+      }
+      add(`${name}, batch ${batch}`, cpuMs() - cpu, performance.now() - wall, imagesPerRound);
+    }
+  }
+  loads.push(loadavg()[0]);
+}
+console.log(
+  `| what | CPU-ms per image | wall ms per image | images |  (${rounds} alternating rounds, load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)})`,
+);
+console.log('|---|---|---|---|');
+for (const [key, { cpu, wall, images }] of totals) {
+  console.log(
+    `| ${key} | ${(cpu / images).toFixed(1)} | ${(wall / images).toFixed(1)} | ${images} |`,
+  );
+}
+for (const { engine } of engines) await engine.dispose();
+await classifier.dispose();
