@@ -4,20 +4,24 @@
 // ONNX Runtime's spinning threads on and off. Configurations alternate round by round so all
 // see the same machine load; CPU is process-wide (`process.cpuUsage`: main, worker and ONNX
 // Runtime threads). Build first (`pnpm turbo run build --filter=@graft/cli...`). Usage:
-//   node tooling/bench/serve/batch-cost.mjs <onnx-export-dir> <image> [batches=1,4,16] [rounds=3]
+//   node tooling/bench/serve/batch-cost.mjs <onnx-export-dir> <image> [batches=1,4,16,mixed] [rounds=3]
+// `mixed` cycles through batch sizes 1–16 as a server's queue hands them over.
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { loadClassifier, onnxPixelEngine } from '@graft/predictor/node';
 
-const [directory, imagePath, batchList = '1,4,16', roundText = '3'] = process.argv.slice(2);
+const [directory, imagePath, batchList = '1,4,16,mixed', roundText = '3'] = process.argv.slice(2);
 if (imagePath === undefined) {
   console.error('usage: batch-cost.mjs <onnx-export-dir> <image> [batches] [rounds]');
   process.exit(2);
 }
-const batches = batchList.split(',').map(Number);
+const mixed = [16, 5, 11, 3, 16, 8, 13, 1, 16, 7, 2, 14, 9, 16, 4, 15, 6, 12, 10, 16];
+const batches = batchList.split(',').map((text) => (text === 'mixed' ? 'mixed' : Number(text)));
 const rounds = Number(roundText);
-const imagesPerRound = Math.max(...batches) * 2;
+const imagesPerRound = mixed.reduce((sum, size) => sum + size, 0);
+const sizesOf = (batch) =>
+  batch === 'mixed' ? mixed : Array(Math.round(imagesPerRound / batch)).fill(batch);
 const bytes = readFileSync(imagePath);
 const classifier = await loadClassifier(directory, { engine: 'onnx', threads: 2 });
 const model = readFileSync(join(directory, 'model.onnx'));
@@ -49,7 +53,8 @@ const add = (key, cpu, wall, images) => {
 // Warm-up: every engine at every batch size once.
 for (const { engine } of engines) {
   for (const batch of batches) {
-    await engine.probabilities(new Uint8Array(pixels.length * batch), batch);
+    const size = batch === 'mixed' ? 16 : batch;
+    await engine.probabilities(new Uint8Array(pixels.length * size), size);
   }
 }
 const loads = [loadavg()[0]];
@@ -60,14 +65,19 @@ for (let round = 0; round < rounds; round++) {
   add('decode + resize (main thread + libuv)', cpuMs() - cpu, performance.now() - wall, 16);
   for (const { name, engine } of engines) {
     for (const batch of batches) {
-      const buffer = new Uint8Array(pixels.length * batch);
-      for (let index = 0; index < batch; index++) buffer.set(pixels, index * pixels.length);
+      const buffer = new Uint8Array(pixels.length * 16);
+      for (let index = 0; index < 16; index++) buffer.set(pixels, index * pixels.length);
       cpu = cpuMs();
       wall = performance.now();
-      for (let done = 0; done < imagesPerRound; done += batch) {
-        await engine.probabilities(buffer, batch);
+      for (const size of sizesOf(batch)) {
+        await engine.probabilities(buffer.subarray(0, size * pixels.length), size);
       }
-      add(`${name}, batch ${batch}`, cpuMs() - cpu, performance.now() - wall, imagesPerRound);
+      add(
+        `${name}, batch ${batch}`,
+        cpuMs() - cpu,
+        performance.now() - wall,
+        sizesOf(batch).reduce((sum, size) => sum + size, 0),
+      );
     }
   }
   loads.push(loadavg()[0]);

@@ -13,10 +13,13 @@ import { weightsDigest } from '../serve/weights-digest.js';
 /** `--engine` values; auto is the directory's own format. */
 const servingEngines = ['auto', 'tfjs', 'onnx'] as const;
 
+/** `--max-batch` when not given, per engine (measured: docs/benchmarks.md, issue 27). */
+const servingBatchDefaults = { tfjs: 16, onnx: 1 } as const;
+
 interface ServeFlags {
   host: string;
   port: string;
-  maxBatch: string;
+  maxBatch?: string;
   maxWaitMs: string;
   maxQueue: string;
   maxImages: string;
@@ -51,7 +54,10 @@ export function registerServeCommand(program: Command, output: CommandOutput): v
       '127.0.0.1',
     )
     .option('--port <n>', 'port (0 picks a free one)', '8080')
-    .option('--max-batch <n>', 'most images per model call (dynamic batching; 1 = off)', '16')
+    .option(
+      '--max-batch <n>',
+      'most images per model call (dynamic batching; 1 = off). Default 1 on onnx (a batch costs more CPU per image there), 16 on tfjs',
+    )
     .option('--max-wait-ms <ms>', 'how long a partial batch waits for more images', '5')
     .option(
       '--max-queue <n>',
@@ -89,7 +95,6 @@ export function registerServeCommand(program: Command, output: CommandOutput): v
           ? availableParallelism()
           : parseInteger('--threads', flags.threads, { minimum: 1, maximum: 256 });
       const port = parseInteger('--port', flags.port, { minimum: 0, maximum: 65_535 });
-      const maxBatch = parseInteger('--max-batch', flags.maxBatch, { minimum: 1, maximum: 1024 });
       const maxWaitMs = parseInteger('--max-wait-ms', flags.maxWaitMs, { minimum: 0 });
       const maxQueue = parseInteger('--max-queue', flags.maxQueue, { minimum: 1 });
       const maxImages = parseInteger('--max-images', flags.maxImages, { minimum: 1 });
@@ -108,6 +113,12 @@ export function registerServeCommand(program: Command, output: CommandOutput): v
         });
       }
       const engineName = engineChoice === 'auto' ? format : engineChoice;
+      // ONNX Runtime on CPU: MobileNetV2 at batch 16 costs 10–20 % more CPU per image than one
+      // by one (activations outgrow the caches; docs/benchmarks.md, issue 27 third round).
+      const maxBatch =
+        flags.maxBatch === undefined
+          ? servingBatchDefaults[engineName]
+          : parseInteger('--max-batch', flags.maxBatch, { minimum: 1, maximum: 1024 });
       // An ONNX export needs no tfjs backend; a tfjs model converted for ONNX Runtime loads on one.
       if (format === 'tfjs') await selectBackend();
       const classifier = await loadClassifier(source.modelDir, {
@@ -134,7 +145,7 @@ export function registerServeCommand(program: Command, output: CommandOutput): v
         await server.warmUp();
         const address = await server.app.listen({ host: flags.host, port });
         output.result(
-          `graft serve: ${source.name} (${classifier.labels.length} labels, ${engineName === 'onnx' ? `onnxruntime-node, ${threads} threads` : 'tfjs'}) at ${address}/v1/predict (SIGTERM or Ctrl-C stops)`,
+          `graft serve: ${source.name} (${classifier.labels.length} labels, ${engineName === 'onnx' ? `onnxruntime-node, ${threads} threads` : 'tfjs'}, max batch ${maxBatch}) at ${address}/v1/predict (SIGTERM or Ctrl-C stops)`,
         );
         await waitForStopSignal();
         output.info('graft serve: stopping (answering the requests in flight)');
