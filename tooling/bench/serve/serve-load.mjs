@@ -180,7 +180,7 @@ for (const { maxBatch, maxWaitMs } of configs) {
 const after = await baseline(Number(flags['baseline-seconds']));
 const inProcess = (before.perSecond + after.perSecond) / 2;
 const table = [
-  `In-process baseline (\`loadClassifier\` + \`classify\`, engine ${engine}, ${threads} threads, same image, one at a time): ${before.perSecond.toFixed(2)} images/s before the server rows (${before.cpuMs.toFixed(1)} CPU-ms/image, load ${before.load}), ${after.perSecond.toFixed(2)} after (${after.cpuMs.toFixed(1)} CPU-ms/image, load ${after.load}); ratios use the mean, ${inProcess.toFixed(2)}.`,
+  `In-process baseline (\`loadClassifier\` + \`classify\`, engine ${engine}${engine === 'onnx' ? `, ${threads} threads` : ''}, same image, one at a time): ${before.perSecond.toFixed(2)} images/s before the server rows (${before.cpuMs.toFixed(1)} CPU-ms/image, load ${before.load}), ${after.perSecond.toFixed(2)} after (${after.cpuMs.toFixed(1)} CPU-ms/image, load ${after.load}); ratios use the mean, ${inProcess.toFixed(2)}.`,
   '',
   '| engine | --max-batch | --max-wait-ms | connections | requests/s | x in-process | p50 ms | p99 ms | server CPU-ms/request | non-2xx + errors | RSS MiB | load |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|',
