@@ -113,8 +113,8 @@ export function registerServeCommand(program: Command, output: CommandOutput): v
         });
       }
       const engineName = engineChoice === 'auto' ? format : engineChoice;
-      // ONNX Runtime on CPU: MobileNetV2 at batch 16 costs 10–20 % more CPU per image than one
-      // by one (activations outgrow the caches; docs/benchmarks.md, issue 27 third round).
+      // MobileNetV2 at batch 16 costs 10–20 % more CPU per image than one by one on ONNX Runtime
+      // (activations outgrow the caches), 23 % less on tfjs wasm (docs/benchmarks.md, issue 27).
       const maxBatch =
         flags.maxBatch === undefined
           ? servingBatchDefaults[engineName]
