@@ -1,16 +1,23 @@
 import { InvalidArgumentError, type RgbPixels, resizeImage } from '@graft/core';
 import type { ImageDecoder } from '@graft/datasets';
-import type { Classifier, Prediction, PredictOptions } from '@graft/trainer';
-import * as tf from '@tensorflow/tfjs-core';
+import type { Classifier, ClassifierMetadata, Prediction, PredictOptions } from '@graft/trainer';
+import type * as tf from '@tensorflow/tfjs-core';
 import { type ClassifierInput, inputKind, rgbOfImageData } from './classifier-input.js';
+import { type PixelEngine, tfjsPixelEngine } from './pixel-engine.js';
+import { rankPredictions } from './rank-predictions.js';
 
 /** Options of {@link ImageClassifier.classify}. */
 export interface ClassifyOptions extends PredictOptions {}
 
 /** Options of the {@link ImageClassifier} constructor. */
 export interface ImageClassifierOptions {
-  /** The loaded classifier (its model and metadata); owned (disposed) by the image classifier. */
-  classifier: Classifier;
+  /**
+   * The loaded tfjs classifier (its model and metadata); owned (disposed) by the image
+   * classifier. Give this or `engine`.
+   */
+  classifier?: Classifier;
+  /** Another engine running the model (e.g. ONNX Runtime: `onnxPixelEngine`); owned. */
+  engine?: PixelEngine;
   /**
    * Turns encoded bytes into RGB pixels at their own size (`decodePixels` of
    * `@graft/datasets/node` in Node, `decodeInBrowser` in a browser); `name` is used in errors.
@@ -26,23 +33,44 @@ export interface ImageClassifierOptions {
  * classifier. Calibration (temperature scaling) is already in the saved weights.
  */
 export class ImageClassifier {
-  /** The underlying classifier (model + metadata). */
-  readonly classifier: Classifier;
+  /** The tfjs classifier (model + metadata) when the engine is tfjs; undefined for ONNX. */
+  readonly classifier: Classifier | undefined;
+  /** What runs the model. */
+  readonly engine: PixelEngine;
   private readonly decode: ImageDecoder;
 
   constructor(options: ImageClassifierOptions) {
+    if ((options.classifier === undefined) === (options.engine === undefined)) {
+      throw new InvalidArgumentError({
+        argument: 'options',
+        value: `${options.classifier ? 'classifier and engine' : 'neither classifier nor engine'}`,
+        expected: 'must give exactly one of `classifier` (tfjs) or `engine`',
+      });
+    }
     this.classifier = options.classifier;
+    this.engine = options.engine ?? tfjsPixelEngine(options.classifier as Classifier);
     this.decode = options.decode;
+  }
+
+  /** The saved metadata: labels, preprocessing, calibration, backbone. */
+  get metadata(): ClassifierMetadata {
+    return this.engine.metadata;
   }
 
   /** Class names in output order. */
   get labels(): readonly string[] {
-    return this.classifier.labels;
+    return this.engine.metadata.labels;
+  }
+
+  /** A multi-label (sigmoid) model's decision threshold (0.5 when unset); else undefined. */
+  get threshold(): number | undefined {
+    const graft = this.engine.metadata.graft;
+    return graft.activation === 'sigmoid' ? (graft.threshold ?? 0.5) : undefined;
   }
 
   /** `[height, width]` the model's input has; every image is brought to it. */
   get inputSize(): readonly [number, number] {
-    return this.classifier.metadata.graft.preprocessing.inputSize;
+    return this.engine.metadata.graft.preprocessing.inputSize;
   }
 
   /** Labels of one image, most probable first (`topK` of them; a multi-label model's `threshold`). */
@@ -84,7 +112,7 @@ export class ImageClassifier {
       const clamped = Uint8ClampedArray.from(await tensor.data(), (value) => Math.round(value));
       image = { width, height, data: new Uint8Array(clamped.buffer) };
     }
-    const preprocessing = this.classifier.metadata.graft.preprocessing;
+    const preprocessing = this.engine.metadata.graft.preprocessing;
     return resizeImage(image, { imageSize: preprocessing.inputSize, resize: preprocessing.resize });
   }
 
@@ -107,16 +135,12 @@ export class ImageClassifier {
       }
       batch.set(image, index * size);
     }
-    const tensor = tf.tensor4d(batch, [images.length, height, width, 3], 'int32');
-    try {
-      return await this.classifier.predict(tensor, options);
-    } finally {
-      tensor.dispose();
-    }
+    const probabilities = await this.engine.probabilities(batch, images.length);
+    return rankPredictions(probabilities, this.labels, options);
   }
 
-  /** Releases the model's weights. */
-  dispose(): void {
-    this.classifier.dispose();
+  /** Releases the model (its weights; an ONNX session's thread). */
+  dispose(): Promise<void> {
+    return this.engine.dispose();
   }
 }

@@ -8,3 +8,5 @@ export {
   type ImageClassifierOptions,
 } from './image-classifier.js';
 export { type LoadClassifierOptions, loadClassifier } from './load-classifier.js';
+export { type PixelEngine, tfjsPixelEngine } from './pixel-engine.js';
+export { rankPredictions } from './rank-predictions.js';

@@ -1,26 +1,25 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '@graft/core';
-import { loadClassifier } from '@graft/predictor/node';
+import { classifierFormat, loadClassifier } from '@graft/predictor/node';
 import type { Command } from 'commander';
 import { parseChoice, parseInteger } from '../config/parse-values.js';
 import { waitForStopSignal } from '../interrupt/wait-for-stop-signal.js';
 import type { CommandOutput } from '../output.js';
 import { selectBackend } from '../pipeline/select-backend.js';
 import { openClassifierSource } from '../run/open-classifier-source.js';
-import {
-  createOnnxPixelClassifier,
-  type OnnxPixelClassifier,
-} from '../serve/onnx-pixel-classifier.js';
 import { weightsDigest } from '../serve/weights-digest.js';
 
-/** `--engine` values. */
-const servingEngines = ['tfjs', 'onnx'] as const;
+/** `--engine` values; auto is the directory's own format. */
+const servingEngines = ['auto', 'tfjs', 'onnx'] as const;
+
+/** `--max-batch` when not given, per engine (measured: docs/benchmarks.md, issue 27). */
+const servingBatchDefaults = { tfjs: 16, onnx: 1 } as const;
 
 interface ServeFlags {
   host: string;
   port: string;
-  maxBatch: string;
+  maxBatch?: string;
   maxWaitMs: string;
   maxQueue: string;
   maxImages: string;
@@ -55,7 +54,10 @@ export function registerServeCommand(program: Command, output: CommandOutput): v
       '127.0.0.1',
     )
     .option('--port <n>', 'port (0 picks a free one)', '8080')
-    .option('--max-batch <n>', 'most images per model call (dynamic batching; 1 = off)', '16')
+    .option(
+      '--max-batch <n>',
+      'most images per model call (dynamic batching; 1 = off). Default 1 on onnx (a batch costs more CPU per image there), 16 on tfjs',
+    )
     .option('--max-wait-ms <ms>', 'how long a partial batch waits for more images', '5')
     .option(
       '--max-queue <n>',
@@ -82,8 +84,8 @@ export function registerServeCommand(program: Command, output: CommandOutput): v
     .option('--cors <origin>', 'allow this browser origin (CORS is off by default)')
     .option(
       '--engine <engine>',
-      'tfjs, or onnx: the model converted to ONNX and run by onnxruntime-node in a worker thread',
-      'tfjs',
+      "auto (the folder's format), tfjs, or onnx: onnxruntime-node in a worker thread (a tfjs model is converted to ONNX at start)",
+      'auto',
     )
     .option('--threads <n>', 'with --engine onnx: threads per batch (default: the number of CPUs)')
     .action(async (runPath: string, flags: ServeFlags) => {
@@ -93,7 +95,6 @@ export function registerServeCommand(program: Command, output: CommandOutput): v
           ? availableParallelism()
           : parseInteger('--threads', flags.threads, { minimum: 1, maximum: 256 });
       const port = parseInteger('--port', flags.port, { minimum: 0, maximum: 65_535 });
-      const maxBatch = parseInteger('--max-batch', flags.maxBatch, { minimum: 1, maximum: 1024 });
       const maxWaitMs = parseInteger('--max-wait-ms', flags.maxWaitMs, { minimum: 0 });
       const maxQueue = parseInteger('--max-queue', flags.maxQueue, { minimum: 1 });
       const maxImages = parseInteger('--max-images', flags.maxImages, { minimum: 1 });
@@ -103,18 +104,34 @@ export function registerServeCommand(program: Command, output: CommandOutput): v
       const defaultTop = parseInteger('--top', flags.top, { minimum: 1 });
       const token = flags.tokenFile === undefined ? undefined : await readToken(flags.tokenFile);
       const source = await openClassifierSource(runPath);
-      await selectBackend();
-      const classifier = await loadClassifier(source.modelDir, { maximumPixels });
-      let engine: OnnxPixelClassifier | undefined;
+      const format = await classifierFormat(source.modelDir);
+      if (format === 'onnx' && engineChoice === 'tfjs') {
+        throw new InvalidArgumentError({
+          argument: '--engine',
+          value: 'tfjs',
+          expected: `must be onnx or auto (valid choices: ${servingEngines.join(', ')}): ${source.modelDir} is an ONNX export (model.onnx, no model.json)`,
+        });
+      }
+      const engineName = engineChoice === 'auto' ? format : engineChoice;
+      // MobileNetV2 at batch 16 costs 10–20 % more CPU per image than one by one on ONNX Runtime
+      // (activations outgrow the caches), 23 % less on tfjs wasm (docs/benchmarks.md, issue 27).
+      const maxBatch =
+        flags.maxBatch === undefined
+          ? servingBatchDefaults[engineName]
+          : parseInteger('--max-batch', flags.maxBatch, { minimum: 1, maximum: 1024 });
+      // An ONNX export needs no tfjs backend; a tfjs model converted for ONNX Runtime loads on one.
+      if (format === 'tfjs') await selectBackend();
+      const classifier = await loadClassifier(source.modelDir, {
+        maximumPixels,
+        engine: engineName,
+        threads,
+      });
       try {
-        if (engineChoice === 'onnx')
-          engine = await createOnnxPixelClassifier({ classifier, threads });
         // fastify, its multipart plugin and prom-client (~0.2 CPU-s) load only when serving.
         const { createPredictionServer } = await import('../serve/create-prediction-server.js');
         const server = createPredictionServer({
           classifier,
-          ...(engine === undefined ? {} : { engine }),
-          modelInfo: { weightsSha256: await weightsDigest(source.modelDir) },
+          modelInfo: { format, weightsSha256: await weightsDigest(source.modelDir, format) },
           maxBatch,
           maxWaitMs,
           maxQueue,
@@ -128,7 +145,7 @@ export function registerServeCommand(program: Command, output: CommandOutput): v
         await server.warmUp();
         const address = await server.app.listen({ host: flags.host, port });
         output.result(
-          `graft serve: ${source.name} (${classifier.labels.length} labels, ${engineChoice === 'onnx' ? `onnxruntime-node, ${threads} threads` : 'tfjs'}) at ${address}/v1/predict (SIGTERM or Ctrl-C stops)`,
+          `graft serve: ${source.name} (${classifier.labels.length} labels, ${engineName === 'onnx' ? `onnxruntime-node, ${threads} threads` : 'tfjs'}, max batch ${maxBatch}) at ${address}/v1/predict (SIGTERM or Ctrl-C stops)`,
         );
         await waitForStopSignal();
         output.info('graft serve: stopping (answering the requests in flight)');
@@ -138,8 +155,7 @@ export function registerServeCommand(program: Command, output: CommandOutput): v
           .map((value) => `${value.value} x ${value.labels.status}`);
         output.info(`graft serve: stopped (/v1/predict answers: ${answered.join(', ') || 'none'})`);
       } finally {
-        await engine?.close();
-        classifier.dispose();
+        await classifier.dispose();
       }
     });
 }

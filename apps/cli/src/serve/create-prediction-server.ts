@@ -4,20 +4,17 @@ import type { ImageClassifier } from '@graft/predictor';
 import type { Prediction } from '@graft/trainer';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { DynamicBatcher } from './dynamic-batcher.js';
-import type { PixelClassifier } from './onnx-pixel-classifier.js';
 import { readRequestImages } from './read-request-images.js';
 import { describeRequestError, RequestError } from './request-error.js';
 import { createServerMetrics, type ServerMetrics } from './server-metrics.js';
 
 /** Options of {@link createPredictionServer}. */
 export interface PredictionServerOptions {
-  /** The loaded classifier; the server does not dispose it. */
-  classifier: ImageClassifier;
   /**
-   * What batches of decoded pixels run through (e.g. `createOnnxPixelClassifier`). Default the
-   * classifier itself (tfjs); decoding, labels and metadata always come from `classifier`.
+   * The loaded classifier (tfjs, or ONNX Runtime: `loadClassifier`'s `engine`); it decodes,
+   * batches run through it. The server does not dispose it.
    */
-  engine?: PixelClassifier;
+  classifier: ImageClassifier;
   /** Extra fields of `GET /v1/model` (e.g. the weights' SHA-256). */
   modelInfo?: Record<string, unknown>;
   /** Most images per batch through the model; 1 turns dynamic batching off. */
@@ -63,13 +60,12 @@ const retryAfterSeconds = 1;
  */
 export function createPredictionServer(options: PredictionServerOptions): PredictionServer {
   const { classifier, bodyLimit } = options;
-  const engine = options.engine ?? classifier;
   const [height, width] = classifier.inputSize;
   const batcher = new DynamicBatcher<Uint8Array, Prediction[]>({
     maxBatch: options.maxBatch,
     maxWaitMs: options.maxWaitMs,
     maxQueue: options.maxQueue,
-    run: (images) => engine.classifyPixels(images),
+    run: (images) => classifier.classifyPixels(images),
     onBatch: (size) => metrics.batchSize.observe(size),
   });
   const metrics = createServerMetrics(() => batcher.depth);
@@ -141,7 +137,7 @@ export function createPredictionServer(options: PredictionServerOptions): Predic
       images.map((image) => classifier.pixels(image.bytes, image.name)),
     );
     const predictions = await batcher.submit(pixels, options.timeoutMs);
-    const threshold = classifier.classifier.threshold;
+    const threshold = classifier.threshold;
     return {
       predictions: images.map((image, index) => ({
         image: image.name,
@@ -153,22 +149,21 @@ export function createPredictionServer(options: PredictionServerOptions): Predic
     };
   });
   app.get('/v1/model', async () => {
-    const metadata = classifier.classifier.metadata;
+    const metadata = classifier.metadata;
     return {
       name: metadata.modelName,
       labels: classifier.labels,
       inputSize: [height, width],
       preprocessing: metadata.graft.preprocessing,
       activation: metadata.graft.activation,
-      ...(classifier.classifier.threshold === undefined
-        ? {}
-        : { threshold: classifier.classifier.threshold }),
+      ...(classifier.threshold === undefined ? {} : { threshold: classifier.threshold }),
       source: metadata.graft.source ?? 'graft',
       backbone: {
         name: metadata.graft.backbone?.name,
         weightsId: metadata.graft.backbone?.weightsId,
       },
       calibration: metadata.graft.calibration ?? null,
+      engine: classifier.engine.name,
       batching: {
         maxBatch: options.maxBatch,
         maxWaitMs: options.maxWaitMs,
@@ -202,7 +197,7 @@ export function createPredictionServer(options: PredictionServerOptions): Predic
     async warmUp() {
       // One batch at the largest size compiles/allocates what later batches reuse.
       const blank = new Uint8Array(height * width * 3);
-      await engine.classifyPixels(Array.from({ length: options.maxBatch }, () => blank));
+      await classifier.classifyPixels(Array.from({ length: options.maxBatch }, () => blank));
       ready = true;
     },
     async close() {

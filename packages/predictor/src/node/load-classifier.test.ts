@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { disposeBatch, FileFormatError, InvalidArgumentError } from '@graft/core';
 import { decodePixels, FileImageDataset } from '@graft/datasets/node';
+import type { Classifier } from '@graft/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,11 +55,13 @@ describe('loadClassifier (Node) + classify', () => {
       files: [{ path: file, label: 0 }],
       classNames: classifier.labels,
       imageSize: classifier.inputSize,
-      resize: classifier.classifier.metadata.graft.preprocessing.resize,
+      resize: classifier.metadata.graft.preprocessing.resize,
     });
     let expected: number[] = [];
     for await (const batch of dataset.batches({ batchSize: 1 })) {
-      const probabilities = classifier.classifier.predictProbabilities(batch.images);
+      const probabilities = (classifier.classifier as Classifier).predictProbabilities(
+        batch.images,
+      );
       expected = Array.from(await probabilities.data());
       probabilities.dispose();
       disposeBatch(batch);
