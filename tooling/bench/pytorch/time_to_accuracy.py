@@ -32,6 +32,12 @@ import json  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 
+# One OpenBLAS thread (before torch loads it): these recipes' only matrix product is a small head,
+# and OpenBLAS's own threads next to torch's and the DataLoader workers' oversubscribe the 2
+# cores. Measured 2026-12-06 23:26 UTC, idle: the feature-extractor recipe reached val 0.93 at
+# 15.0 s with OpenBLAS's default threads and at 10.7 s with one.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import torch  # noqa: E402
 import torchvision  # noqa: E402
 from torchvision import transforms  # noqa: E402

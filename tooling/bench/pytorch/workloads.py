@@ -58,7 +58,11 @@ builders = {
     "convnext_tiny": torchvision.models.convnext_tiny,
 }
 
-# 1. Backbone forward, batch 32 at 224, inference mode.
+# Input side per backbone: the resolution its weights were trained at for EfficientNet B1-B3
+# (as Graft's rows, suites/workloads.ts `benchImageSize`), 224 for the others.
+sizes = {"efficientnet_b1": 240, "efficientnet_b2": 288, "efficientnet_b3": 300}
+
+# 1. Backbone forward, batch 32 at 224 (or the size above), inference mode.
 def wanted(compare):
     return not only or compare in only
 
@@ -67,13 +71,14 @@ for key, build in builders.items():
     if not wanted(f"forward/{key}/b32"):
         continue
     model = build().eval()
-    batch = torch.rand(32, 3, 224, 224)
+    size = sizes.get(key, 224)
+    batch = torch.rand(32, 3, size, size)
 
     def forward(model=model, batch=batch):
         with torch.inference_mode():
             model(batch)
 
-    measure(f"forward/{key}/b32", f"forward {key} b32 224", 32, forward, runs=3)
+    measure(f"forward/{key}/b32", f"forward {key} b32 {size}", 32, forward, runs=3)
 
 # 2. Training steps, batch 16: full fine-tune, and head only on cached features.
 for key in ["mobilenet_v2_1.0", "resnet18", "mobilenet_v3_small", "mobilenet_v3_large",
@@ -83,7 +88,8 @@ for key in ["mobilenet_v2_1.0", "resnet18", "mobilenet_v3_small", "mobilenet_v3_
         continue
     model = builders[key]().train()
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
-    batch = torch.rand(16, 3, 224, 224)
+    size = sizes.get(key, 224)
+    batch = torch.rand(16, 3, size, size)
     labels = torch.randint(0, 1000, (16,))
 
     def step(model=model, optimizer=optimizer, batch=batch, labels=labels):
@@ -91,7 +97,7 @@ for key in ["mobilenet_v2_1.0", "resnet18", "mobilenet_v3_small", "mobilenet_v3_
         torch.nn.functional.cross_entropy(model(batch), labels).backward()
         optimizer.step()
 
-    measure(f"train/{key}/b16", f"fine-tune step {key} b16 224", 16, step, runs=3)
+    measure(f"train/{key}/b16", f"fine-tune step {key} b16 {size}", 16, step, runs=3)
 
 head = torch.nn.Linear(1280, 2)
 head_optimizer = torch.optim.Adam(head.parameters(), lr=1e-3)

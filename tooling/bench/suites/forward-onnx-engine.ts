@@ -10,17 +10,23 @@ import { createOnnxFeatureComputer } from '@graft/onnx/node';
 import { initBackend } from '@graft/runtime';
 import { backboneCacheIdentity } from '@graft/trainer';
 import '@tensorflow/tfjs-backend-wasm';
-import { type BackboneKey, createRandomBackbone, liveTensors, rssMiB } from './workloads.js';
+import {
+  type BackboneKey,
+  benchImageSize,
+  createRandomBackbone,
+  liveTensors,
+  rssMiB,
+} from './workloads.js';
 
 const suite = 'forward (suites)';
 const batchSize = 32;
-const size = 224;
 
 /** Images/s of the ONNX Runtime engine on one backbone (random weights). */
 export async function forwardOnnxEngineRow(key: BackboneKey, runs: number): Promise<BenchRow> {
   // tfjs builds the backbone (and its folded network) that is converted.
   await initBackend({ prefer: 'wasm' });
   const backbone = await createRandomBackbone(key);
+  const size = benchImageSize(key);
   // Built (and kept) by the backbone on first use; its tensors are not the engine's.
   backbone.inferenceModel?.();
   const tensorsBefore = liveTensors();

@@ -9,11 +9,7 @@ import { initBackend } from '@graft/runtime';
 import { createEngineGradientComputer } from '@graft/trainer';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  trainBatchSize as batchSize,
-  createTrainWorkload,
-  trainImageSize as size,
-} from './train-workload.js';
+import { trainBatchSize as batchSize, createTrainWorkload } from './train-workload.js';
 import { type BackboneKey, liveTensors } from './workloads.js';
 
 export async function trainOnnxRow(
@@ -24,7 +20,7 @@ export async function trainOnnxRow(
 ): Promise<BenchRow> {
   await initBackend({ prefer: 'wasm' });
   const tensorsBefore = liveTensors();
-  const { backbone, head, variables, optimizer, images, targets, dispose } =
+  const { backbone, head, variables, optimizer, images, targets, size, dispose } =
     await createTrainWorkload(key);
   const tensorsWithModel = liveTensors();
   const engine = await createOnnxTrainingEngine({ workers, intraOpNumThreads: threads });

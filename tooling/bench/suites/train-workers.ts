@@ -10,11 +10,7 @@ import { createTrainingWorkerPool } from '@graft/trainer/node';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { threadCpuSeconds, threadCpuSince } from './thread-cpu.js';
-import {
-  trainBatchSize as batchSize,
-  createTrainWorkload,
-  trainImageSize as size,
-} from './train-workload.js';
+import { trainBatchSize as batchSize, createTrainWorkload } from './train-workload.js';
 import { type BackboneKey, liveTensors, rssMiB } from './workloads.js';
 
 const microBatchSize = Number(process.env.GRAFT_BENCH_MICRO_BATCH ?? 4);
@@ -31,7 +27,7 @@ export async function trainWorkersRow(
   runs: number,
 ): Promise<BenchRow> {
   await initBackend({ prefer: 'wasm' });
-  const { backbone, head, variables, optimizer, images, targets, dispose } =
+  const { backbone, head, variables, optimizer, images, targets, size, dispose } =
     await createTrainWorkload(key);
   const pool = await createTrainingWorkerPool({
     workerModule: new URL('./train-worker.ts', import.meta.url),

@@ -5,15 +5,15 @@ import { normalizeImages } from '@graft/core';
 import { linearHead } from '@graft/heads';
 import { type OptimizedVariable, sgd } from '@graft/trainer';
 import * as tf from '@tensorflow/tfjs-core';
-import { type BackboneKey, createRandomBackbone } from './workloads.js';
+import { type BackboneKey, benchImageSize, createRandomBackbone } from './workloads.js';
 
 export const trainBatchSize = 16;
-export const trainImageSize = 224;
 const classes = 1000;
 
 /** Builds the workload; `dispose` releases everything it made. */
 export async function createTrainWorkload(key: BackboneKey) {
   const backbone = await createRandomBackbone(key);
+  const size = benchImageSize(key);
   backbone.unfreeze();
   const head = linearHead({ featureDim: backbone.featureDim, numClasses: classes, seed: 1 });
   const variables: OptimizedVariable[] = [
@@ -24,13 +24,7 @@ export async function createTrainWorkload(key: BackboneKey) {
     variable: weight.read() as tf.Variable,
   }));
   const optimizer = sgd({ learningRate: 1e-3, momentum: 0.9 });
-  const pixels = tf.randomUniform(
-    [trainBatchSize, trainImageSize, trainImageSize, 3],
-    0,
-    255,
-    'float32',
-    1,
-  );
+  const pixels = tf.randomUniform([trainBatchSize, size, size, 3], 0, 255, 'float32', 1);
   const images = normalizeImages(pixels as tf.Tensor4D, backbone.preprocessing);
   pixels.dispose();
   const targets = tf.tidy(() =>
@@ -43,6 +37,8 @@ export async function createTrainWorkload(key: BackboneKey) {
     optimizer,
     images,
     targets,
+    /** Input side of the batch. */
+    size,
     dispose() {
       tf.dispose([images, targets]);
       optimizer.dispose();

@@ -8,11 +8,7 @@ import { initBackend } from '@graft/runtime';
 import { computeGradients } from '@graft/trainer';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  trainBatchSize as batchSize,
-  createTrainWorkload,
-  trainImageSize as size,
-} from './train-workload.js';
+import { trainBatchSize as batchSize, createTrainWorkload } from './train-workload.js';
 import { type BackboneKey, liveTensors } from './workloads.js';
 
 const microBatchSize = Number(process.env.GRAFT_BENCH_MICRO_BATCH ?? 4);
@@ -20,7 +16,7 @@ const microBatchSize = Number(process.env.GRAFT_BENCH_MICRO_BATCH ?? 4);
 export async function trainRow(key: BackboneKey, runs: number): Promise<BenchRow> {
   const report = await initBackend({ prefer: 'wasm' });
   const tensorsBefore = liveTensors();
-  const { backbone, head, variables, optimizer, images, targets, dispose } =
+  const { backbone, head, variables, optimizer, images, targets, size, dispose } =
     await createTrainWorkload(key);
   const tensorsWithModel = liveTensors();
   const forward = (x: tf.Tensor) =>

@@ -23,6 +23,15 @@ export const backboneNames = {
 
 export type BackboneKey = keyof typeof backboneNames;
 
+/**
+ * Input side of a backbone's rows: the resolution its weights were trained at (EfficientNet
+ * B1–B3 are fixed at 240, 288 and 300 in Graft, as in torchvision), 224 for the others. The
+ * PyTorch side uses the same sizes (../pytorch/workloads.py `sizes`).
+ */
+export function benchImageSize(key: BackboneKey): number {
+  return { efficientnet_b1: 240, efficientnet_b2: 288, efficientnet_b3: 300 }[key as string] ?? 224;
+}
+
 /** Random weights: the arithmetic, hence the speed, is that of the pretrained network. */
 export function createRandomBackbone(key: BackboneKey): Promise<Backbone> {
   return createBackbone(backboneNames[key], { pretrained: false, seed: 1 });
