@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import '@tensorflow/tfjs-backend-cpu';
-import { disposeBatch } from '@graft/core';
+import { disposeBatch, normalizeImages } from '@graft/core';
 import { FileImageDataset } from '@graft/datasets/node';
 import { exportClassifierToOnnx } from '@graft/onnx';
+import { type CalibrationBatch, loadOnnxRuntime, quantizeOnnxCalibrated } from '@graft/onnx/node';
 import { loadClassifier } from '@graft/trainer/node';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BrowserContext } from 'playwright-core';
@@ -26,9 +27,12 @@ describe.runIf(browserTestsEnabled)('playground with an ONNX model in Debian Chr
   let root: string;
   let server: DashboardServer;
   let exportDir: string;
+  let int8Dir: string;
   let images: string[];
   /** graft predict's probabilities per image, `{ ants, bees }`. */
   const expected: Array<Record<string, number>> = [];
+  /** onnxruntime-node's probabilities on the calibrated int8 export, per image. */
+  const expectedInt8: Array<Record<string, number>> = [];
   const browsers: BrowserContext[] = [];
 
   beforeAll(async () => {
@@ -84,6 +88,65 @@ describe.runIf(browserTestsEnabled)('playground with an ONNX model in Debian Chr
       await mkdir(exportDir, { recursive: true });
       await writeFile(join(exportDir, 'model.onnx'), exported.model);
       await writeFile(join(exportDir, 'metadata.json'), JSON.stringify(exported.metadata));
+
+      // The calibrated int8 export (`graft export --format onnx --quantize int8`): ranges from
+      // training photos, then the val photos run by onnxruntime-node as the expected answers.
+      const preprocessingOf = (paths: string[]) =>
+        new FileImageDataset({
+          files: paths.map((path) => ({ path, label: 0 })),
+          classNames: classifier.labels,
+          imageSize: preprocessing.inputSize,
+          resize: preprocessing.resize,
+        });
+      async function* normalized(paths: string[]): AsyncIterable<CalibrationBatch> {
+        for await (const batch of preprocessingOf(paths).batches({ batchSize: 3 })) {
+          const pixels = normalizeImages(batch.images as tf.Tensor4D, preprocessing);
+          yield { data: (await pixels.data()) as Float32Array, shape: pixels.shape };
+          pixels.dispose();
+          disposeBatch(batch);
+        }
+      }
+      const calibrationPhotos = [
+        ...(await sharedPhotos({ sharedDir, split: 'train', className: 'ants', count: 6 })),
+        ...(await sharedPhotos({ sharedDir, split: 'train', className: 'bees', count: 6 })),
+      ];
+      const quantized = await quantizeOnnxCalibrated({
+        model: exported.model,
+        batches: normalized(calibrationPhotos),
+      });
+      int8Dir = join(root, 'onnx-int8');
+      await mkdir(int8Dir, { recursive: true });
+      await writeFile(join(int8Dir, 'model.onnx'), quantized.model);
+      // As `graft export --quantize int8` records it.
+      const int8Metadata = structuredClone(exported.metadata);
+      int8Metadata.graft.onnx = {
+        ...int8Metadata.graft.onnx,
+        weights: 'int8',
+        activations: 'uint8',
+      };
+      await writeFile(join(int8Dir, 'metadata.json'), JSON.stringify(int8Metadata));
+      const ort = await loadOnnxRuntime();
+      const session = await ort.InferenceSession.create(quantized.model);
+      try {
+        for await (const batch of normalized(images)) {
+          const input = new ort.Tensor('float32', batch.data, [...batch.shape]);
+          const output = await session.run({ [session.inputNames[0] as string]: input });
+          const values = output[session.outputNames[0] as string]?.data as Float32Array;
+          const classes = classifier.labels.length;
+          for (let row = 0; row < values.length / classes; row++) {
+            expectedInt8.push(
+              Object.fromEntries(
+                classifier.labels.map((label, column) => [
+                  label,
+                  values[row * classes + column] as number,
+                ]),
+              ),
+            );
+          }
+        }
+      } finally {
+        await session.release();
+      }
     } finally {
       classifier.dispose();
     }
@@ -96,7 +159,11 @@ describe.runIf(browserTestsEnabled)('playground with an ONNX model in Debian Chr
   });
 
   /** Loads the export in the playground, classifies the photos, returns what was shown. */
-  async function classifyInPlayground(browser: BrowserContext): Promise<{
+  async function classifyInPlayground(
+    browser: BrowserContext,
+    directory = exportDir,
+    answers = expected,
+  ): Promise<{
     status: string;
     largest: number;
     pageErrors: string[];
@@ -107,8 +174,8 @@ describe.runIf(browserTestsEnabled)('playground with an ONNX model in Debian Chr
     await page.goto(server.url);
     await page.getByRole('tab', { name: 'Playground' }).click();
     await page.setInputFiles('#playground-model-files', [
-      join(exportDir, 'model.onnx'),
-      join(exportDir, 'metadata.json'),
+      join(directory, 'model.onnx'),
+      join(directory, 'metadata.json'),
     ]);
     await expect
       .poll(() => page.locator('#playground-model-status').textContent(), { timeout: 60_000 })
@@ -133,7 +200,7 @@ describe.runIf(browserTestsEnabled)('playground with an ONNX model in Debian Chr
       );
     shown.reverse();
     let largest = 0;
-    for (const [index, row] of expected.entries()) {
+    for (const [index, row] of answers.entries()) {
       for (const [label, probability] of Object.entries(row)) {
         largest = Math.max(largest, Math.abs((shown[index]?.[label] ?? Number.NaN) - probability));
       }
@@ -153,6 +220,32 @@ describe.runIf(browserTestsEnabled)('playground with an ONNX model in Debian Chr
     console.log(
       `onnxruntime-web wasm in Chromium vs graft predict, ${images.length} photos: largest probability difference ${largest}`,
     );
+    expect(status).toMatch(
+      /^Loaded model\.onnx \(onnxruntime-web, wasm\): 2 classes \(ants, bees\)/,
+    );
+    expect(largest).toBeLessThanOrEqual(1e-4);
+    expect(pageErrors).toEqual([]);
+  }, 300_000);
+
+  it('runs the calibrated int8 export (QDQ) with the probabilities onnxruntime-node gives it', async () => {
+    const { status, largest, pageErrors } = await classifyInPlayground(
+      browsers[0] as BrowserContext,
+      int8Dir,
+      expectedInt8,
+    );
+    let float32Gap = 0;
+    for (const [index, row] of expected.entries()) {
+      for (const [label, probability] of Object.entries(row)) {
+        float32Gap = Math.max(
+          float32Gap,
+          Math.abs((expectedInt8[index]?.[label] ?? 0) - probability),
+        );
+      }
+    }
+    console.log(
+      `int8 export, onnxruntime-web wasm in Chromium vs onnxruntime-node, ${images.length} photos: largest probability difference ${largest} (int8 vs float32 in Node: ${float32Gap})`,
+    );
+    expect(expectedInt8).toHaveLength(images.length);
     expect(status).toMatch(
       /^Loaded model\.onnx \(onnxruntime-web, wasm\): 2 classes \(ants, bees\)/,
     );
