@@ -1,10 +1,15 @@
 import { InvalidArgumentError, type RgbPixels, resizeImage } from '@graft/core';
 import type { ImageDecoder } from '@graft/datasets';
-import type { Classifier, ClassifierMetadata, Prediction, PredictOptions } from '@graft/trainer';
+import {
+  type Classifier,
+  type ClassifierMetadata,
+  type Prediction,
+  type PredictOptions,
+  rankPredictions,
+} from '@graft/trainer';
 import type * as tf from '@tensorflow/tfjs-core';
 import { type ClassifierInput, inputKind, rgbOfImageData } from './classifier-input.js';
 import { type PixelEngine, tfjsPixelEngine } from './pixel-engine.js';
-import { rankPredictions } from './rank-predictions.js';
 
 /** Options of {@link ImageClassifier.classify}. */
 export interface ClassifyOptions extends PredictOptions {}

@@ -1,3 +1,5 @@
+// Re-exported: how every engine's probabilities become labels (one ranking, @graft/trainer's).
+export { rankPredictions } from '@graft/trainer';
 export type {
   ClassifierInput,
   ImageDataLike,
@@ -9,4 +11,3 @@ export {
 } from './image-classifier.js';
 export { type LoadClassifierOptions, loadClassifier } from './load-classifier.js';
 export { type PixelEngine, tfjsPixelEngine } from './pixel-engine.js';
-export { rankPredictions } from './rank-predictions.js';

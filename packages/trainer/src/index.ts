@@ -70,8 +70,6 @@ export {
   Classifier,
   checkMetadata,
   loadClassifier,
-  type Prediction,
-  type PredictOptions,
   readClassifierMetadata,
 } from './classifier/classifier.js';
 export {
@@ -89,6 +87,12 @@ export {
   type WeightQuantization,
   weightQuantizations,
 } from './classifier/quantize-weights.js';
+export {
+  checkPredictOptions,
+  type Prediction,
+  type PredictOptions,
+  rankPredictions,
+} from './classifier/rank-predictions.js';
 export { resizeToInput } from './classifier/resize-to-input.js';
 export {
   type TeachableMachineCompatibility,

@@ -120,7 +120,7 @@ describe.runIf(browserTestsEnabled)('playground with an ONNX model in Debian Chr
       // As `graft export --quantize int8` records it.
       const int8Metadata = structuredClone(exported.metadata);
       int8Metadata.graft.onnx = {
-        ...int8Metadata.graft.onnx,
+        ...(int8Metadata.graft.onnx as Record<string, unknown>),
         weights: 'int8',
         activations: 'uint8',
       };

@@ -3,32 +3,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ClassifierMetadata } from './classifier-metadata.js';
 import { disposeModel } from './dispose-model.js';
+import {
+  checkPredictOptions,
+  type Prediction,
+  type PredictOptions,
+  rankPredictions,
+} from './rank-predictions.js';
 import { resizeToInput } from './resize-to-input.js';
 import {
   isTeachableMachineMetadata,
   metadataFromTeachableMachine,
 } from './teachable-machine-metadata.js';
-
-/** One label of a prediction. */
-export interface Prediction {
-  /** Class name. */
-  label: string;
-  /** Class index. */
-  index: number;
-  /** Probability. */
-  probability: number;
-}
-
-/** Options of {@link Classifier.predict}. */
-export interface PredictOptions {
-  /** Labels returned per image, most probable first. Default: all. */
-  topK?: number;
-  /**
-   * Keep only labels whose probability is >= this, e.g. `classifier.threshold` for a
-   * multi-label model (every label over the threshold, possibly none). Default: no filter.
-   */
-  threshold?: number;
-}
 
 /** A saved classifier, loaded: predicts labels from raw pixels with the stored preprocessing. */
 export class Classifier {
@@ -80,36 +65,12 @@ export class Classifier {
     images: tf.Tensor3D | tf.Tensor4D,
     options: PredictOptions = {},
   ): Promise<Prediction[][]> {
-    const topK = options.topK ?? this.labels.length;
-    if (!(Number.isInteger(topK) && topK > 0)) {
-      throw new InvalidArgumentError({
-        argument: 'topK',
-        value: topK,
-        expected: 'must be an integer > 0',
-      });
-    }
-    const threshold = options.threshold;
-    if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) {
-      throw new InvalidArgumentError({
-        argument: 'threshold',
-        value: threshold,
-        expected: 'must be a number in [0, 1]',
-      });
-    }
+    // Checked before the model runs: a bad option fails fast.
+    checkPredictOptions(options, this.labels.length);
     const probabilities = this.predictProbabilities(images);
-    const rows = (await probabilities.array()) as number[][];
+    const values = (await probabilities.data()) as Float32Array;
     probabilities.dispose();
-    return rows.map((row) =>
-      row
-        .map((probability, index) => ({
-          label: this.labels[index] ?? String(index),
-          index,
-          probability,
-        }))
-        .filter((prediction) => threshold === undefined || prediction.probability >= threshold)
-        .sort((a, b) => b.probability - a.probability)
-        .slice(0, topK),
-    );
+    return rankPredictions(values, this.labels, options);
   }
 
   /** Releases the model's weights (nested models' included). */
