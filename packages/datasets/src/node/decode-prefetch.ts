@@ -38,6 +38,8 @@ export class DecodePrefetch {
   /** Files sent to the threads (the first `limit` distinct paths). */
   readonly files: number;
   private handed = 0;
+  /** Takes whose pixels are still awaited: while there are any, the threads keep the process alive. */
+  private awaited = 0;
   private readonly results = new Map<string, Promise<PrefetchedImage | undefined>>();
   private readonly workers: Worker[];
   private closed = false;
@@ -110,7 +112,9 @@ export class DecodePrefetch {
     const result = this.results.get(path);
     this.results.delete(path);
     if (result === undefined) return undefined;
-    // While one is awaited, the thread must keep the process alive.
+    // While one is awaited, the thread must keep the process alive; only when none is (not when
+    // the last file was taken: other takes may still be waiting) may it let the process exit.
+    this.awaited++;
     for (const worker of this.workers) worker.ref();
     return result
       .then((image) => {
@@ -118,7 +122,8 @@ export class DecodePrefetch {
         return image;
       })
       .finally(() => {
-        if (this.results.size === 0) for (const worker of this.workers) worker.unref();
+        this.awaited--;
+        if (this.awaited === 0) for (const worker of this.workers) worker.unref();
       });
   }
 
