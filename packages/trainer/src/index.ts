@@ -247,6 +247,7 @@ export {
   type UnfreezeStage,
 } from './training/gradual-unfreeze.js';
 export { classificationLoss, toTargets } from './training/loss.js';
+export type { PrefixRunner, PrefixRunnerFactory } from './training/prefix-runner.js';
 export { releaseGradientTape } from './training/release-gradient-tape.js';
 export {
   type TrainingMode,

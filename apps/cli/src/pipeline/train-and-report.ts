@@ -1,4 +1,5 @@
 import type { Backbone, Head, TrainLogs } from '@graft/core';
+import type { PrefixRunnerFactory } from '@graft/trainer';
 import {
   evaluate,
   type FeatureComputer,
@@ -60,6 +61,8 @@ export interface TrainAndReportOptions {
   featureStore?: FeatureStore;
   /** Computes fine-tuning gradients elsewhere (training workers, ONNX Runtime). */
   gradientComputer?: GradientComputer | undefined;
+  /** Runs the frozen-prefix cache's pass outside tfjs (ONNX Runtime). */
+  prefixRunner?: PrefixRunnerFactory;
   /** The disk feature cache when it is that store, for the run's cache report. */
   diskFeatureStore?: DiskFeatureStore;
 }

@@ -14,6 +14,7 @@ import { checkTrainingInputs } from './check-training-inputs.js';
 import { loadLossTerms } from './load-loss-terms.js';
 import { multiLabelSourceOf } from './load-multi-label-data.js';
 import { loadTrainingData, splitManifestFileName } from './load-training-data.js';
+import { prefixRunnerFor } from './prefix-runner.js';
 import { reportFiles } from './report-files.js';
 import { recordRunEngine, runConfigRecord } from './run-config-record.js';
 import type { RunTrainingOptions } from './run-training-options.js';
@@ -176,6 +177,7 @@ export async function trainIntoRun(
       numClasses: data.classNames.length,
       seed: config.seed,
     });
+    const prefixRunner = prefixRunnerFor(options.engine);
     return await trainAndReport({
       config,
       output,
@@ -195,6 +197,7 @@ export async function trainIntoRun(
           : {}),
       ...(queued ? { featureStore: queued } : {}),
       gradientComputer: await engines.gradients,
+      ...(prefixRunner ? { prefixRunner } : {}),
     });
   } finally {
     // Keeps the cache within GRAFT_FEATURE_CACHE_BYTES (least recently used entries go first).

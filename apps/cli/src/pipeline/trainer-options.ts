@@ -4,6 +4,7 @@ import type {
   FeatureStore,
   GradientComputer,
   Optimizer,
+  PrefixRunnerFactory,
   TrainingCheckpoint,
   TrainOptions,
 } from '@graft/trainer';
@@ -46,6 +47,8 @@ export function trainerOptions(settings: {
   gradientComputer?: GradientComputer | undefined;
   /** Loaded `--teacher` / `--coral-target` terms. */
   lossTerms?: Awaited<ReturnType<typeof loadLossTerms>>;
+  /** Runs the frozen-prefix cache's pass outside tfjs (ONNX Runtime). */
+  prefixRunner?: PrefixRunnerFactory;
 }): TrainOptions {
   const { config, output, backbone, head, data, optimizer, schedule, augmentation } = settings;
   // Native memory, not the 4 GiB wasm heap: one micro-batch per worker when it fits.
@@ -95,6 +98,7 @@ export function trainerOptions(settings: {
     ...(settings.lossTerms ? { lossTerms: settings.lossTerms.terms } : {}),
     ...hardLabelLossOptions(config, data.classNames),
     frozenPrefixCache: config.frozenPrefixCache,
+    ...(settings.prefixRunner ? { prefixRunner: settings.prefixRunner } : {}),
     batchNorm: config.batchNorm,
     ...(config.clipNorm !== undefined ? { gradientClipNorm: config.clipNorm } : {}),
     ...(config.augmentedPasses !== undefined ? { augmentedPasses: config.augmentedPasses } : {}),

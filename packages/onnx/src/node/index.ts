@@ -19,6 +19,11 @@ export {
   onnxGraphCacheVersion,
 } from './onnx-graph-cache.js';
 export {
+  createOnnxModelRunner,
+  type OnnxModelRunner,
+  type OnnxModelRunnerOptions,
+} from './onnx-model-runner.js';
+export {
   createOnnxTrainingEngine,
   type OnnxTrainingEngine,
   type OnnxTrainingEngineOptions,

@@ -171,6 +171,7 @@ async function sharedCache(options: FineTuneOptions): Promise<FrozenPrefixCache 
       budgetBytes: options.frozenPrefixCacheBytes ?? defaultFrozenPrefixCacheBytes,
       batchSize: options.extractionBatchSize ?? 32,
       seed: options.seed ?? 0,
+      ...(options.prefixRunner ? { prefixRunner: options.prefixRunner } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (progress) => {
         for (const callback of options.callbacks ?? []) {

@@ -7,6 +7,7 @@ import type { TrainerCallback } from '../callbacks/trainer-context.js';
 import type { TrainingCheckpoint } from '../checkpoint/training-checkpoint.js';
 import { sgd } from '../optimizers/sgd.js';
 import { ColourDataset, denseHead, plainBackbone } from '../testing/fixtures.js';
+import type { PrefixRunnerFactory } from './prefix-runner.js';
 import { type TrainOptions, train } from './train.js';
 
 const flip: ImageAugmentation = {
@@ -110,6 +111,44 @@ describe('frozen-prefix cache', () => {
     expect(views.result.frozenPrefixCache?.message).toMatch(/2 views of 72 activations/);
     expect(views.pixelForwards).toBe(0);
     await expect(run({ augmentedViews: 0 })).rejects.toThrow(/augmentedViews/);
+  });
+
+  it('runs the prefix pass on a prefix runner when given, and on tfjs when the runner fails', async () => {
+    const plain = await run({ epochs: 2 });
+    const calls: number[][] = [];
+    let closed = 0;
+    const runner: PrefixRunnerFactory = async (prefix) => ({
+      detail: 'test runner',
+      async run(pixels, shape) {
+        calls.push([...shape]);
+        // Another engine would compute this elsewhere; here tfjs stands in for it.
+        const output = tf.tidy(() => prefix.predict(tf.tensor(pixels, [...shape])) as tf.Tensor);
+        const values = (await output.data()) as Float32Array;
+        output.dispose();
+        return values;
+      },
+      async close() {
+        closed++;
+      },
+    });
+    const tensorsBefore = tf.memory().numTensors;
+    const viaRunner = await run({ epochs: 2, prefixRunner: runner });
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(viaRunner.notices[0]).toMatch(/cached \(0 MiB, [0-9.]+ s on test runner\)/);
+    // Every image of both splits went through the runner once, in batches of NHWC pixels.
+    expect(calls.reduce((sum, shape) => sum + (shape[0] ?? 0), 0)).toBe(42);
+    expect(calls.every((shape) => shape.length === 4 && shape[3] === 3)).toBe(true);
+    expect(closed).toBe(1);
+    expect(maxDifference(viaRunner.weights, plain.weights)).toBeLessThan(1e-5);
+
+    const failing = await run({
+      epochs: 1,
+      prefixRunner: () => Promise.reject(new Error('no ONNX Runtime here')),
+    });
+    expect(failing.result.frozenPrefixCache?.used).toBe(true);
+    expect(failing.notices[0]).toMatch(
+      /on tfjs \(the prefix runner failed: no ONNX Runtime here\)/,
+    );
   });
 
   it('leaves no tensors behind and resumes from a checkpoint to the same weights', async () => {

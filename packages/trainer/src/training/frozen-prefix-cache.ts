@@ -14,6 +14,7 @@ import type { FeatureTable } from '../features/extract-features.js';
 import { gatherTableRows } from './gather-table-rows.js';
 import { now } from './now.js';
 import { prefixActivationTable } from './prefix-activation-table.js';
+import type { PrefixRunner, PrefixRunnerFactory } from './prefix-runner.js';
 
 /** Whether fine-tuning trains on cached activations of the frozen prefix. */
 export type FrozenPrefixCacheSetting = 'auto' | 'off';
@@ -59,6 +60,8 @@ export interface PrepareFrozenPrefixCacheOptions {
   signal?: AbortSignal;
   /** Progress of each pass (`validation` or the 0-based view). */
   onProgress?: (progress: { pass: number | 'validation'; done: number; total: number }) => void;
+  /** Runs the prefix's pass outside tfjs (e.g. ONNX Runtime); default: tfjs. */
+  prefixRunner?: PrefixRunnerFactory;
 }
 
 /** Cached activations of a frozen prefix and the suffix that trains on them. */
@@ -166,23 +169,38 @@ export async function prepareFrozenPrefixCache(
   const prefix = split.inferencePrefix?.() ?? split.prefix;
   const trainTables: FeatureTable[] = [];
   let validationTable: FeatureTable | undefined;
+  let runner: PrefixRunner | undefined;
+  let engine = 'tfjs';
+  if (options.prefixRunner) {
+    try {
+      runner = await options.prefixRunner(prefix);
+      engine = runner.detail;
+    } catch (error) {
+      // Not fatal: the same activations come from tfjs, only slower.
+      engine = `tfjs (the prefix runner failed: ${error instanceof Error ? error.message : String(error)})`;
+    }
+  }
   try {
     for (let view = 0; view < views; view++) {
       trainTables.push(
         await prefixActivationTable(options, prefix, options.trainData, {
           pass: view,
           ...(options.augmentation ? { augmentation: options.augmentation } : {}),
+          ...(runner ? { runner } : {}),
         }),
       );
     }
     if (options.validationData) {
       validationTable = await prefixActivationTable(options, prefix, options.validationData, {
         pass: 'validation',
+        ...(runner ? { runner } : {}),
       });
     }
   } catch (error) {
     split.dispose();
     throw error;
+  } finally {
+    await runner?.close();
   }
   const seconds = (now() - started) / 1000;
   const shape = split.activationShape;
@@ -190,7 +208,7 @@ export async function prepareFrozenPrefixCache(
     gatherTableRows(table, rowsWanted, shape);
   const report: FrozenPrefixCacheReport = {
     used: true,
-    message: `frozen-prefix cache: backbone cut before ${split.before}, ${views} view${views === 1 ? '' : 's'} of ${rows} activations ${JSON.stringify(shape)} cached (${mebibytes(bytes)} MiB, ${seconds.toFixed(1)} s); epochs train ${split.before} onwards and the head`,
+    message: `frozen-prefix cache: backbone cut before ${split.before}, ${views} view${views === 1 ? '' : 's'} of ${rows} activations ${JSON.stringify(shape)} cached (${mebibytes(bytes)} MiB, ${seconds.toFixed(1)} s on ${engine}); epochs train ${split.before} onwards and the head`,
     before: split.before,
     bytes,
     seconds,

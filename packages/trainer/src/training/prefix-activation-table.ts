@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { augmentationSeed, type FeatureTable } from '../features/extract-features.js';
 import { toTargets } from './loss.js';
+import type { PrefixRunner } from './prefix-runner.js';
 
 /** The parts of the frozen-prefix cache's options that computing a table reads. */
 export interface PrefixActivationTableOptions {
@@ -29,7 +30,12 @@ export async function prefixActivationTable(
   options: PrefixActivationTableOptions,
   prefix: tfl.LayersModel,
   data: ImageDataset,
-  pass: { pass: number | 'validation'; augmentation?: ImageAugmentation },
+  pass: {
+    pass: number | 'validation';
+    augmentation?: ImageAugmentation;
+    /** Runs the prefix instead of tfjs's `prefix.predict`. */
+    runner?: PrefixRunner;
+  },
 ): Promise<FeatureTable> {
   const numClasses = data.classNames.length;
   const featureDim = (prefix.outputs[0]?.shape ?? [])
@@ -54,15 +60,28 @@ export async function prefixActivationTable(
           numClasses,
         });
       }
-      const [activations, target] = tf.tidy(() => {
-        const input = normalizeImages(batch.images, options.backbone.preprocessing);
-        return [prefix.predict(input) as tf.Tensor, toTargets(batch.labels, numClasses)];
-      });
       const size = batch.images.shape[0];
-      features.set((await activations.data()) as Float32Array, row * featureDim);
-      const targetValues = (await target.data()) as Float32Array;
-      targets.set(targetValues, row * numClasses);
-      tf.dispose([activations, target]);
+      const { runner } = pass;
+      const [output, target] = tf.tidy(() => {
+        const input = normalizeImages(batch.images, options.backbone.preprocessing);
+        return [
+          runner ? input : (prefix.predict(input) as tf.Tensor),
+          toTargets(batch.labels, numClasses),
+        ];
+      });
+      try {
+        const values = (await output.data()) as Float32Array;
+        const activations = runner ? await runner.run(values, output.shape) : values;
+        if (activations.length !== size * featureDim) {
+          throw new Error(
+            `the prefix runner returned ${activations.length} values for ${size} images of ${featureDim}`,
+          );
+        }
+        features.set(activations, row * featureDim);
+        targets.set((await target.data()) as Float32Array, row * numClasses);
+      } finally {
+        tf.dispose([output, target]);
+      }
       for (let index = 0; index < size; index++) {
         let best = 0;
         for (let column = 1; column < numClasses; column++) {

@@ -53,6 +53,7 @@ export async function resolveFrozenPrefixCache(settings: {
       budgetBytes: options.frozenPrefixCacheBytes ?? defaultFrozenPrefixCacheBytes,
       batchSize: options.extractionBatchSize ?? 32,
       seed: options.seed ?? 0,
+      ...(options.prefixRunner ? { prefixRunner: options.prefixRunner } : {}),
       ...(signal ? { signal } : {}),
       onProgress: (progress) => notifyExtraction(callbacks, progress),
     },

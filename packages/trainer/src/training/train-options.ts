@@ -24,6 +24,7 @@ import type {
   FrozenPrefixCacheSetting,
 } from './frozen-prefix-cache.js';
 import type { GradientComputer } from './gradient-computer.js';
+import type { PrefixRunnerFactory } from './prefix-runner.js';
 import type { DiscriminativeLearningRates } from './trainable-variables.js';
 
 /** Training mode. */
@@ -163,6 +164,11 @@ export interface TrainOptions {
   augmentedViews?: number;
   /** Memory budget of the frozen-prefix cache, in bytes. Default 1 GiB. */
   frozenPrefixCacheBytes?: number;
+  /**
+   * Runs the frozen-prefix cache's pass outside tfjs (e.g. ONNX Runtime); default: tfjs. The
+   * activations then agree with tfjs's to rounding, and the epochs still train in tfjs.
+   */
+  prefixRunner?: PrefixRunnerFactory;
 }
 
 /** What {@link train} returns. */
