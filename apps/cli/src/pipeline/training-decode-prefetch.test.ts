@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getBackboneDescriptor } from '@graft/backbones';
+import type { ResizeTarget } from '@graft/datasets/node';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TrainConfig } from '../config/train-config.js';
@@ -54,8 +55,11 @@ describe('startTrainingDecodePrefetch', () => {
     expect(prefetch).toBeDefined();
     if (prefetch) started.push(prefetch);
     // MobileNetV2's registered policy is stretch; graft train crops (defaults.ts).
-    expect(prefetch?.target.resize).toEqual(mobileNetV2Resize);
-    const taken = await prefetch?.take(join(data, 'train/b/one.jpg'), prefetch.target);
+    expect(prefetch?.target?.resize).toEqual(mobileNetV2Resize);
+    const taken = await prefetch?.take(
+      join(data, 'train/b/one.jpg'),
+      prefetch.target as ResizeTarget,
+    );
     expect(taken?.pixels.length).toBe(224 * 224 * 3);
   });
 

@@ -1,15 +1,12 @@
 import { readdir, stat } from 'node:fs/promises';
 import type { Preprocessing } from '@graft/core';
-import {
-  DecodePrefetch,
-  defaultResizePolicy,
-  type ImageFile,
-  scanImageFolder,
-} from '@graft/datasets/node';
+import { type DecodePrefetch, defaultResizePolicy, type ResizeTarget } from '@graft/datasets/node';
 import type { TrainConfig } from '../config/train-config.js';
 import { backboneOptionsFor } from './defaults.js';
+import { adoptEarlyDecodePrefetch, isEarlyDecodePrefetch } from './early-decode-prefetch.js';
+import { featureCacheDirectory } from './feature-cache-directory.js';
 import { multiLabelSourceOf } from './load-multi-label-data.js';
-import { featureCacheDirectory } from './training-feature-cache.js';
+import { prefetchImageFolder } from './prefetch-image-folder.js';
 
 /** Options of {@link startTrainingDecodePrefetch}. */
 export interface TrainingDecodePrefetchOptions {
@@ -25,9 +22,6 @@ export interface TrainingDecodePrefetchOptions {
   featureCache: boolean;
 }
 
-// Splits in the order `graft train` extracts them.
-const splitOrder = ['train', 'val', 'test'];
-
 /**
  * Starts decoding the run's images in a worker thread while the backbone's weights load and its
  * ONNX graph is built (~2 s on one core, the other idle until now), so frozen extraction then
@@ -39,40 +33,40 @@ export async function startTrainingDecodePrefetch(
   options: TrainingDecodePrefetchOptions,
 ): Promise<DecodePrefetch | undefined> {
   const { config, preprocessing } = options;
-  if (config.mode !== 'feature-extraction' || config.augment || multiLabelSourceOf(config)) {
+  // One started at process start from the arguments alone (main.ts): adopted only if the
+  // parsed options agree, closed otherwise.
+  const early = await adoptEarlyDecodePrefetch(config.data);
+  const refuse = async () => {
+    await early?.close();
     return undefined;
+  };
+  if (config.mode !== 'feature-extraction' || config.augment || multiLabelSourceOf(config)) {
+    return refuse();
   }
   const isFolder = await stat(config.data).then(
     (info) => info.isDirectory(),
     () => false,
   );
-  if (!isFolder) return undefined;
-  if (options.featureCache) {
+  if (!isFolder) return refuse();
+  // The early start saw the cache empty (or not read) at process start: this process wrote
+  // nothing into it since.
+  if (options.featureCache && early === undefined) {
     const entries = await readdir(featureCacheDirectory()).catch(() => []);
     if (entries.length > 0) return undefined;
   }
-  // A folder the scan refuses is reported by the data loading that follows, as before.
-  const scan = await scanImageFolder({ root: config.data, onBadImage: 'skip' }).catch(
-    () => undefined,
-  );
-  if (scan === undefined) return undefined;
-  const rank = (file: ImageFile) => {
-    const index = splitOrder.indexOf(file.split ?? 'train');
-    return index === -1 ? splitOrder.length : index;
+  const target: ResizeTarget = {
+    imageSize: preprocessing.inputSize,
+    // The policy createTrainingBackbone gives the backbone (MobileNetV2: the CLI's crop).
+    resize:
+      backboneOptionsFor(config.backbone).resize ?? preprocessing.resize ?? defaultResizePolicy,
   };
-  const files = [...scan.files].sort((a, b) => rank(a) - rank(b));
-  return new DecodePrefetch({
-    paths: files.map((file) => file.path),
-    target: {
-      imageSize: preprocessing.inputSize,
-      // The policy createTrainingBackbone gives the backbone (MobileNetV2: the CLI's crop).
-      resize:
-        backboneOptionsFor(config.backbone).resize ?? preprocessing.resize ?? defaultResizePolicy,
-    },
-  });
+  if (early?.setTarget(target)) return early;
+  await early?.close();
+  return prefetchImageFolder({ root: config.data, target });
 }
 
 /** Says (with --verbose) how many of the run's images the prefetch decoded for it. */
 export function describeDecodePrefetch(prefetch: DecodePrefetch): string {
-  return `decode prefetch: ${prefetch.handedOut} of ${prefetch.files} images decoded ahead in a worker thread`;
+  const when = isEarlyDecodePrefetch(prefetch) ? ' started at process start' : '';
+  return `decode prefetch: ${prefetch.handedOut} of ${prefetch.files} images decoded ahead in a worker thread${when}`;
 }

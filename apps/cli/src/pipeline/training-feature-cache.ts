@@ -1,16 +1,15 @@
-import { join } from 'node:path';
 import {
   type Backbone,
   InvalidArgumentError,
   type Preprocessing,
   resolvePreprocessing,
 } from '@graft/core';
-import { defaultCacheDir } from '@graft/core/node';
 import { backboneCacheIdentity, type ExtractionStats } from '@graft/trainer';
 import { DiskFeatureStore } from '@graft/trainer/node';
 import sharp from 'sharp';
 import type { CommandOutput } from '../output.js';
 import { version } from '../version.js';
+import { featureCacheDirectory } from './feature-cache-directory.js';
 import { weightProvenanceOf } from './training-backbone.js';
 
 /**
@@ -25,10 +24,7 @@ export const noCacheOption = [
 /** Default `GRAFT_FEATURE_CACHE_BYTES`: 2 GiB (about 400 000 MobileNetV2 feature vectors). */
 export const defaultFeatureCacheBytes = 2 * 1024 ** 3;
 
-/** The feature cache's folder: `<GRAFT_CACHE_DIR>/features`. */
-export function featureCacheDirectory(): string {
-  return join(defaultCacheDir(), 'features');
-}
+export { featureCacheDirectory };
 
 /**
  * `GRAFT_FEATURE_CACHE_BYTES`: the whole feature cache's budget in bytes (default 2 GiB); `0`

@@ -1,15 +1,24 @@
 // Worker entry of `DecodePrefetch`: reads, hashes, decodes and resizes image files (the same
-// `decodeImage` and `contentKey` as `FileImageDataset`) off the thread that will consume them.
+// `decodePixels`, `resizeDecoded` and `contentKey` as `FileImageDataset`) off the thread that
+// will consume them. Files may be sent before their resize target is known (a program that is
+// still loading): they are decoded and kept, up to a bound, until the target message arrives.
 import { parentPort } from 'node:worker_threads';
+import type { DecodeLimits } from '../decoders/pixel-limit.js';
 import { contentKey } from './content-key.js';
 import type { ResizeTarget } from './decode-image.js';
-import { decodeImage } from './decode-image.js';
+import { decodePixels, resizeDecoded } from './decode-image.js';
 import { readImageBytes } from './read-image-bytes.js';
 
-/** One file asked of the thread. */
+/** One file asked of the thread: with its target, or with the decode limits until the target comes. */
 export interface DecodePrefetchRequest {
   id: number;
   path: string;
+  target?: ResizeTarget;
+  limits?: DecodeLimits;
+}
+
+/** The target of every file sent without one (sent once). */
+export interface DecodePrefetchTargetMessage {
   target: ResizeTarget;
 }
 
@@ -22,25 +31,47 @@ const port = parentPort;
 if (port === null) throw new Error('decode-prefetch-thread runs in a worker thread');
 // Two files in flight: one decodes on libvips's threads while the other is resized here.
 const inFlight = 2;
+// Decoded files kept while the target is unknown (~0.5 MB each for a photo of ~500x375).
+const heldLimit = 48;
 const queue: DecodePrefetchRequest[] = [];
 let running = 0;
+let held = 0;
+let target: ResizeTarget | undefined;
+let targetKnown: (value: ResizeTarget) => void = () => {};
+const targetArrived = new Promise<ResizeTarget>((resolve) => {
+  targetKnown = resolve;
+});
 
 const next = (): void => {
-  while (running < inFlight && queue.length > 0) {
+  while (running < inFlight && held < heldLimit && queue.length > 0) {
     const request = queue.shift() as DecodePrefetchRequest;
     running++;
-    decode(request).finally(() => {
+    let released = false;
+    // Frees the decode slot: when the file is done, or while it waits for the target.
+    const release = () => {
+      if (released) return;
+      released = true;
       running--;
       next();
-    });
+    };
+    decode(request, release).finally(release);
   }
 };
 
-async function decode(request: DecodePrefetchRequest): Promise<void> {
+async function decode(request: DecodePrefetchRequest, release: () => void): Promise<void> {
   try {
     const bytes = await readImageBytes(request.path);
     const key = contentKey(bytes);
-    const decoded = await decodeImage(bytes, request.path, request.target);
+    const image = await decodePixels(bytes, request.path, request.target ?? request.limits);
+    let resizeTo = request.target ?? target;
+    if (resizeTo === undefined) {
+      held++;
+      release();
+      resizeTo = await targetArrived;
+      held--;
+      next();
+    }
+    const decoded = await resizeDecoded(image, request.path, resizeTo);
     // A view into a larger buffer (an image already at size) is copied so it can move.
     const whole = decoded.byteOffset === 0 && decoded.byteLength === decoded.buffer.byteLength;
     const pixels = whole ? decoded : decoded.slice();
@@ -55,7 +86,12 @@ async function decode(request: DecodePrefetchRequest): Promise<void> {
   }
 }
 
-port.on('message', (request: DecodePrefetchRequest) => {
-  queue.push(request);
+port.on('message', (message: DecodePrefetchRequest | DecodePrefetchTargetMessage) => {
+  if ('path' in message) {
+    queue.push(message);
+  } else {
+    target = message.target;
+    targetKnown(message.target);
+  }
   next();
 });

@@ -81,6 +81,34 @@ describe('DecodePrefetch', () => {
     await expect(collect(bad.batches({ batchSize: 1 }))).rejects.toThrow(/bad\.jpg/);
   });
 
+  it('decodes before its target is known and hands out the same pixels once it is set', async () => {
+    // More files than the thread keeps while waiting (48), so the queue must resume after.
+    const layout: Record<string, [number, number]> = {};
+    for (let index = 0; index < 52; index++) layout[`a/${index}.png`] = [20 + (index % 5), 17];
+    const root = await makeImageFolder(layout);
+    const paths = Object.keys(layout).map((name) => join(root, name));
+    const prefetch = new DecodePrefetch({ paths });
+    open.push(prefetch);
+    expect(prefetch.target).toBeUndefined();
+    // Nothing is handed out before the target is set.
+    expect(prefetch.take(paths[0] as string, target)).toBeUndefined();
+    // Time for the thread to start and fill its 48 held files, so the rest wait for the target.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // A pixel cap other than the one the files were decoded with is refused.
+    expect(prefetch.setTarget({ ...target, maximumPixels: 100 })).toBe(false);
+    expect(prefetch.setTarget(target)).toBe(true);
+    expect(prefetch.setTarget(target)).toBe(false);
+    for (const path of paths.slice(1)) {
+      const bytes = await readImageBytes(path);
+      const taken = await prefetch.take(path, target);
+      expect(taken?.key).toBe(contentKey(bytes));
+      expect(Array.from(taken?.pixels ?? [])).toEqual(
+        Array.from(await decodeImage(bytes, path, target)),
+      );
+    }
+    expect(prefetch.handedOut).toBe(paths.length - 1);
+  });
+
   it('names a bad option', () => {
     expect(() => new DecodePrefetch({ paths: [], target, threads: 0 })).toThrow(/threads/);
   });

@@ -1,16 +1,26 @@
 import { Worker } from 'node:worker_threads';
 import { InvalidArgumentError } from '@graft/core';
 import { workerThreadEntry } from '@graft/core/node';
-import { maximumPixelsOf } from '../decoders/pixel-limit.js';
+import { type DecodeLimits, maximumPixelsOf } from '../decoders/pixel-limit.js';
 import type { ResizeTarget } from './decode-image.js';
-import type { DecodePrefetchReply, DecodePrefetchRequest } from './decode-prefetch-thread.js';
+import type {
+  DecodePrefetchReply,
+  DecodePrefetchRequest,
+  DecodePrefetchTargetMessage,
+} from './decode-prefetch-thread.js';
 
 /** Options of {@link DecodePrefetch}. */
 export interface DecodePrefetchOptions {
   /** Image files, in the order they will be asked for (earlier ones are decoded first). */
   paths: readonly string[];
-  /** Where every file is decoded to: the size and resize policy of the datasets that take them. */
-  target: ResizeTarget;
+  /**
+   * Where every file is decoded to: the size and resize policy of the datasets that take them.
+   * Omitted when not known yet (a program still loading): files are then decoded at their own
+   * size with `limits` and kept (a bounded number) until {@link DecodePrefetch.setTarget}.
+   */
+  target?: ResizeTarget;
+  /** The decode limits while `target` is omitted (`target`'s own otherwise). Default: the decoders'. */
+  limits?: DecodeLimits;
   /** Worker threads decoding. Default 1 (the other core runs the rest of the start-up). */
   threads?: number;
   /**
@@ -34,7 +44,8 @@ export interface PrefetchedImage {
  * reports it as it would have. Each file is handed out once.
  */
 export class DecodePrefetch {
-  readonly target: ResizeTarget;
+  private resizeTarget: ResizeTarget | undefined;
+  private readonly limits: DecodeLimits;
   /** Files sent to the threads (the first `limit` distinct paths). */
   readonly files: number;
   private handed = 0;
@@ -59,7 +70,8 @@ export class DecodePrefetch {
         });
       }
     }
-    this.target = options.target;
+    this.resizeTarget = options.target;
+    this.limits = options.target ?? options.limits ?? {};
     const entry = workerThreadEntry({
       moduleUrl: import.meta.url,
       builtFile: 'decode-prefetch-thread.js',
@@ -92,14 +104,34 @@ export class DecodePrefetch {
         path,
         new Promise((resolve) => {
           waiting.set(id, resolve);
-          worker.postMessage({
-            id,
-            path,
-            target: { ...options.target },
-          } satisfies DecodePrefetchRequest);
+          worker.postMessage(
+            (options.target
+              ? { id, path, target: { ...options.target } }
+              : { id, path, limits: { ...this.limits } }) satisfies DecodePrefetchRequest,
+          );
         }),
       );
     });
+  }
+
+  /** Where the files are decoded to; `undefined` until known. */
+  get target(): ResizeTarget | undefined {
+    return this.resizeTarget;
+  }
+
+  /**
+   * Gives the threads the target of files sent without one. Refused (`false`, nothing sent) when
+   * a target is already set, or when `target`'s pixel cap differs from the `limits` the files
+   * were decoded with (a dataset would then refuse files the threads accepted, or the reverse).
+   */
+  setTarget(target: ResizeTarget): boolean {
+    if (this.closed || this.resizeTarget !== undefined) return false;
+    if (maximumPixelsOf(target) !== maximumPixelsOf(this.limits)) return false;
+    this.resizeTarget = { ...target };
+    for (const worker of this.workers) {
+      worker.postMessage({ target: { ...target } } satisfies DecodePrefetchTargetMessage);
+    }
+    return true;
   }
 
   /**
@@ -108,7 +140,9 @@ export class DecodePrefetch {
    * file is handed out once.
    */
   take(path: string, target: ResizeTarget): Promise<PrefetchedImage | undefined> | undefined {
-    if (this.closed || !sameTarget(target, this.target)) return undefined;
+    if (this.closed || this.resizeTarget === undefined || !sameTarget(target, this.resizeTarget)) {
+      return undefined;
+    }
     const result = this.results.get(path);
     this.results.delete(path);
     if (result === undefined) return undefined;
