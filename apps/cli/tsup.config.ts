@@ -6,6 +6,8 @@ export default defineConfig({
     main: 'src/main.ts',
     index: 'src/index.ts',
     'feature-worker': 'src/pipeline/feature-worker.ts',
+    // The chart thread (src/plots/render-chart.ts) likewise.
+    'chart-thread': 'src/plots/chart-thread.ts',
   },
   format: ['esm'],
   dts: { entry: 'src/index.ts' },

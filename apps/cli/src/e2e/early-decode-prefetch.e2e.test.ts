@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exitCodes } from '../exit-codes.js';
@@ -8,7 +8,7 @@ import { requireBinary, runBinary } from './run-binary.js';
 
 // The built binary starts decoding `graft train`'s folder before its modules load
 // (early-decode-prefetch.ts): the run must take those pixels, and a run that fails must still
-// end (the decode threads never hold the process).
+// end (the decode threads never hold the process). Its charts are drawn in the chart thread.
 const project = useTinyProject({ name: 'early-decode-prefetch', images: { train: 2, val: 1 } });
 const env = () => ({
   [testBackboneVariable]: '1',
@@ -36,6 +36,11 @@ describe('graft train (built binary) with the early decode prefetch', () => {
     expect(`${result.stdout}${result.stderr}`).toMatch(
       /decode prefetch: 9 of 9 images decoded ahead in a worker thread started at process start/,
     );
+    // The charts came from the chart thread the first epoch started (render-chart.ts).
+    for (const chart of ['loss.svg', 'accuracy.svg', 'reliability.svg']) {
+      const svg = await readFile(join(project(), 'run', 'plots', chart), 'utf8');
+      expect(svg, chart).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+    }
   });
 
   it('exits when its options or its output are refused after decoding started', async () => {

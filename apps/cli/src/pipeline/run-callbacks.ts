@@ -8,6 +8,7 @@ import {
 import { modelCheckpoint } from '@graft/trainer/node';
 import type { TrainConfig } from '../config/train-config.js';
 import type { CommandOutput } from '../output.js';
+import { startChartThread } from '../plots/render-chart.js';
 import { HistoryLog, type RunDirectory } from '../run/run-directory.js';
 import { progressCallback } from './progress-callback.js';
 import type { TrainingData } from './training-data.js';
@@ -57,7 +58,11 @@ export async function runCallbacks(settings: {
       trainImages: data.train.size,
       reportsCache: settings.reportsCache,
       onNotice: (message: string) => output.info(message),
-      onEpoch: (epoch: number, logs: TrainLogs) => history.append({ epoch: epoch + 1, ...logs }),
+      onEpoch: (epoch: number, logs: TrainLogs) => {
+        // The charts drawn at the end load their modules meanwhile (render-chart.ts).
+        startChartThread();
+        return history.append({ epoch: epoch + 1, ...logs });
+      },
     }),
     ...(best ? [best] : []),
     // A checkpoint after every epoch is what `graft resume` and Ctrl-C rely on. Last, so it
