@@ -72,7 +72,7 @@ describe('graft train --engine (built binary)', () => {
     const onnx = await train('onnx', 'run-onnx');
     expect(onnx.code).toBe(exitCodes.success);
     expect(onnx.stderr).toMatch(
-      /feature engine: onnxruntime \(onnxruntime-node 1\.\d+\.\d+, cpu provider, \d+ threads?, no spinning, in a worker thread(; \d+ sessions side by side)?; graph converted into .*\.onnx\) — --engine onnx: onnxruntime-node .* loads and mobilenet_v2_0\.35_224.* converts to ONNX/,
+      /feature engine: onnxruntime \(onnxruntime-node 1\.\d+\.\d+, cpu provider, \d+ threads?, no spinning, in a worker thread; graph converted into .*\.onnx\) — --engine onnx: onnxruntime-node .* loads and mobilenet_v2_0\.35_224.* converts to ONNX/,
     );
     expect(onnx.stderr).not.toMatch(/feature-extraction workers/);
     expect(await readdir(join(directory, 'cache', 'onnx'))).toHaveLength(1);

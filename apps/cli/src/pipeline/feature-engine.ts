@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import type { Backbone, FeatureComputer } from '@graft/core';
 import { InvalidArgumentError } from '@graft/core';
 import {
@@ -9,7 +8,6 @@ import {
 } from '@graft/onnx/node';
 import { backboneCacheIdentity } from '@graft/trainer';
 import type { CommandOutput } from '../output.js';
-import { onnxSessionLayout, openOnnxSessionPool } from './onnx-session-pool.js';
 
 /** A feature computer the run closes when it ends. */
 export type ClosableFeatureComputer = FeatureComputer & { close(): Promise<void> };
@@ -65,20 +63,14 @@ export async function startFeatureEngine(options: {
   });
   if (choice.engine === 'onnxruntime') {
     try {
-      const cacheIdentity = await backboneCacheIdentity(backbone);
-      const { sessions, threads } = onnxSessionLayout(availableParallelism());
-      const open = () =>
-        createOnnxFeatureComputer({
-          backbone,
-          cacheIdentity,
-          intraOpNumThreads: threads,
-          // The next batches decode on the same cores while a batch runs.
-          allowSpinning: false,
-          // Its blocking `run` would stall the next batches' decode and resize on this thread.
-          inWorkerThread: true,
-        });
-      // Single-threaded sessions side by side (onnx-session-pool.ts).
-      const computer = sessions > 1 ? await openOnnxSessionPool({ open, sessions }) : await open();
+      const computer = await createOnnxFeatureComputer({
+        backbone,
+        cacheIdentity: await backboneCacheIdentity(backbone),
+        // The next batches decode on the same cores while a batch runs.
+        allowSpinning: false,
+        // Its blocking `run` would stall the next batches' decode and resize on this thread.
+        inWorkerThread: true,
+      });
       say.call(
         output,
         `feature engine: onnxruntime (${computer.engine.detail}; graph ${computer.graph.reused ? 'reused from' : 'converted into'} ${computer.graph.path}) — --engine ${options.requested}: ${choice.reason}`,
