@@ -158,7 +158,7 @@ function align(bytes: number): number {
   return Math.ceil(bytes / 16) * 16;
 }
 
-function base64Bytes(base64: string): Uint8Array {
+function base64Bytes(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
   const bytes = new Uint8Array(text.length);
   for (let index = 0; index < text.length; index++) bytes[index] = text.charCodeAt(index);
