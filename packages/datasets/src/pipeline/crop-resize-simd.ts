@@ -1,4 +1,4 @@
-import type { CropResizeIntoOptions } from './crop-resize-into.js';
+import type { CropResizeRgbOptions } from './crop-resize-rgb.js';
 import { cropResizeSimdWasm } from './generated/crop-resize-simd-wasm.js';
 
 /** The exports of crop-resize-simd.wat. */
@@ -14,6 +14,14 @@ interface KernelExports {
     weight: number,
     constants: number,
   ) => void;
+}
+
+/** The crop, the output and where it goes (`cropResizeInto`'s options less the transform). */
+interface SimdCutOptions extends CropResizeRgbOptions {
+  /** Float32 buffer the view is written into. */
+  target: Float32Array;
+  /** First element of the view in `target`. */
+  targetOffset: number;
 }
 
 /** `undefined`: not tried yet; `null`: this engine has no WebAssembly SIMD. */
@@ -53,7 +61,7 @@ export function simdAvailable(): boolean {
  */
 export function cropResizeIntoSimd(
   pixels: Uint8Array,
-  options: CropResizeIntoOptions,
+  options: SimdCutOptions,
   multiplier: readonly [number, number, number],
   offset: readonly [number, number, number],
   reverseChannels: boolean,
