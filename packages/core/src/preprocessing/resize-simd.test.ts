@@ -100,6 +100,24 @@ describe('resizePassesSimd', () => {
     }
     expect(compared).toBeGreaterThan(250);
   });
+
+  it('leaves an outsized image to the scalar passes (its memory would never be given back)', () => {
+    // 5000x5000 RGB is 75 MB of source rows, over the kernel's 64 MiB.
+    const size = 5000;
+    const columns = coefficients(size, 224, 0, 224, filters.bilinear, true);
+    const rows = coefficients(size, 224, 0, 224, filters.bilinear, true);
+    const resized = resizePassesSimd({
+      data: new Uint8Array(size * size * 3),
+      width: size,
+      firstRow: 0,
+      rowCount: size,
+      targetWidth: 224,
+      targetHeight: 224,
+      columns,
+      rows,
+    });
+    expect(resized).toBeUndefined();
+  });
 });
 
 /** Index of the first differing byte, or -1. */

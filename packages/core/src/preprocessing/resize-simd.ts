@@ -27,6 +27,9 @@ interface KernelExports {
   ) => void;
 }
 
+/** Largest memory the kernel grows to (bytes): 64 MiB, a ~20-megapixel source. */
+const maximumKernelBytes = 64 * 1024 * 1024;
+
 /** `undefined`: not tried yet; `null`: this engine has no WebAssembly SIMD. */
 let kernel: KernelExports | null | undefined;
 
@@ -80,7 +83,7 @@ export interface ResizePassesOptions {
  * `horizontalPass` then `verticalPass` on WebAssembly SIMD, with the same padded tap plan and
  * Pillow's int32 fixed point, so the bytes are the scalar passes' bytes. Returns `undefined`
  * (nothing computed) where SIMD is missing or a window is wider than the row (the scalar passes'
- * unpadded case).
+ * unpadded case), or the image would need over 64 MiB of kernel memory.
  */
 export function resizePassesSimd(options: ResizePassesOptions): Uint8Array | undefined {
   const { data, width, firstRow, rowCount, targetWidth, targetHeight, columns, rows } = options;
@@ -105,9 +108,16 @@ export function resizePassesSimd(options: ResizePassesOptions): Uint8Array | und
   const intermediateAt = align(sourceAt + rowCount * rowBytes + 16);
   const outputAt = align(intermediateAt + rowCount * stride + 16);
   const needed = outputAt + targetHeight * stride + 16;
+  // WebAssembly memory never shrinks: an outsized image runs the scalar code rather than
+  // leaving this thread holding its size for good.
+  if (needed > maximumKernelBytes) return undefined;
   const memory = exports.memory;
   if (memory.buffer.byteLength < needed) {
-    memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
+    try {
+      memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
+    } catch {
+      return undefined;
+    }
   }
   const buffer = memory.buffer;
   // The scalar pass's plan: every column gets `span` taps, its window moved inside the row.

@@ -24,6 +24,9 @@ interface SimdCutOptions extends CropResizeRgbOptions {
   targetOffset: number;
 }
 
+/** Largest memory the kernel grows to (bytes): 64 MiB, a ~20-megapixel source. */
+const maximumKernelBytes = 64 * 1024 * 1024;
+
 /** `undefined`: not tried yet; `null`: this engine has no WebAssembly SIMD. */
 let kernel: KernelExports | null | undefined;
 
@@ -57,7 +60,7 @@ export function simdAvailable(): boolean {
  * `cropResizeInto` on WebAssembly SIMD: the same column and row plan as the scalar kernel
  * (computed here, in the same float64 arithmetic), the same integer sums and float32
  * multiply-add in the two inner loops, so the output is bit for bit the scalar one. Returns false
- * (writing nothing) where SIMD is unavailable.
+ * (writing nothing) where SIMD is unavailable or the frame would need over 64 MiB of its memory.
  */
 export function cropResizeIntoSimd(
   pixels: Uint8Array,
@@ -83,9 +86,16 @@ export function cropResizeIntoSimd(
   const outputAt = align(lowerAt + (paddedRow + 4) * 4);
   const frameAt = align(outputAt + (outputValues - rowLength + paddedRow) * 4);
   const needed = frameAt + pixels.length + 16;
+  // WebAssembly memory never shrinks: an outsized image runs the scalar code rather than
+  // leaving this thread holding its size for good.
+  if (needed > maximumKernelBytes) return false;
   const memory = exports.memory;
   if (memory.buffer.byteLength < needed) {
-    memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
+    try {
+      memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
+    } catch {
+      return false;
+    }
   }
   const buffer = memory.buffer;
   const floats = new Float32Array(buffer, constantsAt, 24);
