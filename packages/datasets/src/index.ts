@@ -59,6 +59,7 @@ export {
   type ChannelTransform,
   type CropResizeIntoOptions,
   cropResizeInto,
+  cropResizeIntoScalar,
   identityTransform,
 } from './pipeline/crop-resize-into.js';
 export { type EpochOrderOptions, epochOrder } from './pipeline/epoch-order.js';

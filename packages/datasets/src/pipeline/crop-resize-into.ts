@@ -1,4 +1,5 @@
 import type { CropResizeRgbOptions } from './crop-resize-rgb.js';
+import { cropResizeIntoSimd } from './crop-resize-simd.js';
 
 /** Per-channel `value * multiplier + offset`, in the output's channel order. */
 export interface ChannelTransform {
@@ -35,6 +36,19 @@ export interface CropResizeIntoOptions extends CropResizeRgbOptions {
  * no byte image, no float copy and no tensor op in between.
  */
 export function cropResizeInto(pixels: Uint8Array, options: CropResizeIntoOptions): void {
+  const transform = options.transform ?? identityTransform;
+  const multiplier = transform.multiplier.map(Math.fround) as [number, number, number];
+  const offset = transform.offset.map(Math.fround) as [number, number, number];
+  if (!cropResizeIntoSimd(pixels, options, multiplier, offset, transform.reverseChannels)) {
+    cropResizeIntoScalar(pixels, options);
+  }
+}
+
+/**
+ * {@link cropResizeInto} in plain JavaScript: what runs where WebAssembly SIMD is missing, and
+ * the reference the SIMD kernel is tested against.
+ */
+export function cropResizeIntoScalar(pixels: Uint8Array, options: CropResizeIntoOptions): void {
   const [, sourceWidth] = options.size;
   const { top, left, height, width } = options.box;
   const [outputHeight, outputWidth] = options.outputSize;

@@ -1,0 +1,179 @@
+import { resizeSimdWasm } from './generated/resize-simd-wasm.js';
+import type { Coefficients } from './resample-coefficients.js';
+
+/** The exports of resize-simd.wat. */
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  horizontal: (
+    source: number,
+    rowBytes: number,
+    rowCount: number,
+    into: number,
+    targetWidth: number,
+    offsets: number,
+    weights: number,
+    span: number,
+  ) => void;
+  vertical: (
+    intermediate: number,
+    stride: number,
+    into: number,
+    targetHeight: number,
+    starts: number,
+    counts: number,
+    weights: number,
+    taps: number,
+    paddedStride: number,
+  ) => void;
+}
+
+/** Largest memory the kernel grows to (bytes): 64 MiB, a ~20-megapixel source. */
+const maximumKernelBytes = 64 * 1024 * 1024;
+
+/** `undefined`: not tried yet; `null`: this engine has no WebAssembly SIMD. */
+let kernel: KernelExports | null | undefined;
+
+/**
+ * This thread's instance of the SIMD passes, or `undefined` where WebAssembly or its SIMD
+ * proposal is missing (the scalar passes run then). Compiled synchronously once per thread: the
+ * module is under 1 KB, within what browsers compile synchronously on the main thread.
+ */
+function kernelExports(): KernelExports | undefined {
+  if (kernel === undefined) {
+    kernel = null;
+    try {
+      const bytes = base64Bytes(resizeSimdWasm);
+      if (typeof WebAssembly === 'object' && WebAssembly.validate(bytes)) {
+        const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+        kernel = instance.exports as unknown as KernelExports;
+      }
+    } catch {
+      kernel = null;
+    }
+  }
+  return kernel ?? undefined;
+}
+
+/** True when {@link resizePassesSimd} can run here (WebAssembly with SIMD). */
+export function resizeSimdAvailable(): boolean {
+  return kernelExports() !== undefined;
+}
+
+/** Options of {@link resizePassesSimd}: what `resizeImage` hands its two scalar passes. */
+export interface ResizePassesOptions {
+  /** Source RGB bytes, `width` pixels a row. */
+  data: Uint8Array;
+  /** Source width in pixels. */
+  width: number;
+  /** First source row the vertical pass reads. */
+  firstRow: number;
+  /** Source rows the horizontal pass resamples. */
+  rowCount: number;
+  /** Output width (kept columns). */
+  targetWidth: number;
+  /** Output height (kept rows). */
+  targetHeight: number;
+  /** Horizontal taps per output column. */
+  columns: Coefficients;
+  /** Vertical taps per output row. */
+  rows: Coefficients;
+}
+
+/**
+ * `horizontalPass` then `verticalPass` on WebAssembly SIMD, with the same padded tap plan and
+ * Pillow's int32 fixed point, so the bytes are the scalar passes' bytes. Returns `undefined`
+ * (nothing computed) where SIMD is missing or a window is wider than the row (the scalar passes'
+ * unpadded case), or the image would need over 64 MiB of kernel memory.
+ */
+export function resizePassesSimd(options: ResizePassesOptions): Uint8Array | undefined {
+  const { data, width, firstRow, rowCount, targetWidth, targetHeight, columns, rows } = options;
+  const { first, count, taps, weights } = columns;
+  let span = 0;
+  for (let column = 0; column < targetWidth; column++)
+    span = Math.max(span, count[column] as number);
+  if (span > width || span === 0) return undefined;
+  const exports = kernelExports();
+  if (exports === undefined) return undefined;
+  const stride = targetWidth * 3;
+  const paddedStride = Math.ceil(stride / 16) * 16;
+  const rowBytes = width * 3;
+  // Layout (bytes, 16-aligned): column offsets and padded weights, row starts, counts and
+  // weights, the source rows, the intermediate rows, the output.
+  const offsetsAt = 0;
+  const columnWeightsAt = align(offsetsAt + targetWidth * 4);
+  const startsAt = align(columnWeightsAt + targetWidth * span * 4);
+  const countsAt = align(startsAt + targetHeight * 4);
+  const rowWeightsAt = align(countsAt + targetHeight * 4);
+  const sourceAt = align(rowWeightsAt + targetHeight * rows.taps * 4);
+  const intermediateAt = align(sourceAt + rowCount * rowBytes + 16);
+  const outputAt = align(intermediateAt + rowCount * stride + 16);
+  const needed = outputAt + targetHeight * stride + 16;
+  // WebAssembly memory never shrinks: an outsized image runs the scalar code rather than
+  // leaving this thread holding its size for good.
+  if (needed > maximumKernelBytes) return undefined;
+  const memory = exports.memory;
+  if (memory.buffer.byteLength < needed) {
+    try {
+      memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
+    } catch {
+      return undefined;
+    }
+  }
+  const buffer = memory.buffer;
+  // The scalar pass's plan: every column gets `span` taps, its window moved inside the row.
+  const offsets = new Int32Array(buffer, offsetsAt, targetWidth);
+  const padded = new Int32Array(buffer, columnWeightsAt, targetWidth * span);
+  padded.fill(0);
+  for (let column = 0; column < targetWidth; column++) {
+    const start = Math.min(first[column] as number, width - span);
+    const shift = (first[column] as number) - start;
+    offsets[column] = start * 3;
+    for (let tap = 0; tap < (count[column] as number); tap++) {
+      padded[column * span + shift + tap] = weights[column * taps + tap] as number;
+    }
+  }
+  const starts = new Int32Array(buffer, startsAt, targetHeight);
+  for (let row = 0; row < targetHeight; row++) {
+    starts[row] = ((rows.first[row] as number) - firstRow) * stride;
+  }
+  new Int32Array(buffer, countsAt, targetHeight).set(rows.count.subarray(0, targetHeight));
+  new Int32Array(buffer, rowWeightsAt, targetHeight * rows.taps).set(
+    rows.weights.subarray(0, targetHeight * rows.taps),
+  );
+  new Uint8Array(buffer, sourceAt, rowCount * rowBytes).set(
+    data.subarray(firstRow * rowBytes, (firstRow + rowCount) * rowBytes),
+  );
+  exports.horizontal(
+    sourceAt,
+    rowBytes,
+    rowCount,
+    intermediateAt,
+    targetWidth,
+    offsetsAt,
+    columnWeightsAt,
+    span,
+  );
+  exports.vertical(
+    intermediateAt,
+    stride,
+    outputAt,
+    targetHeight,
+    startsAt,
+    countsAt,
+    rowWeightsAt,
+    rows.taps,
+    paddedStride,
+  );
+  return new Uint8Array(buffer, outputAt, targetHeight * stride).slice();
+}
+
+function align(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
+}
+
+function base64Bytes(base64: string): Uint8Array<ArrayBuffer> {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let index = 0; index < text.length; index++) bytes[index] = text.charCodeAt(index);
+  return bytes;
+}
