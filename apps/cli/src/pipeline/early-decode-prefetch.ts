@@ -103,6 +103,9 @@ export function earlyDecodeRequest(argv: readonly string[]): EarlyDecodeRequest 
   return { data, featureCache };
 }
 
+/** Prefetches this module started (so --verbose can say when decoding began). */
+const startedEarly = new WeakSet<DecodePrefetch>();
+
 /** The early prefetch, until `graft train` adopts it or the program ends. */
 let started: { root: string; prefetch: Promise<DecodePrefetch | undefined> } | undefined;
 
@@ -126,21 +129,19 @@ export async function startEarlyDecodePrefetch(argv: readonly string[]): Promise
     if (entries.length > 0) return;
   }
   const root = resolve(request.data);
-  started = {
-    root,
-    prefetch: import('./prefetch-image-folder.js').then(
-      async ({ prefetchImageFolder }) => {
-        const prefetch = await prefetchImageFolder({ root });
-        if (prefetch) startedEarly.add(prefetch);
-        return prefetch;
-      },
-      () => undefined,
-    ),
-  };
+  const prefetch = import('./prefetch-image-folder.js').then(
+    async ({ prefetchImageFolder }) => {
+      const early = await prefetchImageFolder({ root });
+      if (early) startedEarly.add(early);
+      return early;
+    },
+    () => undefined,
+  );
+  started = { root, prefetch };
+  // Awaited before the CLI's other modules are imported: loaded side by side, this smaller
+  // graph finished only with theirs (the thread started ~0.9 s after spawn instead of ~0.4 s).
+  await prefetch;
 }
-
-/** Prefetches this module started (so --verbose can say when decoding began). */
-const startedEarly = new WeakSet<DecodePrefetch>();
 
 /** Whether `prefetch` was started at process start by {@link startEarlyDecodePrefetch}. */
 export function isEarlyDecodePrefetch(prefetch: DecodePrefetch): boolean {
