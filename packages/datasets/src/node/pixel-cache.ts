@@ -211,8 +211,15 @@ export class PixelCachePass {
     return this.options.write;
   }
 
-  /** The cached frame and content key of `slot`, or `undefined` (a miss). */
-  async get(slot: number): Promise<{ frame: Uint8Array; key: string } | undefined> {
+  /**
+   * The cached frame and content key of `slot`, or `undefined` (a miss). The frame is read into
+   * `into` when it is given and of the frame's size (a buffer the caller reuses), else into a
+   * new buffer.
+   */
+  async get(
+    slot: number,
+    into?: Uint8Array,
+  ): Promise<{ frame: Uint8Array; key: string } | undefined> {
     const key = this.options.valid[slot];
     const reader = this.options.reader;
     if (key === undefined || reader === undefined || this.closed) {
@@ -220,7 +227,8 @@ export class PixelCachePass {
       return undefined;
     }
     // Every byte is overwritten by the read (checked below): no need to zero it first.
-    const frame = Buffer.allocUnsafe(this.options.frameBytes);
+    const frame =
+      into?.length === this.options.frameBytes ? into : Buffer.allocUnsafe(this.options.frameBytes);
     const { bytesRead } = await reader.read(frame, 0, frame.length, slot * frame.length);
     if (bytesRead !== frame.length) {
       this.misses++;

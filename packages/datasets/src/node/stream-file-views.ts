@@ -95,10 +95,16 @@ export async function* streamFileViews(
   const cut = { frameSize, frameScale, outputSize: request.outputSize };
   const transform = transformOf(request.normalizeFor);
   const pool = options.viewThreads > 0 ? sharedViewCutPool(options.viewThreads) : undefined;
+  // Cached frames cut on this thread are dead once cut: their buffers are read into again
+  // (bounded by the loads in flight), rather than allocating ~235 KB per image and epoch.
+  const spareFrames: Uint8Array[] = [];
+  const reuseFrames = pool === undefined && pass !== undefined && !pass.writing;
   const load = async (index: number, position: number) => {
     const path = (files[index] as ImageFile).path;
     const view = viewAt(position);
-    const hit = pass ? await pass.get(index) : undefined;
+    const spare = reuseFrames ? spareFrames.pop() : undefined;
+    const hit = pass ? await pass.get(index, spare) : undefined;
+    if (spare !== undefined && hit?.frame !== spare) spareFrames.push(spare);
     let frame = hit?.frame;
     let key = hit?.key;
     if (frame === undefined || key === undefined) {
@@ -116,6 +122,7 @@ export async function* streamFileViews(
         } catch (error) {
           throw cutError(path, error);
         }
+        if (reuseFrames && hit?.frame === source) spareFrames.push(source);
       };
       return { pixels, key };
     }
