@@ -84,3 +84,9 @@ export {
   checkPositive,
   checkPositiveInteger,
 } from './validation/checks.js';
+export {
+  alignSimd,
+  maximumSimdKernelBytes,
+  type SimdKernel,
+  simdKernel,
+} from './wasm/simd-kernel.js';

@@ -1,3 +1,4 @@
+import { alignSimd, simdKernel } from '../wasm/simd-kernel.js';
 import { resizeSimdWasm } from './generated/resize-simd-wasm.js';
 import type { Coefficients } from './resample-coefficients.js';
 
@@ -27,36 +28,11 @@ interface KernelExports {
   ) => void;
 }
 
-/** Largest memory the kernel grows to (bytes): 64 MiB, a ~20-megapixel source. */
-const maximumKernelBytes = 64 * 1024 * 1024;
-
-/** `undefined`: not tried yet; `null`: this engine has no WebAssembly SIMD. */
-let kernel: KernelExports | null | undefined;
-
-/**
- * This thread's instance of the SIMD passes, or `undefined` where WebAssembly or its SIMD
- * proposal is missing (the scalar passes run then). Compiled synchronously once per thread: the
- * module is under 1 KB, within what browsers compile synchronously on the main thread.
- */
-function kernelExports(): KernelExports | undefined {
-  if (kernel === undefined) {
-    kernel = null;
-    try {
-      const bytes = base64Bytes(resizeSimdWasm);
-      if (typeof WebAssembly === 'object' && WebAssembly.validate(bytes)) {
-        const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-        kernel = instance.exports as unknown as KernelExports;
-      }
-    } catch {
-      kernel = null;
-    }
-  }
-  return kernel ?? undefined;
-}
+const kernel = simdKernel<KernelExports>(resizeSimdWasm);
 
 /** True when {@link resizePassesSimd} can run here (WebAssembly with SIMD). */
 export function resizeSimdAvailable(): boolean {
-  return kernelExports() !== undefined;
+  return kernel.exports() !== undefined;
 }
 
 /** Options of {@link resizePassesSimd}: what `resizeImage` hands its two scalar passes. */
@@ -92,34 +68,24 @@ export function resizePassesSimd(options: ResizePassesOptions): Uint8Array | und
   for (let column = 0; column < targetWidth; column++)
     span = Math.max(span, count[column] as number);
   if (span > width || span === 0) return undefined;
-  const exports = kernelExports();
-  if (exports === undefined) return undefined;
+  if (kernel.exports() === undefined) return undefined;
   const stride = targetWidth * 3;
   const paddedStride = Math.ceil(stride / 16) * 16;
   const rowBytes = width * 3;
   // Layout (bytes, 16-aligned): column offsets and padded weights, row starts, counts and
   // weights, the source rows, the intermediate rows, the output.
   const offsetsAt = 0;
-  const columnWeightsAt = align(offsetsAt + targetWidth * 4);
-  const startsAt = align(columnWeightsAt + targetWidth * span * 4);
-  const countsAt = align(startsAt + targetHeight * 4);
-  const rowWeightsAt = align(countsAt + targetHeight * 4);
-  const sourceAt = align(rowWeightsAt + targetHeight * rows.taps * 4);
-  const intermediateAt = align(sourceAt + rowCount * rowBytes + 16);
-  const outputAt = align(intermediateAt + rowCount * stride + 16);
+  const columnWeightsAt = alignSimd(offsetsAt + targetWidth * 4);
+  const startsAt = alignSimd(columnWeightsAt + targetWidth * span * 4);
+  const countsAt = alignSimd(startsAt + targetHeight * 4);
+  const rowWeightsAt = alignSimd(countsAt + targetHeight * 4);
+  const sourceAt = alignSimd(rowWeightsAt + targetHeight * rows.taps * 4);
+  const intermediateAt = alignSimd(sourceAt + rowCount * rowBytes + 16);
+  const outputAt = alignSimd(intermediateAt + rowCount * stride + 16);
   const needed = outputAt + targetHeight * stride + 16;
-  // WebAssembly memory never shrinks: an outsized image runs the scalar code rather than
-  // leaving this thread holding its size for good.
-  if (needed > maximumKernelBytes) return undefined;
-  const memory = exports.memory;
-  if (memory.buffer.byteLength < needed) {
-    try {
-      memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
-    } catch {
-      return undefined;
-    }
-  }
-  const buffer = memory.buffer;
+  const memory = kernel.memoryFor(needed);
+  if (memory === undefined) return undefined;
+  const { exports, buffer } = memory;
   // The scalar pass's plan: every column gets `span` taps, its window moved inside the row.
   const offsets = new Int32Array(buffer, offsetsAt, targetWidth);
   const padded = new Int32Array(buffer, columnWeightsAt, targetWidth * span);
@@ -165,15 +131,4 @@ export function resizePassesSimd(options: ResizePassesOptions): Uint8Array | und
     paddedStride,
   );
   return new Uint8Array(buffer, outputAt, targetHeight * stride).slice();
-}
-
-function align(bytes: number): number {
-  return Math.ceil(bytes / 16) * 16;
-}
-
-function base64Bytes(base64: string): Uint8Array<ArrayBuffer> {
-  const text = atob(base64);
-  const bytes = new Uint8Array(text.length);
-  for (let index = 0; index < text.length; index++) bytes[index] = text.charCodeAt(index);
-  return bytes;
 }

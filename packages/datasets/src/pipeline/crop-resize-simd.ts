@@ -1,3 +1,4 @@
+import { alignSimd, simdKernel } from '@graft/core';
 import type { CropResizeRgbOptions } from './crop-resize-rgb.js';
 import { cropResizeSimdWasm } from './generated/crop-resize-simd-wasm.js';
 
@@ -24,36 +25,11 @@ interface SimdCutOptions extends CropResizeRgbOptions {
   targetOffset: number;
 }
 
-/** Largest memory the kernel grows to (bytes): 64 MiB, a ~20-megapixel source. */
-const maximumKernelBytes = 64 * 1024 * 1024;
-
-/** `undefined`: not tried yet; `null`: this engine has no WebAssembly SIMD. */
-let kernel: KernelExports | null | undefined;
-
-/**
- * This thread's instance of the SIMD kernel, or `undefined` where WebAssembly or its SIMD
- * proposal is missing (callers then run the scalar JavaScript kernel). Compiled synchronously
- * once per thread: the module is ~700 bytes.
- */
-function kernelExports(): KernelExports | undefined {
-  if (kernel === undefined) {
-    kernel = null;
-    try {
-      const bytes = base64Bytes(cropResizeSimdWasm);
-      if (typeof WebAssembly === 'object' && WebAssembly.validate(bytes)) {
-        const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-        kernel = instance.exports as unknown as KernelExports;
-      }
-    } catch {
-      kernel = null;
-    }
-  }
-  return kernel ?? undefined;
-}
+const kernel = simdKernel<KernelExports>(cropResizeSimdWasm);
 
 /** True when {@link cropResizeIntoSimd} can run here (WebAssembly with SIMD). */
 export function simdAvailable(): boolean {
-  return kernelExports() !== undefined;
+  return kernel.exports() !== undefined;
 }
 
 /**
@@ -69,8 +45,7 @@ export function cropResizeIntoSimd(
   offset: readonly [number, number, number],
   reverseChannels: boolean,
 ): boolean {
-  const exports = kernelExports();
-  if (exports === undefined) return false;
+  if (kernel.exports() === undefined) return false;
   const [, sourceWidth] = options.size;
   const { top, left, height, width } = options.box;
   const [outputHeight, outputWidth] = options.outputSize;
@@ -81,23 +56,14 @@ export function cropResizeIntoSimd(
   // Layout (bytes, 16-aligned): constants, column table, two row buffers, output, frame.
   const constantsAt = 0;
   const columnsAt = 96;
-  const upperAt = align(columnsAt + outputWidth * 12);
-  const lowerAt = align(upperAt + (paddedRow + 4) * 4);
-  const outputAt = align(lowerAt + (paddedRow + 4) * 4);
-  const frameAt = align(outputAt + (outputValues - rowLength + paddedRow) * 4);
+  const upperAt = alignSimd(columnsAt + outputWidth * 12);
+  const lowerAt = alignSimd(upperAt + (paddedRow + 4) * 4);
+  const outputAt = alignSimd(lowerAt + (paddedRow + 4) * 4);
+  const frameAt = alignSimd(outputAt + (outputValues - rowLength + paddedRow) * 4);
   const needed = frameAt + pixels.length + 16;
-  // WebAssembly memory never shrinks: an outsized image runs the scalar code rather than
-  // leaving this thread holding its size for good.
-  if (needed > maximumKernelBytes) return false;
-  const memory = exports.memory;
-  if (memory.buffer.byteLength < needed) {
-    try {
-      memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
-    } catch {
-      return false;
-    }
-  }
-  const buffer = memory.buffer;
+  const memory = kernel.memoryFor(needed);
+  if (memory === undefined) return false;
+  const { exports, buffer } = memory;
   const floats = new Float32Array(buffer, constantsAt, 24);
   for (let pattern = 0; pattern < 3; pattern++) {
     for (let lane = 0; lane < 4; lane++) {
@@ -170,15 +136,4 @@ export function cropResizeIntoSimd(
   }
   options.target.set(new Float32Array(buffer, outputAt, outputValues), options.targetOffset);
   return true;
-}
-
-function align(bytes: number): number {
-  return Math.ceil(bytes / 16) * 16;
-}
-
-function base64Bytes(base64: string): Uint8Array<ArrayBuffer> {
-  const text = atob(base64);
-  const bytes = new Uint8Array(text.length);
-  for (let index = 0; index < text.length; index++) bytes[index] = text.charCodeAt(index);
-  return bytes;
 }
