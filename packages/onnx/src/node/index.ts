@@ -1,4 +1,8 @@
 export {
+  type InferenceSessionSettings,
+  inferenceSessionOptions,
+} from './inference-session-options.js';
+export {
   loadOnnxRuntime,
   type ModuleImporter,
   type OnnxRuntime,

@@ -12,6 +12,7 @@ import { defaultCacheDir } from '@graft/core/node';
 // Types only: the module itself is imported on demand by loadOnnxRuntime.
 import type { InferenceSession } from 'onnxruntime-node';
 import { convertToOnnx } from '../index.js';
+import { inferenceSessionOptions } from './inference-session-options.js';
 import { loadOnnxRuntime, type ModuleImporter, type OnnxRuntime } from './load-onnx-runtime.js';
 import { cachedOnnxGraph } from './onnx-graph-cache.js';
 import { openSessionThread, type SessionThread } from './open-session-thread.js';
@@ -109,16 +110,11 @@ export async function createOnnxFeatureComputer(
           identity: options.cacheIdentity,
           convert,
         });
-  const sessionOptions: InferenceSession.SessionOptions = {
+  const sessionOptions = inferenceSessionOptions({
     executionProviders: providers as InferenceSession.ExecutionProviderConfig[],
     intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-    ...(options.allowSpinning === false
-      ? { extra: { session: { intra_op: { allow_spinning: '0' } } } }
-      : {}),
-  };
+    allowSpinning: options.allowSpinning !== false,
+  });
   const session = options.inWorkerThread
     ? await openSessionThread(graph.bytes, sessionOptions)
     : await inThisThread(runtime, graph.bytes, sessionOptions);

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { GraftError } from '@graft/core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { convertToOnnx } from '../convert-to-onnx.js';
+import { inferenceSessionOptions } from './inference-session-options.js';
 import { loadOnnxRuntime, type ModuleImporter } from './load-onnx-runtime.js';
 
 /** Options of {@link createOnnxModelRunner}. */
@@ -40,16 +41,13 @@ export async function createOnnxModelRunner(
   const runtime = await loadOnnxRuntime(options.importer);
   const threads = options.intraOpNumThreads ?? availableParallelism();
   const graph = convertToOnnx({ model: options.model });
-  const session = await runtime.InferenceSession.create(graph, {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-    ...(options.allowSpinning === true
-      ? {}
-      : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
-  });
+  const session = await runtime.InferenceSession.create(
+    graph,
+    inferenceSessionOptions({
+      intraOpNumThreads: threads,
+      allowSpinning: options.allowSpinning === true,
+    }),
+  );
   const inputName = session.inputNames[0] as string;
   const outputName = session.outputNames[0] as string;
   const version = runtime.env.versions?.node ?? runtime.env.versions?.common ?? 'unknown';

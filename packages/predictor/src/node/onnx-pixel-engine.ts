@@ -1,5 +1,5 @@
 import { FileFormatError, normalizePixels } from '@graft/core';
-import { loadOnnxRuntime, openSessionThread } from '@graft/onnx/node';
+import { inferenceSessionOptions, loadOnnxRuntime, openSessionThread } from '@graft/onnx/node';
 import type { ClassifierMetadata } from '@graft/trainer';
 import type { PixelEngine } from '../pixel-engine.js';
 
@@ -35,15 +35,13 @@ export async function onnxPixelEngine(options: OnnxPixelEngineOptions): Promise<
   const file = options.file ?? 'model.onnx';
   // Fails with the package name and how to install it when onnxruntime-node is missing.
   await loadOnnxRuntime();
-  const session = await openSessionThread(options.model, {
-    intraOpNumThreads: options.threads ?? 1,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-    ...(options.spinning === true
-      ? {}
-      : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
-  });
+  const session = await openSessionThread(
+    options.model,
+    inferenceSessionOptions({
+      intraOpNumThreads: options.threads ?? 1,
+      allowSpinning: options.spinning === true,
+    }),
+  );
   const preprocessing = metadata.graft.preprocessing;
   const [height, width] = preprocessing.inputSize;
   const classes = metadata.labels.length;
