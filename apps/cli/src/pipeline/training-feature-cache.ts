@@ -24,8 +24,6 @@ export const noCacheOption = [
 /** Default `GRAFT_FEATURE_CACHE_BYTES`: 2 GiB (about 400 000 MobileNetV2 feature vectors). */
 export const defaultFeatureCacheBytes = 2 * 1024 ** 3;
 
-export { featureCacheDirectory };
-
 /**
  * `GRAFT_FEATURE_CACHE_BYTES`: the whole feature cache's budget in bytes (default 2 GiB); `0`
  * turns the cache off, like `GRAFT_PIXEL_CACHE_BYTES` for the pixel cache.

@@ -5,7 +5,12 @@ import { renderChartHere } from './render-chart-here.js';
 
 /** The chart thread, once {@link startChartThread} started it. */
 let thread:
-  | { worker: Worker; waiting: Map<number, (reply: ChartReply) => void>; next: number }
+  | {
+      worker: Worker;
+      /** Replies awaited; `undefined` when the thread ended before answering. */
+      waiting: Map<number, (reply: ChartReply | undefined) => void>;
+      next: number;
+    }
   | undefined;
 
 /**
@@ -18,19 +23,19 @@ let thread:
 export function startChartThread(): void {
   if (thread !== undefined || !import.meta.url.endsWith('.js')) return;
   const worker = new Worker(new URL('./chart-thread.js', import.meta.url));
-  const waiting = new Map<number, (reply: ChartReply) => void>();
+  const waiting = new Map<number, (reply: ChartReply | undefined) => void>();
   worker.on('message', (reply: ChartReply) => {
     waiting.get(reply.id)?.(reply);
     waiting.delete(reply.id);
   });
   // A thread that fails leaves its charts to this thread.
-  const abandon = (error?: Error) => {
-    for (const [id, resolve] of waiting) resolve({ id, message: error?.message ?? 'exited' });
+  const abandon = () => {
+    for (const resolve of waiting.values()) resolve(undefined);
     waiting.clear();
     thread = undefined;
   };
   worker.on('error', abandon);
-  worker.on('exit', () => abandon());
+  worker.on('exit', abandon);
   worker.unref();
   thread = { worker, waiting, next: 0 };
 }
@@ -46,10 +51,11 @@ export async function renderChart(spec: TopLevelSpec): Promise<string> {
   const id = current.next++;
   current.worker.ref();
   try {
-    const reply = await new Promise<ChartReply>((resolve) => {
+    const reply = await new Promise<ChartReply | undefined>((resolve) => {
       current.waiting.set(id, resolve);
       current.worker.postMessage({ id, spec } satisfies ChartRequest);
     });
+    if (reply === undefined) return renderChartHere(spec);
     if ('svg' in reply) return reply.svg;
     throw new Error(reply.message);
   } finally {

@@ -2,7 +2,8 @@ import type { SentenceEncoder } from '@graft/backbones';
 import type { FeatureStore } from '@graft/trainer';
 import { DiskFeatureStore } from '@graft/trainer/node';
 import type { CommandOutput } from '../output.js';
-import { featureCacheBytes, featureCacheDirectory } from '../pipeline/training-feature-cache.js';
+import { featureCacheDirectory } from '../pipeline/feature-cache-directory.js';
+import { featureCacheBytes } from '../pipeline/training-feature-cache.js';
 import { version } from '../version.js';
 
 /**
