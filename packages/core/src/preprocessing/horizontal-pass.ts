@@ -15,23 +15,13 @@ export function horizontalPass(
 ): Uint8Array {
   // Locals: imported bindings read slower in the hot loops (measured ~20%).
   const { precisionBits, half, clipLimit } = fixedPoint;
-  const { first, count, taps, weights } = columns;
-  let span = 0;
-  for (let column = 0; column < targetWidth; column++)
-    span = Math.max(span, count[column] as number);
+  const span = widestWindow(columns, targetWidth);
   // A row narrower than the widest window cannot hold the moved windows: no padding then.
   if (span > width)
     return horizontalPassUnpadded(data, width, firstRow, rowCount, targetWidth, columns);
   const offsets = new Int32Array(targetWidth);
   const padded = new Int32Array(targetWidth * span);
-  for (let column = 0; column < targetWidth; column++) {
-    const start = Math.min(first[column] as number, width - span);
-    const shift = (first[column] as number) - start;
-    offsets[column] = start * 3;
-    for (let tap = 0; tap < (count[column] as number); tap++) {
-      padded[column * span + shift + tap] = weights[column * taps + tap] as number;
-    }
-  }
+  padColumnWindows({ columns, width, targetWidth, span, offsets, padded });
   const intermediate = new Uint8Array(rowCount * targetWidth * 3);
   const rowBytes = width * 3;
   let output = 0;
@@ -131,4 +121,37 @@ function horizontalPassUnpadded(
     }
   }
   return intermediate;
+}
+
+/** Taps of the widest column window (the padded plan's `span`). */
+export function widestWindow(columns: Coefficients, targetWidth: number): number {
+  let span = 0;
+  for (let column = 0; column < targetWidth; column++)
+    span = Math.max(span, columns.count[column] as number);
+  return span;
+}
+
+/**
+ * The padded plan of the horizontal pass (scalar and SIMD): column `c` reads `span` bytes-triples
+ * from `offsets[c]` with weights `padded[c * span …]`, its window moved inside the row and the
+ * taps it lacks left at zero weight. `padded` must be zero-filled; needs `span <= width`.
+ */
+export function padColumnWindows(plan: {
+  columns: Coefficients;
+  width: number;
+  targetWidth: number;
+  span: number;
+  offsets: Int32Array;
+  padded: Int32Array;
+}): void {
+  const { columns, width, targetWidth, span, offsets, padded } = plan;
+  const { first, count, taps, weights } = columns;
+  for (let column = 0; column < targetWidth; column++) {
+    const start = Math.min(first[column] as number, width - span);
+    const shift = (first[column] as number) - start;
+    offsets[column] = start * 3;
+    for (let tap = 0; tap < (count[column] as number); tap++) {
+      padded[column * span + shift + tap] = weights[column * taps + tap] as number;
+    }
+  }
 }

@@ -1,5 +1,6 @@
 import { alignSimd, simdKernel } from '../wasm/simd-kernel.js';
 import { resizeSimdWasm } from './generated/resize-simd-wasm.js';
+import { padColumnWindows, widestWindow } from './horizontal-pass.js';
 import type { Coefficients } from './resample-coefficients.js';
 
 /** The exports of resize-simd.wat. */
@@ -63,10 +64,7 @@ export interface ResizePassesOptions {
  */
 export function resizePassesSimd(options: ResizePassesOptions): Uint8Array | undefined {
   const { data, width, firstRow, rowCount, targetWidth, targetHeight, columns, rows } = options;
-  const { first, count, taps, weights } = columns;
-  let span = 0;
-  for (let column = 0; column < targetWidth; column++)
-    span = Math.max(span, count[column] as number);
+  const span = widestWindow(columns, targetWidth);
   if (span > width || span === 0) return undefined;
   if (kernel.exports() === undefined) return undefined;
   const stride = targetWidth * 3;
@@ -90,14 +88,7 @@ export function resizePassesSimd(options: ResizePassesOptions): Uint8Array | und
   const offsets = new Int32Array(buffer, offsetsAt, targetWidth);
   const padded = new Int32Array(buffer, columnWeightsAt, targetWidth * span);
   padded.fill(0);
-  for (let column = 0; column < targetWidth; column++) {
-    const start = Math.min(first[column] as number, width - span);
-    const shift = (first[column] as number) - start;
-    offsets[column] = start * 3;
-    for (let tap = 0; tap < (count[column] as number); tap++) {
-      padded[column * span + shift + tap] = weights[column * taps + tap] as number;
-    }
-  }
+  padColumnWindows({ columns, width, targetWidth, span, offsets, padded });
   const starts = new Int32Array(buffer, startsAt, targetHeight);
   for (let row = 0; row < targetHeight; row++) {
     starts[row] = ((rows.first[row] as number) - firstRow) * stride;
