@@ -1,3 +1,4 @@
+import { bilinearAxis } from './bilinear-axis.js';
 import type { CropResizeRgbOptions } from './crop-resize-rgb.js';
 import { cropResizeIntoSimd } from './crop-resize-simd.js';
 
@@ -66,16 +67,14 @@ export function cropResizeIntoScalar(pixels: Uint8Array, options: CropResizeInto
   const columnLeft = new Int32Array(outputWidth);
   const columnRight = new Int32Array(outputWidth);
   const columnWeight = new Int32Array(outputWidth);
-  const scaleX = width / outputWidth;
+  const columns = bilinearAxis(width, outputWidth);
   for (let x = 0; x < outputWidth; x++) {
-    const sourceX = Math.min(Math.max((x + 0.5) * scaleX - 0.5, 0), width - 1);
-    const x0 = Math.floor(sourceX);
-    const x1 = Math.min(x0 + 1, width - 1);
     const column = options.flipHorizontal ? outputWidth - 1 - x : x;
-    columnLeft[column] = (left + x0) * 3;
-    columnRight[column] = (left + x1) * 3;
-    columnWeight[column] = Math.round((sourceX - x0) * 256);
+    columnLeft[column] = (left + (columns.near[x] as number)) * 3;
+    columnRight[column] = (left + (columns.far[x] as number)) * 3;
+    columnWeight[column] = columns.weight[x] as number;
   }
+  const rows = bilinearAxis(height, outputHeight);
   if (height < outputHeight) {
     // Separable with the same integer arithmetic: each source row's horizontal sums
     // (`byte * keepX + byte * weightX`, unrounded) are computed once and kept while consecutive
@@ -99,13 +98,11 @@ export function cropResizeIntoScalar(pixels: Uint8Array, options: CropResizeInto
           (pixels[a + last] as number) * keepX + (pixels[b + last] as number) * weightX;
       }
     };
-    const scaleY = height / outputHeight;
     let out = options.targetOffset;
     for (let y = 0; y < outputHeight; y++) {
-      const sourceY = Math.min(Math.max((y + 0.5) * scaleY - 0.5, 0), height - 1);
-      const y0 = Math.floor(sourceY);
-      const y1 = Math.min(y0 + 1, height - 1);
-      const weightY = Math.round((sourceY - y0) * 256);
+      const y0 = rows.near[y] as number;
+      const y1 = rows.far[y] as number;
+      const weightY = rows.weight[y] as number;
       const keepY = 256 - weightY;
       if (upperRow !== y0) {
         if (lowerRow === y0) {
@@ -148,13 +145,11 @@ export function cropResizeIntoScalar(pixels: Uint8Array, options: CropResizeInto
     return;
   }
   // Downscaling (rows rarely reused): the 2-D formula per output pixel is cheaper.
-  const scaleY = height / outputHeight;
   let out = options.targetOffset;
   for (let y = 0; y < outputHeight; y++) {
-    const sourceY = Math.min(Math.max((y + 0.5) * scaleY - 0.5, 0), height - 1);
-    const y0 = Math.floor(sourceY);
-    const y1 = Math.min(y0 + 1, height - 1);
-    const weightY = Math.round((sourceY - y0) * 256);
+    const y0 = rows.near[y] as number;
+    const y1 = rows.far[y] as number;
+    const weightY = rows.weight[y] as number;
     const keepY = 256 - weightY;
     const row0 = (top + y0) * sourceWidth * 3;
     const row1 = (top + y1) * sourceWidth * 3;

@@ -1,3 +1,4 @@
+import { bilinearAxis } from './bilinear-axis.js';
 /** Options of {@link cropResizeRgb}. */
 export interface CropResizeRgbOptions {
   /** `[height, width]` of `pixels`. */
@@ -25,23 +26,19 @@ export function cropResizeRgb(pixels: Uint8Array, options: CropResizeRgbOptions)
   const columnLeft = new Int32Array(outputWidth);
   const columnRight = new Int32Array(outputWidth);
   const columnWeight = new Int32Array(outputWidth);
-  const scaleX = width / outputWidth;
+  const columns = bilinearAxis(width, outputWidth);
   for (let x = 0; x < outputWidth; x++) {
-    const sourceX = Math.min(Math.max((x + 0.5) * scaleX - 0.5, 0), width - 1);
-    const x0 = Math.floor(sourceX);
-    const x1 = Math.min(x0 + 1, width - 1);
     const target = options.flipHorizontal ? outputWidth - 1 - x : x;
-    columnLeft[target] = (left + x0) * 3;
-    columnRight[target] = (left + x1) * 3;
-    columnWeight[target] = Math.round((sourceX - x0) * 256);
+    columnLeft[target] = (left + (columns.near[x] as number)) * 3;
+    columnRight[target] = (left + (columns.far[x] as number)) * 3;
+    columnWeight[target] = columns.weight[x] as number;
   }
-  const scaleY = height / outputHeight;
+  const rows = bilinearAxis(height, outputHeight);
   let out = 0;
   for (let y = 0; y < outputHeight; y++) {
-    const sourceY = Math.min(Math.max((y + 0.5) * scaleY - 0.5, 0), height - 1);
-    const y0 = Math.floor(sourceY);
-    const y1 = Math.min(y0 + 1, height - 1);
-    const weightY = Math.round((sourceY - y0) * 256);
+    const y0 = rows.near[y] as number;
+    const y1 = rows.far[y] as number;
+    const weightY = rows.weight[y] as number;
     const keepY = 256 - weightY;
     const row0 = (top + y0) * sourceWidth * 3;
     const row1 = (top + y1) * sourceWidth * 3;

@@ -1,4 +1,5 @@
 import { alignSimd, simdKernel } from '@graft/core';
+import { bilinearAxis } from './bilinear-axis.js';
 import type { CropResizeRgbOptions } from './crop-resize-rgb.js';
 import { cropResizeSimdWasm } from './generated/crop-resize-simd-wasm.js';
 
@@ -73,29 +74,33 @@ export function cropResizeIntoSimd(
     }
   }
   const columns = new Int32Array(buffer, columnsAt, outputWidth * 3);
-  const scaleX = width / outputWidth;
+  const columnPlan = bilinearAxis(width, outputWidth);
   for (let x = 0; x < outputWidth; x++) {
-    const sourceX = Math.min(Math.max((x + 0.5) * scaleX - 0.5, 0), width - 1);
-    const x0 = Math.floor(sourceX);
-    const x1 = Math.min(x0 + 1, width - 1);
     const column = (options.flipHorizontal ? outputWidth - 1 - x : x) * 3;
-    columns[column] = (left + x0) * 3;
-    columns[column + 1] = (left + x1) * 3;
-    columns[column + 2] = Math.round((sourceX - x0) * 256);
+    columns[column] = (left + (columnPlan.near[x] as number)) * 3;
+    columns[column + 1] = (left + (columnPlan.far[x] as number)) * 3;
+    columns[column + 2] = columnPlan.weight[x] as number;
   }
   new Uint8Array(buffer, frameAt, pixels.length).set(pixels);
   const reverse = reverseChannels ? 1 : 0;
   // Each source row's horizontal sums are computed once while consecutive output rows use them.
+  const horizontal = (sourceRow: number, into: number): void =>
+    exports.horizontal(
+      frameAt + (top + sourceRow) * sourceWidth * 3,
+      into,
+      columnsAt,
+      outputWidth,
+      reverse,
+    );
   let upper = upperAt;
   let lower = lowerAt;
   let upperRow = -1;
   let lowerRow = -1;
-  const scaleY = height / outputHeight;
+  const rows = bilinearAxis(height, outputHeight);
   for (let y = 0; y < outputHeight; y++) {
-    const sourceY = Math.min(Math.max((y + 0.5) * scaleY - 0.5, 0), height - 1);
-    const y0 = Math.floor(sourceY);
-    const y1 = Math.min(y0 + 1, height - 1);
-    const weightY = Math.round((sourceY - y0) * 256);
+    const y0 = rows.near[y] as number;
+    const y1 = rows.far[y] as number;
+    const weightY = rows.weight[y] as number;
     if (upperRow !== y0) {
       if (lowerRow === y0) {
         const swap = upper;
@@ -103,24 +108,12 @@ export function cropResizeIntoSimd(
         lower = swap;
         lowerRow = upperRow;
       } else {
-        exports.horizontal(
-          frameAt + (top + y0) * sourceWidth * 3,
-          upper,
-          columnsAt,
-          outputWidth,
-          reverse,
-        );
+        horizontal(y0, upper);
       }
       upperRow = y0;
     }
     if (lowerRow !== y1) {
-      exports.horizontal(
-        frameAt + (top + y1) * sourceWidth * 3,
-        lower,
-        columnsAt,
-        outputWidth,
-        reverse,
-      );
+      horizontal(y1, lower);
       lowerRow = y1;
     }
     // A row's padding spills into the next row's start, which that row then overwrites.
