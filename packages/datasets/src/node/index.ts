@@ -102,3 +102,4 @@ export {
   loadSplitManifest,
   saveSplitManifest,
 } from './split-manifest-files.js';
+export { type JpegDecoderInfo, jpegDecoder, jpegDecoderChoices } from './turbo-jpeg.js';
