@@ -48,7 +48,7 @@ export async function decodePixels(
   const limitInputPixels = maximumPixelsOf(limits);
   // Plain JPEGs through libjpeg-turbo when the system has it (same bytes, ~3x cheaper);
   // everything else, and every refusal, through sharp.
-  const turbo = await decodeTurboJpeg(bytes, limitInputPixels);
+  const turbo = await decodeTurboJpeg({ bytes, maximumPixels: limitInputPixels });
   if (turbo !== undefined) return turbo;
   try {
     // PIL's convert('RGB') drops alpha without compositing; sharp's removeAlpha does the same.

@@ -2,9 +2,12 @@ import { defaultCropFraction, type ResizePolicy } from '@graft/core';
 import sharp, { type Sharp } from 'sharp';
 import { decodeBmp, isBmp } from '../decoders/decode-bmp.js';
 import { decodeNetpbm, isNetpbm } from '../decoders/decode-netpbm.js';
+import type { DecodedImage } from '../decoders/decoded-image.js';
 import { maximumPixelsOf } from '../decoders/pixel-limit.js';
+import { resizeDecoded } from './decode-image.js';
 import { sharpDecodeError } from './sharp-decode-error.js';
 import { sharpDecodeOptions } from './sharp-decode-options.js';
+import { decodeTurboJpeg } from './turbo-jpeg.js';
 
 export { type CutViewOptions, cutView, cutViewInto } from './cut-view.js';
 
@@ -31,9 +34,13 @@ export function frameSizeOf(target: FrameTarget): [number, number] {
 /**
  * Decodes an image into its training frame: the window of the source that the clean resize
  * policy keeps (the centre crop, or the whole image for `stretch`), at `frameScale` times the
- * clean size, as `height * width * 3` RGB bytes. One libvips pipeline on a libuv thread; a JPEG
- * much larger than the frame is decoded with shrink-on-load (libvips picks 1/2, 1/4 or 1/8).
- * Augmented training views only: the clean path stays `resizeImage`, bit for bit.
+ * clean size, as `height * width * 3` RGB bytes. Netpbm, BMP and plain JPEGs that libjpeg-turbo
+ * decodes (`decodeTurboJpeg`) are resized by `resizeImage` from `@graft/core` — the frame is then
+ * the clean pipeline's image at `frameScale` times its size, and libvips's per-call cost (~1.6
+ * CPU-ms, more than the decode) is gone. Other formats, rotated JPEGs and JPEGs at least twice
+ * the needed size in both directions (libvips then decodes at 1/2, 1/4 or 1/8 — shrink-on-load)
+ * go through one libvips pipeline on a libuv thread. Augmented training views only: the clean
+ * path stays `resizeImage` at the clean size, bit for bit.
  */
 export async function decodeFrame(
   bytes: Uint8Array,
@@ -42,35 +49,48 @@ export async function decodeFrame(
 ): Promise<Uint8Array> {
   const limitInputPixels = maximumPixelsOf(target);
   const [frameHeight, frameWidth] = frameSizeOf(target);
-  const kernel = kernelOf(target.resize);
-  let input: Sharp;
-  let width: number | undefined;
-  let height: number | undefined;
-  if (isNetpbm(bytes) || isBmp(bytes)) {
-    const decoded = isNetpbm(bytes)
-      ? decodeNetpbm(bytes, file, target)
-      : decodeBmp(bytes, file, target);
-    ({ width, height } = decoded);
-    input = sharp(decoded.data, { raw: { width, height, channels: 3 } });
-  } else {
-    input = sharp(bytes, sharpDecodeOptions(limitInputPixels)).rotate();
+  const [boxHeight, boxWidth] = boxSizeOf(target);
+  let decoded: DecodedImage | undefined;
+  let scratch: Uint8Array | undefined;
+  if (isNetpbm(bytes)) decoded = decodeNetpbm(bytes, file, target);
+  else if (isBmp(bytes)) decoded = decodeBmp(bytes, file, target);
+  else {
+    scratch = spareDecodes.pop();
+    decoded = await decodeTurboJpeg({
+      bytes,
+      maximumPixels: limitInputPixels,
+      accept: (width, height) => width < 2 * boxWidth || height < 2 * boxHeight,
+      ...(scratch ? { output: scratch } : {}),
+    });
   }
+  if (decoded === undefined) {
+    if (scratch !== undefined) spareDecodes.push(scratch);
+  } else {
+    try {
+      return await resizeDecoded(decoded, file, {
+        imageSize: [frameHeight, frameWidth],
+        resize: target.resize,
+      });
+    } finally {
+      // The resize has copied the pixels: the decode buffer serves the next image.
+      const buffer =
+        scratch !== undefined && decoded.data.buffer === scratch.buffer ? scratch : decoded.data;
+      if (
+        buffer.byteLength <= maximumSpareDecodeBytes &&
+        spareDecodes.length < maximumSpareDecodes
+      ) {
+        spareDecodes.push(buffer);
+      }
+    }
+  }
+  const kernel = kernelOf(target.resize);
+  const input = sharp(bytes, sharpDecodeOptions(limitInputPixels)).rotate();
   try {
     let pipeline: Sharp;
     if (target.resize.mode === 'stretch') {
       pipeline = input.resize(frameWidth, frameHeight, { fit: 'fill', kernel });
     } else {
       // The centre window of a cover-resize to the policy's box is the clean centre crop.
-      const cropFraction = target.resize.cropFraction ?? defaultCropFraction;
-      const [cleanHeight, cleanWidth] = target.imageSize;
-      const boxWidth = Math.max(
-        frameWidth,
-        Math.round(Math.floor(cleanWidth / cropFraction) * target.frameScale),
-      );
-      const boxHeight = Math.max(
-        frameHeight,
-        Math.round(Math.floor(cleanHeight / cropFraction) * target.frameScale),
-      );
       pipeline = input.resize(boxWidth, boxHeight, { fit: 'cover', kernel }).extract({
         left: Math.floor((boxWidth - frameWidth) / 2),
         top: Math.floor((boxHeight - frameHeight) / 2),
@@ -92,6 +112,27 @@ export async function decodeFrame(
   } catch (error) {
     throw await sharpDecodeError({ bytes, file, error, maximumPixels: limitInputPixels });
   }
+}
+
+// Full-size decodes (~0.5 MB for a 500x375 photo) were a fresh allocation per image and a large
+// part of the garbage collector's time: up to 8 of up to 8 MB each are kept for reuse.
+const spareDecodes: Uint8Array[] = [];
+const maximumSpareDecodes = 8;
+const maximumSpareDecodeBytes = 8 * 2 ** 20;
+
+/**
+ * `[height, width]` that the source is cover-resized to before the frame's centre window is
+ * cut (`stretch`: the frame itself).
+ */
+function boxSizeOf(target: FrameTarget): [number, number] {
+  const [frameHeight, frameWidth] = frameSizeOf(target);
+  if (target.resize.mode === 'stretch') return [frameHeight, frameWidth];
+  const cropFraction = target.resize.cropFraction ?? defaultCropFraction;
+  const [cleanHeight, cleanWidth] = target.imageSize;
+  return [
+    Math.max(frameHeight, Math.round(Math.floor(cleanHeight / cropFraction) * target.frameScale)),
+    Math.max(frameWidth, Math.round(Math.floor(cleanWidth / cropFraction) * target.frameScale)),
+  ];
 }
 
 /** libvips's kernel for the policy's filter (bilinear is libvips's `linear`). */

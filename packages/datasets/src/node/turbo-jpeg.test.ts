@@ -64,7 +64,7 @@ describe.runIf(available || required)('libjpeg-turbo decode', () => {
         const folder = join(hymenoptera, split, label);
         for (const name of (await readdir(folder)).filter((file) => file.endsWith('.jpg'))) {
           const bytes = await readFile(join(folder, name));
-          const fast = await decodeTurboJpeg(bytes, 2 ** 28);
+          const fast = await decodeTurboJpeg({ bytes: bytes, maximumPixels: 2 ** 28 });
           const reference = await sharpPixels(bytes);
           expect(fast, name).toBeDefined();
           expect([fast?.width, fast?.height], name).toEqual([reference.width, reference.height]);
@@ -81,28 +81,28 @@ describe.runIf(available || required)('libjpeg-turbo decode', () => {
 
   it('decodes grayscale JPEGs to RGB as sharp does', async () => {
     const gray = await gradient(33, 17).grayscale().jpeg().toBuffer();
-    const fast = await decodeTurboJpeg(gray, 2 ** 28);
+    const fast = await decodeTurboJpeg({ bytes: gray, maximumPixels: 2 ** 28 });
     expect(fast).toBeDefined();
     expect(Buffer.from(fast?.data ?? [])).toEqual(Buffer.from((await sharpPixels(gray)).data));
   });
 
   it('leaves rotations, CMYK, oversize and truncated files to sharp, with sharp’s results', async () => {
     const rotated = await gradient(24, 16).jpeg().withMetadata({ orientation: 6 }).toBuffer();
-    expect(await decodeTurboJpeg(rotated, 2 ** 28)).toBeUndefined();
+    expect(await decodeTurboJpeg({ bytes: rotated, maximumPixels: 2 ** 28 })).toBeUndefined();
     expect(await decodePixels(rotated, 'rotated.jpg')).toMatchObject({ width: 16, height: 24 });
 
     const cmyk = await gradient(24, 16).toColourspace('cmyk').jpeg().toBuffer();
-    expect(await decodeTurboJpeg(cmyk, 2 ** 28)).toBeUndefined();
+    expect(await decodeTurboJpeg({ bytes: cmyk, maximumPixels: 2 ** 28 })).toBeUndefined();
     expect((await decodePixels(cmyk, 'cmyk.jpg')).data).toEqual((await sharpPixels(cmyk)).data);
 
     const plain = await gradient(24, 16).jpeg().toBuffer();
-    expect(await decodeTurboJpeg(plain, 24 * 16 - 1)).toBeUndefined();
+    expect(await decodeTurboJpeg({ bytes: plain, maximumPixels: 24 * 16 - 1 })).toBeUndefined();
     await expect(decodePixels(plain, 'big.jpg', { maximumPixels: 24 * 16 - 1 })).rejects.toThrow(
       /big\.jpg/,
     );
 
     const truncated = plain.subarray(0, Math.floor(plain.length * 0.6));
-    expect(await decodeTurboJpeg(truncated, 2 ** 28)).toBeUndefined();
+    expect(await decodeTurboJpeg({ bytes: truncated, maximumPixels: 2 ** 28 })).toBeUndefined();
     await expect(decodePixels(truncated, 'truncated.jpg')).rejects.toBeInstanceOf(FileFormatError);
   });
 
@@ -114,7 +114,9 @@ describe.runIf(available || required)('libjpeg-turbo decode', () => {
           .toBuffer(),
       ),
     );
-    const decoded = await Promise.all(images.map((bytes) => decodeTurboJpeg(bytes, 2 ** 28)));
+    const decoded = await Promise.all(
+      images.map((bytes) => decodeTurboJpeg({ bytes: bytes, maximumPixels: 2 ** 28 })),
+    );
     for (const [index, bytes] of images.entries()) {
       expect(Buffer.from(decoded[index]?.data ?? [])).toEqual(
         Buffer.from((await sharpPixels(bytes)).data),

@@ -140,18 +140,34 @@ export function jpegDecoder(): JpegDecoderInfo {
   return 'info' in turbo ? turbo.info : turbo;
 }
 
+/** Options of {@link decodeTurboJpeg}. */
+export interface DecodeTurboJpegOptions {
+  /** The encoded file's bytes (anything but a JPEG gives `undefined`). */
+  bytes: Uint8Array;
+  /** Largest `width * height` decoded here; a larger image is left to sharp (which refuses it). */
+  maximumPixels: number;
+  /** Sees the declared size before decoding; `false` leaves the image to sharp. Default: all. */
+  accept?: (width: number, height: number) => boolean;
+  /**
+   * Decodes into this buffer when it holds `width * height * 3` bytes (the result's `data` is
+   * then a view of it), so a caller that is done with the pixels at once can reuse one buffer.
+   * Default: a new buffer per image.
+   */
+  output?: Uint8Array;
+}
+
 /**
  * Decodes a plain JPEG (YCbCr or grayscale, EXIF orientation 1 or absent, at most
  * `maximumPixels`) to RGB with libjpeg-turbo (accurate integer IDCT, fancy upsampling: Pillow's
  * defaults, so the same bytes as `Image.open(file).convert('RGB')`) on a libuv thread. Returns
  * `undefined` whenever sharp must decide instead — no library, not a JPEG, CMYK, a rotation, a
- * size over the limit, or any error or warning (a truncated file) — so every refusal and its
- * message stay sharp's.
+ * size over the limit or not accepted, or any error or warning (a truncated file) — so every
+ * refusal and its message stay sharp's.
  */
 export async function decodeTurboJpeg(
-  bytes: Uint8Array,
-  maximumPixels: number,
+  options: DecodeTurboJpegOptions,
 ): Promise<DecodedImage | undefined> {
+  const { bytes, maximumPixels, accept, output } = options;
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8 || bytes[2] !== 0xff) {
     return undefined;
   }
@@ -182,7 +198,11 @@ export async function decodeTurboJpeg(
     const [w = 0, h = 0, space = -1] = [width[0], height[0], colourSpace[0]];
     if (space !== colourSpaceYCbCr && space !== colourSpaceGray) return undefined;
     if (w < 1 || h < 1 || w * h > maximumPixels) return undefined;
-    const data = new Uint8Array(w * h * 3);
+    if (accept !== undefined && !accept(w, h)) return undefined;
+    const data =
+      output !== undefined && output.length >= w * h * 3
+        ? output.subarray(0, w * h * 3)
+        : new Uint8Array(w * h * 3);
     const status = await new Promise<number>((resolve, reject) => {
       turbo.decompress.async(
         handle,
