@@ -41,6 +41,11 @@ describe('graft', () => {
     expect(report.cores).toBeGreaterThan(0);
     expect(report.memoryGiB.total).toBeGreaterThan(0);
     expect(typeof report.cacheDir).toBe('string');
+    expect(['libjpeg-turbo', 'sharp']).toContain(report.jpegDecoder.name);
+    expect(report.jpegDecoder.reason).toMatch(/\w/);
+    if (process.env.GRAFT_REQUIRE_TURBOJPEG === '1') {
+      expect(report.jpegDecoder.name).toBe('libjpeg-turbo');
+    }
   });
 
   it('rejects a bad flag value in one line with the usage code, the stack only with --verbose', async () => {

@@ -1,5 +1,6 @@
 import { cpus, freemem, totalmem } from 'node:os';
 import { defaultCacheDir, defaultMirrorDirs } from '@graft/core/node';
+import { type JpegDecoderInfo, jpegDecoder } from '@graft/datasets/node';
 import { type BackendReport, formatBackendReport } from '@graft/runtime';
 import { type CudaProbe, formatCudaProbe, probeCuda } from '@graft/runtime/node';
 import type { Command } from 'commander';
@@ -19,6 +20,8 @@ export interface DoctorReport {
   mirrorDirs: string[];
   sharedDir: string | undefined;
   offline: boolean;
+  /** Which JPEG decoder the data pipeline uses (libjpeg-turbo or sharp), and why. */
+  jpegDecoder: JpegDecoderInfo;
   /** Which backend was chosen and why each other candidate was not. */
   backend?: BackendReport;
   /** Why the backend could not be initialised at all, if so. */
@@ -43,6 +46,7 @@ export function collectDoctorReport(): DoctorReport {
     mirrorDirs: defaultMirrorDirs(),
     sharedDir: process.env.GRAFT_SHARED_DIR || undefined,
     offline: process.env.GRAFT_OFFLINE === '1',
+    jpegDecoder: jpegDecoder(),
   };
 }
 
@@ -67,7 +71,7 @@ export function registerDoctorCommand(program: Command, output: CommandOutput): 
   program
     .command('doctor')
     .description(
-      'show backends (and why others did not load), the feature engine --engine auto picks (ONNX Runtime or tfjs) and why, CUDA libraries, cores, memory, and where weights, cache and mirror resolve',
+      'show backends (and why others did not load), the JPEG decoder, the feature engine --engine auto picks (ONNX Runtime or tfjs) and why, CUDA libraries, cores, memory, and where weights, cache and mirror resolve',
     )
     .action(async () => {
       const report = collectDoctorReport();
@@ -96,6 +100,7 @@ export function registerDoctorCommand(program: Command, output: CommandOutput): 
         `mirror      ${report.mirrorDirs.length > 0 ? report.mirrorDirs.join(', ') : '(none)'}  (GRAFT_MIRROR)`,
         `shared      ${report.sharedDir ?? '(unset)'}  (GRAFT_SHARED_DIR)`,
         `downloads   ${report.offline ? 'disabled (GRAFT_OFFLINE=1)' : 'allowed'}`,
+        `jpeg        ${report.jpegDecoder.name}: ${report.jpegDecoder.reason}  (GRAFT_JPEG_DECODER)`,
         '',
         'backends',
         ...(report.backend
