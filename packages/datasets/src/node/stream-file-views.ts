@@ -37,7 +37,10 @@ export interface StreamFileViewsOptions {
     frameSize: readonly [number, number],
     frameScale: number,
   ) => PixelCache | undefined;
-  /** Worker threads cutting views; 0 cuts them on this thread. */
+  /**
+   * Worker threads cutting views (and reading and decoding the frames the pixel cache does not
+   * hold); 0 does it all on this thread, decodes on libuv's.
+   */
   viewThreads: number;
   /** The rest of `streamBatches`' options (labels, sources, bad images, concurrency). */
   stream: Omit<StreamBatchesOptions, 'load' | 'imageSize'>;
@@ -45,8 +48,8 @@ export interface StreamFileViewsOptions {
 
 /**
  * Streams augmented views of image files: each image is decoded into its frame (the clean crop
- * window at `frameScale` times the image size, by libvips on a libuv thread; or read from the
- * pixel cache when one is set and valid), then cut by its view (crop, bilinear resize to
+ * window at `frameScale` times the image size, `decodeFrame`; or read from the pixel cache when
+ * one is set and valid), then cut by its view (crop, bilinear resize to
  * `outputSize`, mirror) in one JavaScript pass, with no tensor op on the main thread. Image `p`
  * of the epoch order gets `viewsOf(floor(p / batchSize), …)[p % batchSize]`.
  */
@@ -107,6 +110,19 @@ export async function* streamFileViews(
     if (spare !== undefined && hit?.frame !== spare) spareFrames.push(spare);
     let frame = hit?.frame;
     let key = hit?.key;
+    if ((frame === undefined || key === undefined) && pool !== undefined) {
+      // A miss with threads: read, decode and cut there. On any failure the file is loaded
+      // again below, on this thread, so a bad file fails (or is skipped) exactly as without.
+      const loaded = await pool.load(path, target, view, cut, transform).catch(() => undefined);
+      if (loaded !== undefined) {
+        pass?.put(index, loaded.frame, loaded.key);
+        const pixels = (images: Float32Array, offset: number) => {
+          images.set(loaded.slot, offset);
+          pool.release(loaded.slot);
+        };
+        return { pixels, key: loaded.key };
+      }
+    }
     if (frame === undefined || key === undefined) {
       const bytes = await readImageBytes(path);
       key = contentKey(bytes);

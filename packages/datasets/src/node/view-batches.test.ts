@@ -10,7 +10,13 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { disposeBatch, type ImageView, normalizePixels, type Preprocessing } from '@graft/core';
+import {
+  disposeBatch,
+  FileFormatError,
+  type ImageView,
+  normalizePixels,
+  type Preprocessing,
+} from '@graft/core';
 import { expectNoTensorLeaks } from '@graft/core/testing';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -118,6 +124,31 @@ describe('FileImageDataset.viewBatches', () => {
     expect(await pass(fresh)).toEqual(reference);
     expect(await pass(fresh)).toEqual(reference);
     expect(() => dataset.withOptions({ viewThreads: -1 })).toThrow(/viewThreads/);
+  });
+
+  it('fails on a bad file in worker threads as on this thread, and skips it when asked', async () => {
+    const { root } = await setUp();
+    const good = await readFile(join(root, 'ants/a.jpg'));
+    await writeFile(join(root, 'ants/bad.jpg'), good.subarray(0, Math.floor(good.length / 2)));
+    const cache = await mkdtemp(join(tmpdir(), 'graft-pixel-cache-'));
+    temporary.push(cache);
+    const open = async (onBadImage: 'error' | 'skip') =>
+      (
+        await openImageFolder({
+          root,
+          imageSize: [16, 16],
+          onBadImage,
+          pixelCache: { directory: cache },
+        })
+      ).dataset() as FileImageDataset;
+    const failing = (await open('error')).withOptions({ viewThreads: 2 });
+    const error = await pass(failing).catch((caught: unknown) => caught);
+    expect(FileFormatError.isInstance(error)).toBe(true);
+    expect((error as FileFormatError).file).toMatch(/bad\.jpg$/);
+    const skipping = await open('skip');
+    const onThisThread = await pass(skipping);
+    expect(onThisThread.keys).toHaveLength(5);
+    expect(await pass(skipping.withOptions({ viewThreads: 2 }))).toEqual(onThisThread);
   });
 
   it('normalises while cutting (normalizeFor), on this thread and in worker threads, as normalizePixels would', async () => {

@@ -3,12 +3,26 @@ import type { ImageView } from '@graft/core';
 import { workerThreadEntry } from '@graft/core/node';
 import type { ChannelTransform } from '../pipeline/crop-resize-into.js';
 import type { CutViewOptions } from './cut-view.js';
-import type { ViewCutReply, ViewCutRequest } from './view-cut-thread.js';
+import type { FrameTarget } from './decode-view.js';
+import type { ViewCutReply, ViewCutRequest, ViewLoadRequest } from './view-cut-thread.js';
+
+/** What a thread sends back for a load: the frame it decoded and its content key. */
+interface LoadedFrame {
+  frame?: Uint8Array;
+  key?: string;
+}
 
 /** A thread of the pool and the cuts it has not answered yet. */
 interface CutThread {
   worker: Worker;
-  waiting: Map<number, { resolve: () => void; reject: (error: Error) => void }>;
+  waiting: Map<number, { resolve: (loaded: LoadedFrame) => void; reject: (error: Error) => void }>;
+}
+
+/** A view cut from a file in a thread: its shared slot, the frame it was cut from, its key. */
+export interface LoadedView {
+  slot: Float32Array;
+  frame: Uint8Array;
+  key: string;
 }
 
 /**
@@ -40,7 +54,7 @@ export class ViewCutPool {
       worker.on('message', (reply: ViewCutReply) => {
         const pending = thread.waiting.get(reply.id);
         thread.waiting.delete(reply.id);
-        if ('done' in reply) pending?.resolve();
+        if ('done' in reply) pending?.resolve({ frame: reply.frame, key: reply.key });
         else pending?.reject(new Error(`cutting a view failed: ${reply.message}`));
         if (thread.waiting.size === 0) worker.unref();
       });
@@ -69,27 +83,64 @@ export class ViewCutPool {
     transform: ChannelTransform | undefined,
     transfer: boolean,
   ): Promise<Float32Array> {
-    if (this.failure) throw this.failure;
+    // A frame that shares its buffer (a slab, a pooled Buffer) is copied rather than moved.
+    const whole = frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength;
+    const sent = transfer && whole ? frame : frame.slice();
+    const target = this.slot(options);
+    await this.send({ frame: sent, view, options: { ...options }, transform, target }, [
+      sent.buffer as ArrayBuffer,
+    ]);
+    return target;
+  }
+
+  /**
+   * Reads `path`, decodes its frame (`decodeFrame` with `frameTarget`) and cuts `view` out of it,
+   * all in a thread, so that a pass that decodes spreads over the threads instead of resizing
+   * and cutting every image on the caller's. Returns the view's slot (give it back with
+   * {@link release}), the frame (for the pixel cache) and the file's content key. Rejects on
+   * any failure; the caller then loads the file itself, so that errors stay the caller's own.
+   */
+  async load(
+    path: string,
+    frameTarget: FrameTarget,
+    view: ImageView,
+    options: CutViewOptions,
+    transform: ChannelTransform | undefined,
+  ): Promise<LoadedView> {
+    const slot = this.slot(options);
+    const request = { path, frameTarget: { ...frameTarget }, view, options: { ...options } };
+    const { frame, key } = await this.send({ ...request, transform, target: slot }, []);
+    if (frame === undefined || key === undefined) throw new Error('the thread sent no frame');
+    return { slot, frame, key };
+  }
+
+  /** A free shared slot of `outputSize`'s float32 values (a new one when none fits). */
+  private slot(options: CutViewOptions): Float32Array {
+    const [height, width] = options.outputSize;
+    const length = height * width * 3;
+    const reused = this.freeSlots.pop();
+    if (reused !== undefined && reused.length === length) return reused;
+    return new Float32Array(new SharedArrayBuffer(length * Float32Array.BYTES_PER_ELEMENT));
+  }
+
+  /** Posts to the thread with the fewest requests in flight; resolves with its answer. */
+  private send(
+    request: Omit<ViewCutRequest, 'id'> | Omit<ViewLoadRequest, 'id'>,
+    transfer: ArrayBuffer[],
+  ): Promise<LoadedFrame> {
+    if (this.failure) return Promise.reject(this.failure);
     const thread = this.threads.reduce((best, candidate) =>
       candidate.waiting.size < best.waiting.size ? candidate : best,
     );
     const id = this.next++;
-    const [height, width] = options.outputSize;
-    const length = height * width * 3;
-    let target = this.freeSlots.pop();
-    if (target === undefined || target.length !== length) {
-      target = new Float32Array(new SharedArrayBuffer(length * Float32Array.BYTES_PER_ELEMENT));
-    }
-    // A frame that shares its buffer (a slab, a pooled Buffer) is copied rather than moved.
-    const whole = frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength;
-    const sent = transfer && whole ? frame : frame.slice();
-    const request = { id, frame: sent, view, options: { ...options }, transform, target };
-    await new Promise<void>((resolve, reject) => {
+    return new Promise<LoadedFrame>((resolve, reject) => {
       if (thread.waiting.size === 0) thread.worker.ref();
       thread.waiting.set(id, { resolve, reject });
-      thread.worker.postMessage(request satisfies ViewCutRequest, [sent.buffer as ArrayBuffer]);
+      thread.worker.postMessage(
+        { ...request, id } satisfies ViewCutRequest | ViewLoadRequest,
+        transfer,
+      );
     });
-    return target;
   }
 
   /** Gives back a slot {@link cut} returned, once its values are read. */
