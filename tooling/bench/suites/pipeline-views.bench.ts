@@ -1,6 +1,7 @@
 // Issue 19 §3: the training pipeline with the augmentation's crop/flip cut while decoding
-// (`viewBatches`: libvips decodes each JPEG into its frame on libuv threads, one JavaScript pass
-// crops, resizes and mirrors it) and the decoded-pixel cache, next to torchvision's recipe
+// (`viewBatches`: each JPEG is decoded into its frame — libjpeg-turbo on libuv threads and
+// `resizeImage` when the system has it, else libvips — and one JavaScript pass crops, resizes
+// and mirrors it; with viewThreads the threads do all of it) and the decoded-pixel cache, next to torchvision's recipe
 // (ImageFolder + RandomResizedCrop(224) + flip + ToTensor + Normalize, DataLoader with 2 worker
 // processes, batch 32) and Graft's tensor path (random resized crop + flip + normalize on wasm),
 // all on the ants/bees train JPEGs in this one process/run. Every row gives wall images/s and
@@ -179,7 +180,7 @@ export default async function run(): Promise<BenchRow[]> {
 
   rows.push(
     ...rowsOf(
-      'views, no cache: libvips frame + JS crop/resize/flip/normalize into the batch, 224 b32',
+      'views, no cache: frame (libjpeg-turbo + resizeImage, or libvips) + JS crop/resize/flip/normalize into the batch, 224 b32',
       count,
       await timed(() => viewEpoch(train)),
       'every epoch decodes the JPEGs (concurrency 4 on libuv threads)',
@@ -198,6 +199,29 @@ export default async function run(): Promise<BenchRow[]> {
         await viewEpoch(await open(directory));
       }),
       'fresh cache directory per run; the cache file (frames at 1.25x, 280x280) is written and renamed at the end of the epoch',
+    ),
+  );
+
+  // The same two passes with 2 worker threads reading, decoding and cutting (viewThreads: 2):
+  // the counterpart of torchvision's 2 DataLoader workers below.
+  rows.push(
+    ...rowsOf(
+      'views, no cache, read + decoded + cut in 2 worker threads (viewThreads: 2), 224 b32',
+      count,
+      await timed(() => viewEpoch(train.withOptions({ viewThreads: 2 }))),
+      'every epoch decodes the JPEGs, in the threads (libjpeg-turbo when it loads, resizeImage to the frame, the cut)',
+    ),
+  );
+  rows.push(
+    ...rowsOf(
+      'views, first touch, read + decoded + cut in 2 worker threads (viewThreads: 2), 224 b32',
+      count,
+      await timed(async () => {
+        const directory = await mkdtemp(join(tmpdir(), 'graft-pixels-'));
+        directories.push(directory);
+        await viewEpoch((await open(directory)).withOptions({ viewThreads: 2 }));
+      }),
+      'fresh cache directory per run; frames come back from the threads and are written to the cache on this one',
     ),
   );
 
