@@ -11,6 +11,7 @@ import { toStorageError } from '../run/storage-errors.js';
 import { scheduleConfigFor } from './build-schedule.js';
 import { checkSameWeights } from './check-same-weights.js';
 import { checkTrainingInputs } from './check-training-inputs.js';
+import { startEarlySessionThread } from './early-session-thread.js';
 import { loadLossTerms } from './load-loss-terms.js';
 import { multiLabelSourceOf } from './load-multi-label-data.js';
 import { loadTrainingData, splitManifestFileName } from './load-training-data.js';
@@ -66,11 +67,19 @@ export async function trainIntoRun(
         preprocessing: getBackboneDescriptor(backboneSpec.backbone).preprocessing,
         featureCache: options.featureCache !== false,
       });
-  const backend = await selectBackend();
+  // ONNX Runtime's thread starts now too, so it is ready when the graph is (the weights are
+  // loaded and converted meanwhile).
+  const sessionThread = startEarlySessionThread(options);
+  const backend = await selectBackend().catch(async (error: unknown) => {
+    await decodePrefetch?.close();
+    await sessionThread?.close();
+    throw error;
+  });
   output.verbose(`backend ${backend.chosen} (tfjs ${backend.tfjsBackend})`);
   output.info(`loading backbone ${config.backbone} (${config.weights} weights)…`);
   const backbone = await createTrainingBackbone(backboneSpec).catch(async (error: unknown) => {
     await decodePrefetch?.close();
+    await sessionThread?.close();
     throw error;
   });
   const weights = weightProvenanceOf(backbone);
@@ -101,6 +110,7 @@ export async function trainIntoRun(
   } catch (error) {
     backbone.dispose();
     await decodePrefetch?.close();
+    await sessionThread?.close();
     throw error;
   }
 
@@ -113,6 +123,7 @@ export async function trainIntoRun(
     backbone,
     backboneSpec,
     output,
+    ...(sessionThread ? { sessionThread } : {}),
   });
   let featureStore: DiskFeatureStore | undefined;
   try {

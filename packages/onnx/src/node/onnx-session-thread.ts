@@ -8,6 +8,9 @@ import type { SessionReply, SessionRequest } from './onnx-session-protocol.js';
 const port = parentPort;
 if (port === null) throw new Error('onnx-session-thread runs in a worker thread');
 let session: InferenceSession | undefined;
+// Loaded now, not at 'open': a thread started ahead of its graph (startSessionThread) has it
+// ready by then. A failure is reported by the 'open' that awaits it again.
+loadOnnxRuntime().catch(() => undefined);
 const reply = (message: SessionReply, transfer: ArrayBuffer[] = []) =>
   port.postMessage(message, transfer);
 
