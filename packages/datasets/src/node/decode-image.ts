@@ -1,4 +1,5 @@
-import { FileFormatError, type ResizePolicy, resizeImage } from '@graft/core/images';
+import { FileFormatError } from '@graft/core/errors';
+import { type ResizePolicy, resizeImage } from '@graft/core/images';
 import { decodeBmp, isBmp } from '../decoders/decode-bmp.js';
 import { decodeNetpbm, isNetpbm } from '../decoders/decode-netpbm.js';
 import type { DecodedImage } from '../decoders/decoded-image.js';

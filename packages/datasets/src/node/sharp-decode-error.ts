@@ -1,4 +1,4 @@
-import { FileFormatError } from '@graft/core/images';
+import { FileFormatError } from '@graft/core/errors';
 import { checkPixelLimit } from '../decoders/pixel-limit.js';
 import { loadSharp } from './load-sharp.js';
 
