@@ -4,6 +4,7 @@ import {
   createOnnxFeatureComputer,
   type FeatureEngineRequest,
   featureEngineRequests,
+  probeOnnxRuntime,
   resolveFeatureEngine,
   type StartedSessionThread,
 } from '@graft/onnx/node';
@@ -83,6 +84,11 @@ async function start(
     requested: options.requested,
     backbone,
     frozen: options.frozen,
+    // The session thread started ahead has imported onnxruntime-node (or failed to): asked
+    // instead of importing it here too. A thread that died says nothing: probed here then.
+    ...(options.sessionThread
+      ? { probe: options.sessionThread.probe().catch(() => probeOnnxRuntime()) }
+      : {}),
   });
   if (choice.engine === 'onnxruntime') {
     try {

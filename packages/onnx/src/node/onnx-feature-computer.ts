@@ -120,7 +120,10 @@ async function createComputer(options: OnnxFeatureComputerOptions): Promise<Onnx
       expected: "must be backboneCacheIdentity(backbone)'s 64 hex digits",
     });
   }
-  const runtime = await loadOnnxRuntime(options.importer);
+  // A session thread says itself whether onnxruntime-node loads (this thread never imports it);
+  // when it does not, loading it here gives the usual error.
+  const probed = await options.sessionThread?.probe();
+  const runtime = probed?.loaded ? undefined : await loadOnnxRuntime(options.importer);
   const network = backbone.inferenceModel?.() ?? backbone.model;
   const convert = () => convertToOnnx({ model: network });
   const graph =
@@ -141,11 +144,13 @@ async function createComputer(options: OnnxFeatureComputerOptions): Promise<Onnx
     ? await options.sessionThread.open(graph.bytes, sessionOptions)
     : inWorkerThread
       ? await openSessionThread(graph.bytes, sessionOptions)
-      : await inThisThread(runtime, graph.bytes, sessionOptions);
+      : await inThisThread(runtime as OnnxRuntime, graph.bytes, sessionOptions);
   const providerNames = providers.map((provider) =>
     typeof provider === 'string' ? provider : provider.name,
   );
-  const version = runtime.env.versions?.node ?? runtime.env.versions?.common ?? 'unknown';
+  const version = probed?.loaded
+    ? probed.version
+    : (runtime?.env.versions?.node ?? runtime?.env.versions?.common ?? 'unknown');
   let closed = false;
   // One inference at a time: each already uses every intra-op thread.
   let queue: Promise<unknown> = Promise.resolve();

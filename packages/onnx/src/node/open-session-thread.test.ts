@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { probeOnnxRuntime } from './load-onnx-runtime.js';
 import { startSessionThread } from './open-session-thread.js';
 
 describe('startSessionThread', () => {
@@ -17,5 +18,21 @@ describe('startSessionThread', () => {
     );
     // Closing after a failed open is harmless.
     await started.close();
+  });
+
+  it('says whether onnxruntime-node loads in it, as probeOnnxRuntime does here', async () => {
+    const started = startSessionThread();
+    try {
+      const here = await probeOnnxRuntime();
+      expect(await started.probe()).toEqual(here);
+      // Asked again (after the answer came): the same answer.
+      expect(await started.probe()).toEqual(here);
+    } finally {
+      await started.close();
+    }
+    // A thread closed before it answered rejects instead of leaving the caller waiting.
+    const closed = startSessionThread();
+    await closed.close();
+    await expect(closed.probe()).rejects.toThrow(/closed|exited/);
   });
 });

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { workerThreadEntry } from '@graft/core/node';
 import type { InferenceSession } from 'onnxruntime-node';
+import type { OnnxRuntimeProbe } from './load-onnx-runtime.js';
 import type { SessionReply, SessionRequest } from './onnx-session-protocol.js';
 
 /** An ONNX Runtime session living in a worker thread. */
@@ -27,6 +28,11 @@ export interface StartedSessionThread {
   open(graph: Uint8Array, options: InferenceSession.SessionOptions): Promise<SessionThread>;
   /** Ends the thread when no session was opened in it (a session is released with its `release`). */
   close(): Promise<void>;
+  /**
+   * Whether onnxruntime-node loads in the thread (`probeOnnxRuntime` there), so that the caller
+   * need not import it itself. Rejects when the thread ended before it could say.
+   */
+  probe(): Promise<OnnxRuntimeProbe>;
 }
 
 /**
@@ -68,8 +74,22 @@ export function startSessionThread(): StartedSessionThread {
     | undefined;
   let failure: Error | undefined;
   let used = false;
+  let probed: { resolve: (probe: OnnxRuntimeProbe) => void; reject: (error: Error) => void };
+  const probe = new Promise<OnnxRuntimeProbe>((resolve, reject) => {
+    probed = { resolve, reject };
+  });
+  // Only awaited by whoever asks.
+  probe.catch(() => undefined);
+  let probeSettled = false;
+  let probeAwaited = false;
+  // Nothing awaited from the thread: it must not keep the process alive.
+  const unrefWhenIdle = () => {
+    if (waiting.size === 0 && opened === undefined && !probeAwaited) worker.unref();
+  };
   const failAll = (error: Error) => {
     failure ??= error;
+    probeSettled = true;
+    probed.reject(error);
     opened?.reject(error);
     for (const pending of waiting.values()) pending.reject(error);
     waiting.clear();
@@ -79,18 +99,25 @@ export function startSessionThread(): StartedSessionThread {
     failAll(new Error(`the ONNX Runtime session thread exited (code ${code})`)),
   );
   worker.on('message', (reply: SessionReply) => {
+    if (reply.type === 'probed') {
+      probed.resolve(reply.probe);
+      probeSettled = true;
+      probeAwaited = false;
+      unrefWhenIdle();
+      return;
+    }
     if (reply.type === 'ran' || (reply.type === 'failed' && reply.id !== undefined)) {
       const pending = waiting.get(reply.id as number);
       waiting.delete(reply.id as number);
       // An idle session thread must not keep the process alive; a busy one must.
-      if (waiting.size === 0) worker.unref();
+      unrefWhenIdle();
       if (reply.type === 'failed') pending?.reject(new Error(reply.message));
       else pending?.resolve(reply);
       return;
     }
     const settle = opened;
     opened = undefined;
-    if (waiting.size === 0) worker.unref();
+    unrefWhenIdle();
     if (reply.type === 'failed') settle?.reject(new Error(reply.message));
     else settle?.resolve(reply);
   });
@@ -126,7 +153,7 @@ export function startSessionThread(): StartedSessionThread {
       throw error;
     }
     if (first.type !== 'opened') throw new Error(`unexpected reply ${first.type}`);
-    worker.unref();
+    unrefWhenIdle();
     let next = 0;
     return {
       inputName: first.inputName,
@@ -161,6 +188,14 @@ export function startSessionThread(): StartedSessionThread {
 
   return {
     open,
+    probe() {
+      if (!probeSettled) {
+        // Its answer is awaited: the thread keeps the process alive until it comes.
+        probeAwaited = true;
+        worker.ref();
+      }
+      return probe;
+    },
     async close() {
       if (used) return;
       used = true;
