@@ -92,14 +92,24 @@ export function calibrationReport(result: CalibrationResult, images: number): Ca
   };
 }
 
-/** Writes `reliability.svg` (before and after) into the run's plots directory; returns its path. */
+/**
+ * Writes `reliability.svg` (before and after) into the run's plots directory; returns its path.
+ * `svg`: the diagram {@link renderCalibrationDiagram} already started rendering.
+ */
 export async function writeReliabilityDiagram(
   directory: string,
   result: CalibrationResult,
+  svg: Promise<string> = renderCalibrationDiagram(result),
 ): Promise<string> {
   const file = join(directory, 'reliability.svg');
+  await writeFileAtomic(file, await svg);
+  return file;
+}
+
+/** The reliability diagram (before and after) of `result`, rendered to an SVG document. */
+export function renderCalibrationDiagram(result: CalibrationResult): Promise<string> {
   const temperature = result.applied ? result.fit.temperature : 1;
-  const svg = await renderReliabilityDiagram(
+  return renderReliabilityDiagram(
     [
       {
         label: 'before (T = 1)',
@@ -118,6 +128,4 @@ export async function writeReliabilityDiagram(
     ],
     'reliability on the validation split (15 bins)',
   );
-  await writeFileAtomic(file, svg);
-  return file;
 }

@@ -4,7 +4,9 @@ import {
   createOnnxFeatureComputer,
   type FeatureEngineRequest,
   featureEngineRequests,
+  probeOnnxRuntime,
   resolveFeatureEngine,
+  type StartedSessionThread,
 } from '@graft/onnx/node';
 import { backboneCacheIdentity } from '@graft/trainer';
 import type { CommandOutput } from '../output.js';
@@ -52,7 +54,29 @@ export async function startFeatureEngine(options: {
   output: CommandOutput;
   /** Starts tfjs extraction: worker threads, or undefined for this thread. */
   startTfjs: () => Promise<ClosableFeatureComputer> | undefined;
+  /**
+   * An ONNX Runtime session thread started ahead (early-session-thread.ts): ONNX Runtime opens
+   * its session in it; closed when tfjs runs instead or this call fails.
+   */
+  sessionThread?: StartedSessionThread;
 }): Promise<ClosableFeatureComputer | undefined> {
+  const { sessionThread } = options;
+  // Handed to createOnnxFeatureComputer, which then owns it; closed here on every other path.
+  let handedOver = false;
+  try {
+    return await start(options, (thread) => {
+      handedOver = true;
+      return thread;
+    });
+  } finally {
+    if (!handedOver) await sessionThread?.close();
+  }
+}
+
+async function start(
+  options: Parameters<typeof startFeatureEngine>[0],
+  handOver: (thread: StartedSessionThread) => StartedSessionThread,
+): Promise<ClosableFeatureComputer | undefined> {
   const { output, backbone } = options;
   // Fine-tuning never asks for an engine choice unless the user did: no noise in its log.
   const say = options.frozen || options.requested !== 'auto' ? output.info : output.verbose;
@@ -60,6 +84,11 @@ export async function startFeatureEngine(options: {
     requested: options.requested,
     backbone,
     frozen: options.frozen,
+    // The session thread started ahead has imported onnxruntime-node (or failed to): asked
+    // instead of importing it here too. A thread that died says nothing: probed here then.
+    ...(options.sessionThread
+      ? { probe: options.sessionThread.probe().catch(() => probeOnnxRuntime()) }
+      : {}),
   });
   if (choice.engine === 'onnxruntime') {
     try {
@@ -70,6 +99,7 @@ export async function startFeatureEngine(options: {
         allowSpinning: false,
         // Its blocking `run` would stall the next batches' decode and resize on this thread.
         inWorkerThread: true,
+        ...(options.sessionThread ? { sessionThread: handOver(options.sessionThread) } : {}),
       });
       say.call(
         output,

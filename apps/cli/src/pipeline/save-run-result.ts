@@ -5,10 +5,15 @@ import type { EvaluationReport, FeatureComputer, TrainResult } from '@graft/trai
 import { type DiskFeatureStore, saveClassifier } from '@graft/trainer/node';
 import type { TrainConfig } from '../config/train-config.js';
 import type { CommandOutput } from '../output.js';
-import { writeTrainingPlots } from '../plots/training-plots.js';
+import { renderTrainingPlots } from '../plots/training-plots.js';
 import type { RunDirectory } from '../run/run-directory.js';
 import { toStorageError } from '../run/storage-errors.js';
-import { type calibrateRun, calibrationReport, writeReliabilityDiagram } from './calibrate-run.js';
+import {
+  type calibrateRun,
+  calibrationReport,
+  renderCalibrationDiagram,
+  writeReliabilityDiagram,
+} from './calibrate-run.js';
 import { saveFinalResult } from './final-save.js';
 import { withoutLocalPaths } from './run-relative-paths.js';
 import type { TrainingData } from './training-data.js';
@@ -99,6 +104,14 @@ export async function saveRunResult(options: {
       })
     : undefined;
   if (featureCache) output.info(describeFeatureCacheReport(featureCache));
+  // The charts render (in the chart thread) while the model is saved; they are written after.
+  const writePlots = renderTrainingPlots({
+    history: result.history,
+    ...(validation ? { validation } : {}),
+  });
+  const reliabilityDiagram = calibration ? renderCalibrationDiagram(calibration) : undefined;
+  // Reported where it is written.
+  reliabilityDiagram?.catch(() => undefined);
   await saveFinalResult({
     run,
     writeModel,
@@ -123,19 +136,13 @@ export async function saveRunResult(options: {
   // After the model and report are safe: a chart that cannot be drawn costs only the chart.
   const plots = join(run.root, 'plots');
   await mkdir(plots, { recursive: true })
-    .then(() =>
-      writeTrainingPlots({
-        directory: plots,
-        history: result.history,
-        ...(validation ? { validation } : {}),
-      }),
-    )
+    .then(() => writePlots(plots))
     .then(
       (files) => output.verbose(`plots: ${files.map((file) => basename(file)).join(', ')}`),
       (error: unknown) => output.info(`graft: plots not written (${(error as Error).message})`),
     );
   if (calibration) {
-    await writeReliabilityDiagram(plots, calibration).then(
+    await writeReliabilityDiagram(plots, calibration, reliabilityDiagram).then(
       (file) => output.verbose(`plots: ${basename(file)}`),
       (error: unknown) =>
         output.info(`graft: reliability diagram not written (${(error as Error).message})`),

@@ -1,5 +1,6 @@
 import type { Backbone } from '@graft/core';
-import type { GradientComputer } from '@graft/trainer';
+import type { StartedSessionThread } from '@graft/onnx/node';
+import type { GradientComputer, TrainingMode } from '@graft/trainer';
 import type { CommandOutput } from '../output.js';
 import { resolveExtractionWorkers, startExtractionWorkers } from './extraction-workers.js';
 import { type ClosableFeatureComputer, startFeatureEngine } from './feature-engine.js';
@@ -19,6 +20,15 @@ export interface StartingRunEngines {
   gradients: Promise<ClosableGradientComputer | undefined>;
 }
 
+/** How the run's feature engine extracts: from a frozen backbone, or the fine-tuned one's passes. */
+export function extractionModeOf(config: RunTrainingOptions['config']): TrainingMode {
+  // A staged unfreeze without the frozen-prefix cache featurises for its frozen epochs first
+  // (with the cache, both stages train on activations computed in this thread).
+  return config.freezeEpochs > 0 && config.frozenPrefixCache === 'off'
+    ? 'feature-extraction'
+    : config.mode;
+}
+
 /**
  * Starts the feature engine and the fine-tuning engine without waiting for them, so they start
  * while the data loads. Their failures surface where the run awaits them.
@@ -34,15 +44,15 @@ export function startRunEngines(settings: {
   backboneSpec: TrainingBackboneSpec;
   /** Where to say what starts. */
   output: CommandOutput;
+  /**
+   * The ONNX Runtime session thread started ahead (early-session-thread.ts), for the feature
+   * engine; it closes it when it runs tfjs.
+   */
+  sessionThread?: StartedSessionThread;
 }): StartingRunEngines {
-  const { options, backend, backbone, backboneSpec, output } = settings;
+  const { options, backend, backbone, backboneSpec, output, sessionThread } = settings;
   const { config } = options;
-  // A staged unfreeze without the frozen-prefix cache featurises for its frozen epochs first
-  // (with the cache, both stages train on activations computed in this thread).
-  const extractionMode =
-    config.freezeEpochs > 0 && config.frozenPrefixCache === 'off'
-      ? 'feature-extraction'
-      : config.mode;
+  const extractionMode = extractionModeOf(config);
   const workerCount = resolveExtractionWorkers({
     requested: options.extractionWorkers ?? 'auto',
     backend,
@@ -58,6 +68,7 @@ export function startRunEngines(settings: {
     backbone,
     frozen: extractionMode === 'feature-extraction',
     output,
+    ...(sessionThread ? { sessionThread } : {}),
     startTfjs: () => {
       if (workerCount <= 1) return undefined;
       output.info(`starting ${workerCount} feature-extraction workers (one backbone each)…`);

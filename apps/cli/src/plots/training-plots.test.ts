@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { EvaluationReport } from '@graft/trainer';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeTrainingPlots } from './training-plots.js';
+import { renderTrainingPlots, writeTrainingPlots } from './training-plots.js';
 
 let directory: string;
 beforeAll(async () => {
@@ -67,5 +67,29 @@ describe('writeTrainingPlots', () => {
     });
     expect(files.map((file) => basename(file))).toEqual(['loss.svg', 'accuracy.svg']);
     expect(describeSvg(await readFile(join(only, 'loss.svg'), 'utf8')).lines).toBe(1);
+  });
+});
+
+describe('renderTrainingPlots', () => {
+  it('renders at once but writes nothing until asked, then what writeTrainingPlots writes', async () => {
+    const history = [
+      { loss: 1, accuracy: 0.5, val_loss: 1.1, val_accuracy: 0.4 },
+      { loss: 0.7, accuracy: 0.6, val_loss: 0.9, val_accuracy: 0.5 },
+    ];
+    const later = join(directory, 'rendered-first');
+    const direct = join(directory, 'written-directly');
+    await Promise.all([mkdir(later), mkdir(direct)]);
+    const write = renderTrainingPlots({ history });
+    // The renders are under way (or done): still no file.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await readdir(later)).toEqual([]);
+    const files = await write(later);
+    expect(files.map((file) => basename(file))).toEqual(['loss.svg', 'accuracy.svg']);
+    await writeTrainingPlots({ directory: direct, history });
+    for (const name of ['loss.svg', 'accuracy.svg']) {
+      expect(await readFile(join(later, name), 'utf8')).toBe(
+        await readFile(join(direct, name), 'utf8'),
+      );
+    }
   });
 });

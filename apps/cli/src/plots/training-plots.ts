@@ -109,10 +109,14 @@ export interface WriteTrainingPlotsOptions {
 }
 
 /**
- * Writes `loss.svg`, `accuracy.svg`, `learning-rate.svg` (those the history has) and
- * `confusion-matrix.svg` (with a single-label validation report), each atomically. Returns the files written.
+ * Starts rendering the charts {@link writeTrainingPlots} writes, all at once (in the chart thread,
+ * while the caller does something else: the run's final save), and returns what writes them into
+ * a directory: no file is written before it is called. The files are written in order; a chart
+ * that failed to render fails the write there, as in {@link writeTrainingPlots}.
  */
-export async function writeTrainingPlots(options: WriteTrainingPlotsOptions): Promise<string[]> {
+export function renderTrainingPlots(
+  options: Omit<WriteTrainingPlotsOptions, 'directory'>,
+): (directory: string) => Promise<string[]> {
   const specs = trainingCurveSpecs(options.history);
   // A multi-label report has no confusion matrix (its per-label metrics are in report.json).
   if (options.validation && options.validation.confusionMatrix.length > 0) {
@@ -121,11 +125,27 @@ export async function writeTrainingPlots(options: WriteTrainingPlotsOptions): Pr
       'validation confusion matrix',
     );
   }
-  const written: string[] = [];
-  for (const [name, spec] of Object.entries(specs)) {
-    const file = join(options.directory, `${name}.svg`);
-    await writeFileAtomic(file, await renderChart(spec));
-    written.push(file);
-  }
-  return written;
+  const rendered = Object.entries(specs).map(([name, spec]) => {
+    const svg = renderChart(spec);
+    // Reported by the write that awaits it.
+    svg.catch(() => undefined);
+    return { name, svg };
+  });
+  return async (directory) => {
+    const written: string[] = [];
+    for (const { name, svg } of rendered) {
+      const file = join(directory, `${name}.svg`);
+      await writeFileAtomic(file, await svg);
+      written.push(file);
+    }
+    return written;
+  };
+}
+
+/**
+ * Writes `loss.svg`, `accuracy.svg`, `learning-rate.svg` (those the history has) and
+ * `confusion-matrix.svg` (with a single-label validation report), each atomically. Returns the files written.
+ */
+export async function writeTrainingPlots(options: WriteTrainingPlotsOptions): Promise<string[]> {
+  return renderTrainingPlots(options)(options.directory);
 }

@@ -1,4 +1,4 @@
-import { FileFormatError } from '@graft/core';
+import { FileFormatError } from '@graft/core/errors';
 import type { DecodedImage } from './decoded-image.js';
 import { checkPixelLimit, type DecodeLimits } from './pixel-limit.js';
 

@@ -1,4 +1,4 @@
-import { FileFormatError, InvalidArgumentError } from '@graft/core';
+import { FileFormatError, InvalidArgumentError } from '@graft/core/errors';
 
 /**
  * The largest image, in pixels, that any Graft decoder (BMP, netpbm, and sharp for JPEG, PNG,

@@ -1,9 +1,10 @@
-import { FileFormatError, type ResizePolicy, resizeImage } from '@graft/core';
-import sharp from 'sharp';
+import { FileFormatError } from '@graft/core/errors';
+import { type ResizePolicy, resizeImage } from '@graft/core/images';
 import { decodeBmp, isBmp } from '../decoders/decode-bmp.js';
 import { decodeNetpbm, isNetpbm } from '../decoders/decode-netpbm.js';
 import type { DecodedImage } from '../decoders/decoded-image.js';
 import { type DecodeLimits, maximumPixelsOf } from '../decoders/pixel-limit.js';
+import { loadSharp } from './load-sharp.js';
 import { sharpDecodeError } from './sharp-decode-error.js';
 import { sharpDecodeOptions } from './sharp-decode-options.js';
 import { decodeTurboJpeg } from './turbo-jpeg.js';
@@ -53,6 +54,7 @@ export async function decodePixels(
   try {
     // PIL's convert('RGB') drops alpha without compositing; sharp's removeAlpha does the same.
     // Embedded ICC profiles are ignored, as PIL ignores them (sharp-decode-options.ts).
+    const sharp = await loadSharp();
     const { data, info } = await sharp(bytes, sharpDecodeOptions(limitInputPixels))
       .rotate()
       .removeAlpha()

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { FileFormatError } from '@graft/core';
+import { FileFormatError } from '@graft/core/errors';
 
 /** Reads an image file's bytes; a file that cannot be read is a {@link FileFormatError} naming it. */
 export async function readImageBytes(path: string): Promise<Buffer> {

@@ -1,6 +1,6 @@
-import { FileFormatError } from '@graft/core';
-import sharp from 'sharp';
+import { FileFormatError } from '@graft/core/errors';
 import { checkPixelLimit } from '../decoders/pixel-limit.js';
+import { loadSharp } from './load-sharp.js';
 
 /** Options of {@link sharpDecodeError}. */
 export interface SharpDecodeErrorOptions {
@@ -24,6 +24,7 @@ export async function sharpDecodeError(options: SharpDecodeErrorOptions): Promis
   if (FileFormatError.isInstance(error)) return error;
   const message = error instanceof Error ? error.message.trim() : String(error);
   if (/pixel limit/i.test(message)) {
+    const sharp = await loadSharp();
     const header = await sharp(options.bytes, { limitInputPixels: false })
       .metadata()
       .catch(() => undefined);

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { InvalidArgumentError } from '@graft/core';
+import { InvalidArgumentError } from '@graft/core/errors';
 import type { DecodedImage } from '../decoders/decoded-image.js';
 import { readJpegOrientation } from './read-jpeg-orientation.js';
 

@@ -32,7 +32,12 @@ export {
   type OnnxTrainingEngine,
   type OnnxTrainingEngineOptions,
 } from './onnx-training-engine.js';
-export { openSessionThread, type SessionThread } from './open-session-thread.js';
+export {
+  openSessionThread,
+  type SessionThread,
+  type StartedSessionThread,
+  startSessionThread,
+} from './open-session-thread.js';
 export {
   type CalibrationBatch,
   type CalibrationMethod,

@@ -1,4 +1,4 @@
-import { GraftError } from '@graft/core';
+import { GraftError } from '@graft/core/errors';
 
 /** The `onnxruntime-node` module (its types; the module itself is imported on demand). */
 export type OnnxRuntime = typeof import('onnxruntime-node');

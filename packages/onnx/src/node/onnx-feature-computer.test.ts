@@ -8,6 +8,7 @@ import { tinyBackbone } from '@graft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createOnnxFeatureComputer } from './onnx-feature-computer.js';
+import { startSessionThread } from './open-session-thread.js';
 
 // Counts conversions: a graph read from the disk cache must not convert again.
 const conversions = vi.hoisted(() => ({ count: 0 }));
@@ -65,6 +66,41 @@ describe('createOnnxFeatureComputer', () => {
         shape: [1, 16, 16, 3],
       }),
     ).rejects.toThrow(/closed/);
+  });
+
+  it('opens its session in a thread started ahead, and owns that thread', async () => {
+    const backbone = tinyBackbone({ seed: 7 });
+    const here = await createOnnxFeatureComputer({ backbone, cacheDirectory: directory });
+    const started = startSessionThread();
+    const there = await createOnnxFeatureComputer({
+      backbone,
+      cacheDirectory: directory,
+      sessionThread: started,
+    });
+    try {
+      expect(there.engine.detail).toMatch(/, in a worker thread$/);
+      const pixels = new Float32Array(2 * 16 * 16 * 3).map((_, index) => Math.sin(index));
+      const batch = { pixels, shape: [2, 16, 16, 3] as [number, number, number, number] };
+      const expected = await here.computeFeatures({ ...batch, pixels: pixels.slice() });
+      const actual = await there.computeFeatures({ ...batch, pixels: pixels.slice() });
+      expect(Array.from(actual)).toEqual(Array.from(expected));
+      // The computer took the thread: nobody else opens a session in it.
+      await expect(started.open(new Uint8Array(1), {})).rejects.toThrow(/already opened/);
+    } finally {
+      await Promise.all([here.close(), there.close()]);
+    }
+    // A call that fails closes the thread it was given.
+    const failing = startSessionThread();
+    try {
+      await expect(
+        createOnnxFeatureComputer({ backbone, cacheIdentity: 'not hex', sessionThread: failing }),
+      ).rejects.toSatisfy(
+        (error) => InvalidArgumentError.isInstance(error) && error.argument === 'cacheIdentity',
+      );
+      await expect(failing.open(new Uint8Array(1), {})).rejects.toThrow(/already opened or closed/);
+    } finally {
+      backbone.dispose();
+    }
   });
 
   it('with allowSpinning false, says so and computes the same features', async () => {

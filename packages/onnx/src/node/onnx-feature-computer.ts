@@ -15,7 +15,11 @@ import { convertToOnnx } from '../index.js';
 import { inferenceSessionOptions } from './inference-session-options.js';
 import { loadOnnxRuntime, type ModuleImporter, type OnnxRuntime } from './load-onnx-runtime.js';
 import { cachedOnnxGraph } from './onnx-graph-cache.js';
-import { openSessionThread, type SessionThread } from './open-session-thread.js';
+import {
+  openSessionThread,
+  type SessionThread,
+  type StartedSessionThread,
+} from './open-session-thread.js';
 
 /** An execution provider: a name (`cpu`, `cuda`…) or ONNX Runtime's options object for one. */
 export type ExecutionProvider = string | { name: string; [option: string]: unknown };
@@ -54,6 +58,13 @@ export interface OnnxFeatureComputerOptions {
    * resize wait for it; in a worker they overlap it. Default false.
    */
   inWorkerThread?: boolean;
+  /**
+   * A thread from `startSessionThread()` to open the session in (implies `inWorkerThread`),
+   * started earlier so that its start overlapped the weights' load and the conversion. The
+   * computer owns it from this call: it is closed when this call fails, else released by
+   * `close()`.
+   */
+  sessionThread?: StartedSessionThread;
   /** Imports onnxruntime-node (tests pass a failing importer). Default: `import()`. */
   importer?: ModuleImporter;
 }
@@ -79,6 +90,16 @@ export interface OnnxFeatureComputer extends FeatureComputer {
 export async function createOnnxFeatureComputer(
   options: OnnxFeatureComputerOptions,
 ): Promise<OnnxFeatureComputer> {
+  try {
+    return await createComputer(options);
+  } catch (error) {
+    // Closing after a successful `open` is a no-op: the failed open already ended the thread.
+    await options.sessionThread?.close();
+    throw error;
+  }
+}
+
+async function createComputer(options: OnnxFeatureComputerOptions): Promise<OnnxFeatureComputer> {
   const { backbone } = options;
   const threads = options.intraOpNumThreads ?? availableParallelism();
   checkPositiveInteger('intraOpNumThreads', options.intraOpNumThreads, threads);
@@ -99,7 +120,10 @@ export async function createOnnxFeatureComputer(
       expected: "must be backboneCacheIdentity(backbone)'s 64 hex digits",
     });
   }
-  const runtime = await loadOnnxRuntime(options.importer);
+  // A session thread says itself whether onnxruntime-node loads (this thread never imports it);
+  // when it does not, loading it here gives the usual error.
+  const probed = await options.sessionThread?.probe();
+  const runtime = probed?.loaded ? undefined : await loadOnnxRuntime(options.importer);
   const network = backbone.inferenceModel?.() ?? backbone.model;
   const convert = () => convertToOnnx({ model: network });
   const graph =
@@ -115,13 +139,18 @@ export async function createOnnxFeatureComputer(
     intraOpNumThreads: threads,
     allowSpinning: options.allowSpinning !== false,
   });
-  const session = options.inWorkerThread
-    ? await openSessionThread(graph.bytes, sessionOptions)
-    : await inThisThread(runtime, graph.bytes, sessionOptions);
+  const inWorkerThread = options.inWorkerThread === true || options.sessionThread !== undefined;
+  const session = options.sessionThread
+    ? await options.sessionThread.open(graph.bytes, sessionOptions)
+    : inWorkerThread
+      ? await openSessionThread(graph.bytes, sessionOptions)
+      : await inThisThread(runtime as OnnxRuntime, graph.bytes, sessionOptions);
   const providerNames = providers.map((provider) =>
     typeof provider === 'string' ? provider : provider.name,
   );
-  const version = runtime.env.versions?.node ?? runtime.env.versions?.common ?? 'unknown';
+  const version = probed?.loaded
+    ? probed.version
+    : (runtime?.env.versions?.node ?? runtime?.env.versions?.common ?? 'unknown');
   let closed = false;
   // One inference at a time: each already uses every intra-op thread.
   let queue: Promise<unknown> = Promise.resolve();
@@ -157,7 +186,7 @@ export async function createOnnxFeatureComputer(
     concurrency,
     engine: {
       name: 'onnxruntime',
-      detail: `onnxruntime-node ${version}, ${providerNames.join(' > ')} provider${providerNames.length === 1 ? '' : 's'}, ${threads} thread${threads === 1 ? '' : 's'}${options.allowSpinning === false ? ', no spinning' : ''}${options.inWorkerThread ? ', in a worker thread' : ''}`,
+      detail: `onnxruntime-node ${version}, ${providerNames.join(' > ')} provider${providerNames.length === 1 ? '' : 's'}, ${threads} thread${threads === 1 ? '' : 's'}${options.allowSpinning === false ? ', no spinning' : ''}${inWorkerThread ? ', in a worker thread' : ''}`,
     },
     graph: { path: graph.path, reused: graph.reused, bytes: graph.bytes.byteLength },
     computeFeatures(batch, callOptions = {}) {

@@ -1,4 +1,5 @@
 import type { InferenceSession } from 'onnxruntime-node';
+import type { OnnxRuntimeProbe } from './load-onnx-runtime.js';
 
 /** Main thread → session thread. */
 export type SessionRequest =
@@ -11,4 +12,6 @@ export type SessionReply =
   | { type: 'opened'; inputName: string; outputName: string }
   | { type: 'ran'; id: number; outputType: string; dims: readonly number[]; values?: Float32Array }
   | { type: 'failed'; id?: number; message: string }
-  | { type: 'released' };
+  | { type: 'released' }
+  // Sent once, unasked, when the thread has imported onnxruntime-node (or failed to).
+  | { type: 'probed'; probe: OnnxRuntimeProbe };

@@ -2,7 +2,7 @@
 // this thread instead of the caller's (which meanwhile decodes and resizes the next batches).
 import { parentPort } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
-import { loadOnnxRuntime } from './load-onnx-runtime.js';
+import { loadOnnxRuntime, probeOnnxRuntime } from './load-onnx-runtime.js';
 import type { SessionReply, SessionRequest } from './onnx-session-protocol.js';
 
 const port = parentPort;
@@ -10,6 +10,9 @@ if (port === null) throw new Error('onnx-session-thread runs in a worker thread'
 let session: InferenceSession | undefined;
 const reply = (message: SessionReply, transfer: ArrayBuffer[] = []) =>
   port.postMessage(message, transfer);
+// Loaded now, not at 'open': a thread started ahead of its graph (startSessionThread) has it
+// ready by then, and its caller learns from this whether it loads without importing it too.
+probeOnnxRuntime().then((probe) => reply({ type: 'probed', probe }));
 
 port.on('message', async (request: SessionRequest) => {
   try {

@@ -99,6 +99,36 @@ describe('resolveFeatureEngine', () => {
     }
   });
 
+  it('takes a probe made elsewhere instead of importing onnxruntime-node', async () => {
+    const backbone = tinyBackbone({ seed: 9 });
+    // Any import here would fail: the given probe decides.
+    const importer = () => Promise.reject(new Error('imported anyway'));
+    try {
+      const loads = await resolveFeatureEngine({
+        requested: 'auto',
+        backbone,
+        importer,
+        probe: Promise.resolve({ loaded: true, version: '9.8.7', providers: [] }),
+      });
+      expect(loads).toEqual({
+        engine: 'onnxruntime',
+        reason: expect.stringMatching(/^onnxruntime-node 9\.8\.7 loads and /),
+      });
+      const fails = await resolveFeatureEngine({
+        requested: 'auto',
+        backbone,
+        importer,
+        probe: Promise.resolve({ loaded: false, reason: 'its binary failed elsewhere' }),
+      });
+      expect(fails).toEqual({
+        engine: 'tfjs',
+        reason: 'ONNX Runtime not used: its binary failed elsewhere',
+      });
+    } finally {
+      backbone.dispose();
+    }
+  });
+
   it('keeps tfjs for fine-tuning and when asked, and refuses an unknown request', async () => {
     const backbone = tinyBackbone({ seed: 9 });
     try {

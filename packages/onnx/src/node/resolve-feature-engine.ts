@@ -1,6 +1,10 @@
 import { type Backbone, GraftError, InvalidArgumentError } from '@graft/core';
 import { onnxSupport } from '../index.js';
-import { type ModuleImporter, probeOnnxRuntime } from './load-onnx-runtime.js';
+import {
+  type ModuleImporter,
+  type OnnxRuntimeProbe,
+  probeOnnxRuntime,
+} from './load-onnx-runtime.js';
 
 /** The engine asked for: `auto` (ONNX Runtime when it can, else tfjs), or one of them. */
 export type FeatureEngineRequest = 'auto' | 'tfjs' | 'onnx';
@@ -21,6 +25,11 @@ export interface ResolveFeatureEngineOptions {
   frozen?: boolean;
   /** Imports onnxruntime-node (tests pass a failing importer). Default: `import()`. */
   importer?: ModuleImporter;
+  /**
+   * Whether onnxruntime-node loads, found elsewhere: a session thread's `probe()`, so that this
+   * thread need not import it (~50-90 ms at a run's start). Default: probed here.
+   */
+  probe?: Promise<OnnxRuntimeProbe>;
 }
 
 /** The engine to use and why, in words for the user. */
@@ -64,7 +73,7 @@ export async function resolveFeatureEngine(
       'the backbone is fine-tuned, not frozen (its steps run on the fine-tuning engine)',
     );
   }
-  const probe = await probeOnnxRuntime(options.importer);
+  const probe = await (options.probe ?? probeOnnxRuntime(options.importer));
   if (!probe.loaded) return unavailable(probe.reason);
   const network = backbone.inferenceModel?.() ?? backbone.model;
   const support = onnxSupport(network);

@@ -1,0 +1,9 @@
+// `@graft/core/images`: the resize every image file goes through, without tfjs. A thread that
+// only decodes images (the datasets' decode prefetch) imports this (and `@graft/core/errors`)
+// instead of the package's main entry, whose tfjs-core costs ~0.1 CPU-s to load in every thread.
+export {
+  type ResizeImageOptions,
+  type RgbPixels,
+  resizeImage,
+} from '../preprocessing/resize-image.js';
+export type { ResizePolicy } from '../types/preprocessing.js';
