@@ -203,6 +203,48 @@ describe('createOnnxFeatureComputer', () => {
     }
   });
 
+  it('runs a batch microBatch images at a time, here and in a thread, with the rows of one inference', async () => {
+    const backbone = tinyBackbone({ seed: 7 });
+    const whole = await createOnnxFeatureComputer({
+      backbone,
+      cacheDirectory: directory,
+      microBatch: 32,
+    });
+    const parts = await createOnnxFeatureComputer({
+      backbone,
+      cacheDirectory: directory,
+      microBatch: 2,
+    });
+    const threaded = await createOnnxFeatureComputer({
+      backbone,
+      cacheDirectory: directory,
+      microBatch: 3,
+      inWorkerThread: true,
+    });
+    try {
+      // 7 images: micro-batches of 2 and of 3 both end with a shorter one.
+      const pixels = new Float32Array(7 * 16 * 16 * 3).map((_, index) => Math.sin(index / 7));
+      const batch = { pixels, shape: [7, 16, 16, 3] as [number, number, number, number] };
+      const expected = await whole.computeFeatures({ ...batch, pixels: pixels.slice() });
+      expect(expected).toHaveLength(7 * backbone.featureDim);
+      for (const computer of [parts, threaded]) {
+        const rows = await computer.computeFeatures({ ...batch, pixels: pixels.slice() });
+        expect(rows).toHaveLength(expected.length);
+        for (const [index, value] of rows.entries()) {
+          expect(value).toBeCloseTo(expected[index] as number, 5);
+        }
+      }
+    } finally {
+      await Promise.all([whole.close(), parts.close(), threaded.close()]);
+      backbone.dispose();
+    }
+    await expect(
+      createOnnxFeatureComputer({ backbone, cacheDirectory: directory, microBatch: 0 }),
+    ).rejects.toSatisfy(
+      (error) => InvalidArgumentError.isInstance(error) && error.argument === 'microBatch',
+    );
+  });
+
   it('rejects batches after close, a missing onnxruntime-node and bad options', async () => {
     const backbone = tinyBackbone({ seed: 5 });
     try {

@@ -20,6 +20,7 @@ import {
   type SessionThread,
   type StartedSessionThread,
 } from './open-session-thread.js';
+import { runInMicroBatches } from './run-in-micro-batches.js';
 
 /** An execution provider: a name (`cpu`, `cuda`…) or ONNX Runtime's options object for one. */
 export type ExecutionProvider = string | { name: string; [option: string]: unknown };
@@ -65,6 +66,13 @@ export interface OnnxFeatureComputerOptions {
    * `close()`.
    */
   sessionThread?: StartedSessionThread;
+  /**
+   * Images per ONNX Runtime inference: a batch is run this many at a time, with the same rows
+   * out. Default 4: ONNX Runtime's arena holds a whole inference's activations, and 32
+   * MobileNetV2 images' were ~300 MB of fresh pages per `graft train` run. 4 at a time kept its
+   * peak at ~690 instead of ~980 MiB and made the ants/bees run ~6 % faster on 2 cores.
+   */
+  microBatch?: number;
   /** Imports onnxruntime-node (tests pass a failing importer). Default: `import()`. */
   importer?: ModuleImporter;
 }
@@ -105,6 +113,8 @@ async function createComputer(options: OnnxFeatureComputerOptions): Promise<Onnx
   checkPositiveInteger('intraOpNumThreads', options.intraOpNumThreads, threads);
   const concurrency = options.concurrency ?? 2;
   checkPositiveInteger('concurrency', options.concurrency, concurrency);
+  const microBatch = options.microBatch ?? 4;
+  checkPositiveInteger('microBatch', options.microBatch, microBatch);
   const providers = options.executionProviders ?? ['cpu'];
   if (providers.length === 0) {
     throw new InvalidArgumentError({
@@ -159,7 +169,7 @@ async function createComputer(options: OnnxFeatureComputerOptions): Promise<Onnx
     if (closed) throw new Error('The ONNX Runtime feature computer is closed.');
     signal?.throwIfAborted();
     const [images] = batch.shape;
-    const output = await session.run(batch.pixels, batch.shape);
+    const output = await session.run(batch.pixels, batch.shape, microBatch);
     const values = output.values;
     if (output.outputType !== 'float32' || values === undefined) {
       throw new GraftError({
@@ -215,16 +225,23 @@ async function inThisThread(
   return {
     inputName,
     outputName,
-    async run(pixels, shape) {
-      const outputs = await session.run({
-        [inputName]: new runtime.Tensor('float32', pixels, [...shape]),
+    run(pixels, shape, microBatch = shape[0] ?? 1) {
+      return runInMicroBatches({
+        pixels,
+        shape,
+        microBatch,
+        run: async (part, partShape) => {
+          const outputs = await session.run({
+            [inputName]: new runtime.Tensor('float32', part, [...partShape]),
+          });
+          const output = outputs[outputName];
+          return {
+            outputType: String(output?.type),
+            dims: output?.dims ?? [],
+            ...(output?.type === 'float32' ? { values: output.data as Float32Array } : {}),
+          };
+        },
       });
-      const output = outputs[outputName];
-      return {
-        outputType: String(output?.type),
-        dims: output?.dims ?? [],
-        ...(output?.type === 'float32' ? { values: output.data as Float32Array } : {}),
-      };
     },
     release: () => session.release(),
   };

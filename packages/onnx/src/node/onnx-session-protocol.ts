@@ -4,7 +4,7 @@ import type { OnnxRuntimeProbe } from './load-onnx-runtime.js';
 /** Main thread → session thread. */
 export type SessionRequest =
   | { type: 'open'; graph: Uint8Array; options: InferenceSession.SessionOptions }
-  | { type: 'run'; id: number; pixels: Float32Array; shape: readonly number[] }
+  | { type: 'run'; id: number; pixels: Float32Array; shape: readonly number[]; microBatch: number }
   | { type: 'release' };
 
 /** Session thread → main thread. */

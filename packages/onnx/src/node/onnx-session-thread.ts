@@ -4,6 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
 import { loadOnnxRuntime, probeOnnxRuntime } from './load-onnx-runtime.js';
 import type { SessionReply, SessionRequest } from './onnx-session-protocol.js';
+import { runInMicroBatches } from './run-in-micro-batches.js';
 
 const port = parentPort;
 if (port === null) throw new Error('onnx-session-thread runs in a worker thread');
@@ -27,14 +28,27 @@ port.on('message', async (request: SessionRequest) => {
     } else if (request.type === 'run') {
       const runtime = await loadOnnxRuntime();
       const open = session as InferenceSession;
-      const input = new runtime.Tensor('float32', request.pixels, [...request.shape]);
-      const outputs = await open.run({ [open.inputNames[0] as string]: input });
-      const output = outputs[open.outputNames[0] as string];
-      if (output?.type !== 'float32') {
-        reply({ type: 'ran', id: request.id, outputType: String(output?.type), dims: [] });
+      const output = await runInMicroBatches({
+        pixels: request.pixels,
+        shape: request.shape,
+        microBatch: request.microBatch,
+        run: async (pixels, shape) => {
+          const outputs = await open.run({
+            [open.inputNames[0] as string]: new runtime.Tensor('float32', pixels, [...shape]),
+          });
+          const first = outputs[open.outputNames[0] as string];
+          return {
+            outputType: String(first?.type),
+            dims: first?.dims ?? [],
+            ...(first?.type === 'float32' ? { values: first.data as Float32Array } : {}),
+          };
+        },
+      });
+      if (output.outputType !== 'float32' || output.values === undefined) {
+        reply({ type: 'ran', id: request.id, outputType: output.outputType, dims: [] });
         return;
       }
-      const data = output.data as Float32Array;
+      const data = output.values;
       const values =
         data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
       reply({ type: 'ran', id: request.id, outputType: 'float32', dims: output.dims, values }, [

@@ -10,10 +10,14 @@ export interface SessionThread {
   inputName: string;
   /** The graph's first output. */
   outputName: string;
-  /** Runs one float32 batch; resolves the first output (its values only when float32). */
+  /**
+   * Runs one float32 batch, `microBatch` images per inference (default: all at once); resolves
+   * the first output (its values only when float32).
+   */
   run(
     pixels: Float32Array,
     shape: readonly number[],
+    microBatch?: number,
   ): Promise<{ outputType: string; dims: readonly number[]; values?: Float32Array }>;
   /** Releases the session and ends the thread. */
   release(): Promise<void>;
@@ -158,7 +162,7 @@ export function startSessionThread(): StartedSessionThread {
     return {
       inputName: first.inputName,
       outputName: first.outputName,
-      run(pixels, shape) {
+      run(pixels, shape, microBatch = shape[0] ?? 1) {
         if (failure) return Promise.reject(failure);
         const id = next++;
         if (waiting.size === 0) worker.ref();
@@ -174,9 +178,10 @@ export function startSessionThread(): StartedSessionThread {
             },
             reject,
           });
-          worker.postMessage({ type: 'run', id, pixels, shape } satisfies SessionRequest, [
-            pixels.buffer as ArrayBuffer,
-          ]);
+          worker.postMessage(
+            { type: 'run', id, pixels, shape, microBatch } satisfies SessionRequest,
+            [pixels.buffer as ArrayBuffer],
+          );
         });
       },
       async release() {
