@@ -1,10 +1,11 @@
 import { defaultCropFraction, type ResizePolicy } from '@graft/core';
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
 import { decodeBmp, isBmp } from '../decoders/decode-bmp.js';
 import { decodeNetpbm, isNetpbm } from '../decoders/decode-netpbm.js';
 import type { DecodedImage } from '../decoders/decoded-image.js';
 import { maximumPixelsOf } from '../decoders/pixel-limit.js';
 import { resizeDecoded } from './decode-image.js';
+import { loadSharp } from './load-sharp.js';
 import { sharpDecodeError } from './sharp-decode-error.js';
 import { sharpDecodeOptions } from './sharp-decode-options.js';
 import { decodeTurboJpeg } from './turbo-jpeg.js';
@@ -51,39 +52,40 @@ export async function decodeFrame(
   const [frameHeight, frameWidth] = frameSizeOf(target);
   const [boxHeight, boxWidth] = boxSizeOf(target);
   let decoded: DecodedImage | undefined;
-  let scratch: Uint8Array | undefined;
+  // A libjpeg-turbo decode goes into a spare buffer and gives its buffer back once resized.
+  let recycle: Uint8Array | undefined;
   if (isNetpbm(bytes)) decoded = decodeNetpbm(bytes, file, target);
   else if (isBmp(bytes)) decoded = decodeBmp(bytes, file, target);
   else {
-    scratch = spareDecodes.pop();
+    const spare = spareDecodes.pop();
     decoded = await decodeTurboJpeg({
       bytes,
       maximumPixels: limitInputPixels,
       accept: (width, height) => width < 2 * boxWidth || height < 2 * boxHeight,
-      ...(scratch ? { output: scratch } : {}),
+      ...(spare ? { output: spare } : {}),
     });
+    // The spare when the decode went into it (or did not happen), else the decode's own.
+    recycle = decoded === undefined || decoded.data.buffer === spare?.buffer ? spare : decoded.data;
   }
-  if (decoded === undefined) {
-    if (scratch !== undefined) spareDecodes.push(scratch);
-  } else {
-    try {
+  try {
+    if (decoded !== undefined) {
       return await resizeDecoded(decoded, file, {
         imageSize: [frameHeight, frameWidth],
         resize: target.resize,
       });
-    } finally {
-      // The resize has copied the pixels: the decode buffer serves the next image.
-      const buffer =
-        scratch !== undefined && decoded.data.buffer === scratch.buffer ? scratch : decoded.data;
-      if (
-        buffer.byteLength <= maximumSpareDecodeBytes &&
-        spareDecodes.length < maximumSpareDecodes
-      ) {
-        spareDecodes.push(buffer);
-      }
+    }
+  } finally {
+    // The resize has copied the pixels: the decode buffer serves the next image.
+    if (
+      recycle !== undefined &&
+      recycle.byteLength <= maximumSpareDecodeBytes &&
+      spareDecodes.length < maximumSpareDecodes
+    ) {
+      spareDecodes.push(recycle);
     }
   }
   const kernel = kernelOf(target.resize);
+  const sharp = await loadSharp();
   const input = sharp(bytes, sharpDecodeOptions(limitInputPixels)).rotate();
   try {
     let pipeline: Sharp;

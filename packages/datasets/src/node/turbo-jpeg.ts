@@ -49,7 +49,6 @@ interface TurboJpeg {
     [unknown, Uint8Array, number, Uint8Array, number, number, number, number, number],
     number
   >;
-  errorString: (handle: unknown) => string;
   /** Handles not in use (a TurboJPEG handle serves one decode at a time). */
   idle: unknown[];
   info: JpegDecoderInfo;
@@ -103,7 +102,6 @@ function load(): TurboJpeg | JpegDecoderInfo {
           'int tjDecompressHeader3(void *handle, const uint8_t *jpegBuf, unsigned long jpegSize, _Out_ int *width, _Out_ int *height, _Out_ int *jpegSubsamp, _Out_ int *jpegColorspace)',
         ),
         decompress: decompress as unknown as TurboJpeg['decompress'],
-        errorString: library.func('const char *tjGetErrorStr2(void *handle)'),
         idle: [],
         info: { name: 'libjpeg-turbo', reason: `TurboJPEG loaded from ${name} through koffi` },
       };

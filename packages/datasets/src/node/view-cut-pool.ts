@@ -109,9 +109,15 @@ export class ViewCutPool {
   ): Promise<LoadedView> {
     const slot = this.slot(options);
     const request = { path, frameTarget: { ...frameTarget }, view, options: { ...options } };
-    const { frame, key } = await this.send({ ...request, transform, target: slot }, []);
-    if (frame === undefined || key === undefined) throw new Error('the thread sent no frame');
-    return { slot, frame, key };
+    try {
+      const { frame, key } = await this.send({ ...request, transform, target: slot }, []);
+      if (frame === undefined || key === undefined) throw new Error('the thread sent no frame');
+      return { slot, frame, key };
+    } catch (error) {
+      // The caller loads the file itself: the slot is free again.
+      this.release(slot);
+      throw error;
+    }
   }
 
   /** A free shared slot of `outputSize`'s float32 values (a new one when none fits). */
