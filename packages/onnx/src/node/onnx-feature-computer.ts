@@ -20,6 +20,7 @@ import {
   type SessionThread,
   type StartedSessionThread,
 } from './open-session-thread.js';
+import { runFirstOutput } from './run-first-output.js';
 import { runInMicroBatches } from './run-in-micro-batches.js';
 
 /** An execution provider: a name (`cpu`, `cuda`…) or ONNX Runtime's options object for one. */
@@ -230,17 +231,7 @@ async function inThisThread(
         pixels,
         shape,
         microBatch,
-        run: async (part, partShape) => {
-          const outputs = await session.run({
-            [inputName]: new runtime.Tensor('float32', part, [...partShape]),
-          });
-          const output = outputs[outputName];
-          return {
-            outputType: String(output?.type),
-            dims: output?.dims ?? [],
-            ...(output?.type === 'float32' ? { values: output.data as Float32Array } : {}),
-          };
-        },
+        run: (part, partShape) => runFirstOutput(runtime, session, part, partShape),
       });
     },
     release: () => session.release(),

@@ -4,6 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
 import { loadOnnxRuntime, probeOnnxRuntime } from './load-onnx-runtime.js';
 import type { SessionReply, SessionRequest } from './onnx-session-protocol.js';
+import { runFirstOutput } from './run-first-output.js';
 import { runInMicroBatches } from './run-in-micro-batches.js';
 
 const port = parentPort;
@@ -32,17 +33,7 @@ port.on('message', async (request: SessionRequest) => {
         pixels: request.pixels,
         shape: request.shape,
         microBatch: request.microBatch,
-        run: async (pixels, shape) => {
-          const outputs = await open.run({
-            [open.inputNames[0] as string]: new runtime.Tensor('float32', pixels, [...shape]),
-          });
-          const first = outputs[open.outputNames[0] as string];
-          return {
-            outputType: String(first?.type),
-            dims: first?.dims ?? [],
-            ...(first?.type === 'float32' ? { values: first.data as Float32Array } : {}),
-          };
-        },
+        run: (pixels, shape) => runFirstOutput(runtime, open, pixels, shape),
       });
       if (output.outputType !== 'float32' || output.values === undefined) {
         reply({ type: 'ran', id: request.id, outputType: output.outputType, dims: [] });
