@@ -51,11 +51,18 @@ export type {
   BackboneTrainingEngine,
 } from './types/backbone-training-engine.js';
 export type { Callback, CallbackContext, TrainingControl, TrainLogs } from './types/callback.js';
-export type { BatchOptions, DatasetImageKeys, ImageDataset } from './types/dataset.js';
+export type {
+  BatchOptions,
+  DatasetImageKeys,
+  ImageDataset,
+  ImageKeysOptions,
+  PixelImageBatch,
+} from './types/dataset.js';
 export { disposeBatch } from './types/dispose-batch.js';
 export type {
   FeatureComputer,
   FeatureEngine,
+  PixelBatch,
   PreprocessedBatch,
 } from './types/feature-computer.js';
 export type { CreateHeadOptions, Head, HeadDescriptor } from './types/head.js';

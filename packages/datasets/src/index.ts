@@ -69,6 +69,16 @@ export {
   streamBatches,
 } from './pipeline/stream-batches.js';
 export {
+  type LoadedBatch,
+  type LoadedItem,
+  type StreamLoadedBatchesOptions,
+  streamLoadedBatches,
+} from './pipeline/stream-loaded-batches.js';
+export {
+  type StreamPixelBatchesOptions,
+  streamPixelBatches,
+} from './pipeline/stream-pixel-batches.js';
+export {
   type MultiLabelSplitOptions,
   type MultiLabelSplitResult,
   multiLabelSplit,

@@ -101,6 +101,21 @@ describe('normalizePixels', () => {
     }
   });
 
+  it('writes into a reused output (every byte value in every channel), and refuses one too short', () => {
+    const bytes = Uint8Array.from({ length: 256 * 3 }, (_, index) => (index * 37) % 256);
+    const output = new Float32Array(bytes.length + 3).fill(Number.NaN);
+    for (const preprocessing of [caffe, torchvision]) {
+      expect(normalizePixels(bytes, preprocessing, output)).toBe(output);
+      expect(Array.from(output.subarray(0, bytes.length))).toEqual(
+        Array.from(normalizePixels(bytes, preprocessing)),
+      );
+      expect(Number.isNaN(output[bytes.length])).toBe(true);
+    }
+    expect(() => normalizePixels(bytes, caffe, new Float32Array(10))).toThrow(
+      /output.*must hold at least the 768 values/,
+    );
+  });
+
   it("reproduces Teachable Machine's x / 127 - 1 within float32 rounding", () => {
     const bytes = Uint8Array.from({ length: 255 * 3 }, (_, index) => index % 256);
     const output = normalizePixels(bytes, teachableMachine);

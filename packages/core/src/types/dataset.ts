@@ -36,8 +36,40 @@ export interface ImageDataset {
    * Optional: every image's key (what its batches carry as `keys`) and source, in dataset order,
    * found without decoding, so a consumer that keeps results by key (a feature cache) can skip
    * the decode. Resolves `undefined` when batches carry more than `labels()` tells (multi-hot).
+   * With `limit`, only the first `limit` images' (a consumer checks whether anything is cached
+   * before reading every file).
    */
-  imageKeys?(): Promise<DatasetImageKeys | undefined>;
+  imageKeys?(options?: ImageKeysOptions): Promise<DatasetImageKeys | undefined>;
+  /**
+   * Optional: the same batches as {@link batches} (same order, same skipped images) as RGB
+   * bytes, with no tensor, for consumers that hand pixels to another thread or engine (a
+   * feature computer normalizes them there; the calling thread creates, normalizes and reads
+   * back no tensor). `undefined` when this dataset cannot (multi-hot labels).
+   */
+  pixelBatches?(options: BatchOptions): AsyncIterable<PixelImageBatch> | undefined;
+}
+
+/** A batch of {@link ImageDataset.pixelBatches}: decoded images as bytes. */
+export interface PixelImageBatch {
+  /**
+   * Row-major `[N, H, W, 3]` RGB bytes: the values `images` of the same batch holds as float32.
+   * The consumer owns the buffer (it may transfer it to another thread).
+   */
+  pixels: Uint8Array;
+  /** `[N, H, W, 3]`. */
+  shape: readonly [number, number, number, number];
+  /** `[N]` class indices. */
+  labels: Int32Array;
+  /** As {@link ImageBatch.keys}. */
+  keys?: readonly string[];
+  /** As {@link ImageBatch.sources}. */
+  sources?: readonly string[];
+}
+
+/** Options of {@link ImageDataset.imageKeys}. */
+export interface ImageKeysOptions {
+  /** Only the keys and sources of the first `limit` images in dataset order. Default: all. */
+  limit?: number;
 }
 
 /** What {@link ImageDataset.imageKeys} resolves: keys and sources in dataset order. */

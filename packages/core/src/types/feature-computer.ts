@@ -9,6 +9,17 @@ export interface PreprocessedBatch {
   pixels: Float32Array;
 }
 
+/** A batch of decoded images as RGB bytes, before the backbone's preprocessing. */
+export interface PixelBatch {
+  /** `[images, height, width, 3]`. */
+  shape: readonly [number, number, number, number];
+  /**
+   * Row-major RGB bytes in [0, 255]. Ownership passes to the computer: it may transfer (detach)
+   * the buffer, e.g. to a worker thread.
+   */
+  pixels: Uint8Array;
+}
+
 /**
  * Which inference engine computes features: `tfjs` (a TensorFlow.js backend, in this thread or
  * in worker threads), `onnxruntime` (ONNX Runtime on a graph converted from the backbone), or
@@ -55,6 +66,16 @@ export interface FeatureComputer {
    */
   computeFeatures(
     batch: PreprocessedBatch,
+    options?: { signal?: AbortSignal },
+  ): Promise<Float32Array>;
+  /**
+   * Optional: features of RGB bytes, the computer applying the backbone's preprocessing itself
+   * with `normalizePixels` (the same values `normalizeImages` gives, so the same features as
+   * `computeFeatures` on them). `extractFeatures` then sends clean batches as bytes: a quarter
+   * of the float32 data, and no normalization or tensor read-back on the calling thread.
+   */
+  computePixelFeatures?(
+    batch: PixelBatch,
     options?: { signal?: AbortSignal },
   ): Promise<Float32Array>;
 }

@@ -42,6 +42,8 @@ describe('DecodePrefetch', () => {
       const bytes = await readImageBytes(path);
       const taken = await prefetch.take(path, target);
       expect(taken?.key).toBe(contentKey(bytes));
+      // Known without reading the file again, and still after the pixels were taken.
+      expect(prefetch.decodedKey(path)).toBe(contentKey(bytes));
       expect(Array.from(taken?.pixels ?? [])).toEqual(
         Array.from(await decodeImage(bytes, path, target)),
       );
@@ -79,6 +81,8 @@ describe('DecodePrefetch', () => {
       await openImageFolder({ root: broken, ...target, decodePrefetch: badPrefetch })
     ).dataset();
     await expect(collect(bad.batches({ batchSize: 1 }))).rejects.toThrow(/bad\.jpg/);
+    expect(badPrefetch.decodedKey(badPath)).toBeUndefined();
+    expect(prefetch.decodedKey(badPath)).toBeUndefined();
   });
 
   it('decodes before its target is known and hands out the same pixels once it is set', async () => {

@@ -52,6 +52,8 @@ export class DecodePrefetch {
   /** Takes whose pixels are still awaited: while there are any, the threads keep the process alive. */
   private awaited = 0;
   private readonly results = new Map<string, Promise<PrefetchedImage | undefined>>();
+  /** Content keys of the files decoded so far, by path (kept after the pixels are taken). */
+  private readonly keys = new Map<string, string>();
   private readonly workers: Worker[];
   private closed = false;
 
@@ -79,9 +81,12 @@ export class DecodePrefetch {
       packageName: '@graft/datasets',
     });
     const waiting = new Map<number, (image: PrefetchedImage | undefined) => void>();
+    const paths = [...new Set(options.paths)].slice(0, limit);
     this.workers = Array.from({ length: threads }, () => {
       const worker = new Worker(entry.url, entry.execArgv ? { execArgv: entry.execArgv } : {});
       worker.on('message', (reply: DecodePrefetchReply) => {
+        const path = paths[reply.id];
+        if ('pixels' in reply && path !== undefined && !this.closed) this.keys.set(path, reply.key);
         waiting.get(reply.id)?.('pixels' in reply ? reply : undefined);
         waiting.delete(reply.id);
       });
@@ -96,7 +101,6 @@ export class DecodePrefetch {
       worker.unref();
       return worker;
     });
-    const paths = [...new Set(options.paths)].slice(0, limit);
     this.files = paths.length;
     paths.forEach((path, id) => {
       const worker = this.workers[id % threads] as Worker;
@@ -161,6 +165,15 @@ export class DecodePrefetch {
       });
   }
 
+  /**
+   * The content key (`contentKey` of the file's bytes) of a file a thread has decoded, taken or
+   * not; `undefined` for one not decoded (yet), not sent, or that failed. Lets
+   * `FileImageDataset.imageKeys` skip reading the file again.
+   */
+  decodedKey(path: string): string | undefined {
+    return this.keys.get(path);
+  }
+
   /** Files whose pixels were handed out so far (a run can say whether the prefetch was used). */
   get handedOut(): number {
     return this.handed;
@@ -170,6 +183,7 @@ export class DecodePrefetch {
   async close(): Promise<void> {
     this.closed = true;
     this.results.clear();
+    this.keys.clear();
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 }

@@ -4,7 +4,9 @@ import {
   type FileFormatError,
   type ImageBatch,
   type ImageDataset,
+  type ImageKeysOptions,
   InvalidArgumentError,
+  type PixelImageBatch,
   type ResizePolicy,
   type ViewBatchOptions,
   type ViewBatchSource,
@@ -12,6 +14,7 @@ import {
 import { maximumPixelsOf } from '../decoders/pixel-limit.js';
 import type { DatasetBatchOptions } from '../pipeline/batch-options.js';
 import { streamBatches } from '../pipeline/stream-batches.js';
+import { streamPixelBatches } from '../pipeline/stream-pixel-batches.js';
 import { checkLabelSets } from './check-label-sets.js';
 import { contentKey } from './content-key.js';
 import { decodeImage } from './decode-image.js';
@@ -115,19 +118,30 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
 
   /**
    * Every file's content key (the sha1 its batches carry) and path, reading the files but not
-   * decoding them (~0.1 ms a file); `undefined` for a multi-label dataset (its batches' multi-hot
-   * labels are not `labels()`). A file that would fail to decode still gets a key.
+   * decoding them (~0.1 ms a file; none for a file the decode prefetch has already decoded, whose
+   * key it computed from the same bytes); `undefined` for a multi-label dataset (its batches'
+   * multi-hot labels are not `labels()`). A file that would fail to decode still gets a key.
    */
-  async imageKeys(): Promise<DatasetImageKeys | undefined> {
+  async imageKeys(options: ImageKeysOptions = {}): Promise<DatasetImageKeys | undefined> {
     if (this.multiLabel) return undefined;
-    const sources = this.files.map((file) => file.path);
+    const limit = options.limit ?? this.files.length;
+    if (!Number.isInteger(limit) || limit < 0) {
+      throw new InvalidArgumentError({
+        argument: 'limit',
+        value: options.limit,
+        expected: 'must be an integer >= 0',
+      });
+    }
+    const sources = this.files.slice(0, limit).map((file) => file.path);
     const keys = new Array<string>(sources.length);
     let next = 0;
     // A few reads in flight: enough to hide the file system's latency, not thousands of handles.
     const reader = async () => {
       while (next < sources.length) {
         const index = next++;
-        keys[index] = contentKey(await readImageBytes(sources[index] as string));
+        const source = sources[index] as string;
+        keys[index] =
+          this.decodePrefetch?.decodedKey(source) ?? contentKey(await readImageBytes(source));
       }
     };
     await Promise.all(Array.from({ length: Math.min(8, sources.length) }, reader));
@@ -164,6 +178,19 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
 
   batches(options: DatasetBatchOptions): AsyncIterable<ImageBatch> {
     return streamBatches({
+      ...this.streamOptions(options),
+      load: (index) => this.load((this.files[index] as ImageFile).path),
+      imageSize: this.imageSize,
+    });
+  }
+
+  /**
+   * The batches of {@link batches} as RGB bytes with no tensor (`undefined` for a multi-label
+   * dataset): `extractFeatures` hands them to a feature computer that normalizes off this thread.
+   */
+  pixelBatches(options: DatasetBatchOptions): AsyncIterable<PixelImageBatch> | undefined {
+    if (this.multiLabel) return undefined;
+    return streamPixelBatches({
       ...this.streamOptions(options),
       load: (index) => this.load((this.files[index] as ImageFile).path),
       imageSize: this.imageSize,

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Backbone, GraftError, InvalidArgumentError } from '@graft/core';
+import { type Backbone, GraftError, InvalidArgumentError, normalizePixels } from '@graft/core';
 import { tinyBackbone } from '@graft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -243,6 +243,40 @@ describe('createOnnxFeatureComputer', () => {
     ).rejects.toSatisfy(
       (error) => InvalidArgumentError.isInstance(error) && error.argument === 'microBatch',
     );
+  });
+
+  it('computes the features of RGB bytes as of their normalizePixels, here and in a thread', async () => {
+    const backbone = tinyBackbone({ seed: 8 });
+    const here = await createOnnxFeatureComputer({
+      backbone,
+      cacheDirectory: directory,
+      microBatch: 2,
+    });
+    const there = await createOnnxFeatureComputer({
+      backbone,
+      cacheDirectory: directory,
+      microBatch: 3,
+      inWorkerThread: true,
+    });
+    try {
+      // 5 images of every byte value: micro-batches of 2 and 3 both end with a shorter one.
+      const bytes = new Uint8Array(5 * 16 * 16 * 3).map((_, index) => (index * 37) % 256);
+      const shape = [5, 16, 16, 3] as [number, number, number, number];
+      for (const computer of [here, there]) {
+        const expected = await computer.computeFeatures({
+          pixels: normalizePixels(bytes, backbone.preprocessing),
+          shape,
+        });
+        const sent = bytes.slice();
+        const rows = await computer.computePixelFeatures({ pixels: sent, shape });
+        // The same network input, so the same floats, bit for bit.
+        expect(Array.from(rows)).toEqual(Array.from(expected));
+        if (computer === there) expect(sent.byteLength).toBe(0);
+      }
+    } finally {
+      await Promise.all([here.close(), there.close()]);
+      backbone.dispose();
+    }
   });
 
   it('rejects batches after close, a missing onnxruntime-node and bad options', async () => {

@@ -6,6 +6,7 @@ import {
   type FeatureEngine,
   GraftError,
   InvalidArgumentError,
+  type PixelBatch,
   type PreprocessedBatch,
 } from '@graft/core';
 import { defaultCacheDir } from '@graft/core/node';
@@ -14,6 +15,7 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { convertToOnnx } from '../index.js';
 import { inferenceSessionOptions } from './inference-session-options.js';
 import { loadOnnxRuntime, type ModuleImporter, type OnnxRuntime } from './load-onnx-runtime.js';
+import { normalizingRun } from './normalizing-run.js';
 import { cachedOnnxGraph } from './onnx-graph-cache.js';
 import {
   openSessionThread,
@@ -80,6 +82,8 @@ export interface OnnxFeatureComputerOptions {
 
 /** A {@link FeatureComputer} running a backbone's converted graph in ONNX Runtime. */
 export interface OnnxFeatureComputer extends FeatureComputer {
+  /** Features of RGB bytes, normalized for the backbone by the session's thread. */
+  computePixelFeatures: NonNullable<FeatureComputer['computePixelFeatures']>;
   /** Always `onnxruntime`, with providers, threads and version in the detail. */
   readonly engine: FeatureEngine;
   /** Where the graph came from: the disk cache (`reused`) or a conversion in this call. */
@@ -166,11 +170,17 @@ async function createComputer(options: OnnxFeatureComputerOptions): Promise<Onnx
   // One inference at a time: each already uses every intra-op thread.
   let queue: Promise<unknown> = Promise.resolve();
 
-  const run = async (batch: PreprocessedBatch, signal?: AbortSignal): Promise<Float32Array> => {
+  const run = async (
+    batch: PreprocessedBatch | PixelBatch,
+    signal?: AbortSignal,
+  ): Promise<Float32Array> => {
     if (closed) throw new Error('The ONNX Runtime feature computer is closed.');
     signal?.throwIfAborted();
     const [images] = batch.shape;
-    const output = await session.run(batch.pixels, batch.shape, microBatch);
+    const output =
+      batch.pixels instanceof Uint8Array
+        ? await session.runBytes(batch.pixels, batch.shape, backbone.preprocessing, microBatch)
+        : await session.run(batch.pixels, batch.shape, microBatch);
     const values = output.values;
     if (output.outputType !== 'float32' || values === undefined) {
       throw new GraftError({
@@ -205,6 +215,12 @@ async function createComputer(options: OnnxFeatureComputerOptions): Promise<Onnx
       queue = result.catch(() => undefined);
       return result;
     },
+    // Normalized by the session's thread, a micro-batch at a time (normalizing-run.ts).
+    computePixelFeatures(batch, callOptions = {}) {
+      const result = queue.then(() => run(batch, callOptions.signal));
+      queue = result.catch(() => undefined);
+      return result;
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -223,15 +239,20 @@ async function inThisThread(
   const session = await runtime.InferenceSession.create(graph, options);
   const inputName = session.inputNames[0] as string;
   const outputName = session.outputNames[0] as string;
+  const runFloats = (pixels: Float32Array, shape: readonly number[]) =>
+    runFirstOutput(runtime, session, pixels, shape);
   return {
     inputName,
     outputName,
     run(pixels, shape, microBatch = shape[0] ?? 1) {
+      return runInMicroBatches({ pixels, shape, microBatch, run: runFloats });
+    },
+    runBytes(pixels, shape, preprocessing, microBatch = shape[0] ?? 1) {
       return runInMicroBatches({
         pixels,
         shape,
         microBatch,
-        run: (part, partShape) => runFirstOutput(runtime, session, part, partShape),
+        run: normalizingRun(runFloats, preprocessing),
       });
     },
     release: () => session.release(),

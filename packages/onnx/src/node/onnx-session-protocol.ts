@@ -1,3 +1,4 @@
+import type { Preprocessing } from '@graft/core/images';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { OnnxRuntimeProbe } from './load-onnx-runtime.js';
 
@@ -5,6 +6,15 @@ import type { OnnxRuntimeProbe } from './load-onnx-runtime.js';
 export type SessionRequest =
   | { type: 'open'; graph: Uint8Array; options: InferenceSession.SessionOptions }
   | { type: 'run'; id: number; pixels: Float32Array; shape: readonly number[]; microBatch: number }
+  | {
+      // RGB bytes, normalized here for `preprocessing` before each inference.
+      type: 'run-bytes';
+      id: number;
+      pixels: Uint8Array;
+      shape: readonly number[];
+      microBatch: number;
+      preprocessing: Preprocessing;
+    }
   | { type: 'release' };
 
 /** Session thread → main thread. */

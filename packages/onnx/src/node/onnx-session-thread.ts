@@ -3,6 +3,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
 import { loadOnnxRuntime, probeOnnxRuntime } from './load-onnx-runtime.js';
+import { normalizingRun } from './normalizing-run.js';
 import type { SessionReply, SessionRequest } from './onnx-session-protocol.js';
 import { runFirstOutput } from './run-first-output.js';
 import { runInMicroBatches } from './run-in-micro-batches.js';
@@ -26,15 +27,21 @@ port.on('message', async (request: SessionRequest) => {
         inputName: session.inputNames[0] as string,
         outputName: session.outputNames[0] as string,
       });
-    } else if (request.type === 'run') {
+    } else if (request.type === 'run' || request.type === 'run-bytes') {
       const runtime = await loadOnnxRuntime();
       const open = session as InferenceSession;
-      const output = await runInMicroBatches({
-        pixels: request.pixels,
-        shape: request.shape,
-        microBatch: request.microBatch,
-        run: (pixels, shape) => runFirstOutput(runtime, open, pixels, shape),
-      });
+      const runFloats = (pixels: Float32Array, shape: readonly number[]) =>
+        runFirstOutput(runtime, open, pixels, shape);
+      const { shape, microBatch } = request;
+      const output =
+        request.type === 'run-bytes'
+          ? await runInMicroBatches({
+              pixels: request.pixels,
+              shape,
+              microBatch,
+              run: normalizingRun(runFloats, request.preprocessing),
+            })
+          : await runInMicroBatches({ pixels: request.pixels, shape, microBatch, run: runFloats });
       if (output.outputType !== 'float32' || output.values === undefined) {
         reply({ type: 'ran', id: request.id, outputType: output.outputType, dims: [] });
         return;
@@ -53,7 +60,7 @@ port.on('message', async (request: SessionRequest) => {
   } catch (error) {
     reply({
       type: 'failed',
-      ...(request.type === 'run' ? { id: request.id } : {}),
+      ...('id' in request ? { id: request.id } : {}),
       message: error instanceof Error ? error.message : String(error),
     });
   }

@@ -1,8 +1,10 @@
 import { Worker } from 'node:worker_threads';
+import type { Preprocessing } from '@graft/core/images';
 import { workerThreadEntry } from '@graft/core/node';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { OnnxRuntimeProbe } from './load-onnx-runtime.js';
 import type { SessionReply, SessionRequest } from './onnx-session-protocol.js';
+import type { SessionOutput } from './run-in-micro-batches.js';
 
 /** An ONNX Runtime session living in a worker thread. */
 export interface SessionThread {
@@ -14,11 +16,18 @@ export interface SessionThread {
    * Runs one float32 batch, `microBatch` images per inference (default: all at once); resolves
    * the first output (its values only when float32).
    */
-  run(
-    pixels: Float32Array,
+  run(pixels: Float32Array, shape: readonly number[], microBatch?: number): Promise<SessionOutput>;
+  /**
+   * Runs one batch of RGB bytes, normalized for `preprocessing` a micro-batch at a time by
+   * whoever runs the session (`normalizePixels`): the same output as `run` on
+   * `normalizePixels(pixels)`, from a quarter of the data.
+   */
+  runBytes(
+    pixels: Uint8Array,
     shape: readonly number[],
+    preprocessing: Preprocessing,
     microBatch?: number,
-  ): Promise<{ outputType: string; dims: readonly number[]; values?: Float32Array }>;
+  ): Promise<SessionOutput>;
   /** Releases the session and ends the thread. */
   release(): Promise<void>;
 }
@@ -159,30 +168,35 @@ export function startSessionThread(): StartedSessionThread {
     if (first.type !== 'opened') throw new Error(`unexpected reply ${first.type}`);
     unrefWhenIdle();
     let next = 0;
+    // The pixels are transferred: the caller's array is detached.
+    const send = (
+      message: Extract<SessionRequest, { type: 'run' | 'run-bytes' }>,
+    ): Promise<SessionOutput> => {
+      if (failure) return Promise.reject(failure);
+      if (waiting.size === 0) worker.ref();
+      return new Promise((resolve, reject) => {
+        waiting.set(message.id, {
+          resolve: (reply) => {
+            if (reply.type !== 'ran') return;
+            resolve({
+              outputType: reply.outputType,
+              dims: reply.dims,
+              ...(reply.values ? { values: reply.values } : {}),
+            });
+          },
+          reject,
+        });
+        worker.postMessage(message, [message.pixels.buffer as ArrayBuffer]);
+      });
+    };
     return {
       inputName: first.inputName,
       outputName: first.outputName,
       run(pixels, shape, microBatch = shape[0] ?? 1) {
-        if (failure) return Promise.reject(failure);
-        const id = next++;
-        if (waiting.size === 0) worker.ref();
-        return new Promise((resolve, reject) => {
-          waiting.set(id, {
-            resolve: (reply) => {
-              if (reply.type !== 'ran') return;
-              resolve({
-                outputType: reply.outputType,
-                dims: reply.dims,
-                ...(reply.values ? { values: reply.values } : {}),
-              });
-            },
-            reject,
-          });
-          worker.postMessage(
-            { type: 'run', id, pixels, shape, microBatch } satisfies SessionRequest,
-            [pixels.buffer as ArrayBuffer],
-          );
-        });
+        return send({ type: 'run', id: next++, pixels, shape, microBatch });
+      },
+      runBytes(pixels, shape, preprocessing, microBatch = shape[0] ?? 1) {
+        return send({ type: 'run-bytes', id: next++, pixels, shape, microBatch, preprocessing });
       },
       async release() {
         if (!failure) await request({ type: 'release' }).catch(() => undefined);

@@ -6,15 +6,15 @@ export interface SessionOutput {
 }
 
 /** Options of {@link runInMicroBatches}. */
-export interface RunInMicroBatchesOptions {
-  /** The batch's values, `shape[0]` images. */
-  pixels: Float32Array;
+export interface RunInMicroBatchesOptions<Pixels extends Float32Array | Uint8Array> {
+  /** The batch's values (network input, or bytes `run` normalizes), `shape[0]` images. */
+  pixels: Pixels;
   /** `[images, ...one image's shape]`. */
   shape: readonly number[];
   /** Images per inference (at least 1). */
   microBatch: number;
   /** Runs one inference on `pixels` of `shape`. */
-  run: (pixels: Float32Array, shape: readonly number[]) => Promise<SessionOutput>;
+  run: (pixels: Pixels, shape: readonly number[]) => Promise<SessionOutput>;
 }
 
 /**
@@ -24,7 +24,9 @@ export interface RunInMicroBatchesOptions {
  * cost more in page faults than the smaller inferences lose. A non-float32 output is returned
  * as it came, for the caller to refuse.
  */
-export async function runInMicroBatches(options: RunInMicroBatchesOptions): Promise<SessionOutput> {
+export async function runInMicroBatches<Pixels extends Float32Array | Uint8Array>(
+  options: RunInMicroBatchesOptions<Pixels>,
+): Promise<SessionOutput> {
   const { pixels, shape, microBatch, run } = options;
   const [images = 0, ...imageShape] = shape;
   if (images <= microBatch) return run(pixels, shape);
@@ -34,10 +36,10 @@ export async function runInMicroBatches(options: RunInMicroBatchesOptions): Prom
   let rowSize = 0;
   for (let start = 0; start < images; start += microBatch) {
     const count = Math.min(microBatch, images - start);
-    const output = await run(pixels.subarray(start * perImage, (start + count) * perImage), [
-      count,
-      ...imageShape,
-    ]);
+    const output = await run(
+      pixels.subarray(start * perImage, (start + count) * perImage) as Pixels,
+      [count, ...imageShape],
+    );
     if (output.outputType !== 'float32' || output.values === undefined) return output;
     if (joined === undefined) {
       rowSize = output.values.length / count;

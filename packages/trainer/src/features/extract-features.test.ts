@@ -1,5 +1,13 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { InvalidArgumentError } from '@graft/core';
+import {
+  type BatchOptions,
+  type ImageBatch,
+  type ImageDataset,
+  InvalidArgumentError,
+  normalizePixels,
+  type PixelBatch,
+  type PixelImageBatch,
+} from '@graft/core';
 import { expectNoTensorLeaks, tinyBackbone } from '@graft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -261,5 +269,167 @@ describe('extractFeatures records the engine', () => {
     const tfjsAgain = await extractFeatures({ backbone, data, batchSize: 4, store });
     expect(tfjsAgain.stats).toMatchObject({ engine: 'tfjs', cacheHits: 8, backboneImages: 0 });
     expect(tfjsAgain.table.features).toEqual(tfjs.table.features);
+  });
+});
+
+/** Byte images that stream both as tensors and as bytes (`pixelBatches`), as image files do. */
+class ByteDataset implements ImageDataset {
+  readonly classNames = ['a', 'b', 'c'];
+  readonly size: number;
+  readonly bytes: Uint8Array;
+  pixelBatchesServed = 0;
+  constructor(
+    count: number,
+    private readonly withKeys: boolean,
+  ) {
+    this.size = count;
+    // Every image different (a multiplicative hash of the position), so no two share a key.
+    this.bytes = new Uint8Array(count * 16 * 16 * 3).map(
+      (_, index) => Math.imul(index + 1, 2654435761) >>> 24,
+    );
+  }
+  labels(): readonly number[] {
+    return Array.from({ length: this.size }, (_, index) => index % 3);
+  }
+  private rows(batchSize: number, start: number) {
+    const rows = Array.from(
+      { length: Math.min(batchSize, this.size - start) },
+      (_, i) => start + i,
+    );
+    const stride = 16 * 16 * 3;
+    const pixels = new Uint8Array(rows.length * stride);
+    rows.forEach((row, index) => {
+      pixels.set(this.bytes.subarray(row * stride, (row + 1) * stride), index * stride);
+    });
+    return {
+      rows,
+      pixels,
+      shape: [rows.length, 16, 16, 3] as [number, number, number, number],
+      ...(this.withKeys ? { keys: rows.map((row) => `byte-${row}`) } : {}),
+      sources: rows.map((row) => `memory://${row}`),
+    };
+  }
+  async *batches(options: BatchOptions): AsyncIterable<ImageBatch> {
+    for (let start = 0; start < this.size; start += options.batchSize) {
+      const { rows, pixels, shape, ...rest } = this.rows(options.batchSize, start);
+      yield {
+        images: tf.tensor4d(Float32Array.from(pixels), shape),
+        labels: tf.tensor1d(
+          rows.map((row) => row % 3),
+          'int32',
+        ),
+        ...rest,
+      };
+    }
+  }
+  async *pixelBatches(options: BatchOptions): AsyncIterable<PixelImageBatch> {
+    for (let start = 0; start < this.size; start += options.batchSize) {
+      const { rows, ...batch } = this.rows(options.batchSize, start);
+      this.pixelBatchesServed++;
+      yield { ...batch, labels: Int32Array.from(rows, (row) => row % 3) };
+    }
+  }
+}
+
+/** A computer running the backbone here, on float input or on bytes it normalizes itself. */
+function byteComputer(): FeatureComputer & { byteBatches: number; floatBatches: number } {
+  const computer = {
+    featureDim: backbone.featureDim,
+    weightsId: backbone.weightsId,
+    concurrency: 2,
+    byteBatches: 0,
+    floatBatches: 0,
+    async computeFeatures(batch: PreprocessedBatch) {
+      computer.floatBatches++;
+      const output = tf.tidy(
+        () => backbone.model.predict(tf.tensor4d(batch.pixels, [...batch.shape])) as tf.Tensor,
+      );
+      const values = (await output.data()) as Float32Array;
+      output.dispose();
+      return values;
+    },
+    async computePixelFeatures(batch: PixelBatch) {
+      computer.byteBatches++;
+      computer.floatBatches--;
+      return computer.computeFeatures({
+        pixels: normalizePixels(batch.pixels, backbone.preprocessing),
+        shape: batch.shape,
+      });
+    },
+  };
+  return computer;
+}
+
+describe('extractFeatures on byte batches', () => {
+  it('sends clean batches as bytes and builds the table the tensor path builds', async () => {
+    for (const withKeys of [true, false]) {
+      const data = new ByteDataset(10, withKeys);
+      const reference = await extractFeatures({ backbone, data, batchSize: 4 });
+      const computer = byteComputer();
+      const store = new MemoryFeatureStore();
+      const result = await extractFeatures({
+        backbone,
+        data,
+        batchSize: 4,
+        featureComputer: computer,
+        store,
+      });
+      expect(computer).toMatchObject({ byteBatches: 3, floatBatches: 0 });
+      expect(data.pixelBatchesServed).toBe(3);
+      await expectNoTensorLeaks(() =>
+        extractFeatures({ backbone, data, batchSize: 4, featureComputer: byteComputer() }),
+      );
+      expect(Array.from(result.table.features)).toEqual(Array.from(reference.table.features));
+      expect(result.table.labels).toEqual(reference.table.labels);
+      expect(result.table.targets).toEqual(reference.table.targets);
+      expect(result.table.sources).toEqual(reference.table.sources);
+      // Keys as the tensor path names them (pixel hashes without dataset keys): a store filled
+      // by one path serves the other.
+      const tensorPath = await extractFeatures({
+        backbone,
+        data: { ...data, labels: () => data.labels(), batches: (o) => data.batches(o) },
+        batchSize: 4,
+        featureComputer: byteComputer(),
+        store,
+      });
+      expect(tensorPath.stats.cacheHits).toBe(10);
+    }
+  });
+
+  it('sends only the rows the store misses, and augmented passes as normalized floats', async () => {
+    const data = new ByteDataset(6, true);
+    const store = new MemoryFeatureStore();
+    const full = await extractFeatures({ backbone, data, batchSize: 4, store });
+    const computer = byteComputer();
+    const partial = await extractFeatures({
+      backbone,
+      data,
+      batchSize: 4,
+      featureComputer: computer,
+      store: {
+        get: async (key) => (key.endsWith('byte-1') ? undefined : store.get(key)),
+        set: async () => undefined,
+      },
+    });
+    expect(partial.stats).toMatchObject({ cacheHits: 5, backboneImages: 1 });
+    expect(computer.byteBatches).toBe(1);
+    expect(Array.from(partial.table.features)).toEqual(Array.from(full.table.features));
+    const augmenting = byteComputer();
+    await extractFeatures({
+      backbone,
+      data,
+      batchSize: 4,
+      featureComputer: augmenting,
+      augmentation: {
+        name: 'identity',
+        apply: (batch) => ({
+          ...batch,
+          images: tf.clone(batch.images),
+          labels: tf.clone(batch.labels),
+        }),
+        toConfig: () => ({ name: 'identity' }),
+      },
+    });
+    expect(augmenting).toMatchObject({ byteBatches: 0, floatBatches: 2 });
   });
 });

@@ -1,25 +1,13 @@
-import {
-  type Backbone,
-  disposeBatch,
-  type ImageAugmentation,
-  type ImageBatch,
-  type ImageDataset,
-} from '@graft/core';
-import * as tf from '@tensorflow/tfjs-core';
-import { fuseAugmentation } from '../training/fuse-augmentation.js';
-import { toTargets } from '../training/loss.js';
-import { networkInput } from '../training/network-input.js';
-import { augmentationSeed } from './augmentation-seed.js';
+import type { Backbone, ImageAugmentation, ImageDataset } from '@graft/core';
 import { backboneCacheIdentity } from './backbone-cache-identity.js';
 import { checkFeatureComputer } from './check-feature-computer.js';
-import { hashImages } from './content-hash.js';
+import { extractionBatches } from './extraction-batches.js';
 import { featureCacheKeys } from './feature-cache-keys.js';
 import type { FeatureComputer } from './feature-computer.js';
 import { featureKeyPrefix } from './feature-key-prefix.js';
 import type { FeatureStore } from './feature-store.js';
 import type { FeatureTable } from './feature-table.js';
 import { argMax, scatterRows } from './feature-table-rows.js';
-import { ownedValues } from './owned-values.js';
 
 export { augmentationSeed } from './augmentation-seed.js';
 export type { FeatureTable };
@@ -133,11 +121,10 @@ export async function extractFeatures(
   }
   const concurrency = Math.max(1, computer?.concurrency ?? 1);
   const pending: PendingBatch[] = [];
+  // Feature-store writes run while the next batches compute; all are awaited before returning.
+  const writes: Promise<unknown>[] = [];
   let row = 0;
   let done = 0;
-  let batchIndex = 0;
-  // A frozen backbone may offer a faster equivalent network (BatchNorm folded into convolutions).
-  const network = computer ? undefined : (backbone.inferenceModel?.() ?? backbone.model);
 
   // Rows are written in dataset order, whatever order the computer finishes batches in.
   const commit = async (entry: PendingBatch) => {
@@ -153,7 +140,7 @@ export async function extractFeatures(
       stats.backboneCalls++;
       stats.backboneImages += entry.computed.length;
       if (store) {
-        await Promise.all(
+        const written = Promise.all(
           entry.computed.map((index) =>
             store.set(
               entry.keys[index] as string,
@@ -161,6 +148,9 @@ export async function extractFeatures(
             ),
           ),
         );
+        // Rejections are collected below, not reported as unhandled meanwhile.
+        written.catch(() => undefined);
+        writes.push(written);
       }
     }
     targets.set(entry.targets, entry.row * numClasses);
@@ -174,34 +164,24 @@ export async function extractFeatures(
   };
 
   try {
-    // The decoder cuts a leading crop/flip itself when it can (fuse-augmentation.ts).
-    const fused = fuseAugmentation(
+    for await (const batch of extractionBatches({
+      backbone,
       data,
-      options.augmentation,
-      (index) => augmentationSeed(options.seed ?? 0, options.pass ?? 0, index),
-      backbone.preprocessing,
-    );
-    for await (const original of fused.data.batches({
       batchSize: options.batchSize,
-      shuffle: false,
+      ...(options.augmentation ? { augmentation: options.augmentation } : {}),
+      pass: options.pass ?? 0,
+      seed: options.seed ?? 0,
+      ...(computer ? { computer } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     })) {
-      let batch: ImageBatch = original;
       try {
-        if (fused.augmentation) {
-          batch = fused.augmentation.apply(original, {
-            seed: augmentationSeed(options.seed ?? 0, options.pass ?? 0, batchIndex),
-            numClasses,
-          });
-        }
-        const size = batch.images.shape[0];
+        const size = batch.size;
         if (row + size > count) {
           throw new RangeError(`The dataset yielded more than its size (${count}) images.`);
         }
-        const imageKeys = original.keys ?? (await hashImages(original.images));
         const keys = await featureCacheKeys({
           prefix,
-          imageKeys,
+          imageKeys: batch.imageKeys,
           augmented: options.augmentation !== undefined,
         });
         const cached = store ? await Promise.all(keys.map((key) => store.get(key))) : [];
@@ -214,40 +194,19 @@ export async function extractFeatures(
         cached.forEach((entry, index) => {
           if (entry?.length === featureDim) joined.set(entry, index * featureDim);
         });
-        const whole = computed.length === size;
-        const pick = () =>
-          whole ? batch.images : tf.gather(batch.images, tf.tensor1d(computed, 'int32'));
         let values: Promise<Float32Array>;
         if (computed.length === 0) {
           values = Promise.resolve(joined);
-        } else if (computer) {
-          const input = tf.tidy(() => networkInput(batch, pick(), backbone.preprocessing));
-          const shape = input.shape as [number, number, number, number];
-          const pixels = await ownedValues(input);
-          const rows = computer.computeFeatures(
-            { pixels, shape },
-            options.signal ? { signal: options.signal } : {},
-          );
-          values = whole
-            ? rows
-            : rows.then((result) => scatterRows(joined, result, computed, featureDim));
+        } else {
+          const rows = batch.compute(computed);
+          values =
+            computed.length === size
+              ? rows
+              : rows.then((result) => scatterRows(joined, result, computed, featureDim));
           // Awaited in order by `commit`; this only keeps an early rejection from being reported
           // as unhandled while earlier batches are still being awaited.
           values.catch(() => undefined);
-        } else {
-          const output = tf.tidy(() => {
-            const input = networkInput(batch, pick(), backbone.preprocessing);
-            return (network as NonNullable<typeof network>).predict(input) as tf.Tensor;
-          });
-          const result = (await output.data()) as Float32Array;
-          output.dispose();
-          values = Promise.resolve(
-            whole ? result : scatterRows(joined, result, computed, featureDim),
-          );
         }
-        const targetTensor = toTargets(batch.labels, numClasses);
-        const targetValues = (await targetTensor.data()) as Float32Array;
-        targetTensor.dispose();
         const entry: PendingBatch = {
           row,
           size,
@@ -255,8 +214,8 @@ export async function extractFeatures(
           computed,
           features: values,
           settled: false,
-          targets: targetValues,
-          sources: Array.from({ length: size }, (_, index) => original.sources?.[index]),
+          targets: batch.targets,
+          sources: batch.sources,
         };
         const markSettled = () => {
           entry.settled = true;
@@ -264,10 +223,8 @@ export async function extractFeatures(
         values.then(markSettled, markSettled);
         pending.push(entry);
         row += size;
-        batchIndex++;
       } finally {
-        if (batch !== original) disposeBatch(batch);
-        disposeBatch(original);
+        batch.dispose();
       }
       // Commit what is finished at once (progress as soon as possible), and wait for the oldest
       // batch only when `concurrency` batches are in flight.
@@ -276,10 +233,12 @@ export async function extractFeatures(
       }
     }
     while (pending.length > 0) await commit(pending.shift() as PendingBatch);
+    await Promise.all(writes);
   } finally {
     // After an error or abort, batches still in flight are abandoned (their rejections are
-    // already handled above).
+    // already handled above); writes already started finish before the error is passed on.
     pending.length = 0;
+    await Promise.allSettled(writes);
   }
   return {
     table: {

@@ -1,5 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
-import type { DatasetImageKeys } from '@graft/core';
+import type { DatasetImageKeys, ImageKeysOptions } from '@graft/core';
 import { tinyBackbone } from '@graft/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,9 +16,13 @@ const backbone = tinyBackbone({ seed: 5 });
 /** ColourDataset that names its keys and sources without decoding, as files on disk do. */
 class KeyedDataset extends ColourDataset {
   keysKnown = true;
-  async imageKeys(): Promise<DatasetImageKeys | undefined> {
+  /** How many keys each `imageKeys` call asked for. */
+  readonly keysAsked: number[] = [];
+  async imageKeys(options: ImageKeysOptions = {}): Promise<DatasetImageKeys | undefined> {
     if (!this.keysKnown) return undefined;
-    const rows = Array.from({ length: this.size }, (_, row) => row);
+    const count = Math.min(options.limit ?? this.size, this.size);
+    this.keysAsked.push(count);
+    const rows = Array.from({ length: count }, (_, row) => row);
     return {
       keys: rows.map((row) => `colour-0-${this.size}-${row}`),
       sources: rows.map((row) => `memory://${row}.png`),
@@ -71,5 +75,14 @@ describe('extractFeatures on a fully stored clean pass', () => {
     data.keysKnown = false;
     await extractFeatures({ backbone, data, batchSize: 4, store });
     expect(data.batchesServed).toBe(6);
+  });
+
+  it('asks a cold store for the first key only, not every file', async () => {
+    const data = new KeyedDataset({ count: 10, numClasses: 2 });
+    const store = new MemoryFeatureStore();
+    await extractFeatures({ backbone, data, batchSize: 4, store });
+    expect(data.keysAsked).toEqual([1]);
+    await extractFeatures({ backbone, data, batchSize: 4, store });
+    expect(data.keysAsked).toEqual([1, 1, 10]);
   });
 });

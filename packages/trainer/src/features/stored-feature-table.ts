@@ -26,8 +26,18 @@ export async function storedFeatureTable(
   options: StoredFeatureTableOptions,
 ): Promise<FeatureTable | undefined> {
   const { data, store, featureDim } = options;
+  if (data.imageKeys === undefined || data.size === 0) return undefined;
+  // The first image first: on a cold cache (a first run) that is one file read and one lookup,
+  // not a read and a hash of every file before the decoding starts anyway.
+  const first = await data.imageKeys({ limit: 1 }).catch(() => undefined);
+  const [firstKey] = first
+    ? await featureCacheKeys({ prefix: options.prefix, imageKeys: first.keys, augmented: false })
+    : [];
+  if (firstKey === undefined || (await store.get(firstKey))?.length !== featureDim) {
+    return undefined;
+  }
   // Unreadable files and the like: the decoding path reports them as it always has.
-  const found = await data.imageKeys?.().catch(() => undefined);
+  const found = await data.imageKeys().catch(() => undefined);
   if (found === undefined || found.keys.length !== data.size) return undefined;
   const keys = await featureCacheKeys({
     prefix: options.prefix,
