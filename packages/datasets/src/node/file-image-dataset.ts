@@ -219,6 +219,16 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
     });
   }
 
+  /**
+   * Resolves once the pixel cache file of every view pass finished so far is on disk: a pass
+   * publishes it in the background (flushed and renamed while the next work goes on), and the
+   * next pass waits for it anyway. For a caller that must see the file (a test, a tool that
+   * copies the cache). Immediate without a pixel cache.
+   */
+  async pixelCacheWritten(): Promise<void> {
+    await this.pixelCache?.written();
+  }
+
   /** The pixel cache of this dataset's files and frame geometry (made once), if configured. */
   private pixelCacheFor(
     frameSize: readonly [number, number],

@@ -55,6 +55,9 @@ export interface PixelCacheFileOptions {
   identity: string;
 }
 
+/** Cache files being published in the background (`finishInBackground`), by path. */
+const publications = new Map<string, Promise<void>>();
+
 /**
  * FFCV's idea for a dataset of image files: every image decoded once into its training frame and
  * stored as raw RGB bytes in one file (frames of one fixed size, slot `i` at `i * frameBytes`,
@@ -99,8 +102,30 @@ export class PixelCache {
     }
   }
 
+  /**
+   * Publishes `pass`'s file (`finish`) without the caller waiting: the flush to disk overlaps
+   * whatever the caller does next (the next epoch's first batches, training steps). The next
+   * {@link startPass} of this file (from any `PixelCache` of this process) and {@link written}
+   * wait for it.
+   */
+  finishInBackground(pass: PixelCachePass): void {
+    const previous = publications.get(this.file) ?? Promise.resolve();
+    // `finish` reports its own failures (a warning, nothing published) and never rejects.
+    const publication = previous.then(() => pass.finish()).catch(() => undefined);
+    publications.set(this.file, publication);
+    publication.then(() => {
+      if (publications.get(this.file) === publication) publications.delete(this.file);
+    });
+  }
+
+  /** Resolves once the passes finished so far are published (or dropped with a warning). */
+  async written(): Promise<void> {
+    await publications.get(this.file);
+  }
+
   /** Starts one pass over the dataset: reads the index and checks every slot against its file. */
   async startPass(): Promise<PixelCachePass> {
+    await this.written();
     const states = await Promise.all(
       this.sources.map((path) =>
         stat(path).then(

@@ -154,6 +154,7 @@ export async function* streamFileViews(
     };
     return { pixels, key };
   };
+  let finishing = false;
   try {
     yield* streamBatches({
       ...options.stream,
@@ -161,9 +162,13 @@ export async function* streamFileViews(
       imageSize: request.outputSize,
       ...(transform ? { normalized: true } : {}),
     });
-    await pass?.finish();
+    if (cache && pass) {
+      cache.finishInBackground(pass);
+      finishing = true;
+    }
   } finally {
-    await pass?.close();
+    // An unfinished pass (error, abort, the consumer stopping early) publishes nothing.
+    if (!finishing) await pass?.close();
   }
 }
 

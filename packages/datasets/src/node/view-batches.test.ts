@@ -88,6 +88,8 @@ async function pass(
     batches++;
     if (options.stopAfter !== undefined && batches >= options.stopAfter) break;
   }
+  // The pass publishes its cache file in the background; these tests look at the file.
+  await dataset.pixelCacheWritten();
   return { pixels, keys, shapes, normalized };
 }
 
@@ -194,6 +196,32 @@ describe('FileImageDataset.viewBatches', () => {
     expect(second.keys).toEqual(first.keys);
     // A pass with every slot valid rewrites nothing.
     expect((await stat(join(cache, file as string))).mtimeMs).toBe(written.mtimeMs);
+  });
+
+  it('publishes the cache file in the background, and the next pass waits for it', async () => {
+    const { dataset, cache } = await setUp();
+    const views = { batchSize: 2, shuffle: true, seed: 3, outputSize: [12, 14] as const, viewsOf };
+    let batches = 0;
+    for await (const batch of dataset.viewBatches({ ...views, epoch: 0 })) {
+      disposeBatch(batch);
+      batches++;
+    }
+    expect(batches).toBeGreaterThan(0);
+    // A second pass, started at once, waits for that file and reads every frame from it.
+    const second = dataset.withOptions({});
+    const keys: string[] = [];
+    for await (const batch of second.viewBatches({ ...views, epoch: 1 })) {
+      keys.push(...(batch.keys ?? []));
+      disposeBatch(batch);
+    }
+    const [file] = await cacheFiles(cache);
+    expect(file).toMatch(/\.pixels$/);
+    const published = await stat(join(cache, file as string));
+    await second.pixelCacheWritten();
+    // Nothing was missing in the second pass: no new file replaced the first one.
+    const after = await stat(join(cache, file as string));
+    expect([after.ino, after.mtimeMs]).toEqual([published.ino, published.mtimeMs]);
+    expect(keys).toHaveLength(dataset.size);
   });
 
   it('decodes an edited file again and keeps a touched one', async () => {

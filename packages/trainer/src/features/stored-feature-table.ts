@@ -46,11 +46,23 @@ export async function storedFeatureTable(
   });
   const count = data.size;
   const features = new Float32Array(count * featureDim);
-  for (let row = 0; row < count; row++) {
-    const stored = await store.get(keys[row] as string);
-    if (stored?.length !== featureDim) return undefined;
-    features.set(stored, row * featureDim);
-  }
+  // A few lookups in flight (a disk store reads a file and touches it per key), stopping at the
+  // first miss.
+  let next = 0;
+  let complete = true;
+  const reader = async () => {
+    while (complete && next < count) {
+      const row = next++;
+      const stored = await store.get(keys[row] as string);
+      if (stored?.length !== featureDim) {
+        complete = false;
+        return;
+      }
+      features.set(stored, row * featureDim);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, count) }, reader));
+  if (!complete) return undefined;
   const numClasses = data.classNames.length;
   const labels = Int32Array.from(data.labels());
   const targets = new Float32Array(count * numClasses);
