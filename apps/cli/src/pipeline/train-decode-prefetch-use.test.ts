@@ -10,5 +10,9 @@ describe('graft train with an empty feature cache', () => {
   it('takes every image from the decode prefetch', async () => {
     const { output } = await trainTinyRun(project(), 'run', '--verbose', '--epochs', '1');
     expect(output).toMatch(/decode prefetch: 9 of 9 images decoded ahead in a worker thread/);
+    // And which JPEG decoder that was (as `graft doctor` says it).
+    expect(output).toMatch(
+      /jpeg decoder: (libjpeg-turbo|sharp) \(.+; GRAFT_JPEG_DECODER overrides\)/,
+    );
   });
 });

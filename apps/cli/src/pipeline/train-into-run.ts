@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { getBackboneDescriptor } from '@graft/backbones';
 import type { Backbone, Head } from '@graft/core';
-import { saveSplitManifest } from '@graft/datasets/node';
+import { jpegDecoder, saveSplitManifest } from '@graft/datasets/node';
 import type { DiskFeatureStore } from '@graft/trainer/node';
 import { isModelFileReference } from '../config/backbone-reference.js';
 import { createHeadFromSpecification } from '../config/head-specification.js';
@@ -27,7 +27,11 @@ import {
   type TrainingBackboneSpec,
   weightProvenanceOf,
 } from './training-backbone.js';
-import { describeDecodePrefetch, startTrainingDecodePrefetch } from './training-decode-prefetch.js';
+import {
+  describeDecodePrefetch,
+  describeJpegDecoder,
+  startTrainingDecodePrefetch,
+} from './training-decode-prefetch.js';
 import { featureCacheBytes, openTrainingFeatureCache } from './training-feature-cache.js';
 import { trainingPixelCache } from './training-pixel-cache.js';
 
@@ -224,6 +228,8 @@ export async function trainIntoRun(
       engines.gradients.catch(() => undefined).then((engine) => engine?.close()),
     ]);
     if (decodePrefetch) output.verbose(describeDecodePrefetch(decodePrefetch));
+    // Asked only with --verbose: it loads the decoder's library on this thread.
+    if (output.isVerbose) output.verbose(describeJpegDecoder(jpegDecoder()));
     await decodePrefetch?.close();
     lossTerms?.dispose();
     head?.dispose();

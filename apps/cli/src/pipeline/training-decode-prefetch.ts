@@ -1,6 +1,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import type { Preprocessing } from '@graft/core';
-import { type DecodePrefetch, defaultResizePolicy, type ResizeTarget } from '@graft/datasets/node';
+import {
+  type DecodePrefetch,
+  defaultResizePolicy,
+  type JpegDecoderInfo,
+  type ResizeTarget,
+} from '@graft/datasets/node';
 import type { TrainConfig } from '../config/train-config.js';
 import { backboneOptionsFor } from './defaults.js';
 import { adoptEarlyDecodePrefetch, isEarlyDecodePrefetch } from './early-decode-prefetch.js';
@@ -69,4 +74,9 @@ export async function startTrainingDecodePrefetch(
 export function describeDecodePrefetch(prefetch: DecodePrefetch): string {
   const when = isEarlyDecodePrefetch(prefetch) ? ' started at process start' : '';
   return `decode prefetch: ${prefetch.handedOut} of ${prefetch.files} images decoded ahead in a worker thread${when}`;
+}
+
+/** Says (with --verbose) which decoder plain JPEGs go through and why (as `graft doctor` does). */
+export function describeJpegDecoder(decoder: JpegDecoderInfo): string {
+  return `jpeg decoder: ${decoder.name} (${decoder.reason}; GRAFT_JPEG_DECODER overrides)`;
 }
