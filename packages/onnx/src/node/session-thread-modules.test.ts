@@ -5,14 +5,17 @@ import { describe, expect, it } from 'vitest';
 
 // What ONNX Runtime's session thread imports besides types (onnx-session-thread.ts).
 const threadModule = fileURLToPath(new URL('./load-onnx-runtime.ts', import.meta.url));
+// Its normalization of byte batches (normalizePixels from @graft/core/images).
+const normalizingModule = fileURLToPath(new URL('./normalizing-run.ts', import.meta.url));
 
 describe("ONNX Runtime's session thread", () => {
-  it('loads onnxruntime-node without tfjs-core', async () => {
+  it('loads onnxruntime-node and normalizes bytes without tfjs-core', async () => {
     // In a fresh process: the CommonJS packages loaded once onnxruntime-node is (tfjs-core is
     // CommonJS too, and would be there if the thread's modules imported @graft/core's main entry).
     const script = `
       import { createRequire } from 'node:module';
       const { loadOnnxRuntime } = await import(${JSON.stringify(threadModule)});
+      await import(${JSON.stringify(normalizingModule)});
       await loadOnnxRuntime();
       console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));
     `;
