@@ -5,6 +5,7 @@ export default defineConfig({
     'src/index.ts',
     'src/errors/index.ts',
     'src/images/index.ts',
+    'src/threads/index.ts',
     'src/testing/index.ts',
     'src/node/index.ts',
   ],

@@ -34,6 +34,7 @@ export {
 export { type RandomState, SeededRandom } from './random/seeded-random.js';
 export { type RegisterOptions, Registry } from './registry/registry.js';
 export { specificationVersion } from './specification-version.js';
+export { ownedArray } from './threads/owned-array.js';
 export type { AugmentOptions, ImageAugmentation } from './types/augmentation.js';
 export type {
   Backbone,

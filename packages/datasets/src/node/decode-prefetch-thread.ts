@@ -3,6 +3,7 @@
 // will consume them. Files may be sent before their resize target is known (a program that is
 // still loading): they are decoded and kept, up to a bound, until the target message arrives.
 import { parentPort } from 'node:worker_threads';
+import { ownedArray } from '@graft/core/threads';
 import type { DecodeLimits } from '../decoders/pixel-limit.js';
 import { contentKey } from './content-key.js';
 import type { ResizeTarget } from './decode-image.js';
@@ -73,8 +74,7 @@ async function decode(request: DecodePrefetchRequest, release: () => void): Prom
     }
     const decoded = await resizeDecoded(image, request.path, resizeTo);
     // A view into a larger buffer (an image already at size) is copied so it can move.
-    const whole = decoded.byteOffset === 0 && decoded.byteLength === decoded.buffer.byteLength;
-    const pixels = whole ? decoded : decoded.slice();
+    const pixels = ownedArray(decoded);
     port?.postMessage({ id: request.id, pixels, key } satisfies DecodePrefetchReply, [
       pixels.buffer as ArrayBuffer,
     ]);

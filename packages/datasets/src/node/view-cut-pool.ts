@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ImageView } from '@graft/core';
 import { workerThreadEntry } from '@graft/core/node';
+import { ownedArray } from '@graft/core/threads';
 import type { ChannelTransform } from '../pipeline/crop-resize-into.js';
 import type { CutViewOptions } from './cut-view.js';
 import type { FrameTarget } from './decode-view.js';
@@ -84,8 +85,7 @@ export class ViewCutPool {
     transfer: boolean,
   ): Promise<Float32Array> {
     // A frame that shares its buffer (a slab, a pooled Buffer) is copied rather than moved.
-    const whole = frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength;
-    const sent = transfer && whole ? frame : frame.slice();
+    const sent = transfer ? ownedArray(frame) : frame.slice();
     const target = this.slot(options);
     await this.send({ frame: sent, view, options: { ...options }, transform, target }, [
       sent.buffer as ArrayBuffer,

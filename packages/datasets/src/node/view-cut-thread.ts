@@ -4,6 +4,7 @@
 // also reads and decodes its frame here first.
 import { parentPort } from 'node:worker_threads';
 import type { ImageView } from '@graft/core';
+import { ownedArray } from '@graft/core/threads';
 import type { ChannelTransform } from '../pipeline/crop-resize-into.js';
 import { contentKey } from './content-key.js';
 import { type CutViewOptions, cutViewInto } from './cut-view.js';
@@ -46,8 +47,7 @@ async function answer(request: ViewCutRequest | ViewLoadRequest): Promise<void> 
       const frame = await decodeFrame(bytes, request.path, request.frameTarget);
       cutViewInto(frame, request.view, request.options, request.target, 0, request.transform);
       // The frame goes back for the pixel cache: moved, not copied, when it owns its buffer.
-      const whole = frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength;
-      const sent = whole ? frame : frame.slice();
+      const sent = ownedArray(frame);
       port?.postMessage({ id: request.id, done: true, frame: sent, key } satisfies ViewCutReply, [
         sent.buffer as ArrayBuffer,
       ]);

@@ -6,6 +6,7 @@ import {
   type FeatureEngine,
   GraftError,
   InvalidArgumentError,
+  ownedArray,
   type PixelBatch,
   type PreprocessedBatch,
 } from '@graft/core';
@@ -195,9 +196,7 @@ async function createComputer(options: OnnxFeatureComputerOptions): Promise<Onnx
       });
     }
     // The caller keeps the rows: hand over an array of its own.
-    return values.byteOffset === 0 && values.byteLength === values.buffer.byteLength
-      ? values
-      : values.slice();
+    return ownedArray(values);
   };
 
   return {

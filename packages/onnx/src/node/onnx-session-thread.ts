@@ -1,6 +1,7 @@
 // Worker entry of `openSessionThread`: one ONNX Runtime session whose synchronous `run` blocks
 // this thread instead of the caller's (which meanwhile decodes and resizes the next batches).
 import { parentPort } from 'node:worker_threads';
+import { ownedArray } from '@graft/core/threads';
 import type { InferenceSession } from 'onnxruntime-node';
 import { loadOnnxRuntime, probeOnnxRuntime } from './load-onnx-runtime.js';
 import { normalizingRun } from './normalizing-run.js';
@@ -46,9 +47,7 @@ port.on('message', async (request: SessionRequest) => {
         reply({ type: 'ran', id: request.id, outputType: output.outputType, dims: [] });
         return;
       }
-      const data = output.values;
-      const values =
-        data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+      const values = ownedArray(output.values);
       reply({ type: 'ran', id: request.id, outputType: 'float32', dims: output.dims, values }, [
         values.buffer as ArrayBuffer,
       ]);

@@ -2,6 +2,7 @@
 // steps, each run blocking this thread; a forward pass's saved activations stay here until its
 // backward pass, so they never cross threads.
 import { parentPort } from 'node:worker_threads';
+import { ownedArray } from '@graft/core/threads';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { loadOnnxRuntime } from './load-onnx-runtime.js';
 import type {
@@ -74,8 +75,7 @@ function collect(outputs: Record<string, Tensor>, names: readonly string[]) {
     const output = outputs[name];
     if (output === undefined) throw new Error(`the ONNX model returned no ${name}`);
     const data = output.data as Float32Array;
-    const own =
-      data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+    const own = ownedArray(data);
     result[name] = { data: own, dims: [...output.dims] };
     transfer.push(own.buffer as ArrayBuffer);
   }

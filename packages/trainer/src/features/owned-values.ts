@@ -1,3 +1,4 @@
+import { ownedArray } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -9,7 +10,5 @@ export async function ownedValues(tensor: tf.Tensor): Promise<Float32Array> {
   const values = (await tensor.data()) as Float32Array;
   const fresh = ['wasm', 'webgl', 'webgpu'].includes(tf.getBackend());
   tensor.dispose();
-  return fresh && values.byteOffset === 0 && values.byteLength === values.buffer.byteLength
-    ? values
-    : values.slice();
+  return fresh ? ownedArray(values) : values.slice();
 }

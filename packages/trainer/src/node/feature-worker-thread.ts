@@ -1,6 +1,7 @@
 // Entry of each worker of createFeatureWorkerPool: builds the backbone through the app's module,
 // then answers 'compute' messages with the features of each batch (buffers transferred both ways).
 import { parentPort, workerData } from 'node:worker_threads';
+import { ownedArray } from '@graft/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { backboneCacheIdentity } from '../features/backbone-cache-identity.js';
 import type {
@@ -35,10 +36,7 @@ try {
       const values = (await output.data()) as Float32Array;
       output.dispose();
       // Transfer only a buffer that holds exactly these values (wasm's data() is a fresh copy).
-      const owned =
-        values.byteOffset === 0 && values.byteLength === values.buffer.byteLength
-          ? values
-          : values.slice();
+      const owned = ownedArray(values);
       post({ type: 'features', id: message.id, values: owned, tensors: tf.memory().numTensors }, [
         owned.buffer as ArrayBuffer,
       ]);
