@@ -2,6 +2,7 @@
 // specs it is sent, so a run's charts need no module loading on the main thread at its end.
 import { parentPort } from 'node:worker_threads';
 import type { TopLevelSpec } from 'vega-lite';
+import { chartWarmUpSpec } from './chart-warm-up.js';
 import { renderChartHere } from './render-chart-here.js';
 
 /** A chart asked of the thread. */
@@ -15,11 +16,16 @@ export type ChartReply = { id: number; svg: string } | { id: number; message: st
 
 const port = parentPort;
 if (port === null) throw new Error('chart-thread runs in a worker thread');
-// Loading is the slow part (~0.45 CPU-s): done while the run still trains.
-const loading = Promise.all([import('vega'), import('vega-lite')]);
+let asked = false;
+// Loading is the slow part (~0.45 CPU-s): done while the run still trains, and so is one
+// warm-up chart, unless a chart is already waiting (a run that trained for a moment).
+const ready = Promise.all([import('vega'), import('vega-lite')]).then(async () => {
+  if (!asked) await renderChartHere(chartWarmUpSpec).catch(() => undefined);
+});
 port.on('message', async (request: ChartRequest) => {
+  asked = true;
   try {
-    await loading;
+    await ready;
     const svg = await renderChartHere(request.spec);
     port.postMessage({ id: request.id, svg } satisfies ChartReply);
   } catch (error) {
