@@ -59,7 +59,8 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
   readonly badFiles: SkippedFile[];
   /** Batches carry multi-hot `[N, classes]` labels (see {@link FileImageDatasetOptions.multiLabel}). */
   readonly multiLabel: boolean;
-  private readonly concurrency: number;
+  /** As given (`undefined`: the default of each stream). */
+  private readonly concurrency: number | undefined;
   private readonly prefetchBatches: number;
   private readonly maximumPixels: number;
   private readonly labelList: readonly number[];
@@ -85,7 +86,7 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
     this.resize = resize;
     this.onBadImage = onBadImage;
     this.badFiles = options.badFiles ?? [];
-    this.concurrency = options.concurrency ?? 4;
+    this.concurrency = options.concurrency;
     this.prefetchBatches = options.prefetchBatches ?? 2;
     this.maximumPixels = maximumPixelsOf(options);
     this.labelList = options.files.map((file) => file.label);
@@ -215,7 +216,9 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
       frameScale: this.pixelCacheOptions?.frameScale ?? defaultFrameScale,
       pixelCacheFor: (frameSize, frameScale) => this.pixelCacheFor(frameSize, frameScale),
       viewThreads: this.viewThreads,
-      stream: this.streamOptions(options),
+      // With view threads, a few loads queued per thread keep them busy while this thread
+      // assembles batches (4 in all left them idle ~10% of a first epoch).
+      stream: this.streamOptions(options, this.concurrency ?? 4 * Math.max(1, this.viewThreads)),
     });
   }
 
@@ -249,8 +252,8 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
     return this.pixelCache;
   }
 
-  /** The parts of `streamBatches`' options every stream of this dataset shares. */
-  private streamOptions(options: DatasetBatchOptions) {
+  /** The parts of `streamBatches`' options every stream of this dataset shares; `loads` in flight. */
+  private streamOptions(options: DatasetBatchOptions, loads = this.concurrency ?? 4) {
     return {
       batch: options,
       labels: this.labelList,
@@ -265,7 +268,7 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
           this.badFiles.push({ path: source, reason: error.message });
         }
       },
-      concurrency: this.concurrency,
+      concurrency: loads,
       prefetchBatches: this.prefetchBatches,
     };
   }
@@ -289,7 +292,7 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
       imageSize: this.imageSize,
       resize: this.resize,
       onBadImage: this.onBadImage,
-      concurrency: this.concurrency,
+      ...(this.concurrency !== undefined ? { concurrency: this.concurrency } : {}),
       prefetchBatches: this.prefetchBatches,
       maximumPixels: this.maximumPixels,
       ...(this.pixelCacheOptions ? { pixelCache: this.pixelCacheOptions } : {}),

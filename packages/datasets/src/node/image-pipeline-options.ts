@@ -10,7 +10,10 @@ export interface ImagePipelineOptions {
   resize?: ResizePolicy;
   /** `error` (default): a corrupt image stops the stream. `skip`: it is left out and listed in `badFiles`. */
   onBadImage?: 'error' | 'skip';
-  /** Decodes in flight at once (sharp runs them on libuv's thread pool). Default 4. */
+  /**
+   * Loads in flight at once (decodes run on libuv's thread pool, or in the view threads).
+   * Default 4; for `viewBatches` with `viewThreads`, 4 per thread.
+   */
   concurrency?: number;
   /** Batches decoded ahead of the consumer. Default 2. */
   prefetchBatches?: number;
