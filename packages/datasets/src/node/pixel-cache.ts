@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError } from '@graft/core';
 import { temporaryPathFor } from '@graft/core/node';
 import { contentKey } from './content-key.js';
+import type { FrameFileSlot } from './frame-file-slot.js';
 
 /** Options of a dataset's decoded-pixel cache (`pixelCache` of `ImagePipelineOptions`). */
 export interface PixelCacheOptions {
@@ -269,17 +270,44 @@ export class PixelCachePass {
     const state = this.options.states[slot];
     if (state === undefined || frame.length !== this.options.frameBytes) return;
     this.entries[slot] = { path: this.options.sources[slot] as string, ...state, key };
+    const writer = this.openWriter();
+    this.writes.push(
+      writer.then(async (handle) => {
+        if (handle) await handle.write(frame, 0, frame.length, slot * frame.length);
+      }),
+    );
+  }
+
+  /**
+   * Where someone else (a view thread) may write `slot`'s frame into the file being written:
+   * its path (created by now) and the slot's offset; `undefined` when this pass does not store
+   * that slot. Report the frame written with {@link stored}.
+   */
+  async frameSlot(slot: number): Promise<FrameFileSlot | undefined> {
+    if (!this.options.write || this.closed || this.entries[slot] !== undefined) return undefined;
+    if (this.options.states[slot] === undefined) return undefined;
+    const handle = await this.openWriter();
+    return handle && !this.closed
+      ? { path: this.temporary, offset: slot * this.options.frameBytes }
+      : undefined;
+  }
+
+  /** Records that `slot`'s frame, decoded from bytes of content key `key`, is in the file. */
+  stored(slot: number, key: string): void {
+    const state = this.options.states[slot];
+    if (!this.options.write || this.closed || state === undefined) return;
+    this.entries[slot] ??= { path: this.options.sources[slot] as string, ...state, key };
+  }
+
+  /** The temporary file, created (with its folder) on first use; `undefined` when it cannot be. */
+  private openWriter(): Promise<FileHandle | undefined> {
     this.writer ??= mkdir(join(this.options.file, '..'), { recursive: true })
       .then(() => open(this.temporary, 'w'))
       .catch((error: unknown) => {
         this.options.warn(`pixel cache not written (${(error as Error).message})`);
         return undefined;
       });
-    this.writes.push(
-      this.writer.then(async (handle) => {
-        if (handle) await handle.write(frame, 0, frame.length, slot * frame.length);
-      }),
-    );
+    return this.writer;
   }
 
   /** Publishes the new file when every slot was stored, then closes the pass. */

@@ -111,11 +111,16 @@ export async function* streamFileViews(
     let frame = hit?.frame;
     let key = hit?.key;
     if ((frame === undefined || key === undefined) && pool !== undefined) {
-      // A miss with threads: read, decode and cut there. On any failure the file is loaded
-      // again below, on this thread, so a bad file fails (or is skipped) exactly as without.
-      const loaded = await pool.load(path, target, view, cut, transform).catch(() => undefined);
+      // A miss with threads: read, decode and cut there, and the frame written to the cache file
+      // there too (it never comes to this thread). On any failure the file is loaded again
+      // below, on this thread, so a bad file fails (or is skipped) exactly as without.
+      const cacheFile = pass?.writing ? await pass.frameSlot(index) : undefined;
+      const loaded = await pool
+        .load(path, target, view, cut, transform, cacheFile)
+        .catch(() => undefined);
       if (loaded !== undefined) {
-        pass?.put(index, loaded.frame, loaded.key);
+        if (loaded.frame) pass?.put(index, loaded.frame, loaded.key);
+        else pass?.stored(index, loaded.key);
         const pixels = (images: Float32Array, offset: number) => {
           images.set(loaded.slot, offset);
           pool.release(loaded.slot);

@@ -5,6 +5,7 @@ import { ownedArray } from '@graft/core/threads';
 import type { ChannelTransform } from '../pipeline/crop-resize-into.js';
 import type { CutViewOptions } from './cut-view.js';
 import type { FrameTarget } from './decode-view.js';
+import type { FrameFileSlot } from './frame-file-slot.js';
 import type { ViewCutReply, ViewCutRequest, ViewLoadRequest } from './view-cut-thread.js';
 
 /** What a thread sends back for a load: the frame it decoded and its content key. */
@@ -19,10 +20,13 @@ interface CutThread {
   waiting: Map<number, { resolve: (loaded: LoadedFrame) => void; reject: (error: Error) => void }>;
 }
 
-/** A view cut from a file in a thread: its shared slot, the frame it was cut from, its key. */
+/**
+ * A view cut from a file in a thread: its shared slot, the frame it was cut from (absent when
+ * the thread wrote it to the given cache file), its key.
+ */
 export interface LoadedView {
   slot: Float32Array;
-  frame: Uint8Array;
+  frame?: Uint8Array;
   key: string;
 }
 
@@ -97,8 +101,9 @@ export class ViewCutPool {
    * Reads `path`, decodes its frame (`decodeFrame` with `frameTarget`) and cuts `view` out of it,
    * all in a thread, so that a pass that decodes spreads over the threads instead of resizing
    * and cutting every image on the caller's. Returns the view's slot (give it back with
-   * {@link release}), the frame (for the pixel cache) and the file's content key. Rejects on
-   * any failure; the caller then loads the file itself, so that errors stay the caller's own.
+   * {@link release}), the frame (for the pixel cache) and the file's content key; with
+   * `cacheFile`, the thread writes the frame there itself and sends none back. Rejects on any
+   * failure; the caller then loads the file itself, so that errors stay the caller's own.
    */
   async load(
     path: string,
@@ -106,13 +111,22 @@ export class ViewCutPool {
     view: ImageView,
     options: CutViewOptions,
     transform: ChannelTransform | undefined,
+    cacheFile?: FrameFileSlot,
   ): Promise<LoadedView> {
     const slot = this.slot(options);
-    const request = { path, frameTarget: { ...frameTarget }, view, options: { ...options } };
+    const request = {
+      path,
+      frameTarget: { ...frameTarget },
+      view,
+      options: { ...options },
+      ...(cacheFile ? { cacheFile: { ...cacheFile } } : {}),
+    };
     try {
       const { frame, key } = await this.send({ ...request, transform, target: slot }, []);
-      if (frame === undefined || key === undefined) throw new Error('the thread sent no frame');
-      return { slot, frame, key };
+      if (key === undefined || (frame === undefined && cacheFile === undefined)) {
+        throw new Error('the thread sent no frame');
+      }
+      return { slot, ...(frame ? { frame } : {}), key };
     } catch (error) {
       // The caller loads the file itself: the slot is free again.
       this.release(slot);

@@ -2,6 +2,7 @@
 // mirror) off the thread that streams the batches, as float32 network input (normalised when
 // asked), written into shared memory in place; and, for an image the pixel cache does not hold,
 // also reads and decodes its frame here first.
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { ImageView } from '@graft/core';
 import { ownedArray } from '@graft/core/threads';
@@ -9,6 +10,7 @@ import type { ChannelTransform } from '../pipeline/crop-resize-into.js';
 import { contentKey } from './content-key.js';
 import { type CutViewOptions, cutViewInto } from './cut-view.js';
 import { decodeFrame, type FrameTarget } from './decode-view.js';
+import type { FrameFileSlot } from './frame-file-slot.js';
 import { readImageBytes } from './read-image-bytes.js';
 
 /** One cut asked of the thread. */
@@ -29,9 +31,17 @@ export interface ViewLoadRequest extends Omit<ViewCutRequest, 'frame'> {
   path: string;
   /** Where its frame comes from (`decodeFrame`'s target). */
   frameTarget: FrameTarget;
+  /**
+   * Where the thread writes the frame itself (the pixel cache file being written, at the
+   * image's slot) instead of sending it back; absent: the frame is sent back.
+   */
+  cacheFile?: FrameFileSlot;
 }
 
-/** The thread's answer: done (with the frame and content key of a load), or why not. */
+/**
+ * The thread's answer: done (with the content key of a load, and its frame unless the thread
+ * wrote it to `cacheFile`), or why not.
+ */
 export type ViewCutReply =
   | { id: number; done: true; frame?: Uint8Array; key?: string }
   | { id: number; message: string };
@@ -46,6 +56,12 @@ async function answer(request: ViewCutRequest | ViewLoadRequest): Promise<void> 
       const key = contentKey(bytes);
       const frame = await decodeFrame(bytes, request.path, request.frameTarget);
       cutViewInto(frame, request.view, request.options, request.target, 0, request.transform);
+      if (request.cacheFile) {
+        // Written here: the frame never crosses to the caller's thread (no copy, no garbage).
+        writeFrame(request.cacheFile, frame);
+        port?.postMessage({ id: request.id, done: true, key } satisfies ViewCutReply);
+        return;
+      }
       // The frame goes back for the pixel cache: moved, not copied, when it owns its buffer.
       const sent = ownedArray(frame);
       port?.postMessage({ id: request.id, done: true, frame: sent, key } satisfies ViewCutReply, [
@@ -60,6 +76,25 @@ async function answer(request: ViewCutRequest | ViewLoadRequest): Promise<void> 
       id: request.id,
       message: error instanceof Error ? error.message : String(error),
     } satisfies ViewCutReply);
+  }
+}
+
+/** Writes `frame` at its slot of the (existing) cache file. */
+function writeFrame(slot: FrameFileSlot, frame: Uint8Array): void {
+  const descriptor = openSync(slot.path, 'r+');
+  try {
+    let written = 0;
+    while (written < frame.length) {
+      written += writeSync(
+        descriptor,
+        frame,
+        written,
+        frame.length - written,
+        slot.offset + written,
+      );
+    }
+  } finally {
+    closeSync(descriptor);
   }
 }
 
