@@ -85,4 +85,22 @@ describe('extractFeatures on a fully stored clean pass', () => {
     await extractFeatures({ backbone, data, batchSize: 4, store });
     expect(data.keysAsked).toEqual([1, 1, 10]);
   });
+
+  it('reads every stored entry once (a disk store counts each read as a hit)', async () => {
+    const data = new KeyedDataset({ count: 10, numClasses: 2 });
+    const store = new MemoryFeatureStore();
+    await extractFeatures({ backbone, data, batchSize: 4, store });
+    const reads: string[] = [];
+    const counting: FeatureStore = {
+      get: (key) => {
+        reads.push(key);
+        return store.get(key);
+      },
+      set: (key, features) => store.set(key, features),
+    };
+    const { stats } = await extractFeatures({ backbone, data, batchSize: 4, store: counting });
+    expect(stats.cacheHits).toBe(10);
+    expect(reads).toHaveLength(10);
+    expect(new Set(reads).size).toBe(10);
+  });
 });

@@ -33,9 +33,8 @@ export async function storedFeatureTable(
   const [firstKey] = first
     ? await featureCacheKeys({ prefix: options.prefix, imageKeys: first.keys, augmented: false })
     : [];
-  if (firstKey === undefined || (await store.get(firstKey))?.length !== featureDim) {
-    return undefined;
-  }
+  const firstFeatures = firstKey === undefined ? undefined : await store.get(firstKey);
+  if (firstFeatures?.length !== featureDim) return undefined;
   // Unreadable files and the like: the decoding path reports them as it always has.
   const found = await data.imageKeys().catch(() => undefined);
   if (found === undefined || found.keys.length !== data.size) return undefined;
@@ -44,11 +43,14 @@ export async function storedFeatureTable(
     imageKeys: found.keys,
     augmented: false,
   });
+  // A first file changed meanwhile: the decoding path sorts it out.
+  if (keys[0] !== firstKey) return undefined;
   const count = data.size;
   const features = new Float32Array(count * featureDim);
-  // A few lookups in flight (a disk store reads a file and touches it per key), stopping at the
-  // first miss.
-  let next = 0;
+  // The first row is the one just read (read once: a store counts its hits). The others a few
+  // lookups at a time (a disk store reads a file and touches it per key), up to the first miss.
+  features.set(firstFeatures, 0);
+  let next = 1;
   let complete = true;
   const reader = async () => {
     while (complete && next < count) {
@@ -61,7 +63,7 @@ export async function storedFeatureTable(
       features.set(stored, row * featureDim);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(8, count) }, reader));
+  await Promise.all(Array.from({ length: Math.min(8, count - 1) }, reader));
   if (!complete) return undefined;
   const numClasses = data.classNames.length;
   const labels = Int32Array.from(data.labels());
