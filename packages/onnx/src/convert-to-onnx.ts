@@ -108,7 +108,9 @@ export function convertToOnnx(options: ConvertToOnnxOptions): Uint8Array {
   });
 
   const ModelProto = onnxMessageType('ModelProto');
-  const message = ModelProto.fromObject({
+  // Encoded as it is: every field already has its wire type (numbers, strings, byte arrays), so
+  // `fromObject`'s conversion would only copy the graph (and generate its code on first use).
+  const message = {
     irVersion,
     opsetImport: [{ domain: '', version: opsetVersion }],
     producerName: options.producerName ?? 'graft',
@@ -126,7 +128,7 @@ export function convertToOnnx(options: ConvertToOnnxOptions): Uint8Array {
         valueInfo(outputNames[index] as string, tensor.shape),
       ),
     },
-  });
+  };
   return ModelProto.encode(message).finish();
 }
 
