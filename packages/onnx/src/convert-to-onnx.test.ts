@@ -85,6 +85,16 @@ describe('convertToOnnx', () => {
     model.dispose();
   });
 
+  it('writes the bytes protobufjs writes for the same message made with fromObject', () => {
+    const model = smallConvNet();
+    const bytes = convertToOnnx({ model, metadata: { weightsId: 'w1' } });
+    const ModelProto = protobuf.parse(onnxProtoText).root.lookupType('onnx.ModelProto');
+    const content = ModelProto.toObject(ModelProto.decode(bytes));
+    const canonical = ModelProto.encode(ModelProto.fromObject(content)).finish();
+    expect(Buffer.compare(Buffer.from(bytes), Buffer.from(canonical))).toBe(0);
+    model.dispose();
+  });
+
   it.each(Object.entries(irVersionOfOpset))(
     'opset %s is written with IR version %s and runs in ONNX Runtime',
     async (opset, ir) => {

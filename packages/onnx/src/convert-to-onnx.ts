@@ -4,7 +4,8 @@ import { convertLayers, findUnsupportedLayer } from './convert/convert-layers.js
 import type { OnnxValue } from './convert/layer-converter.js';
 import { toChannelsFirst, toChannelsLast } from './convert/layout.js';
 import { OnnxGraphBuilder } from './graph/onnx-graph-builder.js';
-import { onnxDataType, onnxMessageType } from './proto/onnx-schema.js';
+import { encodeModelProto, type ValueInfoProtoRecord } from './proto/encode-model-proto.js';
+import { onnxDataType } from './proto/onnx-schema.js';
 
 /**
  * Version of the graphs this converter writes, bumped whenever the same model would convert to a
@@ -107,8 +108,7 @@ export function convertToOnnx(options: ConvertToOnnxOptions): Uint8Array {
     }
   });
 
-  const ModelProto = onnxMessageType('ModelProto');
-  const message = ModelProto.fromObject({
+  return encodeModelProto({
     irVersion,
     opsetImport: [{ domain: '', version: opsetVersion }],
     producerName: options.producerName ?? 'graft',
@@ -127,11 +127,10 @@ export function convertToOnnx(options: ConvertToOnnxOptions): Uint8Array {
       ),
     },
   });
-  return ModelProto.encode(message).finish();
 }
 
 /** A float32 `ValueInfoProto`; unknown dimensions get symbolic names (`batch` for the first). */
-function valueInfo(name: string, shape: tfl.Shape): Record<string, unknown> {
+function valueInfo(name: string, shape: tfl.Shape): ValueInfoProtoRecord {
   return {
     name,
     type: {

@@ -56,10 +56,11 @@ export interface GraftBackbone extends Backbone {
   /** Whether BatchNormalization layers stay frozen when unfreezing. */
   readonly keepBatchNormFrozen: boolean;
   /**
-   * A new network equal to `model` in inference mode, with BatchNorm folded into the preceding
+   * A network equal to `model` in inference mode, with BatchNorm folded into the preceding
    * convolutions, ReLU/ReLU6 fused into them and zero padding absorbed (see `foldBatchNorm`).
-   * Built from the current weights on each call; the previous one is disposed. Owned by the
-   * backbone: `dispose()` releases it.
+   * Built from the current weights: while no weight of `model` was assigned since the previous
+   * call, that call's network is returned again; otherwise a new one is built and the previous
+   * one disposed. Owned by the backbone: `dispose()` releases it.
    */
   inferenceModel(): tfl.LayersModel;
 }
@@ -115,7 +116,9 @@ export function backboneFromModel(options: BackboneFromModelOptions): GraftBackb
   const stages = [...(options.stages ?? [])];
   const keepBatchNormFrozen = options.keepBatchNormFrozen ?? false;
   if (options.frozen ?? true) freezeAllLayers(model);
-  let inference: tfl.LayersModel | undefined;
+  // The folded network and the data ids of the weights it was folded from (assigning a variable,
+  // by a training step or `setWeights`, gives it another data id).
+  let inference: { model: tfl.LayersModel; from: readonly object[] } | undefined;
 
   return {
     name,
@@ -127,10 +130,14 @@ export function backboneFromModel(options: BackboneFromModelOptions): GraftBackb
     keepBatchNormFrozen,
     ...(featureMapLayer !== undefined ? { featureMapLayer } : {}),
     inferenceModel() {
-      // Rebuilt from the current weights on every call (fine-tuning may have changed them).
+      // Folding takes tens of milliseconds and callers ask more than once per run (the engine
+      // choice, then the engine): refolded only when a weight changed.
+      const from = model.weights.map((weight) => weight.read().dataId);
+      const previous = inference;
+      if (previous !== undefined && sameItems(previous.from, from)) return previous.model;
       const next = foldBatchNorm({ model, name: `${name}_inference` }).model;
-      inference?.dispose();
-      inference = next;
+      previous?.model.dispose();
+      inference = { model: next, from };
       return next;
     },
     split(splitOptions) {
@@ -168,7 +175,7 @@ export function backboneFromModel(options: BackboneFromModelOptions): GraftBackb
       };
     },
     dispose() {
-      inference?.dispose();
+      inference?.model.dispose();
       inference = undefined;
       // Disposing the feature model releases the shared layers' weights; the source model's
       // head (if any) is released with it.
@@ -245,4 +252,8 @@ function featureTensorOf(
     });
   }
   return output;
+}
+
+function sameItems(first: readonly object[], second: readonly object[]): boolean {
+  return first.length === second.length && first.every((item, index) => item === second[index]);
 }

@@ -185,7 +185,7 @@ describe('foldBatchNorm', () => {
     }
   });
 
-  it('backbone.inferenceModel(): no leaks across calls and after dispose, follows weight changes', async () => {
+  it('backbone.inferenceModel(): no leaks across calls and after dispose, reused until a weight changes, follows weight changes', async () => {
     const before = tf.memory().numTensors;
     const model = tinyNetwork();
     randomiseBatchNorms(model, 2);
@@ -204,10 +204,10 @@ describe('foldBatchNorm', () => {
     const first = backbone.inferenceModel();
     await expectNoTensorLeaks(() => {
       const again = backbone.inferenceModel();
+      // The same weights: the same network, not folded again.
+      expect(again).toBe(first);
       tf.dispose(again.predict(input) as tf.Tensor);
     });
-    // The previous network was released.
-    expect(() => first.predict(input)).toThrow(/disposed/);
 
     // Simulated training step: the next inference network reflects the new weights.
     const beforeChange = backbone.inferenceModel().predict(input) as tf.Tensor;
@@ -216,6 +216,12 @@ describe('foldBatchNorm', () => {
     bn.setWeights(changed);
     tf.dispose(changed);
     const afterChange = backbone.inferenceModel();
+    expect(afterChange).not.toBe(first);
+    // The previous network was released.
+    expect(() => first.predict(input)).toThrow(/disposed/);
+    await expectNoTensorLeaks(() => {
+      expect(backbone.inferenceModel()).toBe(afterChange);
+    });
     expect(compareOutputs(model, afterChange, input).maxRelative).toBeLessThan(1e-4);
     const moved = tf.tidy(
       () =>

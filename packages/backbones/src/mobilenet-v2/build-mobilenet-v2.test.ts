@@ -120,4 +120,28 @@ describe('buildMobileNetV2', () => {
     expect(() => buildMobileNetV2({ inputSize: [31, 224] })).toThrow(/inputSize/);
     expect(() => buildMobileNetV2({ alpha: 0.6 as never })).toThrow(/alpha.*0.35/);
   });
+
+  it('with drawWeights false, has zero kernels and the same topology as a drawn build', () => {
+    const drawn = buildMobileNetV2({ alpha: 0.35, includeTop: true, seed: 7 });
+    const undrawn = buildMobileNetV2({
+      alpha: 0.35,
+      includeTop: true,
+      seed: 7,
+      drawWeights: false,
+    });
+    // The topology (initialiser classes and seeds included) is what feature caches key on.
+    expect(undrawn.toJSON(null, false)).toEqual(drawn.toJSON(null, false));
+    const kernels = undrawn.weights.filter((weight) => /kernel/.test(weight.originalName));
+    expect(kernels).toHaveLength(53);
+    for (const kernel of kernels) {
+      expect(
+        tf.tidy(() => tf.max(tf.abs(kernel.read())).dataSync()[0]),
+        kernel.name,
+      ).toBe(0);
+    }
+    const drawnKernel = drawn.getLayer('Conv1').getWeights()[0] as tf.Tensor;
+    expect(tf.tidy(() => tf.max(tf.abs(drawnKernel)).dataSync()[0])).toBeGreaterThan(0);
+    drawn.dispose();
+    undrawn.dispose();
+  });
 });

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '@graft/core';
+import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { correctPad, makeDivisible } from './make-divisible.js';
 
@@ -24,6 +25,13 @@ export interface BuildMobileNetV2Options {
   classifierActivation?: 'softmax' | 'linear';
   /** Seed of the random (glorot uniform) initialisation; each layer gets `seed + index`. */
   seed?: number;
+  /**
+   * Draw the random initial kernels. Default `true`. `false` fills them with zeros instead, for
+   * a build whose every weight is overwritten by pretrained values next (drawing them cost tens
+   * of milliseconds at start-up); the layers' configs still name the glorot-uniform initialiser
+   * and its seed, so the model's topology (and what keys its feature caches) stays the same.
+   */
+  drawWeights?: boolean;
 }
 
 /** One row of the MobileNetV2 body: output filters (before alpha), stride, expansion. */
@@ -60,8 +68,8 @@ export const mobileNetV2Stages: readonly string[] = [
  * `keras.applications.MobileNetV2` (keras-applications 1.0.8 / TF 2.x graph as Teachable Machine
  * serialises it: `Conv1_pad` + valid stride-2 conv, `block_N_pad` before stride-2 depthwise convs,
  * BatchNorm epsilon 1e-3 momentum 0.999, ReLU6), so Keras weights load by layer and weight name.
- * Weights are random; load pretrained ones with the weight loaders. The caller owns the model
- * and disposes it.
+ * Weights are random (or zeros, see `drawWeights`); load pretrained ones with the weight
+ * loaders. The caller owns the model and disposes it.
  */
 export function buildMobileNetV2(options: BuildMobileNetV2Options = {}): tfl.LayersModel {
   const alpha = options.alpha ?? 1.0;
@@ -90,8 +98,14 @@ export function buildMobileNetV2(options: BuildMobileNetV2Options = {}): tfl.Lay
     });
   }
   let seed = options.seed;
-  const kernelInitializer = () =>
-    tfl.initializers.glorotUniform(seed === undefined ? {} : { seed: seed++ });
+  const drawWeights = options.drawWeights ?? true;
+  const kernelInitializer = () => {
+    const initializer = tfl.initializers.glorotUniform(seed === undefined ? {} : { seed: seed++ });
+    // Only the draw changes: the class and config stay the initialiser's own.
+    // Weight shapes are concrete: addWeight never asks for a dimension it does not know.
+    if (!drawWeights) initializer.apply = (shape, dtype) => tf.zeros(shape as number[], dtype);
+    return initializer;
+  };
 
   const input = tfl.input({ shape: [height, width, 3], name: 'input_1' });
   const spatial = (tensor: tfl.SymbolicTensor): [number, number] => [

@@ -109,6 +109,8 @@ export async function createMobileNetV2(
       includeTop,
       pooling: 'none',
       seed: options.seed,
+      // Every weight is overwritten by the loaded ones just below (or the build fails).
+      drawWeights: loaded === undefined,
     });
     if (loaded !== undefined) {
       assignWeightsByName({

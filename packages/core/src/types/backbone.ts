@@ -96,9 +96,10 @@ export interface Backbone {
   /**
    * Optional: a network specialised for frozen inference (e.g. BatchNorm folded into the
    * preceding convolutions), equal to `model` in inference mode up to float32 rounding. Frozen
-   * feature extraction uses it when present. Each call builds it from the current weights and
-   * disposes the network the previous call returned; owned by the backbone, {@link dispose}
-   * releases it.
+   * feature extraction uses it when present. Each call gives it for the current weights: the
+   * network the previous call returned when no weight changed since (the built-in backbones
+   * reuse it), else a new one, the previous one then disposed; owned by the backbone,
+   * {@link dispose} releases it.
    */
   inferenceModel?(): tfl.LayersModel;
   /** Named stages in order (e.g. `block_1` … `block_16`, or `layer1` … `layer4`) usable as `from`. */

@@ -1,3 +1,4 @@
+import type { AttributeProtoRecord } from '../proto/encode-model-proto.js';
 import { onnxAttributeType, onnxDataType } from '../proto/onnx-schema.js';
 
 /** A node attribute value: a number is an `int` unless listed in `floats` of {@link OnnxNodeOptions}. */
@@ -27,7 +28,7 @@ export interface OnnxNodeRecord {
   opType: string;
   input: string[];
   output: string[];
-  attribute: Array<Record<string, unknown>>;
+  attribute: AttributeProtoRecord[];
 }
 
 /** An initializer as the protobuf writer takes it (`TensorProto`). */
@@ -129,7 +130,7 @@ function attributeRecord(
   name: string,
   value: OnnxAttributeValue,
   isFloat: boolean,
-): Record<string, unknown> {
+): AttributeProtoRecord {
   if (typeof value === 'string') {
     return { name, type: onnxAttributeType.string, s: new TextEncoder().encode(value) };
   }

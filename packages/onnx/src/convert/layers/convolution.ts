@@ -91,8 +91,16 @@ function emitConvolution(conversion: LayerConversion, plan: ConvolutionPlan): st
   ];
 }
 
-function requiredWeight(conversion: LayerConversion, name: string): LayerWeight {
-  const weight = conversion.weights().get(name);
+/**
+ * The layer's weight `name` from `weights` (`conversion.weights()`, read once per layer: each
+ * call copies every weight of the layer out of the backend).
+ */
+function requiredWeight(
+  conversion: LayerConversion,
+  weights: ReadonlyMap<string, LayerWeight>,
+  name: string,
+): LayerWeight {
+  const weight = weights.get(name);
   if (weight === undefined) {
     throw new Error(`${conversion.layer.name}: weight ${name} not found`);
   }
@@ -112,10 +120,15 @@ function tfjsPlan(conversion: LayerConversion, kind: 'conv2d' | 'depthwise'): Co
   const { config } = conversion;
   const input = conversion.inputs[0];
   if (input === undefined) throw new Error(`${conversion.layer.name}: no input`);
-  const kernel = requiredWeight(conversion, kind === 'conv2d' ? 'kernel' : 'depthwise_kernel');
+  const weights = conversion.weights();
+  const kernel = requiredWeight(
+    conversion,
+    weights,
+    kind === 'conv2d' ? 'kernel' : 'depthwise_kernel',
+  );
   const strides = pairOf(config.strides, 'strides');
   const dilations = pairOf(config.dilationRate ?? 1, 'dilationRate');
-  const bias = config.useBias === false ? undefined : requiredWeight(conversion, 'bias');
+  const bias = config.useBias === false ? undefined : requiredWeight(conversion, weights, 'bias');
   return {
     kind,
     kernel,
@@ -166,7 +179,8 @@ export const fusedConvolutionConverter: LayerConverter = {
     const input = conversion.inputs[0];
     if (input === undefined) throw new Error(`${conversion.layer.name}: no input`);
     const kind = config.kind as 'conv2d' | 'depthwise';
-    const kernel = requiredWeight(conversion, 'kernel');
+    const weights = conversion.weights();
+    const kernel = requiredWeight(conversion, weights, 'kernel');
     const strides = pairOf(config.strides, 'strides');
     const dilations = pairOf(config.dilationRate ?? 1, 'dilationRate');
     const explicit = explicitPadding(config.padding);
@@ -182,7 +196,7 @@ export const fusedConvolutionConverter: LayerConverter = {
     return emitConvolution(conversion, {
       kind,
       kernel,
-      bias: requiredWeight(conversion, 'bias'),
+      bias: requiredWeight(conversion, weights, 'bias'),
       strides,
       dilations,
       pads,
