@@ -70,14 +70,11 @@ async function computeFingerprint(
   for (;;) {
     const weights = stableWeights(model, positions);
     const dataIds = weights.map((weight) => weight.value.dataId);
-    const digests: string[] = [];
-    for (const [index, weight] of weights.entries()) {
-      // `data()` reads the data id before its first await: checked here, the bytes are those of
-      // `dataIds`. A weight assigned while earlier ones were read starts the hash again.
-      if (weight.value.dataId !== dataIds[index]) break;
-      digests.push(await weightDigest(weight.value));
-    }
-    if (digests.length !== weights.length) continue;
+    // All at once (`data()` reads its data id before its first await, so the bytes are those of
+    // `dataIds`): one digest after another left the thread idle between Web Crypto's answers.
+    const digests = await Promise.all(weights.map((weight) => weightDigest(weight.value)));
+    // A weight assigned while they were hashed starts the hash again, on the new values.
+    if (weights.some((weight, index) => weight.value.dataId !== dataIds[index])) continue;
     const fingerprint = await sha256Hex(
       canonicalJson({
         architecture: architectureOf(model, positions),
