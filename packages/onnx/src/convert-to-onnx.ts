@@ -4,8 +4,7 @@ import { convertLayers, findUnsupportedLayer } from './convert/convert-layers.js
 import type { OnnxValue } from './convert/layer-converter.js';
 import { toChannelsFirst, toChannelsLast } from './convert/layout.js';
 import { OnnxGraphBuilder } from './graph/onnx-graph-builder.js';
-import { encodeModelProto, type ValueInfoProtoRecord } from './proto/encode-model-proto.js';
-import { onnxDataType } from './proto/onnx-schema.js';
+import { onnxDataType, onnxMessageType } from './proto/onnx-schema.js';
 
 /**
  * Version of the graphs this converter writes, bumped whenever the same model would convert to a
@@ -108,7 +107,10 @@ export function convertToOnnx(options: ConvertToOnnxOptions): Uint8Array {
     }
   });
 
-  return encodeModelProto({
+  const ModelProto = onnxMessageType('ModelProto');
+  // Encoded as it is: every field already has its wire type (numbers, strings, byte arrays), so
+  // `fromObject`'s conversion would only copy the graph (and generate its code on first use).
+  const message = {
     irVersion,
     opsetImport: [{ domain: '', version: opsetVersion }],
     producerName: options.producerName ?? 'graft',
@@ -126,11 +128,12 @@ export function convertToOnnx(options: ConvertToOnnxOptions): Uint8Array {
         valueInfo(outputNames[index] as string, tensor.shape),
       ),
     },
-  });
+  };
+  return ModelProto.encode(message).finish();
 }
 
 /** A float32 `ValueInfoProto`; unknown dimensions get symbolic names (`batch` for the first). */
-function valueInfo(name: string, shape: tfl.Shape): ValueInfoProtoRecord {
+function valueInfo(name: string, shape: tfl.Shape): Record<string, unknown> {
   return {
     name,
     type: {

@@ -1,4 +1,3 @@
-import type { AttributeProtoRecord } from '../proto/encode-model-proto.js';
 import { onnxAttributeType, onnxDataType } from '../proto/onnx-schema.js';
 
 /** A node attribute value: a number is an `int` unless listed in `floats` of {@link OnnxNodeOptions}. */
@@ -28,7 +27,7 @@ export interface OnnxNodeRecord {
   opType: string;
   input: string[];
   output: string[];
-  attribute: AttributeProtoRecord[];
+  attribute: Array<Record<string, unknown>>;
 }
 
 /** An initializer as the protobuf writer takes it (`TensorProto`). */
@@ -130,7 +129,7 @@ function attributeRecord(
   name: string,
   value: OnnxAttributeValue,
   isFloat: boolean,
-): AttributeProtoRecord {
+): Record<string, unknown> {
   if (typeof value === 'string') {
     return { name, type: onnxAttributeType.string, s: new TextEncoder().encode(value) };
   }
