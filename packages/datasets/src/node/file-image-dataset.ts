@@ -20,6 +20,7 @@ import { contentKey } from './content-key.js';
 import { decodeImage } from './decode-image.js';
 import type { DecodePrefetch } from './decode-prefetch.js';
 import { defaultResizePolicy, type ImagePipelineOptions } from './image-pipeline-options.js';
+import { mapLimited } from './map-limited.js';
 import { defaultFrameScale, PixelCache, type PixelCacheOptions } from './pixel-cache.js';
 import { readImageBytes } from './read-image-bytes.js';
 import type { ImageFile, SkippedFile } from './scan-image-folder.js';
@@ -134,18 +135,12 @@ export class FileImageDataset implements ImageDataset, ViewBatchSource {
       });
     }
     const sources = this.files.slice(0, limit).map((file) => file.path);
-    const keys = new Array<string>(sources.length);
-    let next = 0;
-    // A few reads in flight: enough to hide the file system's latency, not thousands of handles.
-    const reader = async () => {
-      while (next < sources.length) {
-        const index = next++;
-        const source = sources[index] as string;
-        keys[index] =
-          this.decodePrefetch?.decodedKey(source) ?? contentKey(await readImageBytes(source));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(8, sources.length) }, reader));
+    const keys = await mapLimited({
+      items: sources,
+      limit: 8,
+      map: async (source) =>
+        this.decodePrefetch?.decodedKey(source) ?? contentKey(await readImageBytes(source)),
+    });
     return { keys, sources };
   }
 

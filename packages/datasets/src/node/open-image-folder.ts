@@ -5,6 +5,7 @@ import {
   findImageDuplicates,
   type ImageDuplicateReport,
 } from './find-image-duplicates.js';
+import { mapLimited } from './map-limited.js';
 import { readImageSize } from './read-image-size.js';
 import {
   type ImageFile,
@@ -214,11 +215,11 @@ async function inspectFolder(
     const widths: number[] = [];
     const heights: number[] = [];
     const known = new Set(badFiles.map((file) => file.path));
-    await forEachLimited(
-      scan.files,
-      options.concurrency ?? 8,
-      options.signal,
-      async (file: ImageFile) => {
+    await mapLimited({
+      items: scan.files,
+      limit: options.concurrency ?? 8,
+      ...(options.signal ? { signal: options.signal } : {}),
+      map: async (file: ImageFile) => {
         try {
           const size = await readImageSize({
             path: file.path,
@@ -234,7 +235,7 @@ async function inspectFolder(
           if (!known.has(file.path)) badFiles.push({ path: file.path, reason: error.message });
         }
       },
-    );
+    });
     if (widths.length > 0) {
       imageSizes = { count: widths.length, width: statistics(widths), height: statistics(heights) };
     }
@@ -263,21 +264,4 @@ function statistics(values: readonly number[]): NumberStatistics {
     sum += value;
   }
   return { min, max, mean: sum / values.length };
-}
-
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  signal: AbortSignal | undefined,
-  action: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      signal?.throwIfAborted();
-      const item = items[next++] as T;
-      await action(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }

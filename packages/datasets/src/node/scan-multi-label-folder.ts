@@ -1,5 +1,6 @@
 import { compareCodeUnits, splitRank } from '../image-extensions.js';
 import { contentKey } from './content-key.js';
+import { mapLimited } from './map-limited.js';
 import { readImageBytes } from './read-image-bytes.js';
 import { type ImageFile, type ImageFolderScan, scanImageFolder } from './scan-image-folder.js';
 
@@ -35,9 +36,11 @@ export async function scanMultiLabelFolder(
     root: options.root,
     ...(options.onBadImage ? { onBadImage: options.onBadImage } : {}),
   });
-  const keys = await mapLimited(scan.files, options.concurrency ?? 8, async (file) =>
-    contentKey(await readImageBytes(file.path)),
-  );
+  const keys = await mapLimited({
+    items: scan.files,
+    limit: options.concurrency ?? 8,
+    map: async (file) => contentKey(await readImageBytes(file.path)),
+  });
   const byContent = new Map<string, { file: ImageFile; labels: Set<number> }>();
   scan.files.forEach((file, index) => {
     const identity = `${file.split ?? ''}:${keys[index]}`;
@@ -59,21 +62,4 @@ export async function scanMultiLabelFolder(
           : splitRank(a.split) - splitRank(b.split)) || compareCodeUnits(a.path, b.path),
     );
   return { ...scan, files, multiLabelImages };
-}
-
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  map: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await map(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }
