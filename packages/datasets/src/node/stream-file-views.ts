@@ -16,7 +16,7 @@ import { cutViewInto, decodeFrame, frameSizeOf } from './decode-view.js';
 import { defaultFrameScale, type PixelCache } from './pixel-cache.js';
 import { readImageBytes } from './read-image-bytes.js';
 import type { ImageFile } from './scan-image-folder.js';
-import { sharedViewCutPool } from './view-cut-pool.js';
+import { sharedViewCutPool, type ViewCutPool } from './view-cut-pool.js';
 
 /** Options of {@link streamFileViews}. */
 export interface StreamFileViewsOptions {
@@ -121,11 +121,7 @@ export async function* streamFileViews(
       if (loaded !== undefined) {
         if (loaded.frame) pass?.put(index, loaded.frame, loaded.key);
         else pass?.stored(index, loaded.key);
-        const pixels = (images: Float32Array, offset: number) => {
-          images.set(loaded.slot, offset);
-          pool.release(loaded.slot);
-        };
-        return { pixels, key: loaded.key };
+        return { pixels: fromSlot(pool, loaded.slot), key: loaded.key };
       }
     }
     if (frame === undefined || key === undefined) {
@@ -153,11 +149,7 @@ export async function* streamFileViews(
       .catch((error: unknown) => {
         throw cutError(path, error);
       });
-    const pixels = (images: Float32Array, offset: number) => {
-      images.set(slot, offset);
-      pool.release(slot);
-    };
-    return { pixels, key };
+    return { pixels: fromSlot(pool, slot), key };
   };
   let finishing = false;
   try {
@@ -175,6 +167,17 @@ export async function* streamFileViews(
     // An unfinished pass (error, abort, the consumer stopping early) publishes nothing.
     if (!finishing) await pass?.close();
   }
+}
+
+/**
+ * Copies a view a thread cut into `slot` to its place in the batch when the image takes it, and
+ * hands the slot back to `pool`.
+ */
+function fromSlot(pool: ViewCutPool, slot: Float32Array) {
+  return (images: Float32Array, offset: number) => {
+    images.set(slot, offset);
+    pool.release(slot);
+  };
 }
 
 /** The float32 multiply-add of `normalizeImages` for `preprocessing`, or none. */

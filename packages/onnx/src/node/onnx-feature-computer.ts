@@ -198,6 +198,15 @@ async function createComputer(options: OnnxFeatureComputerOptions): Promise<Onnx
     // The caller keeps the rows: hand over an array of its own.
     return ownedArray(values);
   };
+  // Float input and bytes share the one queue: one inference at a time either way.
+  const enqueue = (
+    batch: PreprocessedBatch | PixelBatch,
+    callOptions: { signal?: AbortSignal } = {},
+  ): Promise<Float32Array> => {
+    const result = queue.then(() => run(batch, callOptions.signal));
+    queue = result.catch(() => undefined);
+    return result;
+  };
 
   return {
     featureDim: backbone.featureDim,
@@ -209,17 +218,9 @@ async function createComputer(options: OnnxFeatureComputerOptions): Promise<Onnx
       detail: `onnxruntime-node ${version}, ${providerNames.join(' > ')} provider${providerNames.length === 1 ? '' : 's'}, ${threads} thread${threads === 1 ? '' : 's'}${options.allowSpinning === false ? ', no spinning' : ''}${inWorkerThread ? ', in a worker thread' : ''}`,
     },
     graph: { path: graph.path, reused: graph.reused, bytes: graph.bytes.byteLength },
-    computeFeatures(batch, callOptions = {}) {
-      const result = queue.then(() => run(batch, callOptions.signal));
-      queue = result.catch(() => undefined);
-      return result;
-    },
+    computeFeatures: enqueue,
     // Normalized by the session's thread, a micro-batch at a time (normalizing-run.ts).
-    computePixelFeatures(batch, callOptions = {}) {
-      const result = queue.then(() => run(batch, callOptions.signal));
-      queue = result.catch(() => undefined);
-      return result;
-    },
+    computePixelFeatures: enqueue,
     async close() {
       if (closed) return;
       closed = true;
