@@ -18,15 +18,23 @@ export function contentHash(bytes: Uint8Array): string {
 
 /** Cache keys of a batch's images when the dataset gives none: size plus hash of the pixels. */
 export async function hashImages(images: tf.Tensor4D): Promise<string[]> {
-  const [count, height, width, channels] = images.shape;
-  const values = await images.data();
+  return pixelKeys((await images.data()) as Float32Array | Int32Array, images.shape);
+}
+
+/**
+ * The keys {@link hashImages} gives, of pixel values on the host: one per image of `shape`, its
+ * size and the hash of its values' bytes. RGB bytes are widened to float32 first, so a batch of
+ * bytes and the same batch as a float tensor get the same keys.
+ */
+export function pixelKeys(
+  values: Uint8Array | Float32Array | Int32Array,
+  shape: readonly [number, number, number, number],
+): string[] {
+  const [count, height, width, channels] = shape;
   const stride = height * width * channels;
-  const keys: string[] = [];
-  for (let index = 0; index < count; index++) {
-    const slice = values.subarray(index * stride, (index + 1) * stride);
-    keys.push(
-      `${height}x${width}:${contentHash(new Uint8Array(slice.buffer, slice.byteOffset, slice.byteLength))}`,
-    );
-  }
-  return keys;
+  const widened = values instanceof Uint8Array ? Float32Array.from(values) : values;
+  return Array.from({ length: count }, (_, index) => {
+    const slice = widened.subarray(index * stride, (index + 1) * stride);
+    return `${height}x${width}:${contentHash(new Uint8Array(slice.buffer, slice.byteOffset, slice.byteLength))}`;
+  });
 }

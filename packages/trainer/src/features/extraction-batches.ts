@@ -13,7 +13,7 @@ import { fuseAugmentation } from '../training/fuse-augmentation.js';
 import { toTargets } from '../training/loss.js';
 import { networkInput } from '../training/network-input.js';
 import { augmentationSeed } from './augmentation-seed.js';
-import { contentHash, hashImages } from './content-hash.js';
+import { hashImages, pixelKeys } from './content-hash.js';
 import { ownedValues } from './owned-values.js';
 
 /** One batch of an extraction, whichever stream it came from. */
@@ -100,7 +100,7 @@ async function* pixelExtractionBatches(settings: {
     });
     yield {
       size,
-      imageKeys: batch.keys ?? hashPixelBytes(batch.pixels, batch.shape),
+      imageKeys: batch.keys ?? pixelKeys(batch.pixels, batch.shape),
       sources: Array.from({ length: size }, (_, index) => batch.sources?.[index]),
       targets,
       compute(rows) {
@@ -192,20 +192,4 @@ function gatherImages(pixels: Uint8Array, rows: readonly number[], perImage: num
     gathered.set(pixels.subarray(row * perImage, (row + 1) * perImage), index * perImage);
   });
   return gathered;
-}
-
-/**
- * What `hashImages` names the same images by (the float32 pixel values hashed), so features
- * cached by either path are found by the other.
- */
-function hashPixelBytes(
-  pixels: Uint8Array,
-  shape: readonly [number, number, number, number],
-): string[] {
-  const [count, height, width, channels] = shape;
-  const perImage = height * width * channels;
-  return Array.from({ length: count }, (_, index) => {
-    const values = Float32Array.from(pixels.subarray(index * perImage, (index + 1) * perImage));
-    return `${height}x${width}:${contentHash(new Uint8Array(values.buffer))}`;
-  });
 }
