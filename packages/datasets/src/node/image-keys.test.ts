@@ -12,17 +12,20 @@ afterAll(async () => {
   for (const path of temporary) await rm(path, { recursive: true, force: true });
 });
 
+/** A dataset of three small images (two classes) in a fresh folder. */
+async function threeImages(): Promise<FileImageDataset> {
+  const root = await makeImageFolder({
+    'ants/a.jpg': [20, 16],
+    'ants/b.png': [16, 20],
+    'bees/c.jpg': [18, 18],
+  });
+  temporary.push(root);
+  return (await openImageFolder({ root, imageSize: [8, 8] })).dataset() as FileImageDataset;
+}
+
 describe('FileImageDataset.imageKeys', () => {
   it('names the keys and sources its batches carry, in dataset order', async () => {
-    const root = await makeImageFolder({
-      'ants/a.jpg': [20, 16],
-      'ants/b.png': [16, 20],
-      'bees/c.jpg': [18, 18],
-    });
-    temporary.push(root);
-    const dataset = (
-      await openImageFolder({ root, imageSize: [8, 8] })
-    ).dataset() as FileImageDataset;
+    const dataset = await threeImages();
     const keys: string[] = [];
     const sources: string[] = [];
     for await (const batch of dataset.batches({ batchSize: 2 })) {
@@ -35,15 +38,7 @@ describe('FileImageDataset.imageKeys', () => {
   });
 
   it('gives the first `limit` only, and takes keys the decode prefetch computed instead of reading', async () => {
-    const root = await makeImageFolder({
-      'ants/a.jpg': [20, 16],
-      'ants/b.png': [16, 20],
-      'bees/c.jpg': [18, 18],
-    });
-    temporary.push(root);
-    const dataset = (
-      await openImageFolder({ root, imageSize: [8, 8] })
-    ).dataset() as FileImageDataset;
+    const dataset = await threeImages();
     const all = await dataset.imageKeys();
     expect(await dataset.imageKeys({ limit: 2 })).toEqual({
       keys: all?.keys.slice(0, 2),
@@ -114,11 +109,7 @@ describe('FileImageDataset.pixelBatches', () => {
   });
 
   it('has none for a multi-label dataset', async () => {
-    const root = await makeImageFolder({ 'ants/a.jpg': [20, 16], 'bees/c.jpg': [18, 18] });
-    temporary.push(root);
-    const dataset = (
-      await openImageFolder({ root, imageSize: [8, 8] })
-    ).dataset() as FileImageDataset;
+    const dataset = await threeImages();
     const multi = new FileImageDataset({
       imageSize: [8, 8],
       files: dataset.files.map((file) => ({ ...file, labelSet: [file.label] })),
